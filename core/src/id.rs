@@ -1,0 +1,424 @@
+//! Identities and information elements of TS 23.280 §10.16.5: the service a private call belongs
+//! to, MC service IDs, MC system identities, security domain information and the redirection
+//! reason.
+//!
+//! Every string type here is a validated, fixed-capacity value: once constructed it is known to
+//! be within capacity and well formed, so the rest of the library never re-checks it.
+
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::ops::Deref;
+
+use heapless::String;
+
+use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
+use crate::error::IdError;
+
+/// Which private communication the procedure is used for.
+///
+/// §10.16.5.1: "This generic private communication can be an MCPTT private call, an MCVideo
+/// private call, or a one-to-one MCData communication." The procedure is identical for all
+/// three; the kind travels with every message so a client can check that a redirection belongs
+/// to the call it made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
+pub enum ServiceKind {
+    /// An MCPTT private call (TS 23.379 clause 10.7.2).
+    McpttPrivateCall = 0,
+    /// An MCVideo private call (TS 23.281 clause 7.2.2).
+    McvideoPrivateCall = 1,
+    /// A one-to-one MCData communication (TS 23.282).
+    McdataOneToOne = 2,
+}
+
+impl ServiceKind {
+    /// All service kinds, in wire order.
+    pub const ALL: [ServiceKind; 3] = [
+        ServiceKind::McpttPrivateCall,
+        ServiceKind::McvideoPrivateCall,
+        ServiceKind::McdataOneToOne,
+    ];
+
+    /// The spec's name for the MC service ID of this kind ("MCPTT ID", "MCVideo ID", "MCData ID").
+    pub const fn id_name(self) -> &'static str {
+        match self {
+            ServiceKind::McpttPrivateCall => "MCPTT ID",
+            ServiceKind::McvideoPrivateCall => "MCVideo ID",
+            ServiceKind::McdataOneToOne => "MCData ID",
+        }
+    }
+
+    /// The spec's name for the communication ("MCPTT private call", ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ServiceKind::McpttPrivateCall => "MCPTT private call",
+            ServiceKind::McvideoPrivateCall => "MCVideo private call",
+            ServiceKind::McdataOneToOne => "one-to-one MCData communication",
+        }
+    }
+
+    /// The kind with wire value `value`, or `None` for an unknown value.
+    pub const fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0 => Some(ServiceKind::McpttPrivateCall),
+            1 => Some(ServiceKind::McvideoPrivateCall),
+            2 => Some(ServiceKind::McdataOneToOne),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why the MC service server redirects a private call (the optional "Redirection reason" IE of
+/// Table 10.16.y.2-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
+pub enum RedirectionReason {
+    /// The primary MC system informs the caller that the target user has migrated to a partner
+    /// MC system (§10.16.5.3 step 3).
+    TargetMigrated = 0,
+    /// A partner MC system no longer serves the target user: the user migrated on to another
+    /// partner system or returned to the primary system (§10.16.5.3, consecutive migration).
+    /// The redirection then carries the user's primary MC service ID.
+    TargetNoLongerServed = 1,
+}
+
+impl RedirectionReason {
+    /// A short text for logs and tools.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RedirectionReason::TargetMigrated => "target migrated to a partner MC system",
+            RedirectionReason::TargetNoLongerServed => {
+                "target no longer served by this partner MC system"
+            }
+        }
+    }
+}
+
+impl fmt::Display for RedirectionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Rejects ASCII control characters (C0, DEL): they never belong in a URI or domain name and
+/// could corrupt logs and SIP headers downstream.
+fn check_no_control(s: &str) -> Result<(), IdError> {
+    if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        Err(IdError::ControlCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+/// Common length checks: empty first, then capacity.
+fn check_length(s: &str, capacity: usize) -> Result<(), IdError> {
+    if s.is_empty() {
+        Err(IdError::Empty)
+    } else if s.len() > capacity {
+        Err(IdError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+/// Copies an already validated string into fixed storage. Validation has checked the length, so
+/// the copy cannot fail; the fallback keeps this function panic-free regardless.
+fn store<const N: usize>(s: &str) -> String<N> {
+    String::try_from(s).unwrap_or_default()
+}
+
+/// An MC service ID: the MCPTT ID, MCVideo ID or MCData ID of a user, a URI (`sip:`, `sips:` or
+/// `tel:`) of at most [`MC_SERVICE_ID_CAPACITY`] bytes.
+///
+/// IDs compare byte for byte: the MC system that assigned an ID is the authority on its
+/// spelling, and a redirection echoes IDs exactly as they were sent.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct McServiceId(String<MC_SERVICE_ID_CAPACITY>);
+
+impl McServiceId {
+    /// Longest accepted ID in bytes.
+    pub const CAPACITY: usize = MC_SERVICE_ID_CAPACITY;
+
+    /// Checks `s` without copying it. Returns, in this order of precedence:
+    /// [`IdError::Empty`], [`IdError::TooLong`], [`IdError::ControlCharacter`] or
+    /// [`IdError::InvalidUri`] (no `sip:`/`sips:`/`tel:` scheme, nothing after it, or a space).
+    pub fn validate(s: &str) -> Result<(), IdError> {
+        check_length(s, Self::CAPACITY)?;
+        check_no_control(s)?;
+        let rest = ["sip:", "sips:", "tel:"].iter().find_map(|scheme| {
+            s.get(..scheme.len())
+                .filter(|head| head.eq_ignore_ascii_case(scheme))
+                .and_then(|_| s.get(scheme.len()..))
+        });
+        match rest {
+            Some(rest) if !rest.is_empty() && !rest.contains(' ') => Ok(()),
+            _ => Err(IdError::InvalidUri),
+        }
+    }
+
+    /// A validated MC service ID; see [`McServiceId::validate`] for the errors.
+    pub fn new(s: &str) -> Result<Self, IdError> {
+        Self::validate(s)?;
+        Ok(Self(store(s)))
+    }
+
+    /// The ID as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// An MC system identity: the DNS domain name of an MC system (e.g. `mc-b.example.net`), at most
+/// [`MC_SYSTEM_ID_CAPACITY`] bytes.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct McSystemId(String<MC_SYSTEM_ID_CAPACITY>);
+
+impl McSystemId {
+    /// Longest accepted identity in bytes (DNS allows 253).
+    pub const CAPACITY: usize = MC_SYSTEM_ID_CAPACITY;
+
+    /// Checks `s` without copying it. Returns [`IdError::Empty`], [`IdError::TooLong`],
+    /// [`IdError::ControlCharacter`] or [`IdError::InvalidDomainName`] (a label that is empty,
+    /// longer than 63 bytes, starts or ends with `-`, or holds anything but letters, digits and
+    /// `-`), in that order of precedence.
+    pub fn validate(s: &str) -> Result<(), IdError> {
+        check_length(s, Self::CAPACITY)?;
+        check_no_control(s)?;
+        let label_ok = |label: &str| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if s.split('.').all(label_ok) {
+            Ok(())
+        } else {
+            Err(IdError::InvalidDomainName)
+        }
+    }
+
+    /// A validated MC system identity; see [`McSystemId::validate`] for the errors.
+    pub fn new(s: &str) -> Result<Self, IdError> {
+        Self::validate(s)?;
+        Ok(Self(store(s)))
+    }
+
+    /// The identity as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// The KMS URI of a security domain (TS 33.180): where a client fetches the key material for
+/// end-to-end encryption towards IDs of that domain. At most [`KMS_URI_CAPACITY`] bytes.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct KmsUri(String<KMS_URI_CAPACITY>);
+
+impl KmsUri {
+    /// Longest accepted URI in bytes.
+    pub const CAPACITY: usize = KMS_URI_CAPACITY;
+
+    /// Checks `s` without copying it. Returns [`IdError::Empty`], [`IdError::TooLong`],
+    /// [`IdError::ControlCharacter`] or [`IdError::InvalidUri`] (no RFC 3986 scheme followed by
+    /// something, or a space), in that order of precedence.
+    pub fn validate(s: &str) -> Result<(), IdError> {
+        check_length(s, Self::CAPACITY)?;
+        check_no_control(s)?;
+        let valid = match s.split_once(':') {
+            Some((scheme, rest)) => {
+                scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                    && scheme
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                    && !rest.is_empty()
+                    && !rest.contains(' ')
+            }
+            None => false,
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(IdError::InvalidUri)
+        }
+    }
+
+    /// A validated KMS URI; see [`KmsUri::validate`] for the errors.
+    pub fn new(s: &str) -> Result<Self, IdError> {
+        Self::validate(s)?;
+        Ok(Self(store(s)))
+    }
+
+    /// The URI as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// Security domain information (Table 10.16.y.2-1): what a caller needs to encrypt end to end
+/// towards the MC service ID a user was assigned by a partner MC system. Mandatory in a private
+/// call redirection when end-to-end encryption is required (NOTE under the table).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SecurityDomainInfo {
+    /// The KMS URI of the security domain (TS 33.180).
+    pub kms_uri: KmsUri,
+}
+
+impl SecurityDomainInfo {
+    /// Security domain information with the given KMS URI; see [`KmsUri::validate`].
+    pub fn new(kms_uri: &str) -> Result<Self, IdError> {
+        Ok(Self {
+            kms_uri: KmsUri::new(kms_uri)?,
+        })
+    }
+}
+
+/// The common surface of the validated string types, so they share one set of trait impls.
+macro_rules! string_newtype_impls {
+    ($($ty:ident),*) => {$(
+        impl Deref for $ty {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        impl core::borrow::Borrow<str> for $ty {
+            fn borrow(&self) -> &str {
+                self.as_str()
+            }
+        }
+
+        // Hash as the bare `str`, so that `Borrow<str>` lookups in hash maps are sound.
+        impl Hash for $ty {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state);
+            }
+        }
+
+        impl PartialEq<str> for $ty {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $ty {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = IdError;
+            fn try_from(s: &str) -> Result<Self, IdError> {
+                Self::new(s)
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+string_newtype_impls!(McServiceId, McSystemId, KmsUri);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern crate std;
+    use std::string::String as StdString;
+
+    #[test]
+    fn mc_service_id_accepts_sip_sips_and_tel_uris() {
+        for s in ["sip:user2@mc-a.example", "SIP:u@x", "sips:u@x", "tel:+4912345"] {
+            assert_eq!(McServiceId::new(s).map(|id| StdString::from(id.as_str())), Ok(s.into()));
+        }
+    }
+
+    #[test]
+    fn mc_service_id_rejects_empty_with_its_own_error() {
+        assert_eq!(McServiceId::new(""), Err(IdError::Empty));
+    }
+
+    #[test]
+    fn mc_service_id_rejects_over_long_with_its_own_error() {
+        let mut s = StdString::from("sip:");
+        s.extend(core::iter::repeat_n('a', McServiceId::CAPACITY - 4));
+        assert!(McServiceId::new(&s).is_ok(), "exactly at capacity is accepted");
+        s.push('a');
+        assert_eq!(McServiceId::new(&s), Err(IdError::TooLong));
+    }
+
+    #[test]
+    fn mc_service_id_rejects_non_uri_with_its_own_error() {
+        for s in ["user2@mc-a.example", "http://x", "sip:", "sip:a b", "si", ":x"] {
+            assert_eq!(McServiceId::new(s), Err(IdError::InvalidUri), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn mc_service_id_rejects_control_characters_with_its_own_error() {
+        for s in ["sip:a\r\nb@x", "sip:a\0@x", "sip:\x7f@x", "\tsip:a@x"] {
+            assert_eq!(McServiceId::new(s), Err(IdError::ControlCharacter), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn mc_system_id_follows_dns_rules() {
+        assert!(McSystemId::new("mc-b.example.net").is_ok());
+        assert!(McSystemId::new("localhost").is_ok());
+        for bad in ["-a.example", "a-.example", "a..example", "a.example.", "a_b.example", "a b"] {
+            assert_eq!(McSystemId::new(bad), Err(IdError::InvalidDomainName), "{bad:?}");
+        }
+        assert_eq!(McSystemId::new(""), Err(IdError::Empty));
+        let long_label: StdString = core::iter::repeat_n('a', 64).collect();
+        assert_eq!(McSystemId::new(&long_label), Err(IdError::InvalidDomainName));
+        let too_long: StdString = core::iter::repeat_n("abc.", 64).collect();
+        assert_eq!(McSystemId::new(&too_long), Err(IdError::TooLong));
+    }
+
+    #[test]
+    fn kms_uri_needs_a_scheme() {
+        assert!(SecurityDomainInfo::new("https://kms.mc-b.example/kms").is_ok());
+        for bad in ["kms.mc-b.example", "1http://x", "https:", ""] {
+            assert!(KmsUri::new(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(KmsUri::new("https://a\nb"), Err(IdError::ControlCharacter));
+    }
+
+    #[test]
+    fn service_kind_round_trips_through_its_wire_value() {
+        for kind in ServiceKind::ALL {
+            assert_eq!(ServiceKind::from_u8(kind as u8), Some(kind));
+        }
+        assert_eq!(ServiceKind::from_u8(3), None);
+    }
+}

@@ -1,0 +1,100 @@
+//! The MC service server's part of the procedure: steps 2 and 3 of §10.16.5.3 at the primary MC
+//! system, and the consecutive-migration paragraph at a partner MC system.
+
+use crate::log::debug;
+use crate::message::{PrivateCallRedirection, PrivateCallRequest};
+use crate::table::{MigrationTable, Record, VisitorState};
+use crate::id::RedirectionReason;
+
+/// Why the server refuses a private call request instead of proceeding or redirecting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RejectReason {
+    /// The call requires end-to-end encryption and the target has migrated, but the migration
+    /// table holds no security domain information for the ID to redirect to. A redirection
+    /// without it is forbidden (NOTE under Table 10.16.y.2-1), so the call is rejected.
+    SecurityDomainInfoUnavailable,
+}
+
+impl core::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            RejectReason::SecurityDomainInfoUnavailable => {
+                "end-to-end encryption required but no security domain information for the target"
+            }
+        })
+    }
+}
+
+/// What the server does with a private call request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(clippy::large_enum_variant)] // the redirection is the answer; boxing needs a heap
+pub enum Decision {
+    /// The target is served here (never migrated, returned, or visiting and present): continue
+    /// with the normal private call procedure of TS 23.379 / 23.281 / 23.282.
+    Proceed,
+    /// Send this private call redirection to the calling client (step 3, or the
+    /// consecutive-migration redirection home).
+    Redirect(PrivateCallRedirection),
+    /// Refuse the call.
+    Reject(RejectReason),
+}
+
+/// Decides how the server answers `request`, from its migration table.
+///
+/// - Step 2–3: the target is a user of this (primary) system that migrated: redirect to the ID
+///   the partner system assigned, reason [`RedirectionReason::TargetMigrated`]. If the request
+///   requires end-to-end encryption, the security domain information from the table goes in
+///   the redirection; without it the call is rejected with
+///   [`RejectReason::SecurityDomainInfoUnavailable`], never redirected without it. When
+///   end-to-end encryption is not required the information element is left out (step 3 adds it
+///   only "if end-to-end encryption is required").
+/// - Consecutive migration: the target is an ID this (partner) system assigned to a visitor who
+///   has departed: redirect carrying the user's primary ID as the ID to call next, reason
+///   [`RedirectionReason::TargetNoLongerServed`], with the primary ID's security domain
+///   information under the same E2EE rule.
+/// - Otherwise: [`Decision::Proceed`].
+pub fn decide<const N: usize>(table: &MigrationTable<N>, request: &PrivateCallRequest) -> Decision {
+    let (target_migrated, security_domain_info, reason) =
+        match table.lookup(request.target.as_str()) {
+            Some(Record::MigratedAway(migrated)) => (
+                &migrated.partner_id,
+                &migrated.security_domain_info,
+                RedirectionReason::TargetMigrated,
+            ),
+            Some(Record::Visiting(visitor)) if visitor.state == VisitorState::Departed => (
+                &visitor.primary_id,
+                &visitor.primary_security_domain_info,
+                RedirectionReason::TargetNoLongerServed,
+            ),
+            Some(Record::Visiting(_)) | None => {
+                debug!("private call proceeds: target served here");
+                return Decision::Proceed;
+            }
+        };
+    if request.e2ee_required && security_domain_info.is_none() {
+        debug!("private call rejected: E2EE required, no security domain information");
+        return Decision::Reject(RejectReason::SecurityDomainInfoUnavailable);
+    }
+    // The target's primary ID: what the caller dialled at the primary system, or the visitor's
+    // primary ID at a partner system (the caller dialled the ID assigned here).
+    let target_primary = match reason {
+        RedirectionReason::TargetMigrated => &request.target,
+        RedirectionReason::TargetNoLongerServed => target_migrated,
+    };
+    debug!("private call redirected");
+    Decision::Redirect(PrivateCallRedirection {
+        service_kind: request.service_kind,
+        calling_party: request.calling_party.clone(),
+        target_primary: target_primary.clone(),
+        target_migrated: target_migrated.clone(),
+        e2ee_required: request.e2ee_required,
+        security_domain_info: if request.e2ee_required {
+            security_domain_info.clone()
+        } else {
+            None
+        },
+        reason: Some(reason),
+    })
+}

@@ -1,0 +1,740 @@
+//! The wire format: a two-byte envelope (format version, message type) followed by the postcard
+//! encoding of the message, optionally COBS-framed for byte streams (UART and serial links
+//! between a handset's application processor and its radio MCU).
+//!
+//! ```text
+//! +---------+------+-------------------------------+
+//! | version | type | postcard payload (the view)    |
+//! |   0x01  | 1..3 | strings as varint length+UTF-8 |
+//! +---------+------+-------------------------------+
+//! ```
+//!
+//! Decoding is strict: an unknown version or type, a short or over-long input, malformed
+//! postcard, invalid UTF-8, an invalid identifier or a broken IE rule each has its own
+//! [`DecodeError`]. Nothing is ever guessed and decoding never panics.
+
+use postcard::ser_flavors::Flavor;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
+use crate::error::{DecodeError, EncodeError, IdError};
+use crate::message::{
+    e2ee_rule_holds, Message, MessageView, MigrationUpdate, MigrationUpdateView,
+    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest,
+    PrivateCallRequestView,
+};
+
+/// The wire format version this build speaks, first byte of every message.
+pub const FORMAT_VERSION: u8 = 1;
+
+/// Bytes of the envelope before the payload: version and message type.
+pub const HEADER_LEN: usize = 2;
+
+/// The message type, second byte of every message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
+pub enum MessageType {
+    /// [`PrivateCallRequest`].
+    PrivateCallRequest = 1,
+    /// [`PrivateCallRedirection`].
+    PrivateCallRedirection = 2,
+    /// [`MigrationUpdate`].
+    MigrationUpdate = 3,
+}
+
+impl MessageType {
+    /// The type with wire value `value`, or `None` for an unknown value.
+    pub const fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            1 => Some(MessageType::PrivateCallRequest),
+            2 => Some(MessageType::PrivateCallRedirection),
+            3 => Some(MessageType::MigrationUpdate),
+            _ => None,
+        }
+    }
+}
+
+/// Bytes a postcard varint takes for `n`.
+const fn varint_len(n: usize) -> usize {
+    let mut len: usize = 1;
+    let mut rest = n >> 7;
+    while rest != 0 {
+        len = len.saturating_add(1);
+        rest >>= 7;
+    }
+    len
+}
+
+/// Longest postcard encoding of a string of at most `capacity` bytes.
+const fn str_max(capacity: usize) -> usize {
+    varint_len(capacity).saturating_add(capacity)
+}
+
+/// `Option<SecurityDomainInfo>`: the tag byte and the KMS URI.
+const SDI_OPTION_MAX: usize = 1 + str_max(KMS_URI_CAPACITY);
+const ID_MAX: usize = str_max(MC_SERVICE_ID_CAPACITY);
+const SYSTEM_MAX: usize = str_max(MC_SYSTEM_ID_CAPACITY);
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// Longest encoding of a [`PrivateCallRequest`]: envelope, service kind, two IDs, the E2EE flag
+/// and the security domain information.
+pub const REQUEST_MAX_ENCODED_LEN: usize = HEADER_LEN + 1 + 2 * ID_MAX + 1 + SDI_OPTION_MAX;
+
+/// Longest encoding of a [`PrivateCallRedirection`]: envelope, service kind, the three IDs of
+/// Table 10.16.y.2-1, the E2EE flag, the security domain information and the reason.
+pub const REDIRECTION_MAX_ENCODED_LEN: usize =
+    HEADER_LEN + 1 + 3 * ID_MAX + 1 + SDI_OPTION_MAX + 2;
+
+/// Longest encoding of a [`MigrationUpdate`]: envelope, variant tag and the largest variant (two
+/// IDs, a system identity and security domain information).
+pub const MIGRATION_UPDATE_MAX_ENCODED_LEN: usize =
+    HEADER_LEN + 1 + 2 * ID_MAX + SYSTEM_MAX + SDI_OPTION_MAX;
+
+/// Longest encoding of any message: a buffer this long always suffices for [`encode_message`].
+pub const MAX_ENCODED_LEN: usize = max(
+    REQUEST_MAX_ENCODED_LEN,
+    max(REDIRECTION_MAX_ENCODED_LEN, MIGRATION_UPDATE_MAX_ENCODED_LEN),
+);
+
+/// Longest COBS frame of `encoded_len` bytes, with the trailing `0x00` delimiter.
+pub const fn max_frame_len(encoded_len: usize) -> usize {
+    encoded_len
+        .saturating_add(encoded_len / 254)
+        .saturating_add(2)
+}
+
+/// Longest COBS frame of any message: a buffer this long always suffices for [`encode_frame`].
+pub const MAX_FRAME_LEN: usize = max_frame_len(MAX_ENCODED_LEN);
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A message with a fixed type in the wire format. Implemented by [`PrivateCallRequest`],
+/// [`PrivateCallRedirection`] and [`MigrationUpdate`]; sealed.
+pub trait WireMessage: sealed::Sealed + Sized {
+    /// The envelope's type byte.
+    const MESSAGE_TYPE: MessageType;
+    /// Longest encoding of this message, envelope included.
+    const MAX_ENCODED_LEN: usize;
+    /// The borrowed view that defines the wire layout.
+    type View<'a>: Serialize + Deserialize<'a>;
+    /// This message as a view.
+    fn view(&self) -> Self::View<'_>;
+    /// Checks a decoded view: every field and IE rule.
+    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError>;
+    /// Copies a view into owned storage.
+    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError>;
+    /// The IE rules an encoder must not break.
+    fn check_rules(&self) -> Result<(), EncodeError> {
+        Ok(())
+    }
+}
+
+impl sealed::Sealed for PrivateCallRequest {}
+impl WireMessage for PrivateCallRequest {
+    const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRequest;
+    const MAX_ENCODED_LEN: usize = REQUEST_MAX_ENCODED_LEN;
+    type View<'a> = PrivateCallRequestView<'a>;
+    fn view(&self) -> Self::View<'_> {
+        self.as_view()
+    }
+    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
+        view.validate()
+    }
+    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
+        view.to_owned()
+    }
+}
+
+impl sealed::Sealed for PrivateCallRedirection {}
+impl WireMessage for PrivateCallRedirection {
+    const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRedirection;
+    const MAX_ENCODED_LEN: usize = REDIRECTION_MAX_ENCODED_LEN;
+    type View<'a> = PrivateCallRedirectionView<'a>;
+    fn view(&self) -> Self::View<'_> {
+        self.as_view()
+    }
+    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
+        view.validate()
+    }
+    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
+        view.to_owned()
+    }
+    fn check_rules(&self) -> Result<(), EncodeError> {
+        if e2ee_rule_holds(self.e2ee_required, &self.security_domain_info) {
+            Ok(())
+        } else {
+            Err(EncodeError::MissingSecurityDomainInfo)
+        }
+    }
+}
+
+impl sealed::Sealed for MigrationUpdate {}
+impl WireMessage for MigrationUpdate {
+    const MESSAGE_TYPE: MessageType = MessageType::MigrationUpdate;
+    const MAX_ENCODED_LEN: usize = MIGRATION_UPDATE_MAX_ENCODED_LEN;
+    type View<'a> = MigrationUpdateView<'a>;
+    fn view(&self) -> Self::View<'_> {
+        self.as_view()
+    }
+    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
+        view.validate()
+    }
+    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
+        view.to_owned()
+    }
+}
+
+/// A postcard flavor that only counts the bytes of the COBS frame of what is pushed: the exact
+/// length [`encode_frame`] needs, computed without a scratch buffer.
+#[derive(Default)]
+struct CobsFrameSize {
+    len: usize,
+    run: usize,
+}
+
+impl Flavor for CobsFrameSize {
+    type Output = usize;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.len = self.len.saturating_add(1);
+        if byte == 0 {
+            self.run = 0;
+        } else {
+            self.run = self.run.saturating_add(1);
+            // A full block of 254 non-zero bytes closes with code 0xFF and opens another,
+            // whose code byte is one extra byte.
+            if self.run == 254 {
+                self.len = self.len.saturating_add(1);
+                self.run = 0;
+            }
+        }
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<usize> {
+        // The first block's code byte and the 0x00 delimiter.
+        Ok(self.len.saturating_add(2))
+    }
+}
+
+/// The envelope and payload, serialised in one go: postcard writes a `u8` as one raw byte.
+fn envelope<M: WireMessage>(msg: &M) -> (u8, u8, M::View<'_>) {
+    (FORMAT_VERSION, M::MESSAGE_TYPE as u8, msg.view())
+}
+
+/// Encodes `msg` into `buf` and returns the number of bytes written.
+///
+/// Returns [`EncodeError::BufferTooSmall`] with the exact length needed if `buf` is shorter
+/// than the encoding (a buffer of `M::MAX_ENCODED_LEN` always suffices), and
+/// [`EncodeError::MissingSecurityDomainInfo`] for a redirection that breaks the E2EE rule.
+pub fn encode<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    msg.check_rules()?;
+    let value = envelope(msg);
+    match postcard::to_slice(&value, buf) {
+        Ok(written) => Ok(written.len()),
+        Err(_) => Err(EncodeError::BufferTooSmall {
+            needed: postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default()).unwrap_or(M::MAX_ENCODED_LEN),
+        }),
+    }
+}
+
+/// Encodes `msg` as one COBS frame, `0x00` delimiter included, and returns its length.
+///
+/// The frame holds no other `0x00`, so a receiver splits a byte stream at each `0x00`. Errors
+/// as for [`encode`]; a buffer of [`max_frame_len`]`(M::MAX_ENCODED_LEN)` always suffices.
+pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    msg.check_rules()?;
+    let value = envelope(msg);
+    match postcard::to_slice_cobs(&value, buf) {
+        Ok(written) => Ok(written.len()),
+        Err(_) => Err(EncodeError::BufferTooSmall {
+            needed: postcard::serialize_with_flavor(&value, CobsFrameSize::default())
+                .unwrap_or(max_frame_len(M::MAX_ENCODED_LEN)),
+        }),
+    }
+}
+
+/// Encodes any owned message; see [`encode`].
+pub fn encode_message(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    match msg {
+        Message::Request(m) => encode(m, buf),
+        Message::Redirection(m) => encode(m, buf),
+        Message::MigrationUpdate(m) => encode(m, buf),
+    }
+}
+
+/// Reads the envelope: checks the version and returns the message type and the payload.
+///
+/// Returns [`DecodeError::Truncated`], [`DecodeError::UnsupportedVersion`] or
+/// [`DecodeError::UnknownMessageType`].
+pub fn peek_type(bytes: &[u8]) -> Result<(MessageType, &[u8]), DecodeError> {
+    let (&version, rest) = bytes.split_first().ok_or(DecodeError::Truncated)?;
+    if version != FORMAT_VERSION {
+        return Err(DecodeError::UnsupportedVersion(version));
+    }
+    let (&ty, payload) = rest.split_first().ok_or(DecodeError::Truncated)?;
+    let ty = MessageType::from_u8(ty).ok_or(DecodeError::UnknownMessageType(ty))?;
+    Ok((ty, payload))
+}
+
+fn map_postcard(e: postcard::Error) -> DecodeError {
+    match e {
+        postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,
+        postcard::Error::DeserializeBadUtf8 => DecodeError::InvalidUtf8,
+        _ => DecodeError::Malformed,
+    }
+}
+
+/// Decodes a payload that must fill `payload` exactly (postcard alone would ignore trailing
+/// bytes), then validates it.
+fn payload<'a, T: Deserialize<'a>>(
+    payload: &'a [u8],
+    validate: impl FnOnce(&T) -> Result<(), DecodeError>,
+) -> Result<T, DecodeError> {
+    let (value, rest) = postcard::take_from_bytes::<T>(payload).map_err(map_postcard)?;
+    if !rest.is_empty() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    validate(&value)?;
+    Ok(value)
+}
+
+/// Decodes a message of type `M` as a zero-copy view into `bytes`, fully validated.
+///
+/// Returns [`DecodeError::UnexpectedMessageType`] for a message of another type, and any other
+/// [`DecodeError`] for bytes that are not a valid message.
+pub fn decode_view<'a, M: WireMessage>(bytes: &'a [u8]) -> Result<M::View<'a>, DecodeError> {
+    let (ty, body) = peek_type(bytes)?;
+    if ty != M::MESSAGE_TYPE {
+        return Err(DecodeError::UnexpectedMessageType);
+    }
+    payload(body, M::validate_view)
+}
+
+/// Decodes a message of type `M` into owned storage; errors as for [`decode_view`].
+pub fn decode<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
+    let view = decode_view::<M>(bytes)?;
+    M::from_view(&view).map_err(DecodeError::from)
+}
+
+/// Decodes any message as a zero-copy view into `bytes`, fully validated.
+pub fn decode_message(bytes: &[u8]) -> Result<MessageView<'_>, DecodeError> {
+    let (ty, body) = peek_type(bytes)?;
+    Ok(match ty {
+        MessageType::PrivateCallRequest => {
+            MessageView::Request(payload(body, PrivateCallRequestView::validate)?)
+        }
+        MessageType::PrivateCallRedirection => {
+            MessageView::Redirection(payload(body, PrivateCallRedirectionView::validate)?)
+        }
+        MessageType::MigrationUpdate => {
+            MessageView::MigrationUpdate(payload(body, MigrationUpdateView::validate)?)
+        }
+    })
+}
+
+/// Decodes one COBS frame in place and returns a view of the message it carries.
+///
+/// `frame` holds the frame's bytes, with or without its `0x00` delimiter; the buffer is
+/// overwritten with the decoded message. Returns [`DecodeError::BadFrame`] for invalid COBS,
+/// [`DecodeError::TrailingBytes`] for bytes after the delimiter, and otherwise as
+/// [`decode_message`].
+pub fn decode_frame(frame: &mut [u8]) -> Result<MessageView<'_>, DecodeError> {
+    let report = cobs::decode_in_place_report(frame).map_err(|_| DecodeError::BadFrame)?;
+    // The delimiter, if present, sits right after the bytes COBS consumed, and ends the frame.
+    let frame_end = match frame.get(report.src_used) {
+        Some(0) => report.src_used.saturating_add(1),
+        Some(_) => return Err(DecodeError::BadFrame),
+        None => report.src_used,
+    };
+    if frame_end != frame.len() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    let decoded = frame.get(..report.dst_used).ok_or(DecodeError::BadFrame)?;
+    decode_message(decoded)
+}
+
+/// Inherent `encode` / `decode` shortcuts on each message type, so callers need not name the
+/// generic functions.
+macro_rules! inherent_wire_methods {
+    ($($ty:ident => $view:ident),*) => {$(
+        impl $ty {
+            /// Longest encoding of this message, envelope included.
+            pub const MAX_ENCODED_LEN: usize = <$ty as WireMessage>::MAX_ENCODED_LEN;
+
+            /// Encodes into `buf`; see [`encode`](crate::wire::encode).
+            pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+                encode(self, buf)
+            }
+
+            /// Encodes as one COBS frame; see [`encode_frame`](crate::wire::encode_frame).
+            pub fn encode_frame(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+                encode_frame(self, buf)
+            }
+
+            /// Decodes into owned storage; see [`decode`](crate::wire::decode).
+            pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+                decode(bytes)
+            }
+        }
+
+        impl<'a> $view<'a> {
+            /// Decodes a zero-copy view; see [`decode_view`](crate::wire::decode_view).
+            pub fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+                decode_view::<$ty>(bytes)
+            }
+        }
+    )*};
+}
+
+inherent_wire_methods!(
+    PrivateCallRequest => PrivateCallRequestView,
+    PrivateCallRedirection => PrivateCallRedirectionView,
+    MigrationUpdate => MigrationUpdateView
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{RedirectionReason, SecurityDomainInfo, ServiceKind};
+    use crate::testutil::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    fn redirection(e2ee: bool) -> PrivateCallRedirection {
+        PrivateCallRedirection {
+            service_kind: ServiceKind::McvideoPrivateCall,
+            calling_party: id(USER1),
+            target_primary: id(USER2_PRIMARY),
+            target_migrated: id(USER2_AT_B),
+            e2ee_required: e2ee,
+            security_domain_info: e2ee.then(|| sdi(KMS_B)),
+            reason: Some(RedirectionReason::TargetMigrated),
+        }
+    }
+
+    fn encoded<M: WireMessage>(m: &M) -> Vec<u8> {
+        let mut buf = [0u8; MAX_ENCODED_LEN];
+        let n = encode(m, &mut buf).unwrap();
+        buf[..n].to_vec()
+    }
+
+    fn string_of(len: usize, prefix: &str) -> std::string::String {
+        let mut s = std::string::String::from(prefix);
+        s.extend(core::iter::repeat_n('x', len - prefix.len()));
+        s
+    }
+
+    /// Every field at its capacity: the largest message of each type.
+    fn maximal_messages() -> (PrivateCallRequest, PrivateCallRedirection, MigrationUpdate) {
+        let long_id = id(&string_of(MC_SERVICE_ID_CAPACITY, "sip:"));
+        let long_sdi = Some(sdi(&string_of(KMS_URI_CAPACITY, "https:")));
+        let mut long_system = std::string::String::new();
+        while long_system.len() + 2 <= MC_SYSTEM_ID_CAPACITY {
+            long_system.push_str(if long_system.is_empty() { "a" } else { ".a" });
+        }
+        long_system.extend(core::iter::repeat_n('b', MC_SYSTEM_ID_CAPACITY - long_system.len()));
+        let long_system = system(&long_system);
+        (
+            PrivateCallRequest {
+                service_kind: ServiceKind::McdataOneToOne,
+                calling_party: long_id.clone(),
+                target: long_id.clone(),
+                e2ee_required: true,
+                security_domain_info: long_sdi.clone(),
+            },
+            PrivateCallRedirection {
+                service_kind: ServiceKind::McdataOneToOne,
+                calling_party: long_id.clone(),
+                target_primary: long_id.clone(),
+                target_migrated: long_id.clone(),
+                e2ee_required: true,
+                security_domain_info: long_sdi.clone(),
+                reason: Some(RedirectionReason::TargetNoLongerServed),
+            },
+            MigrationUpdate::VisitorRegistered {
+                local_id: long_id.clone(),
+                primary_id: long_id,
+                primary_system: long_system,
+                primary_security_domain_info: long_sdi,
+            },
+        )
+    }
+
+    #[test]
+    fn max_encoded_len_is_reached_exactly_by_maximal_messages() {
+        let (req, redir, update) = maximal_messages();
+        assert_eq!(encoded(&req).len(), REQUEST_MAX_ENCODED_LEN);
+        assert_eq!(encoded(&redir).len(), REDIRECTION_MAX_ENCODED_LEN);
+        assert_eq!(encoded(&update).len(), MIGRATION_UPDATE_MAX_ENCODED_LEN);
+        assert_eq!(
+            MAX_ENCODED_LEN,
+            REQUEST_MAX_ENCODED_LEN
+                .max(REDIRECTION_MAX_ENCODED_LEN)
+                .max(MIGRATION_UPDATE_MAX_ENCODED_LEN)
+        );
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        for n in [
+            encode_frame(&req, &mut frame).unwrap(),
+            encode_frame(&redir, &mut frame).unwrap(),
+            encode_frame(&update, &mut frame).unwrap(),
+        ] {
+            assert!(n <= MAX_FRAME_LEN);
+        }
+    }
+
+    #[test]
+    fn envelope_carries_version_then_type() {
+        let bytes = encoded(&redirection(false));
+        assert_eq!(bytes[0], FORMAT_VERSION);
+        assert_eq!(bytes[1], MessageType::PrivateCallRedirection as u8);
+        assert_eq!(encoded(&request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, false))[1], 1);
+        assert_eq!(encoded(&departed(USER2_AT_B))[1], 3);
+    }
+
+    #[test]
+    fn every_message_round_trips_owned_and_as_view() {
+        let (req, redir, update) = maximal_messages();
+        let messages = [
+            Message::Request(req),
+            Message::Redirection(redir),
+            Message::Redirection(redirection(true)),
+            Message::Redirection(redirection(false)),
+            Message::MigrationUpdate(update),
+            Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B))),
+            Message::MigrationUpdate(MigrationUpdate::MovedOn {
+                primary_id: id(USER2_PRIMARY),
+                partner_system: system(SYSTEM_C),
+                partner_id: id(USER2_AT_C),
+                security_domain_info: None,
+            }),
+            Message::MigrationUpdate(MigrationUpdate::Returned {
+                primary_id: id(USER2_PRIMARY),
+            }),
+            Message::MigrationUpdate(departed(USER2_AT_B)),
+        ];
+        for msg in messages {
+            let mut buf = [0u8; MAX_ENCODED_LEN];
+            let n = encode_message(&msg, &mut buf).unwrap();
+            let view = decode_message(&buf[..n]).unwrap();
+            assert_eq!(view, msg.as_view());
+            assert_eq!(view.to_owned().unwrap(), msg);
+            match &msg {
+                Message::Request(m) => assert_eq!(&PrivateCallRequest::decode(&buf[..n]).unwrap(), m),
+                Message::Redirection(m) => {
+                    assert_eq!(&PrivateCallRedirection::decode(&buf[..n]).unwrap(), m)
+                }
+                Message::MigrationUpdate(m) => {
+                    assert_eq!(&MigrationUpdate::decode(&buf[..n]).unwrap(), m)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn decoded_view_borrows_from_the_input() {
+        let bytes = encoded(&redirection(true));
+        let view = PrivateCallRedirectionView::decode(&bytes).unwrap();
+        let range = bytes.as_ptr_range();
+        assert!(range.contains(&view.target_migrated.as_ptr()));
+        assert!(range.contains(&view.security_domain_info.unwrap().kms_uri.as_ptr()));
+    }
+
+    #[test]
+    fn too_small_buffer_reports_the_exact_length_needed() {
+        let msg = redirection(true);
+        let full = encoded(&msg);
+        for len in 0..full.len() {
+            let mut buf = vec![0u8; len];
+            assert_eq!(
+                encode(&msg, &mut buf),
+                Err(EncodeError::BufferTooSmall { needed: full.len() })
+            );
+        }
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        let frame_len = encode_frame(&msg, &mut frame).unwrap();
+        for len in 0..frame_len {
+            let mut buf = vec![0u8; len];
+            assert_eq!(
+                encode_frame(&msg, &mut buf),
+                Err(EncodeError::BufferTooSmall { needed: frame_len })
+            );
+        }
+    }
+
+    #[test]
+    fn frame_size_counts_long_runs_of_non_zero_bytes() {
+        // A maximal message has runs well over 254 non-zero bytes: the counter must agree with
+        // the real COBS encoder there too.
+        let (req, redir, update) = maximal_messages();
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        for (n, needed) in [
+            (encode_frame(&req, &mut frame).unwrap(), encode_frame(&req, &mut []).unwrap_err()),
+            (encode_frame(&redir, &mut frame).unwrap(), encode_frame(&redir, &mut []).unwrap_err()),
+            (encode_frame(&update, &mut frame).unwrap(), encode_frame(&update, &mut []).unwrap_err()),
+        ] {
+            assert_eq!(needed, EncodeError::BufferTooSmall { needed: n });
+        }
+    }
+
+    #[test]
+    fn note_e2ee_redirection_without_security_domain_info_is_never_encoded() {
+        let mut bad = redirection(true);
+        bad.security_domain_info = None;
+        let mut buf = [0u8; MAX_ENCODED_LEN];
+        assert_eq!(encode(&bad, &mut buf), Err(EncodeError::MissingSecurityDomainInfo));
+        assert_eq!(encode_frame(&bad, &mut buf), Err(EncodeError::MissingSecurityDomainInfo));
+    }
+
+    #[test]
+    fn note_e2ee_redirection_without_security_domain_info_is_a_decode_error() {
+        // Build the bytes by hand: the encoder refuses to.
+        let mut bad = redirection(true);
+        bad.security_domain_info = None;
+        let mut buf = [0u8; MAX_ENCODED_LEN];
+        let n = postcard::to_slice(&(FORMAT_VERSION, 2u8, bad.as_view()), &mut buf).unwrap().len();
+        assert_eq!(
+            PrivateCallRedirection::decode(&buf[..n]),
+            Err(DecodeError::MissingSecurityDomainInfo)
+        );
+        assert_eq!(decode_message(&buf[..n]), Err(DecodeError::MissingSecurityDomainInfo));
+    }
+
+    #[test]
+    fn truncated_input_is_a_decode_error_at_every_length() {
+        let bytes = encoded(&redirection(true));
+        for len in 0..bytes.len() {
+            assert_eq!(decode_message(&bytes[..len]), Err(DecodeError::Truncated), "len {len}");
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_are_a_decode_error() {
+        let mut bytes = encoded(&redirection(false));
+        bytes.push(0);
+        assert_eq!(decode_message(&bytes), Err(DecodeError::TrailingBytes));
+        assert_eq!(PrivateCallRedirection::decode(&bytes), Err(DecodeError::TrailingBytes));
+    }
+
+    #[test]
+    fn unknown_version_and_type_are_decode_errors_not_guesses() {
+        let mut bytes = encoded(&redirection(false));
+        bytes[0] = 2;
+        assert_eq!(decode_message(&bytes), Err(DecodeError::UnsupportedVersion(2)));
+        bytes[0] = FORMAT_VERSION;
+        for ty in [0u8, 4, 255] {
+            bytes[1] = ty;
+            assert_eq!(decode_message(&bytes), Err(DecodeError::UnknownMessageType(ty)));
+        }
+    }
+
+    #[test]
+    fn decoding_as_the_wrong_type_is_refused() {
+        let bytes = encoded(&redirection(false));
+        assert_eq!(PrivateCallRequest::decode(&bytes), Err(DecodeError::UnexpectedMessageType));
+        assert_eq!(MigrationUpdate::decode(&bytes), Err(DecodeError::UnexpectedMessageType));
+    }
+
+    /// The offset of `needle` in `haystack`.
+    fn find(haystack: &[u8], needle: &str) -> usize {
+        haystack.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_decode_error() {
+        let mut bytes = encoded(&redirection(false));
+        let at = find(&bytes, USER2_AT_B);
+        bytes[at + 5] = 0xff;
+        assert_eq!(decode_message(&bytes), Err(DecodeError::InvalidUtf8));
+    }
+
+    #[test]
+    fn invalid_uri_is_a_decode_error() {
+        let mut bytes = encoded(&redirection(false));
+        let at = find(&bytes, USER2_AT_B);
+        bytes[at..at + 3].copy_from_slice(b"xyz");
+        assert_eq!(
+            decode_message(&bytes),
+            Err(DecodeError::InvalidField(IdError::InvalidUri))
+        );
+        bytes[at..at + 3].copy_from_slice(b"s\ni");
+        assert_eq!(
+            decode_message(&bytes),
+            Err(DecodeError::InvalidField(IdError::ControlCharacter))
+        );
+    }
+
+    #[test]
+    fn over_long_string_is_a_decode_error() {
+        // A well-formed postcard string one byte over the ID capacity.
+        let long = string_of(MC_SERVICE_ID_CAPACITY + 1, "sip:");
+        let view = PrivateCallRequestView {
+            service_kind: ServiceKind::McpttPrivateCall,
+            calling_party: USER1,
+            target: &long,
+            e2ee_required: false,
+            security_domain_info: None,
+        };
+        let mut buf = [0u8; 2 * MAX_ENCODED_LEN];
+        let n = postcard::to_slice(&(FORMAT_VERSION, 1u8, view), &mut buf).unwrap().len();
+        assert_eq!(
+            PrivateCallRequest::decode(&buf[..n]),
+            Err(DecodeError::InvalidField(IdError::TooLong))
+        );
+        assert_eq!(PrivateCallRequestView::decode(&buf[..n]), Err(DecodeError::InvalidField(IdError::TooLong)));
+    }
+
+    #[test]
+    fn malformed_payload_is_a_decode_error() {
+        let mut bytes = encoded(&redirection(false));
+        bytes[2] = 7; // service kind out of range
+        assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
+        let mut bytes = encoded(&redirection(false));
+        let flag = find(&bytes, USER2_AT_B) + USER2_AT_B.len();
+        bytes[flag] = 2; // E2EE flag is neither 0 nor 1
+        assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
+    }
+
+    #[test]
+    fn frames_round_trip_and_hold_no_zero_but_the_delimiter() {
+        let msg = redirection(true);
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        let n = encode_frame(&msg, &mut frame).unwrap();
+        assert_eq!(frame[n - 1], 0);
+        assert!(!frame[..n - 1].contains(&0));
+        let mut with_delimiter = frame[..n].to_vec();
+        assert_eq!(decode_frame(&mut with_delimiter).unwrap(), MessageView::Redirection(msg.as_view()));
+        let mut without = frame[..n - 1].to_vec();
+        assert_eq!(decode_frame(&mut without).unwrap(), MessageView::Redirection(msg.as_view()));
+    }
+
+    #[test]
+    fn bad_frames_are_decode_errors() {
+        let msg = redirection(false);
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        let n = encode_frame(&msg, &mut frame).unwrap();
+        let mut trailing = frame[..n].to_vec();
+        trailing.push(5);
+        assert_eq!(decode_frame(&mut trailing), Err(DecodeError::TrailingBytes));
+        assert_eq!(decode_frame(&mut []), Err(DecodeError::BadFrame));
+        let mut overrun = vec![0x09, 1, 2];
+        assert_eq!(decode_frame(&mut overrun), Err(DecodeError::BadFrame));
+    }
+
+    #[test]
+    fn security_domain_info_survives_the_wire() {
+        let bytes = encoded(&redirection(true));
+        let back = PrivateCallRedirection::decode(&bytes).unwrap();
+        assert_eq!(back.security_domain_info, Some(SecurityDomainInfo::new(KMS_B).unwrap()));
+    }
+}
