@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_REDIRECTIONS: usize = 4;
 pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS> {
     /// The outstanding request.
     request: PrivateCallRequest,
-    /// The ID first dialled: the target's primary ID, which every redirection must echo.
+    /// The target's primary ID, which every redirection must echo.
     dialled: McServiceId,
     /// The targets released so far, in order; with the current target they form the chain of
     /// redirection edges `released[i] -> released[i + 1] -> ... -> request.target`.
@@ -56,13 +56,25 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         }
     }
 
+    /// Starts a call to an ID a partner MC system assigned, learned from an earlier private call
+    /// redirection, naming the user's `primary_id` so that a redirection home (consecutive
+    /// migration: the partner no longer serves the user) is recognised as belonging to the call.
+    pub fn start_with_primary(request: PrivateCallRequest, primary_id: McServiceId) -> Self {
+        Self {
+            dialled: primary_id,
+            request,
+            released: Vec::new(),
+        }
+    }
+
     /// The request to send now: the first one, or the one that replaced it after the last
     /// redirection.
     pub fn request(&self) -> &PrivateCallRequest {
         &self.request
     }
 
-    /// The ID first dialled, the target's primary ID.
+    /// The target's primary ID: the ID first dialled, or the one given to
+    /// [`start_with_primary`](Self::start_with_primary).
     pub fn dialled(&self) -> &McServiceId {
         &self.dialled
     }
@@ -130,7 +142,10 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         if from == to {
             return true;
         }
-        let mut chain = self.released.iter().chain(core::iter::once(&self.request.target));
+        let mut chain = self
+            .released
+            .iter()
+            .chain(core::iter::once(&self.request.target));
         let mut previous = chain.next();
         for next in chain {
             if previous == Some(from) && next == to {
@@ -139,5 +154,215 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             previous = Some(next);
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::{RedirectionReason, ServiceKind};
+    use crate::testutil::*;
+
+    fn redirect(kind: ServiceKind, to: &str, kms: Option<&str>) -> PrivateCallRedirection {
+        PrivateCallRedirection {
+            service_kind: kind,
+            calling_party: id(USER1),
+            target_primary: id(USER2_PRIMARY),
+            target_migrated: id(to),
+            e2ee_required: kms.is_some(),
+            security_domain_info: kms.map(sdi),
+            reason: Some(RedirectionReason::TargetMigrated),
+        }
+    }
+
+    fn start(kind: ServiceKind, e2ee: bool) -> PrivateCall {
+        PrivateCall::start(request(kind, USER2_PRIMARY, e2ee))
+    }
+
+    #[test]
+    fn step1_the_first_request_targets_the_primary_id() {
+        let call = start(ServiceKind::McpttPrivateCall, false);
+        assert_eq!(call.request().target, USER2_PRIMARY);
+        assert_eq!(call.dialled(), &id(USER2_PRIMARY));
+        assert_eq!(call.redirections(), 0);
+        assert_eq!(call.max_redirections(), DEFAULT_MAX_REDIRECTIONS);
+    }
+
+    #[test]
+    fn step3_5_client_releases_and_calls_the_partner_id() {
+        for kind in ServiceKind::ALL {
+            let mut call = start(kind, false);
+            let next = call
+                .on_redirection(&redirect(kind, USER2_AT_B, None))
+                .unwrap()
+                .clone();
+            assert_eq!(next.target, USER2_AT_B);
+            assert_eq!(next.service_kind, kind);
+            assert_eq!(next.calling_party, USER1);
+            assert_eq!(next.security_domain_info, None);
+            assert_eq!(
+                call.request(),
+                &next,
+                "the old request is released, the new one outstanding"
+            );
+            assert_eq!(call.redirections(), 1);
+        }
+    }
+
+    #[test]
+    fn step5_with_e2ee_the_new_request_carries_the_security_domain_info() {
+        let mut call = start(ServiceKind::McvideoPrivateCall, true);
+        let next = call
+            .on_redirection(&redirect(
+                ServiceKind::McvideoPrivateCall,
+                USER2_AT_B,
+                Some(KMS_B),
+            ))
+            .unwrap();
+        assert!(next.e2ee_required);
+        assert_eq!(next.security_domain_info, Some(sdi(KMS_B)));
+    }
+
+    #[test]
+    fn step5_without_e2ee_no_security_domain_info_is_carried() {
+        let mut call = start(ServiceKind::McpttPrivateCall, false);
+        let mut r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, Some(KMS_B));
+        r.e2ee_required = false;
+        assert_eq!(call.on_redirection(&r).unwrap().security_domain_info, None);
+    }
+
+    fn refused(call: &mut PrivateCall, r: &PrivateCallRedirection, expected: RedirectionError) {
+        let before = call.clone();
+        assert_eq!(call.on_redirection(r), Err(expected));
+        assert_eq!(
+            call, &before,
+            "a refused redirection leaves the call unchanged"
+        );
+    }
+
+    #[test]
+    fn a_redirection_for_another_calling_party_is_refused() {
+        let mut call = start(ServiceKind::McpttPrivateCall, false);
+        let mut r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
+        r.calling_party = id("sip:mallory@mc-x.example");
+        refused(&mut call, &r, RedirectionError::MismatchedCallingParty);
+    }
+
+    #[test]
+    fn a_redirection_that_does_not_echo_the_target_is_refused() {
+        let mut call = start(ServiceKind::McpttPrivateCall, false);
+        let mut r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
+        r.target_primary = id("sip:user3@mc-a.example");
+        refused(&mut call, &r, RedirectionError::MismatchedTarget);
+    }
+
+    #[test]
+    fn a_redirection_for_another_service_is_refused() {
+        let mut call = start(ServiceKind::McpttPrivateCall, false);
+        let r = redirect(ServiceKind::McdataOneToOne, USER2_AT_B, None);
+        refused(&mut call, &r, RedirectionError::MismatchedServiceKind);
+    }
+
+    #[test]
+    fn note_an_e2ee_downgrade_is_refused() {
+        let mut call = start(ServiceKind::McpttPrivateCall, true);
+        let r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
+        refused(&mut call, &r, RedirectionError::E2eeDowngrade);
+    }
+
+    #[test]
+    fn consecutive_migration_a_to_b_home_to_a_then_c_is_followed() {
+        let kind = ServiceKind::McdataOneToOne;
+        let mut call = start(kind, true);
+        call.on_redirection(&redirect(kind, USER2_AT_B, Some(KMS_B)))
+            .unwrap();
+        // B no longer serves user 2: it sends the caller home with the primary ID.
+        let mut home = redirect(kind, USER2_PRIMARY, Some(KMS_A));
+        home.reason = Some(RedirectionReason::TargetNoLongerServed);
+        let next = call.on_redirection(&home).unwrap();
+        assert_eq!(next.target, USER2_PRIMARY);
+        assert_eq!(next.security_domain_info, Some(sdi(KMS_A)));
+        // A sends it on to C.
+        let next = call
+            .on_redirection(&redirect(kind, USER2_AT_C, Some(KMS_C)))
+            .unwrap();
+        assert_eq!(next.target, USER2_AT_C);
+        assert_eq!(next.security_domain_info, Some(sdi(KMS_C)));
+        assert_eq!(call.redirections(), 3);
+    }
+
+    #[test]
+    fn a_call_to_a_cached_partner_id_recognises_the_redirection_home() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call: PrivateCall =
+            PrivateCall::start_with_primary(request(kind, USER2_AT_B, false), id(USER2_PRIMARY));
+        let next = call
+            .on_redirection(&redirect(kind, USER2_PRIMARY, None))
+            .unwrap();
+        assert_eq!(next.target, USER2_PRIMARY);
+        // Started plainly, the same redirection would not echo the dialled ID.
+        let mut plain: PrivateCall = PrivateCall::start(request(kind, USER2_AT_B, false));
+        refused(
+            &mut plain,
+            &redirect(kind, USER2_PRIMARY, None),
+            RedirectionError::MismatchedTarget,
+        );
+    }
+
+    #[test]
+    fn a_repeated_redirection_edge_is_a_loop() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call = start(kind, false);
+        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+            .unwrap();
+        call.on_redirection(&redirect(kind, USER2_PRIMARY, None))
+            .unwrap();
+        // A sends the caller to B again: the edge primary -> B was already followed.
+        refused(
+            &mut call,
+            &redirect(kind, USER2_AT_B, None),
+            RedirectionError::RedirectionLoop,
+        );
+    }
+
+    #[test]
+    fn a_redirection_to_the_id_just_called_is_a_loop() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call = start(kind, false);
+        refused(
+            &mut call,
+            &redirect(kind, USER2_PRIMARY, None),
+            RedirectionError::RedirectionLoop,
+        );
+    }
+
+    #[test]
+    fn redirections_stop_at_the_cap() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call: PrivateCall<2> = PrivateCall::start(request(kind, USER2_PRIMARY, false));
+        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+            .unwrap();
+        call.on_redirection(&redirect(kind, USER2_PRIMARY, None))
+            .unwrap();
+        let before = call.clone();
+        assert_eq!(
+            call.on_redirection(&redirect(kind, USER2_AT_C, None)),
+            Err(RedirectionError::TooManyRedirections)
+        );
+        assert_eq!(call, before);
+    }
+
+    #[test]
+    fn the_default_cap_allows_the_longest_legitimate_chain_plus_one() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call = start(kind, false);
+        let chain = [USER2_AT_B, USER2_PRIMARY, USER2_AT_C, USER2_PRIMARY];
+        for to in chain {
+            call.on_redirection(&redirect(kind, to, None)).unwrap();
+        }
+        assert_eq!(
+            call.on_redirection(&redirect(kind, "sip:user2@mc-d.example", None)),
+            Err(RedirectionError::TooManyRedirections)
+        );
     }
 }

@@ -81,8 +81,8 @@ pub enum DecodeError {
     UnknownMessageType(u8),
     /// A well-formed message of another type than the caller asked for.
     UnexpectedMessageType,
-    /// The payload is not a postcard encoding of the message: a bad variant tag, varint, bool or
-    /// option marker.
+    /// The payload is not the canonical postcard encoding of the message: a bad variant tag,
+    /// varint, bool or option marker, or an over-long (non-canonical) varint.
     Malformed,
     /// A string field is not valid UTF-8.
     InvalidUtf8,
@@ -112,9 +112,9 @@ impl fmt::Display for DecodeError {
             DecodeError::Malformed => f.write_str("malformed payload"),
             DecodeError::InvalidUtf8 => f.write_str("string field is not valid UTF-8"),
             DecodeError::InvalidField(e) => write!(f, "invalid field: {e}"),
-            DecodeError::MissingSecurityDomainInfo => f.write_str(
-                "end-to-end encryption required but no security domain information",
-            ),
+            DecodeError::MissingSecurityDomainInfo => {
+                f.write_str("end-to-end encryption required but no security domain information")
+            }
             DecodeError::BadFrame => f.write_str("invalid COBS frame"),
         }
     }

@@ -199,7 +199,9 @@ impl McSystemId {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         };
         if s.split('.').all(label_ok) {
             Ok(())
@@ -238,7 +240,10 @@ impl KmsUri {
         check_no_control(s)?;
         let valid = match s.split_once(':') {
             Some((scheme, rest)) => {
-                scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                scheme
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic())
                     && scheme
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
@@ -358,8 +363,16 @@ mod tests {
 
     #[test]
     fn mc_service_id_accepts_sip_sips_and_tel_uris() {
-        for s in ["sip:user2@mc-a.example", "SIP:u@x", "sips:u@x", "tel:+4912345"] {
-            assert_eq!(McServiceId::new(s).map(|id| StdString::from(id.as_str())), Ok(s.into()));
+        for s in [
+            "sip:user2@mc-a.example",
+            "SIP:u@x",
+            "sips:u@x",
+            "tel:+4912345",
+        ] {
+            assert_eq!(
+                McServiceId::new(s).map(|id| StdString::from(id.as_str())),
+                Ok(s.into())
+            );
         }
     }
 
@@ -372,14 +385,24 @@ mod tests {
     fn mc_service_id_rejects_over_long_with_its_own_error() {
         let mut s = StdString::from("sip:");
         s.extend(core::iter::repeat_n('a', McServiceId::CAPACITY - 4));
-        assert!(McServiceId::new(&s).is_ok(), "exactly at capacity is accepted");
+        assert!(
+            McServiceId::new(&s).is_ok(),
+            "exactly at capacity is accepted"
+        );
         s.push('a');
         assert_eq!(McServiceId::new(&s), Err(IdError::TooLong));
     }
 
     #[test]
     fn mc_service_id_rejects_non_uri_with_its_own_error() {
-        for s in ["user2@mc-a.example", "http://x", "sip:", "sip:a b", "si", ":x"] {
+        for s in [
+            "user2@mc-a.example",
+            "http://x",
+            "sip:",
+            "sip:a b",
+            "si",
+            ":x",
+        ] {
             assert_eq!(McServiceId::new(s), Err(IdError::InvalidUri), "{s:?}");
         }
     }
@@ -395,12 +418,26 @@ mod tests {
     fn mc_system_id_follows_dns_rules() {
         assert!(McSystemId::new("mc-b.example.net").is_ok());
         assert!(McSystemId::new("localhost").is_ok());
-        for bad in ["-a.example", "a-.example", "a..example", "a.example.", "a_b.example", "a b"] {
-            assert_eq!(McSystemId::new(bad), Err(IdError::InvalidDomainName), "{bad:?}");
+        for bad in [
+            "-a.example",
+            "a-.example",
+            "a..example",
+            "a.example.",
+            "a_b.example",
+            "a b",
+        ] {
+            assert_eq!(
+                McSystemId::new(bad),
+                Err(IdError::InvalidDomainName),
+                "{bad:?}"
+            );
         }
         assert_eq!(McSystemId::new(""), Err(IdError::Empty));
         let long_label: StdString = core::iter::repeat_n('a', 64).collect();
-        assert_eq!(McSystemId::new(&long_label), Err(IdError::InvalidDomainName));
+        assert_eq!(
+            McSystemId::new(&long_label),
+            Err(IdError::InvalidDomainName)
+        );
         let too_long: StdString = core::iter::repeat_n("abc.", 64).collect();
         assert_eq!(McSystemId::new(&too_long), Err(IdError::TooLong));
     }

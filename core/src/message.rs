@@ -217,7 +217,9 @@ fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'
     })
 }
 
-fn sdi_owned(sdi: &Option<SecurityDomainInfoView<'_>>) -> Result<Option<SecurityDomainInfo>, IdError> {
+fn sdi_owned(
+    sdi: &Option<SecurityDomainInfoView<'_>>,
+) -> Result<Option<SecurityDomainInfo>, IdError> {
     sdi.as_ref()
         .map(|s| SecurityDomainInfo::new(s.kms_uri))
         .transpose()

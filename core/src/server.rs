@@ -1,10 +1,10 @@
 //! The MC service server's part of the procedure: steps 2 and 3 of §10.16.5.3 at the primary MC
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
+use crate::id::RedirectionReason;
 use crate::log::debug;
 use crate::message::{PrivateCallRedirection, PrivateCallRequest};
 use crate::table::{MigrationTable, Record, VisitorState};
-use crate::id::RedirectionReason;
 
 /// Why the server refuses a private call request instead of proceeding or redirecting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,4 +97,131 @@ pub fn decide<const N: usize>(table: &MigrationTable<N>, request: &PrivateCallRe
         },
         reason: Some(reason),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::ServiceKind;
+    use crate::testutil::*;
+
+    fn table_a(kms: Option<&str>) -> MigrationTable<8> {
+        let mut t = MigrationTable::new();
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, kms))
+            .unwrap();
+        t
+    }
+
+    fn table_b(state_departed: bool, kms: Option<&str>) -> MigrationTable<8> {
+        let mut t = MigrationTable::new();
+        t.apply(&registered(USER2_AT_B, USER2_PRIMARY, kms))
+            .unwrap();
+        if state_departed {
+            t.apply(&departed(USER2_AT_B)).unwrap();
+        }
+        t
+    }
+
+    #[test]
+    fn step2_3_primary_redirects_a_call_to_a_migrated_user_to_the_partner_id() {
+        for kind in ServiceKind::ALL {
+            let req = request(kind, USER2_PRIMARY, false);
+            let Decision::Redirect(r) = decide(&table_a(Some(KMS_B)), &req) else {
+                panic!("{kind:?} not redirected")
+            };
+            assert_eq!(r.service_kind, kind);
+            assert_eq!(r.calling_party, USER1);
+            assert_eq!(r.target_primary, USER2_PRIMARY);
+            assert_eq!(r.target_migrated, USER2_AT_B);
+            assert_eq!(r.reason, Some(RedirectionReason::TargetMigrated));
+            assert!(!r.e2ee_required);
+            assert_eq!(
+                r.security_domain_info, None,
+                "only included when E2EE is required"
+            );
+        }
+    }
+
+    #[test]
+    fn step3_with_e2ee_the_redirection_carries_the_security_domain_info() {
+        for kind in ServiceKind::ALL {
+            let Decision::Redirect(r) =
+                decide(&table_a(Some(KMS_B)), &request(kind, USER2_PRIMARY, true))
+            else {
+                panic!()
+            };
+            assert!(r.e2ee_required);
+            assert_eq!(r.security_domain_info, Some(sdi(KMS_B)));
+        }
+    }
+
+    #[test]
+    fn note_e2ee_without_security_domain_info_is_rejected_never_redirected() {
+        let req = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
+        assert_eq!(
+            decide(&table_a(None), &req),
+            Decision::Reject(RejectReason::SecurityDomainInfoUnavailable)
+        );
+        // Without E2EE the same table redirects.
+        let req = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, false);
+        assert!(matches!(
+            decide(&table_a(None), &req),
+            Decision::Redirect(_)
+        ));
+    }
+
+    #[test]
+    fn a_user_who_never_migrated_proceeds() {
+        let req = request(ServiceKind::McdataOneToOne, "sip:user3@mc-a.example", true);
+        assert_eq!(decide(&table_a(Some(KMS_B)), &req), Decision::Proceed);
+        assert_eq!(decide(&MigrationTable::<2>::new(), &req), Decision::Proceed);
+    }
+
+    #[test]
+    fn partner_serves_a_present_visitor() {
+        let req = request(ServiceKind::McvideoPrivateCall, USER2_AT_B, true);
+        assert_eq!(decide(&table_b(false, None), &req), Decision::Proceed);
+    }
+
+    #[test]
+    fn consecutive_migration_partner_sends_a_stale_call_home_with_the_primary_id() {
+        for kind in ServiceKind::ALL {
+            let req = request(kind, USER2_AT_B, false);
+            let Decision::Redirect(r) = decide(&table_b(true, Some(KMS_A)), &req) else {
+                panic!()
+            };
+            assert_eq!(r.calling_party, USER1);
+            assert_eq!(r.target_primary, USER2_PRIMARY);
+            assert_eq!(
+                r.target_migrated, USER2_PRIMARY,
+                "the ID to call next is the primary ID"
+            );
+            assert_eq!(r.reason, Some(RedirectionReason::TargetNoLongerServed));
+            assert_eq!(r.security_domain_info, None);
+        }
+    }
+
+    #[test]
+    fn consecutive_migration_with_e2ee_carries_the_primary_security_domain_or_rejects() {
+        let req = request(ServiceKind::McpttPrivateCall, USER2_AT_B, true);
+        let Decision::Redirect(r) = decide(&table_b(true, Some(KMS_A)), &req) else {
+            panic!()
+        };
+        assert_eq!(r.security_domain_info, Some(sdi(KMS_A)));
+        assert_eq!(
+            decide(&table_b(true, None), &req),
+            Decision::Reject(RejectReason::SecurityDomainInfoUnavailable)
+        );
+    }
+
+    #[test]
+    fn returned_user_proceeds_at_the_primary_again() {
+        let mut t = table_a(Some(KMS_B));
+        t.apply(&crate::MigrationUpdate::Returned {
+            primary_id: id(USER2_PRIMARY),
+        })
+        .unwrap();
+        let req = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
+        assert_eq!(decide(&t, &req), Decision::Proceed);
+    }
 }

@@ -306,3 +306,277 @@ impl<const N: usize> MigrationTable<N> {
             .map(|(id, _)| id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::*;
+
+    type Table = MigrationTable<4>;
+
+    fn moved_on(primary: &str, partner: &str) -> MigrationUpdate {
+        MigrationUpdate::MovedOn {
+            primary_id: id(primary),
+            partner_system: system(SYSTEM_C),
+            partner_id: id(partner),
+            security_domain_info: Some(sdi(KMS_C)),
+        }
+    }
+
+    fn returned(primary: &str) -> MigrationUpdate {
+        MigrationUpdate::Returned {
+            primary_id: id(primary),
+        }
+    }
+
+    /// Every record, sorted, for before/after comparisons.
+    fn contents<const N: usize>(t: &MigrationTable<N>) -> std::vec::Vec<(McServiceId, Record)> {
+        let mut v: std::vec::Vec<_> = t.iter().map(|(k, r)| (k.clone(), r.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    #[test]
+    fn primary_side_migrated_record_maps_primary_id_to_partner_id_and_sdi() {
+        let mut t = Table::new();
+        let applied = t
+            .apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
+            .unwrap();
+        assert_eq!(
+            applied,
+            Applied {
+                change: Change::Inserted,
+                evicted: None
+            }
+        );
+        assert_eq!(
+            t.lookup(USER2_PRIMARY),
+            Some(&Record::MigratedAway(MigratedRecord {
+                partner_system: system(SYSTEM_B),
+                partner_id: id(USER2_AT_B),
+                security_domain_info: Some(sdi(KMS_B)),
+            }))
+        );
+        assert_eq!(t.lookup(USER2_AT_B), None, "keyed by the primary ID only");
+    }
+
+    #[test]
+    fn migrated_again_replaces_the_record() {
+        let mut t = Table::new();
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        let applied = t
+            .apply(&migrated(USER2_PRIMARY, SYSTEM_C, USER2_AT_C, None))
+            .unwrap();
+        assert_eq!(applied.change, Change::Replaced);
+        assert_eq!(t.len(), 1);
+        assert!(
+            matches!(t.lookup(USER2_PRIMARY), Some(Record::MigratedAway(r)) if r.partner_id == USER2_AT_C)
+        );
+    }
+
+    #[test]
+    fn moved_on_replaces_a_migrated_record_and_needs_one() {
+        let mut t = Table::new();
+        assert_eq!(
+            t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C)),
+            Err(TableError::NotMigrated)
+        );
+        assert!(t.is_empty());
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
+            .unwrap();
+        assert_eq!(
+            t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C))
+                .unwrap()
+                .change,
+            Change::Replaced
+        );
+        let Some(Record::MigratedAway(r)) = t.lookup(USER2_PRIMARY) else {
+            panic!()
+        };
+        assert_eq!(
+            (r.partner_system.as_str(), r.partner_id.as_str()),
+            (SYSTEM_C, USER2_AT_C)
+        );
+        assert_eq!(r.security_domain_info, Some(sdi(KMS_C)));
+    }
+
+    #[test]
+    fn returned_removes_the_migrated_record_and_needs_one() {
+        let mut t = Table::new();
+        assert_eq!(
+            t.apply(&returned(USER2_PRIMARY)),
+            Err(TableError::NotMigrated)
+        );
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        assert_eq!(
+            t.apply(&returned(USER2_PRIMARY)).unwrap().change,
+            Change::Removed
+        );
+        assert_eq!(t.lookup(USER2_PRIMARY), None);
+        assert_eq!(
+            t.apply(&returned(USER2_PRIMARY)),
+            Err(TableError::NotMigrated)
+        );
+    }
+
+    #[test]
+    fn partner_side_visitor_record_maps_local_id_to_primary_with_a_state() {
+        let mut t = Table::new();
+        t.apply(&registered(USER2_AT_B, USER2_PRIMARY, Some(KMS_A)))
+            .unwrap();
+        let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
+            panic!()
+        };
+        assert_eq!(v.primary_id, USER2_PRIMARY);
+        assert_eq!(v.primary_system, SYSTEM_A);
+        assert_eq!(v.state, VisitorState::Present);
+        assert_eq!(
+            t.apply(&departed(USER2_AT_B)).unwrap().change,
+            Change::MarkedDeparted
+        );
+        let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
+            panic!()
+        };
+        assert_eq!(
+            v.state,
+            VisitorState::Departed,
+            "kept, so a stale call is sent home"
+        );
+        t.apply(&registered(USER2_AT_B, USER2_PRIMARY, None))
+            .unwrap();
+        let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
+            panic!()
+        };
+        assert_eq!(
+            v.state,
+            VisitorState::Present,
+            "a returning visitor is present again"
+        );
+    }
+
+    #[test]
+    fn departure_of_an_unknown_visitor_is_an_error_and_changes_nothing() {
+        let mut t = Table::new();
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        let before = contents(&t);
+        assert_eq!(t.apply(&departed(USER2_AT_C)), Err(TableError::NotVisiting));
+        assert_eq!(
+            t.apply(&departed(USER2_PRIMARY)),
+            Err(TableError::NotVisiting)
+        );
+        assert_eq!(contents(&t), before);
+    }
+
+    #[test]
+    fn one_id_cannot_hold_both_roles() {
+        let mut t = Table::new();
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        t.apply(&registered(USER2_AT_C, USER1, None)).unwrap();
+        let before = contents(&t);
+        assert_eq!(
+            t.apply(&registered(USER2_PRIMARY, USER1, None)),
+            Err(TableError::RoleConflict)
+        );
+        assert_eq!(
+            t.apply(&migrated(USER2_AT_C, SYSTEM_B, USER2_AT_B, None)),
+            Err(TableError::RoleConflict)
+        );
+        assert_eq!(
+            t.apply(&moved_on(USER2_AT_C, USER2_AT_B)),
+            Err(TableError::NotMigrated)
+        );
+        assert_eq!(t.apply(&returned(USER2_AT_C)), Err(TableError::NotMigrated));
+        assert_eq!(contents(&t), before);
+    }
+
+    #[test]
+    fn full_table_refuses_a_new_live_record_and_changes_nothing() {
+        let mut t = Table::new();
+        for n in 0..4 {
+            t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+        }
+        let before = contents(&t);
+        assert_eq!(
+            t.apply(&migrated(&nth_id(4), SYSTEM_B, USER2_AT_B, None)),
+            Err(TableError::TableFull)
+        );
+        assert_eq!(
+            t.apply(&registered(USER2_AT_C, USER2_PRIMARY, None)),
+            Err(TableError::TableFull)
+        );
+        assert_eq!(contents(&t), before, "nothing live is dropped");
+        // Updating an existing record needs no room.
+        assert_eq!(
+            t.apply(&migrated(&nth_id(0), SYSTEM_C, USER2_AT_C, None))
+                .unwrap()
+                .change,
+            Change::Replaced
+        );
+    }
+
+    #[test]
+    fn full_table_evicts_the_oldest_departed_record_and_says_so() {
+        let mut t = Table::new();
+        let visitors = [
+            "sip:v1@mc-b.example",
+            "sip:v2@mc-b.example",
+            "sip:v3@mc-b.example",
+        ];
+        for v in visitors {
+            t.apply(&registered(v, USER2_PRIMARY, None)).unwrap();
+        }
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        // Depart v3 first, then v1: v3 is the oldest departure.
+        t.apply(&departed(visitors[2])).unwrap();
+        t.apply(&departed(visitors[0])).unwrap();
+        // A repeated departure does not refresh its place.
+        t.apply(&departed(visitors[2])).unwrap();
+        let applied = t.apply(&registered(USER2_AT_C, USER1, None)).unwrap();
+        assert_eq!(applied.change, Change::Inserted);
+        assert_eq!(
+            applied.evicted.as_ref().map(|e| e.as_str()),
+            Some(visitors[2])
+        );
+        assert_eq!(t.lookup(visitors[2]), None);
+        // USER2_AT_C is a visitor key now: a role conflict, which evicts nothing.
+        let applied = t.apply(&migrated(USER2_AT_C, SYSTEM_C, USER2_AT_B, None));
+        assert_eq!(applied, Err(TableError::RoleConflict));
+        assert!(t.lookup(visitors[0]).is_some());
+        let applied = t
+            .apply(&migrated(&nth_id(9), SYSTEM_C, USER2_AT_C, None))
+            .unwrap();
+        assert_eq!(
+            applied.evicted.as_ref().map(|e| e.as_str()),
+            Some(visitors[0])
+        );
+        // Only live records remain: the next insert fails.
+        assert_eq!(
+            t.apply(&migrated(&nth_id(10), SYSTEM_C, USER2_AT_C, None)),
+            Err(TableError::TableFull)
+        );
+        assert!(t.iter().all(|(_, r)| r.is_live()));
+    }
+
+    #[test]
+    fn lookup_by_str_finds_records_among_many() {
+        let mut t = MigrationTable::<256>::new();
+        for n in 0..256 {
+            t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+        }
+        assert_eq!(t.len(), 256);
+        assert_eq!(t.capacity(), 256);
+        for n in 0..256 {
+            assert!(t.lookup(nth_id(n).as_str()).is_some());
+        }
+        assert!(t.lookup("sip:nobody@mc-a.example").is_none());
+        t.clear();
+        assert!(t.is_empty());
+    }
+}

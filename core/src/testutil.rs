@@ -56,7 +56,9 @@ pub fn registered(local: &str, primary: &str, kms: Option<&str>) -> MigrationUpd
 }
 
 pub fn departed(local: &str) -> MigrationUpdate {
-    MigrationUpdate::VisitorDeparted { local_id: id(local) }
+    MigrationUpdate::VisitorDeparted {
+        local_id: id(local),
+    }
 }
 
 /// `n` distinct valid IDs.

@@ -20,8 +20,7 @@ use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPAC
 use crate::error::{DecodeError, EncodeError, IdError};
 use crate::message::{
     e2ee_rule_holds, Message, MessageView, MigrationUpdate, MigrationUpdateView,
-    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest,
-    PrivateCallRequestView,
+    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
 };
 
 /// The wire format version this build speaks, first byte of every message.
@@ -90,8 +89,7 @@ pub const REQUEST_MAX_ENCODED_LEN: usize = HEADER_LEN + 1 + 2 * ID_MAX + 1 + SDI
 
 /// Longest encoding of a [`PrivateCallRedirection`]: envelope, service kind, the three IDs of
 /// Table 10.16.y.2-1, the E2EE flag, the security domain information and the reason.
-pub const REDIRECTION_MAX_ENCODED_LEN: usize =
-    HEADER_LEN + 1 + 3 * ID_MAX + 1 + SDI_OPTION_MAX + 2;
+pub const REDIRECTION_MAX_ENCODED_LEN: usize = HEADER_LEN + 1 + 3 * ID_MAX + 1 + SDI_OPTION_MAX + 2;
 
 /// Longest encoding of a [`MigrationUpdate`]: envelope, variant tag and the largest variant (two
 /// IDs, a system identity and security domain information).
@@ -101,7 +99,10 @@ pub const MIGRATION_UPDATE_MAX_ENCODED_LEN: usize =
 /// Longest encoding of any message: a buffer this long always suffices for [`encode_message`].
 pub const MAX_ENCODED_LEN: usize = max(
     REQUEST_MAX_ENCODED_LEN,
-    max(REDIRECTION_MAX_ENCODED_LEN, MIGRATION_UPDATE_MAX_ENCODED_LEN),
+    max(
+        REDIRECTION_MAX_ENCODED_LEN,
+        MIGRATION_UPDATE_MAX_ENCODED_LEN,
+    ),
 );
 
 /// Longest COBS frame of `encoded_len` bytes, with the trailing `0x00` delimiter.
@@ -243,7 +244,8 @@ pub fn encode<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeEr
     match postcard::to_slice(&value, buf) {
         Ok(written) => Ok(written.len()),
         Err(_) => Err(EncodeError::BufferTooSmall {
-            needed: postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default()).unwrap_or(M::MAX_ENCODED_LEN),
+            needed: postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default())
+                .unwrap_or(M::MAX_ENCODED_LEN),
         }),
     }
 }
@@ -297,13 +299,20 @@ fn map_postcard(e: postcard::Error) -> DecodeError {
 
 /// Decodes a payload that must fill `payload` exactly (postcard alone would ignore trailing
 /// bytes), then validates it.
-fn payload<'a, T: Deserialize<'a>>(
+fn payload<'a, T: Deserialize<'a> + Serialize>(
     payload: &'a [u8],
     validate: impl FnOnce(&T) -> Result<(), DecodeError>,
 ) -> Result<T, DecodeError> {
     let (value, rest) = postcard::take_from_bytes::<T>(payload).map_err(map_postcard)?;
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes);
+    }
+    // postcard accepts over-long varints (`0x87 0x00` for 7). The encoding must be canonical —
+    // one message, one byte string — so that re-encoding reproduces the input exactly; a
+    // payload longer than its canonical encoding is malformed.
+    let canonical = postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default());
+    if canonical != Ok(payload.len()) {
+        return Err(DecodeError::Malformed);
     }
     validate(&value)?;
     Ok(value)
@@ -443,7 +452,10 @@ mod tests {
         while long_system.len() + 2 <= MC_SYSTEM_ID_CAPACITY {
             long_system.push_str(if long_system.is_empty() { "a" } else { ".a" });
         }
-        long_system.extend(core::iter::repeat_n('b', MC_SYSTEM_ID_CAPACITY - long_system.len()));
+        long_system.extend(core::iter::repeat_n(
+            'b',
+            MC_SYSTEM_ID_CAPACITY - long_system.len(),
+        ));
         let long_system = system(&long_system);
         (
             PrivateCallRequest {
@@ -498,7 +510,14 @@ mod tests {
         let bytes = encoded(&redirection(false));
         assert_eq!(bytes[0], FORMAT_VERSION);
         assert_eq!(bytes[1], MessageType::PrivateCallRedirection as u8);
-        assert_eq!(encoded(&request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, false))[1], 1);
+        assert_eq!(
+            encoded(&request(
+                ServiceKind::McpttPrivateCall,
+                USER2_PRIMARY,
+                false
+            ))[1],
+            1
+        );
         assert_eq!(encoded(&departed(USER2_AT_B))[1], 3);
     }
 
@@ -530,7 +549,9 @@ mod tests {
             assert_eq!(view, msg.as_view());
             assert_eq!(view.to_owned().unwrap(), msg);
             match &msg {
-                Message::Request(m) => assert_eq!(&PrivateCallRequest::decode(&buf[..n]).unwrap(), m),
+                Message::Request(m) => {
+                    assert_eq!(&PrivateCallRequest::decode(&buf[..n]).unwrap(), m)
+                }
                 Message::Redirection(m) => {
                     assert_eq!(&PrivateCallRedirection::decode(&buf[..n]).unwrap(), m)
                 }
@@ -579,9 +600,18 @@ mod tests {
         let (req, redir, update) = maximal_messages();
         let mut frame = [0u8; MAX_FRAME_LEN];
         for (n, needed) in [
-            (encode_frame(&req, &mut frame).unwrap(), encode_frame(&req, &mut []).unwrap_err()),
-            (encode_frame(&redir, &mut frame).unwrap(), encode_frame(&redir, &mut []).unwrap_err()),
-            (encode_frame(&update, &mut frame).unwrap(), encode_frame(&update, &mut []).unwrap_err()),
+            (
+                encode_frame(&req, &mut frame).unwrap(),
+                encode_frame(&req, &mut []).unwrap_err(),
+            ),
+            (
+                encode_frame(&redir, &mut frame).unwrap(),
+                encode_frame(&redir, &mut []).unwrap_err(),
+            ),
+            (
+                encode_frame(&update, &mut frame).unwrap(),
+                encode_frame(&update, &mut []).unwrap_err(),
+            ),
         ] {
             assert_eq!(needed, EncodeError::BufferTooSmall { needed: n });
         }
@@ -592,8 +622,14 @@ mod tests {
         let mut bad = redirection(true);
         bad.security_domain_info = None;
         let mut buf = [0u8; MAX_ENCODED_LEN];
-        assert_eq!(encode(&bad, &mut buf), Err(EncodeError::MissingSecurityDomainInfo));
-        assert_eq!(encode_frame(&bad, &mut buf), Err(EncodeError::MissingSecurityDomainInfo));
+        assert_eq!(
+            encode(&bad, &mut buf),
+            Err(EncodeError::MissingSecurityDomainInfo)
+        );
+        assert_eq!(
+            encode_frame(&bad, &mut buf),
+            Err(EncodeError::MissingSecurityDomainInfo)
+        );
     }
 
     #[test]
@@ -602,19 +638,28 @@ mod tests {
         let mut bad = redirection(true);
         bad.security_domain_info = None;
         let mut buf = [0u8; MAX_ENCODED_LEN];
-        let n = postcard::to_slice(&(FORMAT_VERSION, 2u8, bad.as_view()), &mut buf).unwrap().len();
+        let n = postcard::to_slice(&(FORMAT_VERSION, 2u8, bad.as_view()), &mut buf)
+            .unwrap()
+            .len();
         assert_eq!(
             PrivateCallRedirection::decode(&buf[..n]),
             Err(DecodeError::MissingSecurityDomainInfo)
         );
-        assert_eq!(decode_message(&buf[..n]), Err(DecodeError::MissingSecurityDomainInfo));
+        assert_eq!(
+            decode_message(&buf[..n]),
+            Err(DecodeError::MissingSecurityDomainInfo)
+        );
     }
 
     #[test]
     fn truncated_input_is_a_decode_error_at_every_length() {
         let bytes = encoded(&redirection(true));
         for len in 0..bytes.len() {
-            assert_eq!(decode_message(&bytes[..len]), Err(DecodeError::Truncated), "len {len}");
+            assert_eq!(
+                decode_message(&bytes[..len]),
+                Err(DecodeError::Truncated),
+                "len {len}"
+            );
         }
     }
 
@@ -623,31 +668,49 @@ mod tests {
         let mut bytes = encoded(&redirection(false));
         bytes.push(0);
         assert_eq!(decode_message(&bytes), Err(DecodeError::TrailingBytes));
-        assert_eq!(PrivateCallRedirection::decode(&bytes), Err(DecodeError::TrailingBytes));
+        assert_eq!(
+            PrivateCallRedirection::decode(&bytes),
+            Err(DecodeError::TrailingBytes)
+        );
     }
 
     #[test]
     fn unknown_version_and_type_are_decode_errors_not_guesses() {
         let mut bytes = encoded(&redirection(false));
         bytes[0] = 2;
-        assert_eq!(decode_message(&bytes), Err(DecodeError::UnsupportedVersion(2)));
+        assert_eq!(
+            decode_message(&bytes),
+            Err(DecodeError::UnsupportedVersion(2))
+        );
         bytes[0] = FORMAT_VERSION;
         for ty in [0u8, 4, 255] {
             bytes[1] = ty;
-            assert_eq!(decode_message(&bytes), Err(DecodeError::UnknownMessageType(ty)));
+            assert_eq!(
+                decode_message(&bytes),
+                Err(DecodeError::UnknownMessageType(ty))
+            );
         }
     }
 
     #[test]
     fn decoding_as_the_wrong_type_is_refused() {
         let bytes = encoded(&redirection(false));
-        assert_eq!(PrivateCallRequest::decode(&bytes), Err(DecodeError::UnexpectedMessageType));
-        assert_eq!(MigrationUpdate::decode(&bytes), Err(DecodeError::UnexpectedMessageType));
+        assert_eq!(
+            PrivateCallRequest::decode(&bytes),
+            Err(DecodeError::UnexpectedMessageType)
+        );
+        assert_eq!(
+            MigrationUpdate::decode(&bytes),
+            Err(DecodeError::UnexpectedMessageType)
+        );
     }
 
     /// The offset of `needle` in `haystack`.
     fn find(haystack: &[u8], needle: &str) -> usize {
-        haystack.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap()
+        haystack
+            .windows(needle.len())
+            .position(|w| w == needle.as_bytes())
+            .unwrap()
     }
 
     #[test]
@@ -686,12 +749,17 @@ mod tests {
             security_domain_info: None,
         };
         let mut buf = [0u8; 2 * MAX_ENCODED_LEN];
-        let n = postcard::to_slice(&(FORMAT_VERSION, 1u8, view), &mut buf).unwrap().len();
+        let n = postcard::to_slice(&(FORMAT_VERSION, 1u8, view), &mut buf)
+            .unwrap()
+            .len();
         assert_eq!(
             PrivateCallRequest::decode(&buf[..n]),
             Err(DecodeError::InvalidField(IdError::TooLong))
         );
-        assert_eq!(PrivateCallRequestView::decode(&buf[..n]), Err(DecodeError::InvalidField(IdError::TooLong)));
+        assert_eq!(
+            PrivateCallRequestView::decode(&buf[..n]),
+            Err(DecodeError::InvalidField(IdError::TooLong))
+        );
     }
 
     #[test]
@@ -713,9 +781,15 @@ mod tests {
         assert_eq!(frame[n - 1], 0);
         assert!(!frame[..n - 1].contains(&0));
         let mut with_delimiter = frame[..n].to_vec();
-        assert_eq!(decode_frame(&mut with_delimiter).unwrap(), MessageView::Redirection(msg.as_view()));
+        assert_eq!(
+            decode_frame(&mut with_delimiter).unwrap(),
+            MessageView::Redirection(msg.as_view())
+        );
         let mut without = frame[..n - 1].to_vec();
-        assert_eq!(decode_frame(&mut without).unwrap(), MessageView::Redirection(msg.as_view()));
+        assert_eq!(
+            decode_frame(&mut without).unwrap(),
+            MessageView::Redirection(msg.as_view())
+        );
     }
 
     #[test]
@@ -735,6 +809,9 @@ mod tests {
     fn security_domain_info_survives_the_wire() {
         let bytes = encoded(&redirection(true));
         let back = PrivateCallRedirection::decode(&bytes).unwrap();
-        assert_eq!(back.security_domain_info, Some(SecurityDomainInfo::new(KMS_B).unwrap()));
+        assert_eq!(
+            back.security_domain_info,
+            Some(SecurityDomainInfo::new(KMS_B).unwrap())
+        );
     }
 }

@@ -1,1 +1,1 @@
-
+//! C ABI of mcx-migrate: placeholder until the C ABI issue lands.
