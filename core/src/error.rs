@@ -186,3 +186,61 @@ impl fmt::Display for RedirectionError {
 }
 
 impl core::error::Error for RedirectionError {}
+
+/// Why a migration table snapshot could not be taken or restored. After a failed restore the
+/// table is exactly as before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SnapshotError {
+    /// The buffer is too small for the snapshot; `needed` bytes would be enough.
+    BufferTooSmall {
+        /// The length the snapshot needs.
+        needed: usize,
+    },
+    /// The bytes end before the snapshot does (its header states its length).
+    Truncated,
+    /// The bytes do not start with the snapshot magic: not a snapshot (erased flash, say).
+    NotASnapshot,
+    /// The snapshot's format version is not one this build reads.
+    UnsupportedVersion(u8),
+    /// The CRC-32 over the snapshot does not match: the bytes were corrupted.
+    CrcMismatch,
+    /// The snapshot holds more records than this build's table capacity.
+    TooManyEntries,
+    /// Two records of the snapshot have the same key.
+    DuplicateKey,
+    /// The snapshot's structure is not the canonical encoding this library writes.
+    Malformed,
+    /// A record holds an invalid identifier.
+    InvalidField(IdError),
+    /// A record breaks the rules normal updates keep (a departure order beyond the snapshot's
+    /// departure count, or a departure order of zero).
+    InvalidRecord,
+}
+
+impl From<IdError> for SnapshotError {
+    fn from(e: IdError) -> Self {
+        SnapshotError::InvalidField(e)
+    }
+}
+
+impl fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SnapshotError::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: {needed} bytes needed")
+            }
+            SnapshotError::Truncated => f.write_str("snapshot truncated"),
+            SnapshotError::NotASnapshot => f.write_str("not a migration table snapshot"),
+            SnapshotError::UnsupportedVersion(v) => write!(f, "unsupported snapshot version {v}"),
+            SnapshotError::CrcMismatch => f.write_str("snapshot CRC mismatch"),
+            SnapshotError::TooManyEntries => f.write_str("snapshot holds more records than fit"),
+            SnapshotError::DuplicateKey => f.write_str("snapshot holds a key twice"),
+            SnapshotError::Malformed => f.write_str("malformed snapshot"),
+            SnapshotError::InvalidField(e) => write!(f, "invalid field in snapshot: {e}"),
+            SnapshotError::InvalidRecord => f.write_str("invalid record in snapshot"),
+        }
+    }
+}
+
+impl core::error::Error for SnapshotError {}

@@ -13,6 +13,7 @@
 //! | private call request, private call redirection (Table 10.16.y.2-1), migration update (10.6.3) | [`message`] |
 //! | bytes on the wire: versioned envelope, postcard, COBS frames | [`wire`] |
 //! | the server's knowledge of migrated users (pre-conditions) | [`table::MigrationTable`] |
+//! | surviving a reboot: snapshot and restore with CRC-32 | [`table::MigrationTable::snapshot`], [`table::MigrationTable::restore`] |
 //! | steps 2–3 and consecutive migration at the server | [`server::decide`] |
 //! | steps 1, 3, 5 and consecutive migration at the client | [`client::PrivateCall`] |
 //!
@@ -89,7 +90,7 @@ pub mod server;
 pub mod table;
 pub mod wire;
 
-pub use error::{DecodeError, EncodeError, IdError, RedirectionError, TableError};
+pub use error::{DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError};
 pub use id::{KmsUri, McServiceId, McSystemId, RedirectionReason, SecurityDomainInfo, ServiceKind};
 pub use message::{
     Message, MessageView, MigrationUpdate, MigrationUpdateView, PrivateCallRedirection,

@@ -24,6 +24,10 @@
 
 use heapless::index_map::FnvIndexMap;
 
+mod snapshot;
+
+pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
+
 use crate::error::TableError;
 use crate::id::{McServiceId, McSystemId, SecurityDomainInfo};
 use crate::message::MigrationUpdate;

@@ -63,5 +63,5 @@ pub fn departed(local: &str) -> MigrationUpdate {
 
 /// `n` distinct valid IDs.
 pub fn nth_id(n: usize) -> McServiceId {
-    id(&std::format!("sip:user{n}@mc-a.example"))
+    id(&std::format!("sip:n{n}@mc-a.example"))
 }

@@ -71,9 +71,9 @@ const fn str_max(capacity: usize) -> usize {
 }
 
 /// `Option<SecurityDomainInfo>`: the tag byte and the KMS URI.
-const SDI_OPTION_MAX: usize = 1 + str_max(KMS_URI_CAPACITY);
-const ID_MAX: usize = str_max(MC_SERVICE_ID_CAPACITY);
-const SYSTEM_MAX: usize = str_max(MC_SYSTEM_ID_CAPACITY);
+pub(crate) const SDI_OPTION_MAX: usize = 1 + str_max(KMS_URI_CAPACITY);
+pub(crate) const ID_MAX: usize = str_max(MC_SERVICE_ID_CAPACITY);
+pub(crate) const SYSTEM_MAX: usize = str_max(MC_SYSTEM_ID_CAPACITY);
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b {

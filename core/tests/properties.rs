@@ -319,3 +319,49 @@ fn non_canonical_varint_is_malformed() {
         Err(DecodeError::Malformed)
     );
 }
+
+proptest! {
+    #[test]
+    fn snapshot_restore_snapshot_is_identical(updates in proptest::collection::vec(update(), 0..40)) {
+        let mut table = MigrationTable::<8>::new();
+        for u in &updates {
+            let _ = table.apply(u);
+        }
+        let mut first = vec![0u8; MigrationTable::<8>::MAX_SNAPSHOT_LEN];
+        let n = table.snapshot(&mut first).unwrap();
+        let mut restored = MigrationTable::<8>::new();
+        restored.restore(&first[..n]).unwrap();
+        prop_assert_eq!(table_contents(&restored), table_contents(&table));
+        let mut second = vec![0u8; MigrationTable::<8>::MAX_SNAPSHOT_LEN];
+        let m = restored.snapshot(&mut second).unwrap();
+        prop_assert_eq!(&first[..n], &second[..m]);
+        // The restored table evicts in the same order as the original.
+        for k in 0..8u8 {
+            let u = MigrationUpdate::Migrated {
+                primary_id: McServiceId::new(&format!("sip:fill{k}@a.example")).unwrap(),
+                partner_system: McSystemId::new("b.example").unwrap(),
+                partner_id: McServiceId::new("sip:x@b.example").unwrap(),
+                security_domain_info: None,
+            };
+            prop_assert_eq!(table.apply(&u), restored.apply(&u));
+        }
+    }
+
+    #[test]
+    fn restore_of_arbitrary_bytes_never_panics_and_fails_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..300), prefix in any::<bool>()) {
+        let mut table = MigrationTable::<8>::new();
+        table.apply(&MigrationUpdate::Returned { primary_id: McServiceId::new("sip:a@b").unwrap() }).ok();
+        table.apply(&MigrationUpdate::VisitorRegistered {
+            local_id: McServiceId::new("sip:v@a").unwrap(),
+            primary_id: McServiceId::new("sip:p@b").unwrap(),
+            primary_system: McSystemId::new("b").unwrap(),
+            primary_security_domain_info: None,
+        }).unwrap();
+        let before = table_contents(&table);
+        let mut input = if prefix { b"MCXS\x01".to_vec() } else { Vec::new() };
+        input.extend(bytes);
+        if table.restore(&input).is_err() {
+            prop_assert_eq!(table_contents(&table), before);
+        }
+    }
+}

@@ -1,0 +1,666 @@
+//! Snapshot and restore of a migration table, so a gateway that power-cycles does not forget
+//! which users have migrated: until the partner systems re-announce them, calls to those users
+//! would be routed wrong.
+//!
+//! ```text
+//! +-------+---------+-----------+-------------------------------------------+--------+
+//! | magic | version | total len | postcard body                              | CRC-32 |
+//! | MCXS  |   0x01  |  u32 LE   | capacity, departures, count, records...    | u32 LE |
+//! +-------+---------+-----------+-------------------------------------------+--------+
+//! ```
+//!
+//! The body lists every record, live and departed, in the table's own order, each departed
+//! visitor with its place in the eviction order. The CRC-32 (ISO-HDLC, as in Ethernet and zlib)
+//! covers everything before it. Restoring and snapshotting again gives identical bytes: the
+//! decoder accepts only the canonical encoding this module writes.
+
+use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
+use serde::ser::SerializeTuple;
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::{MigratedRecord, MigrationTable, Record, Slot, VisitorRecord, VisitorState};
+use crate::error::SnapshotError;
+use crate::id::{McServiceId, McSystemId, SecurityDomainInfo};
+use crate::message::SecurityDomainInfoView;
+use crate::wire::{ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
+
+/// First bytes of every snapshot.
+pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
+
+/// The snapshot format version this build writes and reads.
+pub const SNAPSHOT_VERSION: u8 = 1;
+
+/// Magic, version and total length.
+const HEADER_LEN: usize = 9;
+const CRC_LEN: usize = 4;
+
+/// Bitwise CRC-32 without a lookup table: snapshots are rare, flash is scarce.
+const CRC32: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISO_HDLC);
+
+/// Longest record: key, variant tag, and the larger variant (a visitor: primary ID, primary
+/// system, security domain information and an optional departure order of up to ten varint
+/// bytes).
+const RECORD_MAX: usize = ID_MAX + 1 + ID_MAX + SYSTEM_MAX + SDI_OPTION_MAX + 1 + 10;
+
+/// Header, CRC, and the body's three varints (capacity and count `u32`, departures `u64`).
+const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
+
+#[derive(Serialize, Deserialize)]
+enum RecordView<'a> {
+    MigratedAway {
+        partner_system: &'a str,
+        partner_id: &'a str,
+        #[serde(borrow)]
+        security_domain_info: Option<SecurityDomainInfoView<'a>>,
+    },
+    Visiting {
+        primary_id: &'a str,
+        primary_system: &'a str,
+        #[serde(borrow)]
+        primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
+        /// `None` while present; the departure order once departed.
+        departed_at: Option<u64>,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct EntryView<'a> {
+    key: &'a str,
+    #[serde(borrow)]
+    record: RecordView<'a>,
+}
+
+fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'_>> {
+    sdi.as_ref().map(|s| SecurityDomainInfoView {
+        kms_uri: s.kms_uri.as_str(),
+    })
+}
+
+fn sdi_owned(
+    sdi: &Option<SecurityDomainInfoView<'_>>,
+) -> Result<Option<SecurityDomainInfo>, SnapshotError> {
+    Ok(sdi
+        .as_ref()
+        .map(|s| SecurityDomainInfo::new(s.kms_uri))
+        .transpose()?)
+}
+
+impl<'a> EntryView<'a> {
+    fn of(key: &'a McServiceId, slot: &'a Slot) -> Self {
+        let record = match &slot.record {
+            Record::MigratedAway(m) => RecordView::MigratedAway {
+                partner_system: m.partner_system.as_str(),
+                partner_id: m.partner_id.as_str(),
+                security_domain_info: sdi_view(&m.security_domain_info),
+            },
+            Record::Visiting(v) => RecordView::Visiting {
+                primary_id: v.primary_id.as_str(),
+                primary_system: v.primary_system.as_str(),
+                primary_security_domain_info: sdi_view(&v.primary_security_domain_info),
+                departed_at: (v.state == VisitorState::Departed).then_some(slot.departed_at),
+            },
+        };
+        EntryView {
+            key: key.as_str(),
+            record,
+        }
+    }
+
+    /// The owned key and slot, with every rule a normal update keeps checked.
+    fn to_slot(&self, departures: u64) -> Result<(McServiceId, Slot), SnapshotError> {
+        let key = McServiceId::new(self.key)?;
+        let slot = match &self.record {
+            RecordView::MigratedAway {
+                partner_system,
+                partner_id,
+                security_domain_info,
+            } => Slot {
+                record: Record::MigratedAway(MigratedRecord {
+                    partner_system: McSystemId::new(partner_system)?,
+                    partner_id: McServiceId::new(partner_id)?,
+                    security_domain_info: sdi_owned(security_domain_info)?,
+                }),
+                departed_at: 0,
+            },
+            RecordView::Visiting {
+                primary_id,
+                primary_system,
+                primary_security_domain_info,
+                departed_at,
+            } => {
+                let (state, departed_at) = match *departed_at {
+                    None => (VisitorState::Present, 0),
+                    Some(at) if at >= 1 && at <= departures => (VisitorState::Departed, at),
+                    Some(_) => return Err(SnapshotError::InvalidRecord),
+                };
+                Slot {
+                    record: Record::Visiting(VisitorRecord {
+                        primary_id: McServiceId::new(primary_id)?,
+                        primary_system: McSystemId::new(primary_system)?,
+                        primary_security_domain_info: sdi_owned(primary_security_domain_info)?,
+                        state,
+                    }),
+                    departed_at,
+                }
+            }
+        };
+        Ok((key, slot))
+    }
+}
+
+/// The body: capacity, departures, count, then every record, as one postcard tuple (postcard
+/// writes no tuple length).
+struct Body<'t, const N: usize>(&'t MigrationTable<N>);
+
+impl<const N: usize> Serialize for Body<'_, N> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let count = self.0.records.len();
+        let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
+        tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
+        tuple.serialize_element(&self.0.departures)?;
+        tuple.serialize_element(&u32::try_from(count).unwrap_or(u32::MAX))?;
+        for (key, slot) in self.0.records.iter() {
+            tuple.serialize_element(&EntryView::of(key, slot))?;
+        }
+        tuple.end()
+    }
+}
+
+/// Decodes one canonical postcard value from the front of `bytes`.
+fn take<'a, T: Deserialize<'a> + Serialize>(
+    bytes: &'a [u8],
+) -> Result<(T, &'a [u8]), SnapshotError> {
+    let (value, rest) =
+        postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
+    let used = bytes.len().saturating_sub(rest.len());
+    if postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default()) != Ok(used) {
+        return Err(SnapshotError::Malformed);
+    }
+    Ok((value, rest))
+}
+
+/// The records of a body, decoded one by one.
+struct Entries<'a> {
+    rest: &'a [u8],
+    left: u32,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Result<EntryView<'a>, SnapshotError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.left = self.left.checked_sub(1)?;
+        Some(take::<EntryView<'a>>(self.rest).map(|(entry, rest)| {
+            self.rest = rest;
+            entry
+        }))
+    }
+}
+
+/// A snapshot read and checked down to its records.
+struct Parsed<'a> {
+    departures: u64,
+    entries: Entries<'a>,
+}
+
+fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
+    let magic_len = bytes.len().min(SNAPSHOT_MAGIC.len());
+    if bytes.get(..magic_len) != SNAPSHOT_MAGIC.get(..magic_len) {
+        return Err(SnapshotError::NotASnapshot);
+    }
+    let (header, _) = bytes
+        .split_first_chunk::<HEADER_LEN>()
+        .ok_or(SnapshotError::Truncated)?;
+    let [_, _, _, _, version, l0, l1, l2, l3] = *header;
+    if version != SNAPSHOT_VERSION {
+        return Err(SnapshotError::UnsupportedVersion(version));
+    }
+    let total = usize::try_from(u32::from_le_bytes([l0, l1, l2, l3]))
+        .map_err(|_| SnapshotError::Malformed)?;
+    if total < HEADER_LEN.saturating_add(CRC_LEN) {
+        return Err(SnapshotError::Malformed);
+    }
+    let snapshot = bytes.get(..total).ok_or(SnapshotError::Truncated)?;
+    let (covered, crc) = snapshot
+        .split_last_chunk::<CRC_LEN>()
+        .ok_or(SnapshotError::Truncated)?;
+    if CRC32.checksum(covered) != u32::from_le_bytes(*crc) {
+        return Err(SnapshotError::CrcMismatch);
+    }
+    let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
+    let (_capacity_taken_at, body) = take::<u32>(body)?;
+    let (departures, body) = take::<u64>(body)?;
+    let (count, body) = take::<u32>(body)?;
+    if usize::try_from(count).map_or(true, |count| count > N) {
+        return Err(SnapshotError::TooManyEntries);
+    }
+    Ok(Parsed {
+        departures,
+        entries: Entries {
+            rest: body,
+            left: count,
+        },
+    })
+}
+
+impl<const N: usize> MigrationTable<N> {
+    /// Longest snapshot of a table of `N` records: a buffer this long always suffices for
+    /// [`snapshot`](Self::snapshot).
+    pub const MAX_SNAPSHOT_LEN: usize = FIXED_MAX + N * RECORD_MAX;
+
+    /// Writes the whole table — live and departed records and their eviction order — into
+    /// `buf` and returns the snapshot's length. The table is not changed.
+    ///
+    /// Returns [`SnapshotError::BufferTooSmall`] with the exact length needed when `buf` is
+    /// shorter than the snapshot.
+    pub fn snapshot(&self, buf: &mut [u8]) -> Result<usize, SnapshotError> {
+        let body = Body(self);
+        let body_len =
+            postcard::serialize_with_flavor(&body, postcard::ser_flavors::Size::default())
+                .map_err(|_| SnapshotError::Malformed)?;
+        let total = HEADER_LEN.saturating_add(body_len).saturating_add(CRC_LEN);
+        let too_small = SnapshotError::BufferTooSmall { needed: total };
+        let total_u32 = u32::try_from(total).map_err(|_| too_small)?;
+        let out = buf.get_mut(..total).ok_or(too_small)?;
+        let (header, rest) = out.split_first_chunk_mut::<HEADER_LEN>().ok_or(too_small)?;
+        let [m0, m1, m2, m3] = SNAPSHOT_MAGIC;
+        let [l0, l1, l2, l3] = total_u32.to_le_bytes();
+        *header = [m0, m1, m2, m3, SNAPSHOT_VERSION, l0, l1, l2, l3];
+        let (body_out, _) = rest.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
+        postcard::to_slice(&body, body_out).map_err(|_| too_small)?;
+        let (covered, crc) = out.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
+        *crc = CRC32.checksum(covered).to_le_bytes();
+        Ok(total)
+    }
+
+    /// Replaces the table's contents with a snapshot taken by [`snapshot`](Self::snapshot).
+    ///
+    /// The whole snapshot is validated first — magic, version, length, CRC, record count against
+    /// this build's capacity, every record by the rules normal updates keep, duplicate keys —
+    /// and only then is the table replaced, so on any error the table is untouched and nothing
+    /// is half-loaded; no second table is needed in RAM. Bytes after the snapshot's stated
+    /// length are ignored (a flash page larger than the snapshot, say).
+    ///
+    /// Errors: [`SnapshotError::NotASnapshot`], [`SnapshotError::Truncated`],
+    /// [`SnapshotError::UnsupportedVersion`], [`SnapshotError::CrcMismatch`],
+    /// [`SnapshotError::TooManyEntries`], [`SnapshotError::Malformed`],
+    /// [`SnapshotError::InvalidField`], [`SnapshotError::InvalidRecord`],
+    /// [`SnapshotError::DuplicateKey`].
+    ///
+    /// Cost: duplicate keys are found by comparing each key with those before it, O(n²) string
+    /// comparisons, in exchange for needing no memory beyond the table itself.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), SnapshotError> {
+        // Pass 1: structure, records, and that nothing follows the last record.
+        let parsed = parse::<N>(bytes)?;
+        let departures = parsed.departures;
+        let mut entries = parsed.entries;
+        for entry in entries.by_ref() {
+            entry?.to_slot(departures)?;
+        }
+        if !entries.rest.is_empty() {
+            return Err(SnapshotError::Malformed);
+        }
+        // Pass 2: duplicate keys.
+        for (index, entry) in parse::<N>(bytes)?.entries.enumerate() {
+            let key = entry?.key;
+            let mut earlier = parse::<N>(bytes)?.entries.take(index);
+            if earlier.try_fold(false, |dup, e| e.map(|e| dup || e.key == key))? {
+                return Err(SnapshotError::DuplicateKey);
+            }
+        }
+        // Everything checked: replace the contents. Inserting cannot fail now (the count fits
+        // and keys are unique); should it anyway, the error is still reported.
+        self.records.clear();
+        self.departures = departures;
+        for entry in parse::<N>(bytes)?.entries {
+            let (key, slot) = entry?.to_slot(departures)?;
+            self.records
+                .insert(key, slot)
+                .map_err(|_| SnapshotError::TooManyEntries)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Change;
+    use crate::testutil::*;
+    use crate::MigrationUpdate;
+    use std::vec;
+    use std::vec::Vec;
+
+    type Table = MigrationTable<8>;
+
+    /// A table with every kind of record: migrated away, present visitor, two departed visitors.
+    fn mixed() -> Table {
+        let mut t = Table::new();
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
+            .unwrap();
+        t.apply(&registered(
+            "sip:v1@mc-a.example",
+            "sip:x1@mc-b.example",
+            Some(KMS_B),
+        ))
+        .unwrap();
+        t.apply(&registered(
+            "sip:v2@mc-a.example",
+            "sip:x2@mc-b.example",
+            None,
+        ))
+        .unwrap();
+        t.apply(&registered(
+            "sip:v3@mc-a.example",
+            "sip:x3@mc-b.example",
+            None,
+        ))
+        .unwrap();
+        t.apply(&departed("sip:v3@mc-a.example")).unwrap();
+        t.apply(&departed("sip:v2@mc-a.example")).unwrap();
+        t
+    }
+
+    fn snap<const N: usize>(t: &MigrationTable<N>) -> Vec<u8> {
+        let mut buf = vec![0u8; MigrationTable::<N>::MAX_SNAPSHOT_LEN];
+        let n = t.snapshot(&mut buf).unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    fn contents<const N: usize>(t: &MigrationTable<N>) -> Vec<(McServiceId, Record, u64)> {
+        t.records
+            .iter()
+            .map(|(k, s)| (k.clone(), s.record.clone(), s.departed_at))
+            .collect()
+    }
+
+    /// Recomputes the CRC after a deliberate edit, so that the edit itself is what is tested.
+    fn fix_crc(bytes: &mut [u8]) {
+        let (covered, crc) = bytes.split_last_chunk_mut::<4>().unwrap();
+        *crc = CRC32.checksum(covered).to_le_bytes();
+    }
+
+    fn set_len(bytes: &mut [u8]) {
+        let len = (bytes.len() as u32).to_le_bytes();
+        bytes[5..9].copy_from_slice(&len);
+        fix_crc(bytes);
+    }
+
+    /// Restoring `bytes` into a non-empty table fails with `expected` and changes nothing.
+    fn refused(bytes: &[u8], expected: SnapshotError) {
+        let mut t = MigrationTable::<8>::new();
+        t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+            .unwrap();
+        let before = contents(&t);
+        assert_eq!(t.restore(bytes), Err(expected));
+        assert_eq!(
+            contents(&t),
+            before,
+            "a failed restore leaves the table untouched"
+        );
+    }
+
+    #[test]
+    fn restore_reproduces_every_record_and_the_eviction_order() {
+        let original = mixed();
+        let bytes = snap(&original);
+        let mut restored = Table::new();
+        restored
+            .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+            .unwrap();
+        restored.restore(&bytes).unwrap();
+        assert_eq!(contents(&restored), contents(&original));
+        assert_eq!(restored.lookup(USER1), None, "old contents are replaced");
+        // Fill up, then the oldest departure (v3) is evicted first, then v2.
+        let mut t = restored;
+        for n in 0..4 {
+            assert_eq!(
+                t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                    .unwrap()
+                    .evicted,
+                None
+            );
+        }
+        let first = t
+            .apply(&migrated(&nth_id(4), SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        assert_eq!(first.evicted.unwrap(), "sip:v3@mc-a.example");
+        let second = t
+            .apply(&migrated(&nth_id(5), SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        assert_eq!(second.evicted.unwrap(), "sip:v2@mc-a.example");
+        // And departures after a restore sort after the restored ones.
+        let mut t = Table::new();
+        t.restore(&bytes).unwrap();
+        t.apply(&departed("sip:v1@mc-a.example")).unwrap();
+        for n in 0..4 {
+            t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+        }
+        let evicted: Vec<_> = (4..7)
+            .map(|n| {
+                t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                    .unwrap()
+                    .evicted
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(
+            evicted,
+            [
+                "sip:v3@mc-a.example",
+                "sip:v2@mc-a.example",
+                "sip:v1@mc-a.example"
+            ]
+        );
+    }
+
+    #[test]
+    fn restore_then_snapshot_gives_identical_bytes() {
+        let bytes = snap(&mixed());
+        let mut t = Table::new();
+        t.restore(&bytes).unwrap();
+        assert_eq!(snap(&t), bytes);
+        let empty = snap(&Table::new());
+        t.restore(&empty).unwrap();
+        assert!(t.is_empty());
+        assert_eq!(snap(&t), empty);
+    }
+
+    #[test]
+    fn snapshot_layout_is_magic_version_length_body_crc() {
+        let bytes = snap(&mixed());
+        assert_eq!(&bytes[..4], b"MCXS");
+        assert_eq!(bytes[4], SNAPSHOT_VERSION);
+        assert_eq!(
+            u32::from_le_bytes(bytes[5..9].try_into().unwrap()) as usize,
+            bytes.len()
+        );
+        assert_eq!(bytes[9], 8, "capacity the snapshot was taken at");
+        let (covered, crc) = bytes.split_last_chunk::<4>().unwrap();
+        assert_eq!(CRC32.checksum(covered), u32::from_le_bytes(*crc));
+        // CRC-32/ISO-HDLC check value.
+        assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn max_snapshot_len_bounds_a_full_table_of_maximal_records() {
+        let long = |prefix: &str, cap: usize| {
+            let mut s = std::string::String::from(prefix);
+            s.extend(core::iter::repeat_n('x', cap - prefix.len() - 4));
+            s
+        };
+        let mut t = MigrationTable::<4>::new();
+        for n in 0..4 {
+            let key = long(
+                &std::format!("sip:{n}"),
+                crate::config::MC_SERVICE_ID_CAPACITY + 4,
+            );
+            t.apply(&MigrationUpdate::VisitorRegistered {
+                local_id: id(&key),
+                primary_id: id(&long("sip:", crate::config::MC_SERVICE_ID_CAPACITY + 4)),
+                primary_system: system(&long("a", 63 + 4)),
+                primary_security_domain_info: Some(sdi(&long(
+                    "https:",
+                    crate::config::KMS_URI_CAPACITY + 4,
+                ))),
+            })
+            .unwrap();
+            t.apply(&departed(&key)).unwrap();
+        }
+        let n = snap(&t).len();
+        assert!(n <= MigrationTable::<4>::MAX_SNAPSHOT_LEN, "{n}");
+    }
+
+    #[test]
+    fn too_small_buffer_reports_the_exact_length_needed() {
+        let t = mixed();
+        let full = snap(&t).len();
+        for len in [0, 1, 8, 9, 12, full / 2, full - 1] {
+            let mut buf = vec![0u8; len];
+            assert_eq!(
+                t.snapshot(&mut buf),
+                Err(SnapshotError::BufferTooSmall { needed: full })
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_after_the_stated_length_are_ignored() {
+        let mut bytes = snap(&mixed());
+        bytes.extend([0xff; 64]); // the rest of an erased flash page
+        let mut t = Table::new();
+        t.restore(&bytes).unwrap();
+        assert_eq!(contents(&t), contents(&mixed()));
+    }
+
+    #[test]
+    fn every_truncation_is_rejected() {
+        let bytes = snap(&mixed());
+        for len in 0..bytes.len() {
+            refused(&bytes[..len], SnapshotError::Truncated);
+        }
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_rejected() {
+        let bytes = snap(&mixed());
+        for bit in 0..bytes.len() * 8 {
+            let mut flipped = bytes.clone();
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            let mut t = Table::new();
+            t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+                .unwrap();
+            let before = contents(&t);
+            assert!(t.restore(&flipped).is_err(), "bit {bit} accepted");
+            assert_eq!(contents(&t), before);
+        }
+    }
+
+    #[test]
+    fn wrong_magic_version_and_crc_have_their_own_errors() {
+        let bytes = snap(&mixed());
+        let mut erased = bytes.clone();
+        erased[..4].copy_from_slice(&[0xff; 4]);
+        refused(&erased, SnapshotError::NotASnapshot);
+        let mut version = bytes.clone();
+        version[4] = 2;
+        refused(&version, SnapshotError::UnsupportedVersion(2));
+        let mut corrupt = bytes.clone();
+        let last_record_byte = bytes.len() - 6;
+        corrupt[last_record_byte] ^= 0x20;
+        refused(&corrupt, SnapshotError::CrcMismatch);
+    }
+
+    #[test]
+    fn more_records_than_this_builds_capacity_are_refused() {
+        let mut big = MigrationTable::<16>::new();
+        for n in 0..9 {
+            big.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+        }
+        refused(&snap(&big), SnapshotError::TooManyEntries);
+        // Eight fit, whatever capacity the snapshot was taken at.
+        let mut eight = MigrationTable::<16>::new();
+        for n in 0..8 {
+            eight
+                .apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+        }
+        let mut t = Table::new();
+        t.restore(&snap(&eight)).unwrap();
+        assert_eq!(t.len(), 8);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let mut t = Table::new();
+        t.apply(&migrated("sip:aa@x", SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        t.apply(&migrated("sip:ab@x", SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        let mut bytes = snap(&t);
+        let second = bytes.windows(8).position(|w| w == b"sip:ab@x").unwrap();
+        bytes[second + 5] = b'a';
+        fix_crc(&mut bytes);
+        refused(&bytes, SnapshotError::DuplicateKey);
+    }
+
+    #[test]
+    fn records_that_break_the_update_rules_are_refused() {
+        // A departure order beyond the snapshot's departure count.
+        let mut t = Table::new();
+        t.apply(&registered("sip:v@x", USER2_PRIMARY, None))
+            .unwrap();
+        t.apply(&departed("sip:v@x")).unwrap();
+        let mut bytes = snap(&t);
+        assert_eq!(bytes[10], 1, "departures");
+        bytes[10] = 0;
+        fix_crc(&mut bytes);
+        refused(&bytes, SnapshotError::InvalidRecord);
+        // An invalid identifier.
+        let mut bytes = snap(&t);
+        let at = bytes.windows(7).position(|w| w == b"sip:v@x").unwrap();
+        bytes[at + 4] = b'\n';
+        fix_crc(&mut bytes);
+        refused(
+            &bytes,
+            SnapshotError::InvalidField(crate::IdError::ControlCharacter),
+        );
+    }
+
+    #[test]
+    fn structure_errors_are_malformed() {
+        let mut bytes = snap(&mixed());
+        // A byte between the last record and the CRC.
+        let crc_at = bytes.len() - 4;
+        bytes.insert(crc_at, 0);
+        set_len(&mut bytes);
+        refused(&bytes, SnapshotError::Malformed);
+        // A non-canonical varint for the record count.
+        let mut bytes = snap(&Table::new());
+        assert_eq!(&bytes[9..12], &[8, 0, 0]);
+        bytes.splice(11..12, [0x80, 0x00]);
+        set_len(&mut bytes);
+        refused(&bytes, SnapshotError::Malformed);
+        // A stated length below the minimum.
+        let mut bytes = snap(&Table::new());
+        bytes[5..9].copy_from_slice(&3u32.to_le_bytes());
+        refused(&bytes, SnapshotError::Malformed);
+    }
+
+    #[test]
+    fn snapshot_changes_nothing_and_apply_still_works_after_restore() {
+        let t = mixed();
+        let before = contents(&t);
+        let _ = snap(&t);
+        assert_eq!(contents(&t), before);
+        let mut r = Table::new();
+        r.restore(&snap(&t)).unwrap();
+        assert_eq!(
+            r.apply(&departed("sip:v1@mc-a.example")).unwrap().change,
+            Change::MarkedDeparted
+        );
+    }
+}
