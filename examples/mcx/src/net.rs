@@ -1,0 +1,490 @@
+//! The simulated network of the demonstration: MC systems A (primary), B and C, each with an MC
+//! service server holding a migration table, and MC service clients 1 (caller) and 2 (the user
+//! who migrates).
+//!
+//! Every message between two parties is encoded with `mcx_migrate::wire` and decoded again by
+//! the receiver, as on a real link: what is printed is decoded from the bytes that travelled.
+
+use mcx_migrate::client::PrivateCall;
+use mcx_migrate::server::{decide, Decision, RejectReason};
+use mcx_migrate::table::{Change, MigrationTable, Record, VisitorState};
+use mcx_migrate::wire::{decode_message, MAX_ENCODED_LEN};
+use mcx_migrate::{
+    McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+    RedirectionError, RedirectionReason, SecurityDomainInfo, ServiceKind,
+};
+
+use crate::render::{body, message_name, Style};
+
+/// Errors of the simulation itself (never expected: they mean the demonstration is broken).
+pub type SimResult<T> = Result<T, String>;
+
+/// Records per migration table: small, as a gateway would configure it.
+const TABLE_CAPACITY: usize = 16;
+
+/// Who sends the caller's messages.
+pub const CLIENT_1: &str = "MC service client 1";
+
+/// One MC system and its MC service server.
+pub struct System {
+    /// "A", "B" or "C".
+    pub letter: &'static str,
+    /// The MC system identity (its DNS domain).
+    pub id: McSystemId,
+    /// The KMS URI of its security domain.
+    pub kms: SecurityDomainInfo,
+    /// The MC service server's migration table.
+    pub table: MigrationTable<TABLE_CAPACITY>,
+}
+
+impl System {
+    /// "MC system B".
+    pub fn name(&self) -> String {
+        format!("MC system {}", self.letter)
+    }
+    /// "MC service server B".
+    pub fn server(&self) -> String {
+        format!("MC service server {}", self.letter)
+    }
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// MC service client 2 received the call at this MC system under this ID.
+    Connected {
+        /// "A", "B" or "C".
+        system: &'static str,
+        /// The ID the call reached.
+        id: String,
+    },
+    /// A server rejected the call.
+    Rejected(RejectReason),
+    /// Client 1 refused a redirection; its request stays outstanding and the call fails.
+    Refused(RedirectionError),
+    /// A server proceeded, but user 2 is not there under that ID.
+    Unreachable,
+}
+
+/// The answer to one private call request.
+pub enum Hop {
+    /// Client 1 followed a redirection: call again.
+    Redirected,
+    /// The call ended.
+    Done(Outcome),
+}
+
+/// The three MC systems, the caller and the printer.
+pub struct Net {
+    /// Output styling.
+    pub style: Style,
+    /// A, B, C.
+    pub systems: Vec<System>,
+    /// Where MC service client 2 is served now: (index of the system, its ID there).
+    pub user2_at: (usize, McServiceId),
+    seq: usize,
+}
+
+/// Index of MC system A, user 2's primary MC system.
+pub const A: usize = 0;
+/// Index of MC system B.
+pub const B: usize = 1;
+/// Index of MC system C.
+pub const C: usize = 2;
+
+/// The users and systems of Fig. 10.16.y.3-1 (plus C for consecutive migration).
+pub mod ids {
+    /// MC service user 1, the calling party, of MC system A.
+    pub const USER1: &str = "sip:user1@mc-a.example";
+    /// MC service user 2's ID from its primary MC system A.
+    pub const USER2_PRIMARY: &str = "sip:user2@mc-a.example";
+    /// MC service user 2's ID assigned by partner MC system B.
+    pub const USER2_AT_B: &str = "sip:visitor-0042@mc-b.example";
+    /// MC service user 2's ID assigned by partner MC system C.
+    pub const USER2_AT_C: &str = "sip:visitor-0007@mc-c.example";
+}
+
+/// The specification whose private call procedure continues once a server proceeds (step 5:
+/// "as described in 3GPP TS 23.379, 3GPP TS 23.281, or 3GPP TS 23.282, respectively").
+fn procedures(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::McpttPrivateCall => "TS 23.379",
+        ServiceKind::McvideoPrivateCall => "TS 23.281",
+        ServiceKind::McdataOneToOne => "TS 23.282",
+    }
+}
+
+pub(crate) fn id(s: &str) -> SimResult<McServiceId> {
+    McServiceId::new(s).map_err(|e| format!("bad ID {s:?}: {e}"))
+}
+
+impl Net {
+    /// A, B and C with empty migration tables; user 2 at home in A.
+    pub fn new(style: Style) -> SimResult<Self> {
+        let system = |letter: &'static str, domain: &str| -> SimResult<System> {
+            Ok(System {
+                letter,
+                id: McSystemId::new(domain).map_err(|e| e.to_string())?,
+                kms: SecurityDomainInfo::new(&format!("https://kms.{domain}/kms"))
+                    .map_err(|e| e.to_string())?,
+                table: MigrationTable::new(),
+            })
+        };
+        Ok(Self {
+            style,
+            systems: vec![
+                system("A", "mc-a.example")?,
+                system("B", "mc-b.example")?,
+                system("C", "mc-c.example")?,
+            ],
+            user2_at: (A, id(ids::USER2_PRIMARY)?),
+            seq: 0,
+        })
+    }
+
+    /// Prints one numbered line of the flow: `  7. [step 3           ] text`.
+    pub fn event(&mut self, step: &str, text: &str) {
+        self.seq += 1;
+        let label = self.style.cyan(&format!("[{step:<17}]"));
+        println!("{:>4}. {label} {text}", self.seq);
+    }
+
+    /// Prints an unnumbered detail under the last event.
+    pub fn note(&self, text: &str) {
+        println!("       {text}");
+    }
+
+    /// Encodes, "transmits" and decodes one message, printing it as received. Returns the bytes.
+    pub fn transmit(
+        &mut self,
+        step: &str,
+        from: &str,
+        to: &str,
+        encoded: &[u8],
+    ) -> SimResult<Vec<u8>> {
+        let bytes = encoded.to_vec();
+        let view =
+            decode_message(&bytes).map_err(|e| format!("own message does not decode: {e}"))?;
+        let name = self.style.yellow(&message_name(&view));
+        self.event(
+            step,
+            &format!("{from} → {to}: {name}, {} bytes", bytes.len()),
+        );
+        print!("{}", body(&self.style, &view, &bytes, "         "));
+        Ok(bytes)
+    }
+
+    /// The MC system that owns an ID: routing by the domain of the SIP URI, as a SIP core would.
+    /// A private call redirection names no MC system (Table 10.16.y.2-1): the ID is enough.
+    fn route(&self, target: &McServiceId) -> SimResult<usize> {
+        let domain = target.as_str().rsplit_once('@').map(|(_, d)| d);
+        self.systems
+            .iter()
+            .position(|s| Some(s.id.as_str()) == domain)
+            .ok_or_else(|| format!("no MC system serves {}", target.as_str()))
+    }
+
+    /// Sends a migration update (clause 10.6.3) as bytes to the server of `to`, which applies it
+    /// to its migration table.
+    pub fn update(&mut self, from: usize, to: usize, update: MigrationUpdate) -> SimResult<()> {
+        let mut buf = [0u8; MAX_ENCODED_LEN];
+        let len = update.encode(&mut buf).map_err(|e| e.to_string())?;
+        let server = self.systems[to].server();
+        let sender = self.systems[from].name();
+        let bytes = self.transmit("clause 10.6.3.3", &sender, &server, &buf[..len])?;
+        let received = MigrationUpdate::decode(&bytes).map_err(|e| e.to_string())?;
+        let applied = self.systems[to]
+            .table
+            .apply(&received)
+            .map_err(|e| format!("{server} refused the update: {e}"))?;
+        let change = match applied.change {
+            Change::Inserted => "record inserted",
+            Change::Replaced => "record replaced",
+            Change::Removed => "record removed",
+            Change::MarkedDeparted => "record marked departed",
+        };
+        self.note(&format!("{server} updates its migration table: {change}"));
+        Ok(())
+    }
+
+    /// User 2 migrates from its primary MC system A to partner `to`, which assigns `new_id`.
+    /// `with_sdi`: whether A learns the security domain information of the new ID (from the
+    /// user profile selected at `to`).
+    pub fn migrate(&mut self, to: usize, new_id: &str, with_sdi: bool) -> SimResult<()> {
+        let primary = id(ids::USER2_PRIMARY)?;
+        let (a, partner) = (&self.systems[A], &self.systems[to]);
+        let visitor = MigrationUpdate::VisitorRegistered {
+            local_id: id(new_id)?,
+            primary_id: primary.clone(),
+            primary_system: a.id.clone(),
+            primary_security_domain_info: Some(a.kms.clone()),
+        };
+        let migrated = MigrationUpdate::Migrated {
+            primary_id: primary,
+            partner_system: partner.id.clone(),
+            partner_id: id(new_id)?,
+            security_domain_info: with_sdi.then(|| partner.kms.clone()),
+        };
+        self.update(to, to, visitor)?;
+        self.update(to, A, migrated)?;
+        self.user2_at = (to, id(new_id)?);
+        Ok(())
+    }
+
+    /// User 2 moves on from partner `from` (where it was `old_id`) to partner `to` (`new_id`).
+    pub fn move_on(&mut self, from: usize, old_id: &str, to: usize, new_id: &str) -> SimResult<()> {
+        let primary = id(ids::USER2_PRIMARY)?;
+        let (a, partner) = (&self.systems[A], &self.systems[to]);
+        let visitor = MigrationUpdate::VisitorRegistered {
+            local_id: id(new_id)?,
+            primary_id: primary.clone(),
+            primary_system: a.id.clone(),
+            primary_security_domain_info: Some(a.kms.clone()),
+        };
+        let moved_on = MigrationUpdate::MovedOn {
+            primary_id: primary,
+            partner_system: partner.id.clone(),
+            partner_id: id(new_id)?,
+            security_domain_info: Some(partner.kms.clone()),
+        };
+        self.update(to, to, visitor)?;
+        self.update(to, A, moved_on)?;
+        self.update(
+            to,
+            from,
+            MigrationUpdate::VisitorDeparted {
+                local_id: id(old_id)?,
+            },
+        )?;
+        self.user2_at = (to, id(new_id)?);
+        Ok(())
+    }
+
+    /// User 2 returns from partner `from` (where it was `old_id`) to its primary MC system A.
+    /// `tell_a`: whether A's server receives the "returned" update (false: it is lost).
+    pub fn return_home(&mut self, from: usize, old_id: &str, tell_a: bool) -> SimResult<()> {
+        let primary = id(ids::USER2_PRIMARY)?;
+        if tell_a {
+            self.update(
+                A,
+                A,
+                MigrationUpdate::Returned {
+                    primary_id: primary.clone(),
+                },
+            )?;
+        }
+        self.update(
+            A,
+            from,
+            MigrationUpdate::VisitorDeparted {
+                local_id: id(old_id)?,
+            },
+        )?;
+        self.user2_at = (A, primary);
+        Ok(())
+    }
+
+    /// The spec step of a request: step 1 first, step 5 after a redirection to a partner ID,
+    /// and the consecutive-migration request home after a partner sent the caller back.
+    fn request_step(call: &PrivateCall, last_reason: Option<RedirectionReason>) -> &'static str {
+        match (call.redirections(), last_reason) {
+            (0, _) => "step 1",
+            (_, Some(RedirectionReason::TargetNoLongerServed)) => "consecutive migr.",
+            _ => "step 5",
+        }
+    }
+
+    /// Client 1 sends its outstanding request (as bytes) to the MC system owning the target.
+    /// Returns that system and the bytes on the link.
+    pub fn send_request(
+        &mut self,
+        call: &PrivateCall,
+        last_reason: Option<RedirectionReason>,
+    ) -> SimResult<(usize, Vec<u8>)> {
+        let to = self.route(&call.request().target)?;
+        let mut buf = [0u8; MAX_ENCODED_LEN];
+        let len = call.request().encode(&mut buf).map_err(|e| e.to_string())?;
+        let server = self.systems[to].server();
+        let step = Self::request_step(call, last_reason);
+        let bytes = self.transmit(step, CLIENT_1, &server, &buf[..len])?;
+        Ok((to, bytes))
+    }
+
+    /// The server of `at` answers the request `bytes` from its migration table; a redirection
+    /// travels back to client 1 as bytes.
+    pub fn answer(
+        &mut self,
+        at: usize,
+        bytes: &[u8],
+        call: &mut PrivateCall,
+        last_reason: &mut Option<RedirectionReason>,
+    ) -> SimResult<Hop> {
+        let request = PrivateCallRequest::decode(bytes).map_err(|e| e.to_string())?;
+        self.explain_check(at, &request);
+        let server = self.systems[at].server();
+        match decide(&self.systems[at].table, &request) {
+            Decision::Proceed => {
+                let (where_, ref id) = self.user2_at;
+                let outcome = if where_ == at && *id == request.target {
+                    self.note(&format!(
+                        "MC service client 2 is served here as {}",
+                        id.as_str()
+                    ));
+                    Outcome::Connected {
+                        system: self.systems[at].letter,
+                        id: request.target.as_str().to_owned(),
+                    }
+                } else {
+                    self.note(&format!(
+                        "{server}: no MC service user 2 here under that ID"
+                    ));
+                    Outcome::Unreachable
+                };
+                Ok(Hop::Done(outcome))
+            }
+            Decision::Reject(reason) => {
+                let text = format!("{server} rejects the private call: {reason}");
+                self.event("step 2 (NOTE)", &self.style.red(&text));
+                self.note(&format!(
+                    "(RejectReason::{reason:?}: no redirection is sent)"
+                ));
+                Ok(Hop::Done(Outcome::Rejected(reason)))
+            }
+            Decision::Redirect(redirection) => {
+                let step = match redirection.reason {
+                    Some(RedirectionReason::TargetNoLongerServed) => "consecutive migr.",
+                    _ => "step 3",
+                };
+                let mut buf = [0u8; MAX_ENCODED_LEN];
+                let len = redirection.encode(&mut buf).map_err(|e| e.to_string())?;
+                let wire = self.transmit(step, &server, CLIENT_1, &buf[..len])?;
+                *last_reason = redirection.reason;
+                self.receive_redirection(&wire, call)
+            }
+        }
+    }
+
+    /// Step 2 (or its consecutive-migration counterpart) in words: what the server finds in its
+    /// migration table.
+    fn explain_check(&mut self, at: usize, request: &PrivateCallRequest) {
+        let sys = &self.systems[at];
+        let server = sys.server();
+        let target = request.target.as_str();
+        let kind = request.service_kind.id_name();
+        let (step, text) = match sys.table.lookup(target) {
+            Some(Record::MigratedAway(m)) => {
+                let partner = self
+                    .systems
+                    .iter()
+                    .find(|s| s.id == m.partner_system)
+                    .map_or_else(|| m.partner_system.as_str().to_owned(), System::name);
+                let mut text = format!(
+                    "{server} checks that MC service user 2 has migrated to {partner} \
+                     with the new {kind} {}",
+                    m.partner_id.as_str()
+                );
+                if request.e2ee_required {
+                    match &m.security_domain_info {
+                        Some(sdi) => text.push_str(&format!(
+                            "; end-to-end encryption required: security domain information \
+                             from the selected user profile: KMS URI {}",
+                            sdi.kms_uri.as_str()
+                        )),
+                        None => text.push_str(
+                            "; end-to-end encryption required, but the selected user profile \
+                             holds no security domain information",
+                        ),
+                    }
+                }
+                ("step 2", text)
+            }
+            Some(Record::Visiting(v)) if v.state == VisitorState::Departed => (
+                "consecutive migr.",
+                format!(
+                    "{server}: MC service user 2 ({target}) is no longer served here; \
+                     its {kind} from its primary MC system is {}",
+                    v.primary_id.as_str()
+                ),
+            ),
+            Some(Record::Visiting(_)) => (
+                procedures(request.service_kind),
+                format!(
+                    "{server}: {target} is a migrated MC service user present here: the {} proceeds",
+                    request.service_kind
+                ),
+            ),
+            None => (
+                procedures(request.service_kind),
+                format!(
+                    "{server}: {target} is not in the migration table: the {} proceeds",
+                    request.service_kind
+                ),
+            ),
+        };
+        self.event(step, &text);
+    }
+
+    /// Client 1 decodes a redirection from the link and follows it (steps 3, 5) or refuses it.
+    pub fn receive_redirection(&mut self, wire: &[u8], call: &mut PrivateCall) -> SimResult<Hop> {
+        let redirection = PrivateCallRedirection::decode(wire).map_err(|e| e.to_string())?;
+        let released = call.request().target.as_str().to_owned();
+        match call.on_redirection(&redirection) {
+            Ok(next) => {
+                let sdi = next
+                    .security_domain_info
+                    .as_ref()
+                    .map(|s| format!(", using KMS URI {}", s.kms_uri.as_str()))
+                    .unwrap_or_default();
+                self.note(&format!(
+                    "{CLIENT_1} releases the private call request to {released} and calls {}{sdi}",
+                    next.target.as_str()
+                ));
+                Ok(Hop::Redirected)
+            }
+            Err(e) => {
+                let text = format!("{CLIENT_1} refuses the private call redirection: {e}");
+                self.event("client check", &self.style.red(&text));
+                self.note(&format!(
+                    "(RedirectionError::{e:?}; the request to {released} stays outstanding)"
+                ));
+                Ok(Hop::Done(Outcome::Refused(e)))
+            }
+        }
+    }
+
+    /// Runs `call` to its end: request, answer, and again after each redirection followed.
+    /// `between` runs after each redirection, before the next request (to move user 2 while the
+    /// caller is being redirected).
+    pub fn complete(
+        &mut self,
+        call: &mut PrivateCall,
+        mut between: impl FnMut(&mut Net, usize) -> SimResult<()>,
+    ) -> SimResult<Outcome> {
+        let mut last_reason = None;
+        // More hops than any client allows: the client's cap must end the call first.
+        for hop in 0..16 {
+            let (at, bytes) = self.send_request(call, last_reason)?;
+            match self.answer(at, &bytes, call, &mut last_reason)? {
+                Hop::Redirected => between(self, hop)?,
+                Hop::Done(outcome) => return Ok(self.result(outcome)),
+            }
+        }
+        Err("the call did not end".into())
+    }
+
+    /// Prints how the call ended.
+    pub fn result(&self, outcome: Outcome) -> Outcome {
+        let text = match &outcome {
+            Outcome::Connected { system, id } => self.style.green(&format!(
+                "=> MC service client 2 receives the call at MC system {system} as {id}"
+            )),
+            Outcome::Rejected(r) => self.style.red(&format!("=> call rejected ({r:?})")),
+            Outcome::Refused(e) => self
+                .style
+                .red(&format!("=> redirection refused, no call ({e:?})")),
+            Outcome::Unreachable => self.style.red("=> MC service user 2 unreachable"),
+        };
+        println!("      {text}");
+        outcome
+    }
+}
