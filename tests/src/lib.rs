@@ -1,1 +1,3 @@
+//! Helpers for the workspace's integration tests (`tests/tests/*.rs`).
 
+pub mod qemu;
