@@ -24,6 +24,8 @@
 #![no_std]
 #![no_main]
 
+// The single-core critical-section implementation defmt-semihosting needs.
+use cortex_m as _;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use defmt::{error, info, Format};
 use defmt_semihosting as _; // the global defmt logger: frames go to the host's stdout
@@ -65,8 +67,6 @@ enum Failure {
     NotAMigrationUpdate,
     /// The request's target has no route (no MC system serves that ID).
     NoRoute,
-    /// Static storage for the migration tables was already taken.
-    NoStorage,
 }
 
 macro_rules! failure_from {
@@ -275,7 +275,17 @@ fn follow(
     Ok(())
 }
 
+/// The whole figure, one part at a time. Each part is its own function, kept out of line, so
+/// its temporaries (messages of several hundred bytes each) share stack with the next part's.
 fn scenario(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
+    pre_conditions(net, checks)?;
+    call_1(net, checks)?;
+    call_2_e2ee(net, checks)?;
+    call_3_consecutive_migration(net, checks)
+}
+
+#[inline(never)]
+fn pre_conditions(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     info!("pre-conditions: user 2 migrated from MC system A to MC system B (clause 10.6.3.3)");
     net.deliver_update(
         System::A,
@@ -307,6 +317,12 @@ fn scenario(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
             if v.primary_id == USER2_PRIMARY && v.state == VisitorState::Present),
     );
 
+    Ok(())
+}
+
+/// Steps 1-5: an MCPTT private call redirected from A to B.
+#[inline(never)]
+fn call_1(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     info!("call 1: MCPTT private call, user 1 -> user 2's primary MC service ID");
     let mut call = call_user2(ServiceKind::McpttPrivateCall, false)?;
     let answer = net.send(call.request())?;
@@ -326,6 +342,12 @@ fn scenario(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
         system == System::B && matches!(answer, Answer::Proceed),
     );
 
+    Ok(())
+}
+
+/// Steps 1-5 with end-to-end encryption: the redirection carries B's KMS URI.
+#[inline(never)]
+fn call_2_e2ee(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     info!("call 2: MCVideo private call with end-to-end encryption");
     let mut call = call_user2(ServiceKind::McvideoPrivateCall, true)?;
     let answer = net.send(call.request())?;
@@ -345,6 +367,12 @@ fn scenario(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
         system == System::B && matches!(answer, Answer::Proceed),
     );
 
+    Ok(())
+}
+
+/// Consecutive migration: user 2 moved on to C; B sends the caller home, A sends it on to C.
+#[inline(never)]
+fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     info!("call 3: one-to-one MCData communication after user 2 moved on to MC system C");
     net.deliver_update(
         System::B,
@@ -415,6 +443,11 @@ fn scenario(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
 
 #[entry]
 fn main() -> ! {
+    // cortex-m-rt turns these into `&'static mut` references, safely: `main` runs once. They are
+    // initialised in place (in .bss), never built on the stack and moved.
+    static mut TABLE_A: MigrationTable<TABLE_CAPACITY> = MigrationTable::new();
+    static mut TABLE_B: MigrationTable<TABLE_CAPACITY> = MigrationTable::new();
+    static mut TABLE_C: MigrationTable<TABLE_CAPACITY> = MigrationTable::new();
     info!("mcx-migrate firmware: Fig. 10.16.y.3-1 on mps2-an386");
     // The RAM a gateway or handset reserves per object, as this build lays them out.
     info!(
@@ -424,19 +457,16 @@ fn main() -> ! {
         core::mem::size_of::<PrivateCall>(),
         core::mem::size_of::<PrivateCallRedirection>()
     );
-    let tables = (
-        cortex_m::singleton!(: MigrationTable<TABLE_CAPACITY> = MigrationTable::new()),
-        cortex_m::singleton!(: MigrationTable<TABLE_CAPACITY> = MigrationTable::new()),
-        cortex_m::singleton!(: MigrationTable<TABLE_CAPACITY> = MigrationTable::new()),
-    );
     let mut checks = Checks {
         passed: 0,
         failed: 0,
     };
-    let outcome = match tables {
-        (Some(a), Some(b), Some(c)) => scenario(&mut Network { a, b, c }, &mut checks),
-        _ => Err(Failure::NoStorage),
+    let mut network = Network {
+        a: TABLE_A,
+        b: TABLE_B,
+        c: TABLE_C,
     };
+    let outcome = scenario(&mut network, &mut checks);
     let code = match outcome {
         Err(failure) => {
             error!("scenario stopped: {}", failure);
@@ -445,11 +475,33 @@ fn main() -> ! {
         Ok(()) if checks.failed > 0 => 1,
         Ok(()) => 0,
     };
+    info!("stack high-water mark: {=usize} bytes", stack_high_water());
     info!(
         "result: {=u32} checks passed, {=u32} failed, exit code {=i32}",
         checks.passed, checks.failed, code
     );
     semihosting::process::exit(code)
+}
+
+/// The deepest the stack has grown since reset, in bytes. cortex-m-rt's `paint-stack` fills the
+/// stack region (`_stack_end` up to `_stack_start`) with `STACK_PAINT_VALUE` before `main`; the
+/// lowest word no longer holding it marks the deepest point the stack reached.
+fn stack_high_water() -> usize {
+    extern "C" {
+        static _stack_end: u32;
+        static _stack_start: u32;
+    }
+    let bottom = &raw const _stack_end as usize;
+    let top = &raw const _stack_start as usize;
+    let mut addr = bottom;
+    // SAFETY: every word between the two linker symbols is RAM reserved for the stack; reading
+    // it (volatile, as the stack above us is live) has no side effect.
+    while addr < top
+        && unsafe { core::ptr::read_volatile(addr as *const u32) } == cortex_m_rt::STACK_PAINT_VALUE
+    {
+        addr += 4;
+    }
+    top - addr
 }
 
 #[panic_handler]
