@@ -30,10 +30,11 @@ fn build() -> PathBuf {
     let target_dir = root.join("target/firmware-rs");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // Run from the firmware's directory so its .cargo/config.toml (target, linker scripts) applies;
-    // drop flags from the outer build that would replace that config's rustflags.
+    // drop flags from the outer build that would replace that config's rustflags. Not `--locked`:
+    // a dependency the core gains is added to the firmware's lock file, nothing else moves.
     let status = Command::new(cargo)
         .current_dir(&dir)
-        .args(["build", "--release", "--locked", "--target-dir"])
+        .args(["build", "--release", "--target-dir"])
         .arg(&target_dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
