@@ -1,0 +1,236 @@
+//! The Rust firmware (`examples/firmware-rs`) on an emulated Cortex-M4F: builds it for
+//! `thumbv7em-none-eabihf`, boots it on QEMU's `mps2-an386`, decodes its defmt log with
+//! `defmt-print` and checks the procedure of Fig. 10.16.y.3-1 (TS 23.280 §10.16.5) step by step
+//! in the decoded log, and the firmware's own verdict in its exit code.
+//!
+//! The firmware is built and run once; each test reads the shared result.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use mcx_migrate_tests::qemu;
+
+/// Longer than the firmware needs by two orders of magnitude; only a hang reaches it.
+const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Named checks the firmware runs; a firmware that skipped some would report fewer.
+const FIRMWARE_CHECKS: usize = 15;
+
+struct Firmware {
+    exit_code: Option<i32>,
+    log: String,
+}
+
+/// Builds the firmware (release, its own target dir) and returns the ELF's path.
+fn build() -> PathBuf {
+    let root = qemu::repo_root();
+    let dir = root.join("examples/firmware-rs");
+    let target_dir = root.join("target/firmware-rs");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // Run from the firmware's directory so its .cargo/config.toml (target, linker scripts) applies;
+    // drop flags from the outer build that would replace that config's rustflags. Not `--locked`:
+    // a dependency the core gains is added to the firmware's lock file, nothing else moves.
+    let status = Command::new(cargo)
+        .current_dir(&dir)
+        .args(["build", "--release", "--target-dir"])
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
+    assert!(
+        status.success(),
+        "building examples/firmware-rs failed ({status}); it needs the target: \
+         `rustup target add thumbv7em-none-eabihf` (.ci/run adds it)"
+    );
+    target_dir.join("thumbv7em-none-eabihf/release/mcx-migrate-firmware-rs")
+}
+
+/// Builds and runs the firmware once. A failure is kept as its message, so every test reports
+/// it without building again.
+fn firmware() -> &'static Firmware {
+    static FIRMWARE: OnceLock<Result<Firmware, String>> = OnceLock::new();
+    let result = FIRMWARE.get_or_init(|| {
+        std::panic::catch_unwind(build_and_run).map_err(|payload| {
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "building or running the firmware panicked".into())
+        })
+    });
+    match result {
+        Ok(firmware) => firmware,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+fn build_and_run() -> Firmware {
+    // Check the tools first, so a missing one fails fast with its install step.
+    qemu::require_tool("qemu-system-arm", qemu::QEMU_INSTALL);
+    qemu::require_tool("defmt-print", qemu::DEFMT_PRINT_INSTALL);
+    let elf = build();
+    let run = qemu::run_mps2_an386(&elf, QEMU_TIMEOUT);
+    assert!(
+        !run.timed_out,
+        "the firmware did not exit within {QEMU_TIMEOUT:?}; qemu stderr: {}",
+        run.stderr
+    );
+    let log = qemu::defmt_print(&elf, &run.stdout);
+    Firmware {
+        exit_code: run.exit_code(),
+        log,
+    }
+}
+
+/// The decoded log's messages, without defmt-print's location lines.
+fn messages() -> Vec<&'static str> {
+    firmware()
+        .log
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("└─"))
+        .collect()
+}
+
+/// Index of the first message at or after `from` that contains every part of `parts`.
+fn find(messages: &[&str], from: usize, parts: &[&str]) -> usize {
+    messages
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, m)| parts.iter().all(|p| m.contains(p)))
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| {
+            panic!(
+                "no log message after line {from} contains {parts:?}; log:\n{}",
+                firmware().log
+            )
+        })
+}
+
+#[test]
+fn firmware_exits_0_after_every_check_passed() {
+    let fw = firmware();
+    let messages = messages();
+    let passed = messages.iter().filter(|m| m.contains("PASS ")).count();
+    let failed: Vec<_> = messages.iter().filter(|m| m.contains("FAIL ")).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:#?}\n{}", fw.log);
+    assert_eq!(passed, FIRMWARE_CHECKS, "log:\n{}", fw.log);
+    find(
+        &messages,
+        0,
+        &[&format!(
+            "result: {FIRMWARE_CHECKS} checks passed, 0 failed, exit code 0"
+        )],
+    );
+    assert_eq!(fw.exit_code, Some(0), "log:\n{}", fw.log);
+}
+
+#[test]
+fn pre_conditions_migration_updates_arrive_as_frames_and_fill_server_a_table() {
+    let m = messages();
+    let at = find(
+        &m,
+        0,
+        &["migration update to MC system A:", "bytes on the wire"],
+    );
+    let at = find(&m, at, &["MC system A applied it: Inserted"]);
+    find(
+        &m,
+        at,
+        &["PASS server A's migration table maps user 2 to the ID assigned by MC system B"],
+    );
+}
+
+#[test]
+fn step_3_server_a_redirects_the_primary_id_to_the_id_assigned_by_b() {
+    let m = messages();
+    let call = find(&m, 0, &["call 1: MCPTT private call"]);
+    let at = find(
+        &m,
+        call,
+        &["client 1 -> MC system A: private call request to sip:user2@mc-a.example"],
+    );
+    let at = find(
+        &m,
+        at,
+        &[
+            "MC system A -> client 1: private call redirection to sip:visitor-0042@mc-b.example",
+            "reason Some(TargetMigrated)",
+            "KMS URI None",
+        ],
+    );
+    // The library's own defmt log, from inside the client procedure.
+    let at = find(&m, at, &["DEBUG", "private call redirection followed"]);
+    find(&m, at, &["PASS client 1 released its request"]);
+}
+
+#[test]
+fn step_5_client_1_calls_the_id_at_b_and_server_b_proceeds() {
+    let m = messages();
+    let call = find(&m, 0, &["call 1: MCPTT private call"]);
+    let at = find(
+        &m,
+        call,
+        &["client 1 -> MC system B: private call request to sip:visitor-0042@mc-b.example"],
+    );
+    let at = find(&m, at, &["MC system B proceeds with the private call"]);
+    find(&m, at, &["PASS server B proceeds with call 1"]);
+}
+
+#[test]
+fn e2ee_redirection_carries_the_kms_uri_of_mc_system_b() {
+    let m = messages();
+    let call = find(
+        &m,
+        0,
+        &["call 2: MCVideo private call with end-to-end encryption"],
+    );
+    let at = find(
+        &m,
+        call,
+        &[
+            "MC system A -> client 1: private call redirection to sip:visitor-0042@mc-b.example",
+            "KMS URI Some(https://kms.mc-b.example/kms)",
+        ],
+    );
+    find(&m, at, &["PASS server B proceeds with the E2EE call"]);
+}
+
+#[test]
+fn consecutive_migration_b_sends_the_caller_home_and_a_sends_it_on_to_c() {
+    let m = messages();
+    let call = find(&m, 0, &["call 3: one-to-one MCData communication"]);
+    let at = find(&m, call, &["MC system B applied it: MarkedDeparted"]);
+    let at = find(
+        &m,
+        at,
+        &[
+            "MC system B -> client 1: private call redirection to sip:user2@mc-a.example",
+            "reason Some(TargetNoLongerServed)",
+        ],
+    );
+    let at = find(
+        &m,
+        at,
+        &["client 1 -> MC system A: private call request to sip:user2@mc-a.example"],
+    );
+    let at = find(
+        &m,
+        at,
+        &[
+            "MC system A -> client 1: private call redirection to tel:+4930555002",
+            "reason Some(TargetMigrated)",
+        ],
+    );
+    let at = find(&m, at, &["MC system C proceeds with the private call"]);
+    find(
+        &m,
+        at,
+        &["PASS server C proceeds with call 3 after three redirections"],
+    );
+}
