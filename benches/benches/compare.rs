@@ -1,0 +1,345 @@
+//! mcx-migrate against what users would use instead, side by side in one run.
+//!
+//! `cargo bench -p mcx-benches` (about two minutes on two cores); one group:
+//! `cargo bench -p mcx-benches -- decode`. Groups:
+//!
+//! - `encode/…`, `decode/…`: one private call redirection, with and without security domain
+//!   information: mcx-migrate's wire format (postcard) vs the stage-3-style XML body with
+//!   quick-xml vs serde_json vs a `memcpy` of the same byte count (the floor); decode also
+//!   times postcard alone, without identifier validation, to show what validation costs.
+//! - `server`: decode the private call request, decide (§10.16.5.3 steps 2–3), encode the
+//!   redirection: bytes to bytes.
+//! - `client`: decode the redirection, handle it (steps 3, 5), encode the new request.
+//! - `table_lookup/…`, `table_update/…`: the migration table at N = 16, 256, 4096 (full) vs
+//!   `std::collections::HashMap` with the same keys and records; 64 keys spread over the table
+//!   per iteration. Full tables, plus half-full ones to show what the load factor costs.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
+use mcx_benches::fixtures::{
+    hash_map, member_primary, member_update, redirection, request, table, table_bytes,
+};
+use mcx_benches::heap::HeapRedirection;
+use mcx_benches::sizes::WireSizes;
+use mcx_benches::{json, xml};
+use mcx_migrate::client::PrivateCall;
+use mcx_migrate::server::{decide, Decision};
+use mcx_migrate::table::{MigratedRecord, MigrationTable, Record};
+use mcx_migrate::wire::{REDIRECTION_MAX_ENCODED_LEN, REQUEST_MAX_ENCODED_LEN};
+use mcx_migrate::{
+    McServiceId, MigrationUpdate, PrivateCallRedirection, PrivateCallRedirectionView,
+    PrivateCallRequest,
+};
+
+/// The variants of the redirection benchmarked.
+const VARIANTS: [(&str, bool); 2] = [("with_sdi", true), ("without_sdi", false)];
+
+/// Keys looked up or updated per iteration, spread evenly over the table.
+const KEYS_PER_ITER: usize = 64;
+
+fn encode(c: &mut Criterion) {
+    for (name, with_sdi) in VARIANTS {
+        let r = redirection(with_sdi);
+        let heap = HeapRedirection::from(&r);
+        let sizes = WireSizes::of(&r);
+        let mut g = c.benchmark_group(format!("encode/{name}"));
+        let mut buf = [0u8; REDIRECTION_MAX_ENCODED_LEN];
+        g.bench_function("mcx-migrate", |b| {
+            b.iter(|| black_box(&r).encode(black_box(&mut buf)))
+        });
+        let mut out = Vec::with_capacity(4096);
+        g.bench_function("xml quick-xml", |b| {
+            b.iter(|| {
+                out.clear();
+                xml::write(black_box(&heap), &mut out)
+            })
+        });
+        g.bench_function("json serde_json", |b| {
+            b.iter(|| {
+                out.clear();
+                json::write(black_box(&heap), &mut out)
+            })
+        });
+        memcpy_floor(&mut g, sizes);
+        g.finish();
+    }
+}
+
+/// `memcpy` of as many bytes as mcx-migrate's encoding (the floor) and as the XML body.
+fn memcpy_floor(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    s: WireSizes,
+) {
+    for (label, n) in [
+        ("memcpy postcard bytes", s.postcard),
+        ("memcpy xml bytes", s.xml),
+    ] {
+        let src = vec![0x5au8; n];
+        let mut dst = vec![0u8; n];
+        g.bench_function(label, |b| {
+            b.iter(|| black_box(&mut dst[..]).copy_from_slice(black_box(&src[..])))
+        });
+    }
+}
+
+fn decode(c: &mut Criterion) {
+    for (name, with_sdi) in VARIANTS {
+        let r = redirection(with_sdi);
+        let heap = HeapRedirection::from(&r);
+        let sizes = WireSizes::of(&r);
+        let mut buf = [0u8; REDIRECTION_MAX_ENCODED_LEN];
+        let n = r.encode(&mut buf).expect("encode");
+        let encoded = &buf[..n];
+        let mut xml_body = Vec::new();
+        xml::write(&heap, &mut xml_body).expect("xml");
+        let mut json_body = Vec::new();
+        json::write(&heap, &mut json_body).expect("json");
+
+        let mut g = c.benchmark_group(format!("decode/{name}"));
+        g.bench_function("mcx-migrate view", |b| {
+            b.iter(|| PrivateCallRedirectionView::decode(black_box(encoded)))
+        });
+        // Diagnostic: postcard alone, without the envelope check and identifier validation.
+        g.bench_function("postcard only, unvalidated", |b| {
+            b.iter(|| postcard::from_bytes::<PrivateCallRedirectionView>(black_box(&encoded[2..])))
+        });
+        g.bench_function("mcx-migrate owned", |b| {
+            b.iter(|| PrivateCallRedirection::decode(black_box(encoded)))
+        });
+        g.bench_function("xml quick-xml", |b| {
+            b.iter(|| xml::parse(black_box(&xml_body)))
+        });
+        g.bench_function("json serde_json", |b| {
+            b.iter(|| json::parse(black_box(&json_body)))
+        });
+        memcpy_floor(&mut g, sizes);
+        g.finish();
+    }
+}
+
+/// Server A, bytes to bytes: a private call request in, the private call redirection out.
+fn server(c: &mut Criterion) {
+    let t = table::<256>(256);
+    let mut g = c.benchmark_group("server");
+    for (name, e2ee) in VARIANTS {
+        let mut request_bytes = [0u8; REQUEST_MAX_ENCODED_LEN];
+        let n = request(e2ee).encode(&mut request_bytes).expect("encode");
+        let mut out = [0u8; REDIRECTION_MAX_ENCODED_LEN];
+        g.bench_function(format!("decode+decide+encode/{name}"), |b| {
+            b.iter(|| {
+                let req = PrivateCallRequest::decode(black_box(&request_bytes[..n]))?;
+                match decide(&*t, &req) {
+                    Decision::Redirect(r) => r
+                        .encode(&mut out)
+                        .map_err(|_| mcx_migrate::DecodeError::Malformed),
+                    _ => Ok(0),
+                }
+            })
+        });
+    }
+    let req = request(true);
+    g.bench_function("decide only", |b| b.iter(|| decide(&*t, black_box(&req))));
+    g.finish();
+}
+
+/// Client 1, bytes to bytes: the redirection in, the request to the partner-assigned ID out.
+fn client(c: &mut Criterion) {
+    let mut g = c.benchmark_group("client");
+    for (name, e2ee) in VARIANTS {
+        let mut bytes = [0u8; REDIRECTION_MAX_ENCODED_LEN];
+        let n = redirection(e2ee).encode(&mut bytes).expect("encode");
+        let call: PrivateCall = PrivateCall::start(request(e2ee));
+        let mut out = [0u8; REQUEST_MAX_ENCODED_LEN];
+        g.bench_function(format!("decode+on_redirection+encode/{name}"), |b| {
+            b.iter_batched_ref(
+                || call.clone(),
+                |call| {
+                    let redir = PrivateCallRedirection::decode(black_box(&bytes[..n])).ok()?;
+                    call.on_redirection(&redir).ok()?.encode(&mut out).ok()
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// `KEYS_PER_ITER` member indices spread evenly over `0..n`.
+fn spread(n: usize) -> Vec<usize> {
+    (0..KEYS_PER_ITER).map(|k| k * n / KEYS_PER_ITER).collect()
+}
+
+fn lookup_at<const N: usize>(c: &mut Criterion) {
+    let mut g = c.benchmark_group("table_lookup");
+    g.throughput(Throughput::Elements(KEYS_PER_ITER as u64));
+    // Full (the capacity a deployment picks is what it fills) and half full (to show what the
+    // load factor costs): hits and misses when full, hits when half full.
+    for (fill, label, kinds) in [
+        (N, "", &["hit", "miss"][..]),
+        (N / 2, ", half full", &["hit"][..]),
+    ] {
+        let t = table::<N>(fill);
+        let m = hash_map(fill);
+        for &kind in kinds {
+            let keys: Vec<String> = spread(fill)
+                .into_iter()
+                .map(|i| member_primary(if kind == "hit" { i } else { N + i }))
+                .collect();
+            g.bench_with_input(
+                BenchmarkId::new(format!("MigrationTable {kind}{label}"), N),
+                &keys,
+                |b, keys| {
+                    b.iter(|| {
+                        for k in keys.iter() {
+                            black_box(t.lookup(black_box(k.as_str())));
+                        }
+                    })
+                },
+            );
+            g.bench_with_input(
+                BenchmarkId::new(format!("HashMap {kind}{label}"), N),
+                &keys,
+                |b, keys| {
+                    b.iter(|| {
+                        for k in keys.iter() {
+                            black_box(m.get(black_box(k.as_str())));
+                        }
+                    })
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+/// What a `HashMap` user writes for the two updates benchmarked: build the record from the
+/// update, replace it in place or insert it under an owned key; remove on return.
+fn std_apply(map: &mut HashMap<String, Record>, update: &MigrationUpdate) {
+    match update {
+        MigrationUpdate::Migrated {
+            primary_id,
+            partner_system,
+            partner_id,
+            security_domain_info,
+        } => {
+            let record = Record::MigratedAway(MigratedRecord {
+                partner_system: partner_system.clone(),
+                partner_id: partner_id.clone(),
+                security_domain_info: security_domain_info.clone(),
+            });
+            match map.get_mut(primary_id.as_str()) {
+                Some(existing) => *existing = record,
+                None => {
+                    map.insert(primary_id.as_str().to_owned(), record);
+                }
+            }
+        }
+        MigrationUpdate::Returned { primary_id } => {
+            map.remove(primary_id.as_str());
+        }
+        _ => unreachable!("only Migrated and Returned are benchmarked"),
+    }
+}
+
+/// `KEYS_PER_ITER` updates replacing records of members spread over `0..fill`.
+fn replacements(fill: usize) -> Vec<MigrationUpdate> {
+    spread(fill).into_iter().map(member_update).collect()
+}
+
+/// `KEYS_PER_ITER` pairs of updates: a member returns (its record is removed), then migrates
+/// again (inserted).
+fn returns_and_migrations(fill: usize) -> Vec<MigrationUpdate> {
+    spread(fill)
+        .into_iter()
+        .flat_map(|i| {
+            [
+                MigrationUpdate::Returned {
+                    primary_id: McServiceId::new(&member_primary(i)).expect("id"),
+                },
+                member_update(i),
+            ]
+        })
+        .collect()
+}
+
+fn update_at<const N: usize>(c: &mut Criterion) {
+    let mut g = c.benchmark_group("table_update");
+    g.throughput(Throughput::Elements(KEYS_PER_ITER as u64));
+    let cases = [
+        (N, "replace", replacements(N)),
+        (N, "remove+insert", returns_and_migrations(N)),
+        (
+            N / 2,
+            "remove+insert, half full",
+            returns_and_migrations(N / 2),
+        ),
+    ];
+    for (fill, kind, updates) in &cases {
+        let mut t: Box<MigrationTable<N>> = table::<N>(*fill);
+        let mut m = hash_map(*fill);
+        g.bench_function(BenchmarkId::new(format!("MigrationTable {kind}"), N), |b| {
+            b.iter(|| {
+                for u in updates.iter() {
+                    let _ = black_box(t.apply(black_box(u)));
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::new(format!("HashMap {kind}"), N), |b| {
+            b.iter(|| {
+                for u in updates.iter() {
+                    std_apply(&mut m, black_box(u));
+                }
+            })
+        });
+        assert_eq!(t.len(), *fill, "updates keep the table's fill");
+        assert_eq!(m.len(), *fill, "updates keep the map's fill");
+    }
+    g.finish();
+}
+
+fn table_lookup(c: &mut Criterion) {
+    lookup_at::<16>(c);
+    lookup_at::<256>(c);
+    lookup_at::<4096>(c);
+}
+
+fn table_update(c: &mut Criterion) {
+    update_at::<16>(c);
+    update_at::<256>(c);
+    update_at::<4096>(c);
+}
+
+criterion_group! {
+    name = benches;
+    // Short runs: the whole suite takes about two minutes on two cores.
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(1200));
+    targets = encode, decode, server, client, table_lookup, table_update
+}
+
+fn main() {
+    for (name, with_sdi) in VARIANTS {
+        let s = WireSizes::of(&redirection(with_sdi));
+        println!(
+            "bytes on the wire, redirection {name}: mcx-migrate {} (COBS frame {}), JSON {}, XML {} (mcx-migrate = {:.3} of XML)",
+            s.postcard,
+            s.postcard_frame,
+            s.json,
+            s.xml,
+            s.postcard as f64 / s.xml as f64
+        );
+    }
+    println!(
+        "size_of::<MigrationTable<N>>(): 16 -> {} B, 256 -> {} B, 4096 -> {} B",
+        table_bytes::<16>(),
+        table_bytes::<256>(),
+        table_bytes::<4096>()
+    );
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
