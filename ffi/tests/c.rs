@@ -1,0 +1,193 @@
+//! Drives the C side: builds the staticlib, compiles the C tests and the C examples against it
+//! and `include/mcx_migrate.h` with `-std=c99 -Wall -Wextra -Werror -pedantic` (the header also
+//! as C++17), runs them, and runs them again under AddressSanitizer + UndefinedBehaviorSanitizer
+//! and under valgrind. Needs `cc`, `c++` and `valgrind` (installed by `.ci/run`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("ffi/ has a parent")
+        .to_path_buf()
+}
+
+/// A target directory of its own, so the nested build neither waits for nor disturbs the outer
+/// `cargo test`, and the staticlib's path is known whatever the outer target directory is.
+fn out_dir() -> PathBuf {
+    root().join("target").join("c-tests")
+}
+
+/// System libraries the Rust staticlib needs on a Linux host (`--print native-static-libs`).
+const NATIVE_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+const C_FLAGS: &[&str] = &["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-g"];
+const SANITIZE: &[&str] = &[
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+];
+
+/// Builds `libmcx_migrate.a` once per test run and returns its path.
+fn staticlib() -> &'static Path {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(root())
+            .args(["build", "-p", "mcx-migrate-ffi", "--lib", "--target-dir"])
+            .arg(out_dir())
+            .output()
+            .expect("run cargo build");
+        assert!(
+            output.status.success(),
+            "cargo build -p mcx-migrate-ffi failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let lib = out_dir().join("debug").join("libmcx_migrate.a");
+        assert!(lib.exists(), "{} not built", lib.display());
+        lib
+    })
+}
+
+fn check(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Compiles C (or C++) `sources` with `flags` into `out_dir()/bin/name` and returns the binary.
+fn compile(compiler: &str, name: &str, sources: &[&str], flags: &[&str]) -> PathBuf {
+    let bin_dir = out_dir().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("create target/c-tests/bin");
+    let bin = bin_dir.join(name);
+    let mut cmd = Command::new(compiler);
+    cmd.current_dir(root())
+        .args(flags)
+        .arg("-Iinclude")
+        .args(sources)
+        .arg(staticlib())
+        .args(NATIVE_LIBS)
+        .arg("-o")
+        .arg(&bin);
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("run {compiler}: {e}"));
+    check(&format!("compiling {name}: {cmd:?}"), &output);
+    bin
+}
+
+fn run(what: &str, program: &Path, wrapper: &[&str]) -> String {
+    let output = match wrapper.split_first() {
+        Some((tool, args)) => Command::new(tool).args(args).arg(program).output(),
+        None => Command::new(program).output(),
+    }
+    .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    check(what, &output);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The C programs: (name, sources, a line their output must hold).
+const PROGRAMS: &[(&str, &[&str], &str)] = &[
+    ("test_api", &["ffi/tests/c/test_api.c"], "test_api: "),
+    (
+        "test_hostile",
+        &["ffi/tests/c/test_hostile.c"],
+        "test_hostile: ",
+    ),
+    ("handset", &["examples/c/handset.c"], "handset: done"),
+    ("gateway", &["examples/c/gateway.c"], "gateway: done"),
+];
+
+fn assert_output(name: &str, stdout: &str, expected: &str) {
+    assert!(
+        stdout.contains(expected),
+        "{name}: output lacks {expected:?}:\n{stdout}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.contains(" passed, ") && !l.ends_with(" 0 failed")),
+        "{name} reported failures:\n{stdout}"
+    );
+}
+
+#[test]
+fn header_compiles_as_cpp17_and_works_from_cpp() {
+    let bin = compile(
+        "c++",
+        "header_cpp",
+        &["ffi/tests/c/header_cpp.cpp"],
+        &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"],
+    );
+    let out = run("header_cpp", &bin, &[]);
+    assert_eq!(out, "header_cpp: success\n");
+}
+
+#[test]
+fn c_tests_and_examples_pass_built_as_strict_c99() {
+    for (name, sources, expected) in PROGRAMS {
+        let bin = compile("cc", name, sources, C_FLAGS);
+        let out = run(name, &bin, &[]);
+        assert_output(name, &out, expected);
+    }
+}
+
+#[test]
+fn c_tests_and_examples_are_clean_under_asan_and_ubsan() {
+    let flags: Vec<&str> = C_FLAGS.iter().chain(SANITIZE).copied().collect();
+    for (name, sources, expected) in PROGRAMS {
+        let bin = compile("cc", &format!("{name}-asan"), sources, &flags);
+        // Sanitizer reports go to stderr and fail the run (exit code != 0).
+        let out = run(&format!("{name} under ASan+UBSan"), &bin, &[]);
+        assert_output(name, &out, expected);
+    }
+}
+
+#[test]
+fn c_tests_and_examples_are_clean_under_valgrind() {
+    for (name, sources, expected) in PROGRAMS {
+        let bin = compile("cc", &format!("{name}-vg"), sources, C_FLAGS);
+        let out = run(
+            &format!("{name} under valgrind"),
+            &bin,
+            &["valgrind", "-q", "--error-exitcode=1", "--leak-check=full"],
+        );
+        assert_output(name, &out, expected);
+    }
+}
+
+#[test]
+fn examples_makefile_builds_and_runs_both_examples() {
+    let lib_dir = staticlib().parent().expect("lib dir").to_path_buf();
+    let out = out_dir().join("make");
+    std::fs::create_dir_all(&out).expect("create target/c-tests/make");
+    let output = Command::new("make")
+        .current_dir(root())
+        .args(["-s", "-C", "examples/c", "run"])
+        .arg(format!("LIB_DIR={}", lib_dir.display()))
+        .arg(format!("OUT={}", out.display()))
+        .output()
+        .expect("run make");
+    check("make -C examples/c run", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("handset: done") && stdout.contains("gateway: done"),
+        "{stdout}"
+    );
+}
