@@ -44,10 +44,19 @@ unsafe impl Storage for mcx_message_t {
     type Object = Message;
     const MAGIC: u32 = 0x4D43_584D; // "MCXM"
 }
-const _: () = assert!(size_of::<Stored<Message>>() <= size_of::<mcx_message_t>());
+const _: () = assert!(
+    size_of::<Stored<Message>>() <= size_of::<mcx_message_t>(),
+    "MCX_MESSAGE_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+);
 const _: () = assert!(align_of::<Stored<Message>>() <= align_of::<mcx_message_t>());
-const _: () = assert!(wire::MAX_ENCODED_LEN <= MCX_MAX_ENCODED_LEN);
-const _: () = assert!(wire::MAX_FRAME_LEN <= MCX_MAX_FRAME_LEN);
+const _: () = assert!(
+    wire::MAX_ENCODED_LEN <= MCX_MAX_ENCODED_LEN,
+    "MCX_MAX_ENCODED_LEN is too small for this build's identifier capacities"
+);
+const _: () = assert!(
+    wire::MAX_FRAME_LEN <= MCX_MAX_FRAME_LEN,
+    "MCX_MAX_FRAME_LEN is too small for this build's identifier capacities"
+);
 
 /// Message type: private call request (steps 1 and 5 of §10.16.5.3).
 pub const MCX_MESSAGE_PRIVATE_CALL_REQUEST: u32 = 1;

@@ -277,4 +277,34 @@ mod tests {
         assert_eq!(describe(-1), UNKNOWN);
         assert_eq!(describe(i32::MIN), UNKNOWN);
     }
+
+    /// README.md's "Error codes" table is this status table, row for row. (A unit test: an
+    /// integration test cannot name this crate, whose library name equals the core's.)
+    #[test]
+    fn readme_error_codes_table_matches_the_status_table() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("\n## Error codes\n")
+            .nth(1)
+            .expect("README has a '## Error codes' section");
+        let rows: std::vec::Vec<(i32, &str, &str)> = section
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| code"))
+            .map(|l| {
+                let cells: std::vec::Vec<&str> =
+                    l.trim_matches('|').split(" | ").map(str::trim).collect();
+                (
+                    cells[0].parse().expect("a numeric code"),
+                    cells[1].trim_matches('`'),
+                    cells[2],
+                )
+            })
+            .collect();
+        let expected: std::vec::Vec<(i32, &str, &str)> = STATUS_TABLE
+            .iter()
+            .map(|e| (e.code, e.name, e.description.trim_end_matches('\0')))
+            .collect();
+        assert_eq!(rows, expected, "README's error code table is out of date");
+    }
 }

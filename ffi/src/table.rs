@@ -34,7 +34,10 @@ unsafe impl Storage for mcx_table_t {
     type Object = Table;
     const MAGIC: u32 = 0x4D43_5854; // "MCXT"
 }
-const _: () = assert!(size_of::<Stored<Table>>() <= size_of::<mcx_table_t>());
+const _: () = assert!(
+    size_of::<Stored<Table>>() <= size_of::<mcx_table_t>(),
+    "MCX_TABLE_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+);
 const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
 
 /// Initialises `table` as an empty migration table, whatever it held before.

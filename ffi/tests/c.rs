@@ -191,3 +191,114 @@ fn examples_makefile_builds_and_runs_both_examples() {
         "{stdout}"
     );
 }
+
+/// Runs `make -C ffi install` into a fresh prefix under `target/c-tests` and returns it.
+fn install(name: &str) -> PathBuf {
+    let lib_dir = staticlib().parent().expect("lib dir").to_path_buf();
+    let prefix = out_dir().join(name);
+    let _ = std::fs::remove_dir_all(&prefix);
+    let output = Command::new("make")
+        .current_dir(root())
+        .args(["-s", "-C", "ffi", "install"])
+        .arg(format!("PREFIX={}", prefix.display()))
+        .arg(format!("LIB_DIR={}", lib_dir.display()))
+        .output()
+        .expect("run make");
+    check("make -C ffi install", &output);
+    prefix
+}
+
+#[test]
+fn installed_library_links_through_pkg_config() {
+    let prefix = install("prefix-pkg-config");
+    let output = Command::new("pkg-config")
+        .env("PKG_CONFIG_PATH", prefix.join("lib").join("pkgconfig"))
+        .args(["--cflags", "--libs", "--static", "mcx-migrate"])
+        .output()
+        .expect("run pkg-config");
+    check("pkg-config mcx-migrate", &output);
+    let flags = String::from_utf8_lossy(&output.stdout).into_owned();
+    let bin = out_dir().join("bin").join("handset-pkg-config");
+    let mut cmd = Command::new("cc");
+    cmd.current_dir(root())
+        .args(C_FLAGS)
+        .arg("examples/c/handset.c")
+        .args(flags.split_whitespace())
+        .arg("-o")
+        .arg(&bin);
+    check(&format!("{cmd:?}"), &cmd.output().expect("run cc"));
+    assert!(run("handset (pkg-config)", &bin, &[]).contains("handset: done"));
+}
+
+#[test]
+fn installed_library_links_through_cmake_find_package() {
+    let prefix = install("prefix-cmake");
+    let build = out_dir().join("cmake-build");
+    let _ = std::fs::remove_dir_all(&build);
+    let configure = Command::new("cmake")
+        .current_dir(root())
+        .args(["-S", "ffi/tests/cmake", "-B"])
+        .arg(&build)
+        .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display()))
+        .arg(format!(
+            "-DEXAMPLES_DIR={}",
+            root().join("examples").join("c").display()
+        ))
+        .output()
+        .expect("run cmake");
+    check("cmake configure", &configure);
+    let compile = Command::new("cmake")
+        .arg("--build")
+        .arg(&build)
+        .output()
+        .expect("run cmake --build");
+    check("cmake --build", &compile);
+    assert!(run("gateway (CMake)", &build.join("gateway"), &[]).contains("gateway: done"));
+}
+
+/// The bare-metal staticlib (no_std, its own panic handler) links into a Cortex-M4 C program
+/// with newlib: the header's storage sizes hold on a 32-bit target and no symbol is missing.
+#[test]
+fn gateway_example_links_for_cortex_m4_against_the_no_std_staticlib() {
+    let target = "thumbv7em-none-eabihf";
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(root())
+        .args([
+            "rustc",
+            "-p",
+            "mcx-migrate-ffi",
+            "--lib",
+            "--release",
+            "--target",
+            target,
+        ])
+        .args(["--crate-type", "staticlib", "--target-dir"])
+        .arg(out_dir())
+        .output()
+        .expect("run cargo rustc");
+    check("cargo rustc --target thumbv7em-none-eabihf", &output);
+    let lib = out_dir()
+        .join(target)
+        .join("release")
+        .join("libmcx_migrate.a");
+    let elf = out_dir().join("bin").join("gateway-cortex-m4.elf");
+    std::fs::create_dir_all(out_dir().join("bin")).expect("create bin dir");
+    let output = Command::new("arm-none-eabi-gcc")
+        .current_dir(root())
+        .args(C_FLAGS)
+        .args([
+            "-mcpu=cortex-m4",
+            "-mthumb",
+            "-mfloat-abi=hard",
+            "-mfpu=fpv4-sp-d16",
+        ])
+        .args(["--specs=rdimon.specs", "-Iinclude", "examples/c/gateway.c"])
+        .arg(&lib)
+        .args(["-Wl,--gc-sections", "-o"])
+        .arg(&elf)
+        .output()
+        .expect("run arm-none-eabi-gcc");
+    check("arm-none-eabi-gcc link of gateway.c", &output);
+    assert!(elf.exists());
+}
