@@ -126,6 +126,24 @@ pub(crate) fn init<S: Storage>(p: *mut S, object: S::Object) -> Result<(), Statu
     Ok(())
 }
 
+/// As [`init`], but builds the object straight into the storage: for the migration table,
+/// whose size (kilobytes) must not be staged on a small firmware stack.
+pub(crate) fn init_with<S: Storage>(
+    p: *mut S,
+    make: impl FnOnce() -> S::Object,
+) -> Result<(), Status> {
+    check_writable(p)?;
+    let stored = p.cast::<Stored<S::Object>>();
+    // SAFETY: non-NULL, aligned, large enough (`Storage`'s contract); the field pointers stay
+    // inside the storage and `write` neither reads nor drops the old bytes. The magic word is
+    // written last, so the storage only claims to hold an object once it does.
+    unsafe {
+        core::ptr::addr_of_mut!((*stored).object).write(make());
+        core::ptr::addr_of_mut!((*stored).magic).write(S::MAGIC);
+    }
+    Ok(())
+}
+
 /// Checks that `p` could be written by [`init`] later, without writing anything.
 pub(crate) fn check_writable<S: Storage>(p: *mut S) -> Result<(), Status> {
     if p.is_null() {

@@ -43,6 +43,8 @@ pub mod message;
 pub mod server;
 pub mod status;
 pub mod table;
+#[cfg(test)]
+mod tests;
 
 pub use client::*;
 pub use message::*;

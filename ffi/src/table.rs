@@ -43,7 +43,7 @@ const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
 /// Initialises `table` as an empty migration table, whatever it held before.
 #[no_mangle]
 pub extern "C" fn mcx_table_init(table: *mut mcx_table_t) -> i32 {
-    run(|| abi::init(table, Table::new()))
+    run(|| abi::init_with(table, Table::new))
 }
 
 /// Removes every record. Returns `MCX_E_NOT_INITIALISED` for a table never initialised.
