@@ -1,7 +1,17 @@
 /*
  * mcx-migrate: C ABI of the generic private call procedure towards a migrated
- * MC service user (3GPP TS 23.280 clause 10.16.5). Allocation-free: every object
- * lives in caller-owned storage (static or on the stack) whose size is stated here.
+ * MC service user (3GPP TS 23.280 clause 10.16.5).
+ *
+ * Contract of every function:
+ * - Returns MCX_OK (0) or one negative MCX_E_* code; mcx_status_str() describes any code.
+ *   Results go through out-pointers; caller buffers come as (buf, cap, &out_len), and a
+ *   short buffer gives MCX_E_BUFFER_TOO_SMALL with the needed length in out_len.
+ * - Nothing allocates: mcx_table_t, mcx_message_t and mcx_call_t are storage you declare
+ *   (static or on the stack) and fill with an mcx_*_init / builder function. They own
+ *   nothing, so there is no free.
+ * - NULL pointers, objects never initialised or corrupted, bad strings and garbage bytes
+ *   are errors, never crashes; after a failed call every object is exactly as before.
+ * - Objects are not thread-safe: use one object from one thread at a time.
  */
 
 #ifndef MCX_MIGRATE_H

@@ -7,7 +7,7 @@ use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
 use mcx_migrate::{Message, PrivateCallRedirection};
 
 use crate::abi::{self, run, Status, Storage, Stored};
-use crate::message::mcx_message_t;
+use crate::message::{encode_with, mcx_message_t};
 use crate::status::*;
 
 /// Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
@@ -101,19 +101,8 @@ pub extern "C" fn mcx_call_request(
     out_len: *mut usize,
 ) -> i32 {
     run(|| {
-        let out_len = abi::out(out_len)?;
-        let buf = abi::buffer(buf, cap)?;
-        match abi::object(call)?.request().encode(buf) {
-            Ok(len) => {
-                out_len.set(len);
-                Ok(())
-            }
-            Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
-                out_len.set(needed);
-                Err(Status(MCX_E_BUFFER_TOO_SMALL))
-            }
-            Err(e) => Err(e.into()),
-        }
+        let request = abi::object(call)?.request();
+        encode_with(buf, cap, out_len, |b| request.encode(b))
     })
 }
 

@@ -291,7 +291,8 @@ pub extern "C" fn mcx_message_decode_frame(
     })
 }
 
-fn encode_with(
+/// Encodes with `encode` into a caller buffer, reporting the length or the needed length.
+pub(crate) fn encode_with(
     buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
