@@ -533,9 +533,11 @@ pub(crate) fn copy_c_string(
     out_len: &abi::Out<usize>,
 ) -> Result<(), Status> {
     let needed = text.len().saturating_add(1);
-    match buf.get_mut(..needed) {
-        Some(dest) => {
-            let (body, nul) = dest.split_at_mut(text.len());
+    match buf
+        .get_mut(..needed)
+        .and_then(|dest| dest.split_at_mut_checked(text.len()))
+    {
+        Some((body, nul)) => {
             body.copy_from_slice(text.as_bytes());
             nul.fill(0);
             out_len.set(text.len());
