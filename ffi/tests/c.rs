@@ -102,23 +102,46 @@ fn run(what: &str, program: &Path, wrapper: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The C programs: (name, sources, a line their output must hold).
-const PROGRAMS: &[(&str, &[&str], &str)] = &[
-    ("test_api", &["ffi/tests/c/test_api.c"], "test_api: "),
+/// The C programs: (name, sources, what their output must hold).
+const PROGRAMS: &[(&str, &[&str], &[&str])] = &[
+    ("test_api", &["ffi/tests/c/test_api.c"], &["test_api: "]),
+    ("test_hostile", &["ffi/tests/c/test_hostile.c"], &["test_hostile: "]),
     (
-        "test_hostile",
-        &["ffi/tests/c/test_hostile.c"],
-        "test_hostile: ",
+        "handset",
+        &["examples/c/handset.c"],
+        &[
+            // Steps 1, 3, 5: redirected to the ID assigned by B, called with B's KMS URI.
+            "target migrated ID: sip:visitor-0042@mc-b.example",
+            "private call request to: sip:visitor-0042@mc-b.example\nhandset:     with KMS URI: https://kms.mc-b.example/kms",
+            // Consecutive migration: B sends the caller home, A sends it on to C.
+            "target no longer served here",
+            "reached user 2 at: tel:+4930555002",
+            "3 redirections (A->B, B->home, A->C)",
+            "handset: done",
+        ],
     ),
-    ("handset", &["examples/c/handset.c"], "handset: done"),
-    ("gateway", &["examples/c/gateway.c"], "gateway: done"),
+    (
+        "gateway",
+        &["examples/c/gateway.c"],
+        &[
+            "redirection (112 bytes) to sip:visitor-0042@mc-b.example, KMS https://kms.mc-b.example/kms",
+            "target served here, call proceeds",
+            "request: rejected: end-to-end encryption required",
+            "refused: -4301 (message truncated)",
+            "refused: -4303 (unsupported wire format version)",
+            "migration table full; 16/16 records",
+            "gateway: done",
+        ],
+    ),
 ];
 
-fn assert_output(name: &str, stdout: &str, expected: &str) {
-    assert!(
-        stdout.contains(expected),
-        "{name}: output lacks {expected:?}:\n{stdout}"
-    );
+fn assert_output(name: &str, stdout: &str, expected: &[&str]) {
+    for line in expected {
+        assert!(
+            stdout.contains(line),
+            "{name}: output lacks {line:?}:\n{stdout}"
+        );
+    }
     assert!(
         !stdout
             .lines()
