@@ -1,1 +1,64 @@
-//! C ABI of mcx-migrate: placeholder until the C ABI issue lands.
+//! # mcx-migrate-ffi
+//!
+//! The C ABI of [`mcx_migrate`] (3GPP TS 23.280 §10.16.5, generic private call procedure
+//! towards a migrated MC service user), for handset and gateway firmware written in C or C++.
+//! The header is `include/mcx_migrate.h`, generated from this crate by cbindgen.
+//!
+//! ## Contract, for every function
+//! - It returns an `int32_t` status: `MCX_OK` (0) or one negative code per failure
+//!   ([`status`]); results go through out-pointers. `mcx_status_str` describes any code.
+//! - Nothing allocates. The migration table (`mcx_table_t`), a decoded or built message
+//!   (`mcx_message_t`) and a client's call state (`mcx_call_t`) are opaque storage types whose
+//!   size and alignment are in the header: C declares them `static` or on the stack.
+//! - Hostile arguments are errors, not crashes: NULL pointers (`MCX_E_NULL_ARGUMENT`), an object
+//!   that was never initialised or whose header was overwritten (`MCX_E_NOT_INITIALISED`, from a
+//!   per-type magic word), C strings that are not UTF-8 or have no NUL within
+//!   `MCX_MAX_STRING_LEN` + 1 bytes, garbage bytes (a `MCX_E_DECODE_*` code).
+//! - After a failed call every object is exactly as before: each function validates all of its
+//!   arguments and computes its result before it writes anything.
+//! - No panic crosses the boundary: the core denies `unwrap`, `expect`, `panic!`, slice indexing
+//!   and unchecked arithmetic outside its tests (lints in `core/src/lib.rs`), this crate denies
+//!   the same, and every build profile sets `panic = "abort"` as a last line of defence.
+//!
+//! `unsafe` lives only in the private `abi` module, the pointer conversions, each with its `// SAFETY:` argument.
+#![cfg_attr(target_os = "none", no_std)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+// The C names (`mcx_table_t`, ...) are the public interface.
+#![allow(non_camel_case_types)]
+
+// Declared in the order the header presents them.
+mod abi;
+pub mod client;
+pub mod message;
+pub mod server;
+pub mod status;
+pub mod table;
+#[cfg(test)]
+mod tests;
+
+pub use client::*;
+pub use message::*;
+pub use server::*;
+pub use status::*;
+pub use table::*;
+
+/// Bare-metal builds of the staticlib need a panic handler. The core never panics (see the
+/// crate docs), so this endless loop is unreachable in practice; firmware that links another
+/// Rust crate providing one turns the `panic-handler` feature off.
+#[cfg(all(target_os = "none", feature = "panic-handler", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}

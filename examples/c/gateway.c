@@ -1,0 +1,144 @@
+/*
+ * The server side of TS 23.280 clause 10.16.5 on a gateway (MC service server A): it keeps the
+ * migration table current from migration updates received as bytes (clause 10.6.3) and answers
+ * private call requests received as bytes (steps 2-3): proceed, a private call redirection, or
+ * a rejection. It also shows what happens when the table is full and when garbage arrives.
+ *
+ * No malloc: the table is a static object of MCX_TABLE_SIZE bytes, buffers are on the stack.
+ * The "received" bytes are produced here with the library's builders, as the partner system and
+ * the handset of handset.c would send them.
+ *
+ * Build: see examples/c/Makefile.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mcx_migrate.h"
+
+#define USER1 "sip:user1@mc-a.example"
+#define USER2_PRIMARY "sip:user2@mc-a.example"
+#define USER2_AT_B "sip:visitor-0042@mc-b.example"
+
+static mcx_table_t table; /* the gateway's migration table */
+
+static void ok(int32_t rc, const char *what) {
+    if (rc != MCX_OK) {
+        printf("gateway: %s failed: %d (%s)\n", what, (int)rc, mcx_status_str(rc));
+        exit(1);
+    }
+}
+
+/* What a partner system would send: an encoded migration update. */
+static size_t received_update(mcx_message_t *update, uint8_t *bytes) {
+    size_t len = 0;
+    ok(mcx_message_encode(update, bytes, MCX_MAX_ENCODED_LEN, &len), "encode update");
+    return len;
+}
+
+/* What a handset would send: an encoded private call request. */
+static size_t received_request(const char *target, bool e2ee, uint8_t *bytes) {
+    mcx_message_t request;
+    size_t len = 0;
+    ok(mcx_message_init_request(&request, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1, target, e2ee,
+                                NULL), "build request");
+    ok(mcx_message_encode(&request, bytes, MCX_MAX_ENCODED_LEN, &len), "encode request");
+    return len;
+}
+
+/* The gateway's handler for an incoming migration update. */
+static int32_t on_migration_update(const uint8_t *bytes, size_t len) {
+    int32_t rc = mcx_table_apply_bytes(&table, bytes, len);
+    size_t records = 0;
+    ok(mcx_table_len(&table, &records), "table length");
+    printf("gateway: migration update (%u bytes): %s; %u/%u records\n", (unsigned)len,
+           mcx_status_str(rc), (unsigned)records, (unsigned)MCX_TABLE_CAPACITY);
+    return rc;
+}
+
+/* The gateway's handler for an incoming private call request (steps 2-3). */
+static void on_private_call_request(const uint8_t *bytes, size_t len) {
+    uint8_t redirection[MCX_MAX_ENCODED_LEN];
+    size_t redirection_len = 0;
+    uint32_t decision = 0;
+    int32_t reject_reason = MCX_OK;
+    int32_t rc = mcx_server_decide_bytes(&table, bytes, len, redirection, sizeof redirection,
+                                         &redirection_len, &decision, &reject_reason);
+    if (rc != MCX_OK) {
+        /* Garbage from the network: an error code, never a crash. */
+        printf("gateway: request (%u bytes) refused: %d (%s)\n", (unsigned)len, (int)rc,
+               mcx_status_str(rc));
+        return;
+    }
+    switch (decision) {
+    case MCX_DECISION_PROCEED:
+        printf("gateway: request: target served here, call proceeds\n");
+        break;
+    case MCX_DECISION_REDIRECT: {
+        mcx_message_t msg;
+        char target[MCX_MAX_STRING_LEN + 1], kms[MCX_MAX_STRING_LEN + 1];
+        size_t n = 0;
+        ok(mcx_message_decode(&msg, redirection, redirection_len), "decode own redirection");
+        ok(mcx_message_field(&msg, MCX_FIELD_TARGET_MIGRATED, target, sizeof target, &n),
+           "read target");
+        if (mcx_message_field(&msg, MCX_FIELD_KMS_URI, kms, sizeof kms, &n) != MCX_OK) {
+            kms[0] = '\0';
+        }
+        printf("gateway: request: private call redirection (%u bytes) to %s, KMS %s\n",
+               (unsigned)redirection_len, target, kms[0] ? kms : "(none)");
+        break;
+    }
+    case MCX_DECISION_REJECT:
+        printf("gateway: request: %s\n", mcx_status_str(reject_reason));
+        break;
+    default:
+        printf("gateway: unknown decision %u\n", (unsigned)decision);
+        exit(1);
+    }
+}
+
+int main(void) {
+    uint8_t bytes[MCX_MAX_ENCODED_LEN];
+    mcx_message_t update;
+    size_t len;
+    char id[64];
+    int i;
+
+    ok(mcx_table_init(&table), "init table");
+
+    /* Clause 10.6.3.3: user 2 migrated to B, which assigned it an ID and has its own KMS. */
+    ok(mcx_message_init_migrated(&update, USER2_PRIMARY, "mc-b.example", USER2_AT_B,
+                                 "https://kms.mc-b.example/kms"), "build update");
+    ok(on_migration_update(bytes, received_update(&update, bytes)), "apply update");
+    /* User 4 migrated to C, whose security domain information is unknown here. */
+    ok(mcx_message_init_migrated(&update, "sip:user4@mc-a.example", "mc-c.example",
+                                 "tel:+4930555004", NULL), "build update");
+    ok(on_migration_update(bytes, received_update(&update, bytes)), "apply update");
+
+    /* The handset's requests. */
+    on_private_call_request(bytes, received_request(USER2_PRIMARY, true, bytes));
+    on_private_call_request(bytes, received_request("sip:user3@mc-a.example", true, bytes));
+    on_private_call_request(bytes, received_request("sip:user4@mc-a.example", true, bytes));
+    on_private_call_request(bytes, received_request("sip:user4@mc-a.example", false, bytes));
+
+    /* Bad bytes: a truncated request and plain garbage. */
+    len = received_request(USER2_PRIMARY, true, bytes);
+    on_private_call_request(bytes, len - 3);
+    bytes[0] = 0x7f;
+    on_private_call_request(bytes, len);
+
+    /* Table full: more migrated users than MCX_TABLE_CAPACITY. The update that does not fit is
+     * refused with MCX_E_TABLE_FULL and the table stays as it was. */
+    for (i = 5;; i++) {
+        int32_t rc;
+        sprintf(id, "sip:user%d@mc-a.example", i);
+        ok(mcx_message_init_migrated(&update, id, "mc-b.example", "sip:v@mc-b.example", NULL),
+           "build update");
+        rc = on_migration_update(bytes, received_update(&update, bytes));
+        if (rc == MCX_E_TABLE_FULL) break;
+        ok(rc, "apply update");
+    }
+    /* Existing records still answer. */
+    on_private_call_request(bytes, received_request(USER2_PRIMARY, true, bytes));
+    printf("gateway: done\n");
+    return 0;
+}

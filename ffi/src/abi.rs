@@ -1,0 +1,239 @@
+//! Pointer conversions: the only `unsafe` code of the crate. Each helper turns one raw C
+//! argument into a Rust reference or value, or into the status code that rejects it, so the
+//! exported functions stay short and check their arguments uniformly (the rustls-ffi pattern).
+
+use core::ffi::c_char;
+use core::mem::align_of;
+
+use crate::status::*;
+
+use crate::message::MCX_MAX_STRING_LEN;
+
+/// A failed call: the status code it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Status(pub i32);
+
+macro_rules! from_core_error {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Status {
+            fn from(e: $ty) -> Self {
+                Status(e.status())
+            }
+        }
+    )*};
+}
+from_core_error!(
+    mcx_migrate::IdError,
+    mcx_migrate::EncodeError,
+    mcx_migrate::DecodeError,
+    mcx_migrate::TableError,
+    mcx_migrate::RedirectionError
+);
+
+/// Runs an exported function's body and turns its outcome into a status code.
+pub(crate) fn run(body: impl FnOnce() -> Result<(), Status>) -> i32 {
+    match body() {
+        Ok(()) => MCX_OK,
+        Err(Status(code)) => code,
+    }
+}
+
+/// An opaque C storage type holding a Rust object `T` behind a magic word.
+///
+/// # Safety
+/// `Self` must be at least as large and as aligned as [`Stored<Self::Object>`] (each
+/// implementation is followed by a compile-time assertion).
+pub(crate) unsafe trait Storage {
+    /// The Rust object kept in the storage.
+    type Object;
+    /// The magic word of an initialised object of this type; distinct per type.
+    const MAGIC: u32;
+}
+
+/// The layout inside every storage type: the magic word first, so it can be checked before the
+/// object is looked at.
+#[repr(C)]
+pub(crate) struct Stored<T> {
+    magic: u32,
+    object: T,
+}
+
+impl<T> Stored<T> {
+    /// A stored object, with its type's magic word.
+    pub(crate) fn new<S: Storage<Object = T>>(object: T) -> Self {
+        Stored {
+            magic: S::MAGIC,
+            object,
+        }
+    }
+}
+
+/// Whether `p` is not a multiple of `align` (a power of two, from `align_of`).
+fn misaligned(p: *const u8, align: usize) -> bool {
+    !(p as usize).is_multiple_of(align)
+}
+
+/// Checks a storage pointer: not NULL, aligned, magic word present.
+fn checked<S: Storage>(p: *const S) -> Result<*const Stored<S::Object>, Status> {
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    if misaligned(p.cast::<u8>(), align_of::<Stored<S::Object>>()) {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    let stored = p.cast::<Stored<S::Object>>();
+    // SAFETY: `p` is non-NULL and aligned, and the caller promises it points to a whole `S`
+    // (at least `size_of::<Stored<_>>()` bytes, `Storage`'s contract); the magic word is a
+    // plain `u32` at offset 0 of the `repr(C)` `Stored`, valid for any bit pattern.
+    let magic = unsafe { core::ptr::addr_of!((*stored).magic).read() };
+    if magic != S::MAGIC {
+        return Err(Status(MCX_E_NOT_INITIALISED));
+    }
+    Ok(stored)
+}
+
+/// Borrows an initialised object for reading.
+pub(crate) fn object<'a, S: Storage>(p: *const S) -> Result<&'a S::Object, Status> {
+    let stored = checked(p)?;
+    // SAFETY: `checked` found the type's magic word, which only `init` writes together with a
+    // valid object; the C caller does not mutate it during the call.
+    Ok(unsafe { &(*stored).object })
+}
+
+/// Borrows an initialised object for writing.
+pub(crate) fn object_mut<'a, S: Storage>(p: *mut S) -> Result<&'a mut S::Object, Status> {
+    let stored = checked(p.cast_const())?.cast_mut();
+    // SAFETY: as in `object`; the pointer came from a `*mut` and C does not alias it during
+    // the call.
+    Ok(unsafe { &mut (*stored).object })
+}
+
+/// Writes a fresh object (with its magic word) into storage, whatever the storage held.
+pub(crate) fn init<S: Storage>(p: *mut S, object: S::Object) -> Result<(), Status> {
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    if misaligned(p.cast::<u8>(), align_of::<Stored<S::Object>>()) {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    // SAFETY: non-NULL, aligned, large enough (`Storage`'s contract); `write` does not read or
+    // drop the old bytes, which may be anything. The objects own no resources, so overwriting
+    // an initialised one leaks nothing.
+    unsafe {
+        p.cast::<Stored<S::Object>>()
+            .write(Stored::new::<S>(object))
+    };
+    Ok(())
+}
+
+/// As [`init`], but builds the object straight into the storage: for the migration table,
+/// whose size (kilobytes) must not be staged on a small firmware stack.
+pub(crate) fn init_with<S: Storage>(
+    p: *mut S,
+    make: impl FnOnce() -> S::Object,
+) -> Result<(), Status> {
+    check_writable(p)?;
+    let stored = p.cast::<Stored<S::Object>>();
+    // SAFETY: non-NULL, aligned, large enough (`Storage`'s contract); the field pointers stay
+    // inside the storage and `write` neither reads nor drops the old bytes. The magic word is
+    // written last, so the storage only claims to hold an object once it does.
+    unsafe {
+        core::ptr::addr_of_mut!((*stored).object).write(make());
+        core::ptr::addr_of_mut!((*stored).magic).write(S::MAGIC);
+    }
+    Ok(())
+}
+
+/// Checks that `p` could be written by [`init`] later, without writing anything.
+pub(crate) fn check_writable<S: Storage>(p: *mut S) -> Result<(), Status> {
+    if p.is_null() {
+        Err(Status(MCX_E_NULL_ARGUMENT))
+    } else if misaligned(p.cast::<u8>(), align_of::<Stored<S::Object>>()) {
+        Err(Status(MCX_E_INVALID_ARGUMENT))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads a required C string: not NULL, NUL-terminated within `MCX_MAX_STRING_LEN` + 1 bytes,
+/// UTF-8.
+pub(crate) fn c_str<'a>(p: *const c_char) -> Result<&'a str, Status> {
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    let bytes = p.cast::<u8>();
+    let mut len = 0;
+    // SAFETY: the caller promises a NUL-terminated string; the scan stops at the NUL and never
+    // reads past `MCX_MAX_STRING_LEN` + 1 bytes, so a string without NUL in that range is
+    // rejected instead of being read on.
+    while unsafe { bytes.add(len).read() } != 0 {
+        len = len.saturating_add(1);
+        if len > MCX_MAX_STRING_LEN {
+            return Err(Status(MCX_E_STRING_TOO_LONG));
+        }
+    }
+    // SAFETY: the `len` bytes before the NUL were just read, so they are valid for reads.
+    let slice = unsafe { core::slice::from_raw_parts(bytes, len) };
+    core::str::from_utf8(slice).map_err(|_| Status(MCX_E_INVALID_UTF8))
+}
+
+/// Reads an optional C string: NULL means absent, otherwise as [`c_str`].
+pub(crate) fn c_str_opt<'a>(p: *const c_char) -> Result<Option<&'a str>, Status> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        c_str(p).map(Some)
+    }
+}
+
+/// Borrows `len` input bytes; NULL is allowed only with `len == 0`.
+pub(crate) fn bytes<'a>(p: *const u8, len: usize) -> Result<&'a [u8], Status> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    if len > isize::MAX as usize {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    // SAFETY: non-NULL, `len` fits `isize`, and the caller promises `len` readable bytes.
+    Ok(unsafe { core::slice::from_raw_parts(p, len) })
+}
+
+/// Borrows a caller buffer of `cap` bytes for writing; NULL is allowed only with `cap == 0` (to
+/// ask for the needed length).
+pub(crate) fn buffer<'a>(p: *mut u8, cap: usize) -> Result<&'a mut [u8], Status> {
+    if cap == 0 {
+        return Ok(&mut []);
+    }
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    if cap > isize::MAX as usize {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    // SAFETY: non-NULL, `cap` fits `isize`, and the caller promises `cap` writable bytes that
+    // nothing else accesses during the call.
+    Ok(unsafe { core::slice::from_raw_parts_mut(p, cap) })
+}
+
+/// A checked, required out-pointer: checked before any work is done, written at the end.
+pub(crate) struct Out<T>(core::ptr::NonNull<T>);
+
+/// Checks a required out-pointer (not NULL, aligned for `T`).
+pub(crate) fn out<T>(p: *mut T) -> Result<Out<T>, Status> {
+    let p = core::ptr::NonNull::new(p).ok_or(Status(MCX_E_NULL_ARGUMENT))?;
+    if misaligned(p.as_ptr().cast_const().cast::<u8>(), align_of::<T>()) {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    Ok(Out(p))
+}
+
+impl<T: Copy> Out<T> {
+    /// Writes the result, without reading what the C variable held before.
+    pub(crate) fn set(&self, value: T) {
+        // SAFETY: checked non-NULL and aligned by `out`; the caller promises a writable `T`.
+        unsafe { self.0.as_ptr().write(value) }
+    }
+}

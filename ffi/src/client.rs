@@ -1,0 +1,131 @@
+//! The calling MC service client from C: steps 1, 3 and 5 of §10.16.5.3 and the
+//! consecutive-migration paragraph.
+
+use core::mem::{align_of, size_of};
+
+use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
+use mcx_migrate::{Message, PrivateCallRedirection};
+
+use crate::abi::{self, run, Status, Storage, Stored};
+use crate::message::{encode_with, mcx_message_t};
+use crate::status::*;
+
+/// Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
+pub const MCX_CALL_SIZE: usize = 1_120;
+
+/// Redirections one call follows at most before refusing with `MCX_E_REDIRECTION_TOO_MANY`.
+pub const MCX_CALL_MAX_REDIRECTIONS: usize = 4;
+
+/// Storage for one outgoing private call's state at the calling MC service client. Declare it,
+/// call `mcx_call_start`, send `mcx_call_request`'s bytes, feed each received redirection to
+/// `mcx_call_on_redirection_bytes`.
+#[repr(C)]
+pub union mcx_call_t {
+    _opaque: [u8; MCX_CALL_SIZE],
+    _align: u64,
+}
+
+/// The Rust call state behind `mcx_call_t`.
+pub(crate) type Call = PrivateCall<MCX_CALL_MAX_REDIRECTIONS>;
+
+// SAFETY: size and alignment are asserted right below.
+unsafe impl Storage for mcx_call_t {
+    type Object = Call;
+    const MAGIC: u32 = 0x4D43_5843; // "MCXC"
+}
+const _: () = assert!(
+    size_of::<Stored<Call>>() <= size_of::<mcx_call_t>(),
+    "MCX_CALL_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+);
+const _: () = assert!(align_of::<Stored<Call>>() <= align_of::<mcx_call_t>());
+const _: () = assert!(MCX_CALL_MAX_REDIRECTIONS == DEFAULT_MAX_REDIRECTIONS);
+
+/// Starts a call (step 1) from a private call request built by `mcx_message_init_request`,
+/// whatever `call` held before. `MCX_E_WRONG_MESSAGE_TYPE` if `request` is not a request; on
+/// failure `call` is unchanged.
+#[no_mangle]
+pub extern "C" fn mcx_call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -> i32 {
+    run(|| {
+        abi::check_writable(call)?;
+        let Message::Request(request) = abi::object(request)? else {
+            return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
+        };
+        abi::init(call, Call::start(request.clone()))
+    })
+}
+
+fn follow(call: *mut mcx_call_t, redirection: &PrivateCallRedirection) -> Result<(), Status> {
+    abi::object_mut(call)?.on_redirection(redirection)?;
+    Ok(())
+}
+
+/// Follows a received private call redirection (steps 3 and 5): the outstanding request is
+/// released and the next request targets the partner-assigned ID, with the partner's
+/// security domain information when end-to-end encryption is required.
+///
+/// A refused redirection gives an `MCX_E_REDIRECTION_*` code (another call's, a downgrade of
+/// end-to-end encryption, a loop, too many) and leaves `call` unchanged.
+#[no_mangle]
+pub extern "C" fn mcx_call_on_redirection(
+    call: *mut mcx_call_t,
+    redirection: *const mcx_message_t,
+) -> i32 {
+    run(|| match abi::object(redirection)? {
+        Message::Redirection(redirection) => follow(call, redirection),
+        _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+    })
+}
+
+/// As `mcx_call_on_redirection`, for a redirection received as `len` bytes. Garbage gives an
+/// `MCX_E_DECODE_*` code; `call` is unchanged on any failure.
+#[no_mangle]
+pub extern "C" fn mcx_call_on_redirection_bytes(
+    call: *mut mcx_call_t,
+    bytes: *const u8,
+    len: usize,
+) -> i32 {
+    run(|| {
+        abi::object(call.cast_const())?;
+        let redirection = PrivateCallRedirection::decode(abi::bytes(bytes, len)?)?;
+        follow(call, &redirection)
+    })
+}
+
+/// Encodes the request to send now (the first one, or the one after the last redirection)
+/// into `buf`; errors as `mcx_message_encode`.
+#[no_mangle]
+pub extern "C" fn mcx_call_request(
+    call: *const mcx_call_t,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> i32 {
+    run(|| {
+        let request = abi::object(call)?.request();
+        encode_with(buf, cap, out_len, |b| request.encode(b))
+    })
+}
+
+/// Copies the request to send now into `msg`, to read its fields (`MCX_FIELD_TARGET`,
+/// `MCX_FIELD_KMS_URI`, ...). On failure `msg` is unchanged.
+#[no_mangle]
+pub extern "C" fn mcx_call_request_message(
+    call: *const mcx_call_t,
+    msg: *mut mcx_message_t,
+) -> i32 {
+    run(|| {
+        abi::check_writable(msg)?;
+        let request = abi::object(call)?.request().clone();
+        abi::init(msg, Message::Request(request))
+    })
+}
+
+/// Writes how many redirections the call has followed to `*out`.
+#[no_mangle]
+pub extern "C" fn mcx_call_redirections(call: *const mcx_call_t, out: *mut usize) -> i32 {
+    run(|| {
+        let out = abi::out(out)?;
+        out.set(abi::object(call)?.redirections());
+        Ok(())
+    })
+}

@@ -1,0 +1,310 @@
+//! Status codes: `0` is success, every failure is one stable negative code from the range
+//! `-4001..=-4699`, grouped by the core error enum it comes from (hundreds digit). Numbers are
+//! never reused: a removed code stays reserved.
+//!
+//! [`STATUS_TABLE`] is the single mapping from code to name and description;
+//! [`mcx_status_str`] reads it and the README's "Error codes" table is checked against it.
+
+use core::ffi::c_char;
+
+use mcx_migrate::server::RejectReason;
+use mcx_migrate::{DecodeError, EncodeError, IdError, RedirectionError, TableError};
+
+// Codes are written `0 - N` so that cbindgen emits `(0 - N)`: a bare `-N` macro would turn
+// `x-MCX_E_...` into `x--N` in C.
+
+/// Success.
+pub const MCX_OK: i32 = 0;
+
+/// A pointer argument that must not be NULL was NULL.
+pub const MCX_E_NULL_ARGUMENT: i32 = 0 - 4001;
+/// The object was never initialised by its `mcx_*_init`/builder function, or its header was
+/// overwritten (corrupted), or it is another kind of object.
+pub const MCX_E_NOT_INITIALISED: i32 = 0 - 4002;
+/// A C string argument is not valid UTF-8.
+pub const MCX_E_INVALID_UTF8: i32 = 0 - 4003;
+/// A C string argument has no NUL terminator within `MCX_MAX_STRING_LEN` + 1 bytes.
+pub const MCX_E_STRING_TOO_LONG: i32 = 0 - 4004;
+/// The message is of another type than the function needs (e.g. asking a migration update
+/// for its calling party, or applying a request to a table).
+pub const MCX_E_WRONG_MESSAGE_TYPE: i32 = 0 - 4005;
+/// The requested optional field (security domain information, redirection reason) is absent.
+pub const MCX_E_ABSENT: i32 = 0 - 4006;
+/// A numeric argument is out of range (unknown service kind or field selector).
+pub const MCX_E_INVALID_ARGUMENT: i32 = 0 - 4007;
+
+/// Identifier is empty.
+pub const MCX_E_ID_EMPTY: i32 = 0 - 4101;
+/// Identifier is longer than its build-time capacity.
+pub const MCX_E_ID_TOO_LONG: i32 = 0 - 4102;
+/// Identifier holds an ASCII control character.
+pub const MCX_E_ID_CONTROL_CHARACTER: i32 = 0 - 4103;
+/// Identifier is not a URI of the required scheme (`sip:`, `sips:`, `tel:` for an MC service ID).
+pub const MCX_E_ID_INVALID_URI: i32 = 0 - 4104;
+/// Identifier is not a DNS domain name (MC system identity).
+pub const MCX_E_ID_INVALID_DOMAIN_NAME: i32 = 0 - 4105;
+
+/// The caller's buffer is too small; the needed length was written through `out_len`.
+pub const MCX_E_BUFFER_TOO_SMALL: i32 = 0 - 4201;
+/// Encoding refused: end-to-end encryption required but no security domain information
+/// (NOTE under Table 10.16.y.2-1).
+pub const MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO: i32 = 0 - 4202;
+
+/// The bytes end before the message does (includes empty input).
+pub const MCX_E_DECODE_TRUNCATED: i32 = 0 - 4301;
+/// Bytes follow a complete message.
+pub const MCX_E_DECODE_TRAILING_BYTES: i32 = 0 - 4302;
+/// The envelope names a wire format version this build does not speak.
+pub const MCX_E_DECODE_UNSUPPORTED_VERSION: i32 = 0 - 4303;
+/// The envelope names an unknown message type.
+pub const MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE: i32 = 0 - 4304;
+/// A valid message of another type than expected.
+pub const MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE: i32 = 0 - 4305;
+/// The payload is malformed (bad tag, varint, bool or option marker).
+pub const MCX_E_DECODE_MALFORMED: i32 = 0 - 4306;
+/// A string field on the wire is not valid UTF-8.
+pub const MCX_E_DECODE_INVALID_UTF8: i32 = 0 - 4307;
+/// A string field on the wire is not a valid identifier.
+pub const MCX_E_DECODE_INVALID_FIELD: i32 = 0 - 4308;
+/// A received redirection requires end-to-end encryption but has no security domain information.
+pub const MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO: i32 = 0 - 4309;
+/// A byte-stream frame is not valid COBS.
+pub const MCX_E_DECODE_BAD_FRAME: i32 = 0 - 4310;
+
+/// Migration table full: no free entry and no departed visitor to evict. Table unchanged.
+pub const MCX_E_TABLE_FULL: i32 = 0 - 4401;
+/// "Moved on" or "returned" for a user not recorded as migrated.
+pub const MCX_E_TABLE_NOT_MIGRATED: i32 = 0 - 4402;
+/// "Departed" for an ID not recorded as a visiting user.
+pub const MCX_E_TABLE_NOT_VISITING: i32 = 0 - 4403;
+/// The ID is recorded with the other role (migrated-away user vs visiting user).
+pub const MCX_E_TABLE_ROLE_CONFLICT: i32 = 0 - 4404;
+
+/// Redirection refused: it names another calling party.
+pub const MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY: i32 = 0 - 4501;
+/// Redirection refused: its target's primary ID is not the ID this call was made to.
+pub const MCX_E_REDIRECTION_MISMATCHED_TARGET: i32 = 0 - 4502;
+/// Redirection refused: it concerns another kind of private communication.
+pub const MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND: i32 = 0 - 4503;
+/// Redirection refused: the call requires end-to-end encryption and the redirection carries no
+/// security domain information (following it would downgrade the call).
+pub const MCX_E_REDIRECTION_E2EE_DOWNGRADE: i32 = 0 - 4504;
+/// Redirection refused: the call was already redirected the maximum number of times.
+pub const MCX_E_REDIRECTION_TOO_MANY: i32 = 0 - 4505;
+/// Redirection refused: it repeats an earlier one (a loop).
+pub const MCX_E_REDIRECTION_LOOP: i32 = 0 - 4506;
+
+/// Server decision "reject": end-to-end encryption required but no security domain information
+/// is known for the migrated target. Returned through `out_reject_reason`, not as a status.
+pub const MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE: i32 = 0 - 4601;
+
+/// One row of the status table: code, C name, description (NUL-terminated).
+pub struct StatusEntry {
+    /// The code.
+    pub code: i32,
+    /// The C constant's name.
+    pub name: &'static str,
+    /// What it means, NUL-terminated for `mcx_status_str`.
+    pub description: &'static str,
+}
+
+macro_rules! status_table {
+    ($($name:ident => $text:literal,)*) => {
+        /// Every status code with its name and description: the one mapping table.
+        pub const STATUS_TABLE: &[StatusEntry] = &[
+            $(StatusEntry { code: $name, name: stringify!($name), description: concat!($text, "\0") },)*
+        ];
+    };
+}
+
+status_table! {
+    MCX_OK => "success",
+    MCX_E_NULL_ARGUMENT => "a required pointer argument is NULL",
+    MCX_E_NOT_INITIALISED => "object not initialised, corrupted, or of another kind",
+    MCX_E_INVALID_UTF8 => "C string is not valid UTF-8",
+    MCX_E_STRING_TOO_LONG => "C string has no NUL within MCX_MAX_STRING_LEN + 1 bytes",
+    MCX_E_WRONG_MESSAGE_TYPE => "message is of another type than this function needs",
+    MCX_E_ABSENT => "optional field is absent",
+    MCX_E_INVALID_ARGUMENT => "numeric argument out of range",
+    MCX_E_ID_EMPTY => "empty identifier",
+    MCX_E_ID_TOO_LONG => "identifier longer than its capacity",
+    MCX_E_ID_CONTROL_CHARACTER => "identifier holds a control character",
+    MCX_E_ID_INVALID_URI => "identifier is not a valid URI of the required scheme",
+    MCX_E_ID_INVALID_DOMAIN_NAME => "identifier is not a valid domain name",
+    MCX_E_BUFFER_TOO_SMALL => "buffer too small; needed length written to out_len",
+    MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO => "end-to-end encryption required but no security domain information",
+    MCX_E_DECODE_TRUNCATED => "message truncated",
+    MCX_E_DECODE_TRAILING_BYTES => "trailing bytes after the message",
+    MCX_E_DECODE_UNSUPPORTED_VERSION => "unsupported wire format version",
+    MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE => "unknown message type",
+    MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE => "unexpected message type",
+    MCX_E_DECODE_MALFORMED => "malformed payload",
+    MCX_E_DECODE_INVALID_UTF8 => "string field on the wire is not valid UTF-8",
+    MCX_E_DECODE_INVALID_FIELD => "field on the wire is not a valid identifier",
+    MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO => "received redirection requires end-to-end encryption but has no security domain information",
+    MCX_E_DECODE_BAD_FRAME => "invalid COBS frame",
+    MCX_E_TABLE_FULL => "migration table full",
+    MCX_E_TABLE_NOT_MIGRATED => "user is not recorded as migrated",
+    MCX_E_TABLE_NOT_VISITING => "user is not recorded as a visiting user",
+    MCX_E_TABLE_ROLE_CONFLICT => "ID is recorded with the other role",
+    MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY => "redirection names another calling party",
+    MCX_E_REDIRECTION_MISMATCHED_TARGET => "redirection names another target",
+    MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND => "redirection is for another service",
+    MCX_E_REDIRECTION_E2EE_DOWNGRADE => "end-to-end encryption required but redirection has no security domain information",
+    MCX_E_REDIRECTION_TOO_MANY => "too many redirections",
+    MCX_E_REDIRECTION_LOOP => "redirection loop",
+    MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE => "rejected: end-to-end encryption required but no security domain information for the target",
+}
+
+/// Text for a code not in the table.
+const UNKNOWN: &str = "unknown status code\0";
+
+/// The static description of `code`.
+pub fn describe(code: i32) -> &'static str {
+    STATUS_TABLE
+        .iter()
+        .find(|entry| entry.code == code)
+        .map_or(UNKNOWN, |entry| entry.description)
+}
+
+/// A core error (or reject reason) as its status code.
+pub trait ToStatus {
+    /// The stable code of this value.
+    fn status(&self) -> i32;
+}
+
+impl ToStatus for IdError {
+    fn status(&self) -> i32 {
+        match self {
+            IdError::Empty => MCX_E_ID_EMPTY,
+            IdError::TooLong => MCX_E_ID_TOO_LONG,
+            IdError::ControlCharacter => MCX_E_ID_CONTROL_CHARACTER,
+            IdError::InvalidUri => MCX_E_ID_INVALID_URI,
+            IdError::InvalidDomainName => MCX_E_ID_INVALID_DOMAIN_NAME,
+        }
+    }
+}
+
+impl ToStatus for EncodeError {
+    fn status(&self) -> i32 {
+        match self {
+            EncodeError::BufferTooSmall { .. } => MCX_E_BUFFER_TOO_SMALL,
+            EncodeError::MissingSecurityDomainInfo => MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO,
+        }
+    }
+}
+
+impl ToStatus for DecodeError {
+    fn status(&self) -> i32 {
+        match self {
+            DecodeError::Truncated => MCX_E_DECODE_TRUNCATED,
+            DecodeError::TrailingBytes => MCX_E_DECODE_TRAILING_BYTES,
+            DecodeError::UnsupportedVersion(_) => MCX_E_DECODE_UNSUPPORTED_VERSION,
+            DecodeError::UnknownMessageType(_) => MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE,
+            DecodeError::UnexpectedMessageType => MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE,
+            DecodeError::Malformed => MCX_E_DECODE_MALFORMED,
+            DecodeError::InvalidUtf8 => MCX_E_DECODE_INVALID_UTF8,
+            DecodeError::InvalidField(_) => MCX_E_DECODE_INVALID_FIELD,
+            DecodeError::MissingSecurityDomainInfo => MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO,
+            DecodeError::BadFrame => MCX_E_DECODE_BAD_FRAME,
+        }
+    }
+}
+
+impl ToStatus for TableError {
+    fn status(&self) -> i32 {
+        match self {
+            TableError::TableFull => MCX_E_TABLE_FULL,
+            TableError::NotMigrated => MCX_E_TABLE_NOT_MIGRATED,
+            TableError::NotVisiting => MCX_E_TABLE_NOT_VISITING,
+            TableError::RoleConflict => MCX_E_TABLE_ROLE_CONFLICT,
+        }
+    }
+}
+
+impl ToStatus for RedirectionError {
+    fn status(&self) -> i32 {
+        match self {
+            RedirectionError::MismatchedCallingParty => MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY,
+            RedirectionError::MismatchedTarget => MCX_E_REDIRECTION_MISMATCHED_TARGET,
+            RedirectionError::MismatchedServiceKind => MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND,
+            RedirectionError::E2eeDowngrade => MCX_E_REDIRECTION_E2EE_DOWNGRADE,
+            RedirectionError::TooManyRedirections => MCX_E_REDIRECTION_TOO_MANY,
+            RedirectionError::RedirectionLoop => MCX_E_REDIRECTION_LOOP,
+        }
+    }
+}
+
+impl ToStatus for RejectReason {
+    fn status(&self) -> i32 {
+        match self {
+            RejectReason::SecurityDomainInfoUnavailable => {
+                MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE
+            }
+        }
+    }
+}
+
+/// A static, NUL-terminated English description of `status` (any value, known or not).
+///
+/// Never returns NULL; the string lives for the whole program.
+#[no_mangle]
+pub extern "C" fn mcx_status_str(status: i32) -> *const c_char {
+    describe(status).as_ptr().cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_code_is_distinct_and_described() {
+        for (i, a) in STATUS_TABLE.iter().enumerate() {
+            assert!(a.description.ends_with('\0') && a.description.len() > 1);
+            assert!(
+                a.code == MCX_OK || (-4699..=-4001).contains(&a.code),
+                "{}",
+                a.name
+            );
+            for b in &STATUS_TABLE[i + 1..] {
+                assert_ne!(a.code, b.code, "{} and {} share a code", a.name, b.name);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_status_code_has_a_static_description() {
+        assert_eq!(describe(-1), UNKNOWN);
+        assert_eq!(describe(i32::MIN), UNKNOWN);
+    }
+
+    /// README.md's "Error codes" table is this status table, row for row. (A unit test: an
+    /// integration test cannot name this crate, whose library name equals the core's.)
+    #[test]
+    fn readme_error_codes_table_matches_the_status_table() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("\n## Error codes\n")
+            .nth(1)
+            .expect("README has a '## Error codes' section");
+        let rows: std::vec::Vec<(i32, &str, &str)> = section
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| code"))
+            .map(|l| {
+                let cells: std::vec::Vec<&str> =
+                    l.trim_matches('|').split(" | ").map(str::trim).collect();
+                (
+                    cells[0].parse().expect("a numeric code"),
+                    cells[1].trim_matches('`'),
+                    cells[2],
+                )
+            })
+            .collect();
+        let expected: std::vec::Vec<(i32, &str, &str)> = STATUS_TABLE
+            .iter()
+            .map(|e| (e.code, e.name, e.description.trim_end_matches('\0')))
+            .collect();
+        assert_eq!(rows, expected, "README's error code table is out of date");
+    }
+}

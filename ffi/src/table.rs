@@ -1,0 +1,103 @@
+//! The migration table from C (§10.16.5.3 pre-conditions; updates of clause 10.6.3).
+
+use core::mem::{align_of, size_of};
+
+use mcx_migrate::table::MigrationTable;
+use mcx_migrate::{Message, MigrationUpdate};
+
+use crate::abi::{self, run, Status, Storage, Stored};
+use crate::message::mcx_message_t;
+use crate::status::*;
+
+/// Records one migration table holds: users of this system that migrated away plus users
+/// visiting from other systems. A power of two, fixed at build time; see README.md, "C quick
+/// start", for how to choose it. Lookups hash, so their cost does not depend on it.
+pub const MCX_TABLE_CAPACITY: usize = 16;
+
+/// Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
+/// identifier capacities).
+pub const MCX_TABLE_SIZE: usize = 11_352;
+
+/// Storage for a migration table. Declare it (typically `static`), call `mcx_table_init` once,
+/// then apply migration updates and ask `mcx_server_decide`.
+#[repr(C)]
+pub union mcx_table_t {
+    _opaque: [u8; MCX_TABLE_SIZE],
+    _align: u64,
+}
+
+/// The Rust table behind `mcx_table_t`.
+pub(crate) type Table = MigrationTable<MCX_TABLE_CAPACITY>;
+
+// SAFETY: size and alignment are asserted right below.
+unsafe impl Storage for mcx_table_t {
+    type Object = Table;
+    const MAGIC: u32 = 0x4D43_5854; // "MCXT"
+}
+const _: () = assert!(
+    size_of::<Stored<Table>>() <= size_of::<mcx_table_t>(),
+    "MCX_TABLE_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+);
+const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
+
+/// Initialises `table` as an empty migration table, whatever it held before.
+#[no_mangle]
+pub extern "C" fn mcx_table_init(table: *mut mcx_table_t) -> i32 {
+    run(|| abi::init_with(table, Table::new))
+}
+
+/// Removes every record. Returns `MCX_E_NOT_INITIALISED` for a table never initialised.
+#[no_mangle]
+pub extern "C" fn mcx_table_clear(table: *mut mcx_table_t) -> i32 {
+    run(|| {
+        abi::object_mut(table)?.clear();
+        Ok(())
+    })
+}
+
+/// Writes the number of records in `table` to `*out_len`.
+#[no_mangle]
+pub extern "C" fn mcx_table_len(table: *const mcx_table_t, out_len: *mut usize) -> i32 {
+    run(|| {
+        let out_len = abi::out(out_len)?;
+        out_len.set(abi::object(table)?.len());
+        Ok(())
+    })
+}
+
+fn apply(table: *mut mcx_table_t, update: &MigrationUpdate) -> Result<(), Status> {
+    abi::object_mut(table)?.apply(update)?;
+    Ok(())
+}
+
+/// Applies a migration update built by an `mcx_message_init_*` update builder or decoded by
+/// `mcx_message_decode`.
+///
+/// `MCX_E_WRONG_MESSAGE_TYPE` if `update` is not a migration update; `MCX_E_TABLE_*` when the
+/// update does not fit the table (full, not migrated, not visiting, role conflict). On any
+/// failure the table is unchanged. When the table is full, the oldest departed visitor record
+/// is evicted to make room; live records never are.
+#[no_mangle]
+pub extern "C" fn mcx_table_apply(table: *mut mcx_table_t, update: *const mcx_message_t) -> i32 {
+    run(|| match abi::object(update)? {
+        Message::MigrationUpdate(update) => apply(table, update),
+        _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+    })
+}
+
+/// Decodes a migration update from `len` bytes and applies it, as `mcx_table_apply`.
+///
+/// Garbage gives an `MCX_E_DECODE_*` code; a valid message of another type gives
+/// `MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE`. On any failure the table is unchanged.
+#[no_mangle]
+pub extern "C" fn mcx_table_apply_bytes(
+    table: *mut mcx_table_t,
+    bytes: *const u8,
+    len: usize,
+) -> i32 {
+    run(|| {
+        abi::object(table.cast_const())?;
+        let update = MigrationUpdate::decode(abi::bytes(bytes, len)?)?;
+        apply(table, &update)
+    })
+}

@@ -1,0 +1,183 @@
+//! Rust-side tests of the C ABI that C cannot express without undefined behaviour of its own
+//! (misaligned objects), and a deterministic garbage-bytes sweep over every decoding entry point.
+
+use core::ffi::CStr;
+use core::mem::MaybeUninit;
+
+use crate::status::STATUS_TABLE;
+use crate::*;
+
+const USER1: &CStr = c"sip:user1@mc-a.example";
+const USER2: &CStr = c"sip:user2@mc-a.example";
+const USER2_AT_B: &CStr = c"sip:visitor-0042@mc-b.example";
+const SYSTEM_B: &CStr = c"mc-b.example";
+const KMS_B: &CStr = c"https://kms.mc-b.example/kms";
+
+fn bytes_of<T>(value: &T) -> std::vec::Vec<u8> {
+    // SAFETY: test-only view of an initialised object's bytes; the storage types are plain
+    // byte unions that init wrote in full or that the test zeroed first.
+    unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
+        .to_vec()
+}
+
+fn zeroed<T>() -> std::boxed::Box<T> {
+    // SAFETY: the storage unions are valid for any bit pattern, all-zero included.
+    std::boxed::Box::new(unsafe { MaybeUninit::<T>::zeroed().assume_init() })
+}
+
+#[test]
+fn misaligned_object_pointers_are_invalid_arguments() {
+    let mut storage = zeroed::<[mcx_table_t; 2]>();
+    let misaligned = storage
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<mcx_table_t>();
+    assert_eq!(mcx_table_init(misaligned), MCX_E_INVALID_ARGUMENT);
+    let mut len = 0usize;
+    assert_eq!(mcx_table_len(misaligned, &mut len), MCX_E_INVALID_ARGUMENT);
+    assert!(
+        bytes_of(&*storage).iter().all(|&b| b == 0),
+        "nothing written"
+    );
+}
+
+#[test]
+fn status_str_is_a_static_nul_terminated_string_for_every_code() {
+    for entry in STATUS_TABLE {
+        // SAFETY: mcx_status_str returns a pointer to a static NUL-terminated string.
+        let text = unsafe { CStr::from_ptr(mcx_status_str(entry.code)) };
+        assert_eq!(
+            text.to_str().ok(),
+            Some(entry.description.trim_end_matches('\0'))
+        );
+    }
+}
+
+/// xorshift64*: deterministic pseudo-random bytes, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// Every decoding entry point, fed random and mutated-valid bytes: each call returns OK or a
+/// listed code, never crashes, and leaves its object unchanged when it fails.
+#[test]
+fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
+    let known = |rc: i32| STATUS_TABLE.iter().any(|e| e.code == rc);
+    let mut table = zeroed::<mcx_table_t>();
+    let mut call = zeroed::<mcx_call_t>();
+    let mut msg = zeroed::<mcx_message_t>();
+    assert_eq!(mcx_table_init(&mut *table), MCX_OK);
+    assert_eq!(
+        mcx_message_init_migrated(
+            &mut *msg,
+            USER2.as_ptr(),
+            SYSTEM_B.as_ptr(),
+            USER2_AT_B.as_ptr(),
+            KMS_B.as_ptr()
+        ),
+        MCX_OK
+    );
+    assert_eq!(mcx_table_apply(&mut *table, &*msg), MCX_OK);
+    let mut seeds: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
+    let mut buf = [0u8; MCX_MAX_ENCODED_LEN];
+    let mut len = 0usize;
+    assert_eq!(
+        mcx_message_encode(&*msg, buf.as_mut_ptr(), buf.len(), &mut len),
+        MCX_OK
+    );
+    seeds.push(buf[..len].to_vec());
+    assert_eq!(
+        mcx_message_init_request(
+            &mut *msg,
+            0,
+            USER1.as_ptr(),
+            USER2.as_ptr(),
+            true,
+            core::ptr::null()
+        ),
+        MCX_OK
+    );
+    assert_eq!(mcx_call_start(&mut *call, &*msg), MCX_OK);
+    assert_eq!(
+        mcx_message_encode(&*msg, buf.as_mut_ptr(), buf.len(), &mut len),
+        MCX_OK
+    );
+    seeds.push(buf[..len].to_vec());
+    let (mut out_len, mut decision, mut reject) = (0usize, 0u32, 0i32);
+    assert_eq!(
+        mcx_server_decide(
+            &*table,
+            &*msg,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut out_len,
+            &mut decision,
+            &mut reject
+        ),
+        MCX_OK
+    );
+    seeds.push(buf[..out_len].to_vec());
+
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for round in 0..6000 {
+        let mut input = if round % 3 == 0 {
+            (0..rng.next() % 80).map(|_| rng.next() as u8).collect()
+        } else {
+            let mut v = seeds[round % seeds.len()].clone();
+            for _ in 0..1 + rng.next() % 3 {
+                let i = (rng.next() as usize) % v.len();
+                v[i] = rng.next() as u8;
+            }
+            v.truncate(v.len() - (rng.next() as usize % 2));
+            v
+        };
+        let (p, n) = (input.as_ptr(), input.len());
+
+        let before = bytes_of(&*msg);
+        let rc = mcx_message_decode(&mut *msg, p, n);
+        assert!(known(rc), "decode: unlisted code {rc}");
+        if rc != MCX_OK {
+            assert_eq!(
+                bytes_of(&*msg),
+                before,
+                "decode changed the message on {rc}"
+            );
+        }
+        let before = bytes_of(&*table);
+        let rc = mcx_table_apply_bytes(&mut *table, p, n);
+        assert!(known(rc), "apply: unlisted code {rc}");
+        if rc != MCX_OK {
+            assert_eq!(bytes_of(&*table), before, "apply changed the table on {rc}");
+        }
+        let before = bytes_of(&*call);
+        let rc = mcx_call_on_redirection_bytes(&mut *call, p, n);
+        assert!(known(rc), "redirection: unlisted code {rc}");
+        if rc != MCX_OK {
+            assert_eq!(
+                bytes_of(&*call),
+                before,
+                "on_redirection changed the call on {rc}"
+            );
+        }
+        let rc = mcx_server_decide_bytes(
+            &*table,
+            p,
+            n,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut out_len,
+            &mut decision,
+            &mut reject,
+        );
+        assert!(known(rc), "decide: unlisted code {rc}");
+        let rc = mcx_message_decode_frame(&mut *msg, input.as_mut_ptr(), n);
+        assert!(known(rc), "frame: unlisted code {rc}");
+    }
+}

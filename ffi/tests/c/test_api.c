@@ -1,0 +1,246 @@
+/* The C ABI end to end: each behaviour of TS 23.280 clause 10.16.5 reachable from C. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+#define USER1 "sip:user1@mc-a.example"
+#define USER2_PRIMARY "sip:user2@mc-a.example"
+#define USER2_AT_B "sip:visitor-0042@mc-b.example"
+#define USER2_AT_C "tel:+4930555002"
+#define SYSTEM_A "mc-a.example"
+#define SYSTEM_B "mc-b.example"
+#define SYSTEM_C "mc-c.example"
+#define KMS_A "https://kms.mc-a.example/kms"
+#define KMS_B "https://kms.mc-b.example/kms"
+#define KMS_C "https://kms.mc-c.example/kms"
+
+static mcx_table_t table_a;
+static mcx_table_t table_b;
+
+static int field_is(const mcx_message_t *msg, uint32_t field, const char *want) {
+    char buf[MCX_MAX_STRING_LEN + 1];
+    size_t len = 0;
+    int32_t rc = mcx_message_field(msg, field, buf, sizeof buf, &len);
+    return rc == MCX_OK && len == strlen(want) && strcmp(buf, want) == 0;
+}
+
+static void status_strings_are_static_and_distinct(void) {
+    CHECK(strcmp(mcx_status_str(MCX_OK), "success") == 0);
+    CHECK(strcmp(mcx_status_str(MCX_E_TABLE_FULL), "migration table full") == 0);
+    CHECK(strcmp(mcx_status_str(12345), "unknown status code") == 0);
+    CHECK(strcmp(mcx_status_str(MCX_E_NULL_ARGUMENT), mcx_status_str(MCX_E_NOT_INITIALISED)) != 0);
+}
+
+static void request_is_built_encoded_and_decoded(void) {
+    mcx_message_t req, back;
+    uint8_t wire[MCX_MAX_ENCODED_LEN];
+    size_t len = 0, needed = 0;
+    uint32_t u = 99;
+    bool e2ee = false;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_message_encode(&req, wire, sizeof wire, &len));
+    CHECK(len > 2 && wire[0] == 1 && wire[1] == MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+    /* Asking for the length with a NULL buffer of capacity 0. */
+    CHECK_RC(MCX_E_BUFFER_TOO_SMALL, mcx_message_encode(&req, NULL, 0, &needed));
+    CHECK(needed == len);
+
+    CHECK_RC(MCX_OK, mcx_message_decode(&back, wire, len));
+    CHECK_RC(MCX_OK, mcx_message_type(&back, &u));
+    CHECK(u == MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+    CHECK_RC(MCX_OK, mcx_message_service_kind(&back, &u));
+    CHECK(u == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
+    CHECK_RC(MCX_OK, mcx_message_e2ee_required(&back, &e2ee));
+    CHECK(e2ee);
+    CHECK(field_is(&back, MCX_FIELD_CALLING_PARTY, USER1));
+    CHECK(field_is(&back, MCX_FIELD_TARGET, USER2_PRIMARY));
+}
+
+static void frames_round_trip(void) {
+    mcx_message_t upd, back;
+    uint8_t frame[MCX_MAX_FRAME_LEN];
+    size_t len = 0, i;
+    uint32_t kind = 0;
+    int zeros = 0;
+
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
+    CHECK_RC(MCX_OK, mcx_message_encode_frame(&upd, frame, sizeof frame, &len));
+    for (i = 0; i < len; i++) zeros += frame[i] == 0;
+    CHECK(zeros == 1 && frame[len - 1] == 0);
+    CHECK_RC(MCX_OK, mcx_message_decode_frame(&back, frame, len));
+    CHECK_RC(MCX_OK, mcx_message_update_kind(&back, &kind));
+    CHECK(kind == MCX_UPDATE_MIGRATED);
+    CHECK(field_is(&back, MCX_FIELD_PARTNER_ID, USER2_AT_B));
+    CHECK(field_is(&back, MCX_FIELD_KMS_URI, KMS_B));
+}
+
+/* Pre-condition of 10.16.5.3: server A knows user 2 migrated to B (clause 10.6.3.3); the update
+ * arrives as bytes. */
+static void migration_update_bytes_fill_the_table(void) {
+    mcx_message_t upd;
+    uint8_t wire[MCX_MAX_ENCODED_LEN];
+    size_t len = 0, n = 99;
+
+    CHECK_RC(MCX_OK, mcx_table_init(&table_a));
+    CHECK_RC(MCX_OK, mcx_table_len(&table_a, &n));
+    CHECK(n == 0);
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
+    CHECK_RC(MCX_OK, mcx_message_encode(&upd, wire, sizeof wire, &len));
+    CHECK_RC(MCX_OK, mcx_table_apply_bytes(&table_a, wire, len));
+    CHECK_RC(MCX_OK, mcx_table_len(&table_a, &n));
+    CHECK(n == 1);
+}
+
+/* Steps 1-5: client 1 calls user 2's primary ID, server A redirects, client 1 calls the ID
+ * assigned by B with B's KMS. */
+static void call_to_migrated_user_is_redirected_and_followed(void) {
+    mcx_message_t req, redir, next;
+    mcx_call_t call;
+    uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
+    size_t out_len = 0, answer_len = 0, n = 9;
+    uint32_t decision = 99, reason = 99;
+    int32_t reject = 1;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    CHECK_RC(MCX_OK, mcx_call_request(&call, out, sizeof out, &out_len));
+
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_a, out, out_len, answer, sizeof answer,
+                                             &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT && reject == MCX_OK && answer_len > 0);
+
+    CHECK_RC(MCX_OK, mcx_message_decode(&redir, answer, answer_len));
+    CHECK(field_is(&redir, MCX_FIELD_CALLING_PARTY, USER1));
+    CHECK(field_is(&redir, MCX_FIELD_TARGET_PRIMARY, USER2_PRIMARY));
+    CHECK(field_is(&redir, MCX_FIELD_TARGET_MIGRATED, USER2_AT_B));
+    CHECK(field_is(&redir, MCX_FIELD_KMS_URI, KMS_B));
+    CHECK_RC(MCX_OK, mcx_message_reason(&redir, &reason));
+    CHECK(reason == MCX_REASON_TARGET_MIGRATED);
+
+    CHECK_RC(MCX_OK, mcx_call_on_redirection_bytes(&call, answer, answer_len));
+    CHECK_RC(MCX_OK, mcx_call_redirections(&call, &n));
+    CHECK(n == 1);
+    CHECK_RC(MCX_OK, mcx_call_request_message(&call, &next));
+    CHECK(field_is(&next, MCX_FIELD_TARGET, USER2_AT_B));
+    CHECK(field_is(&next, MCX_FIELD_KMS_URI, KMS_B));
+}
+
+static void call_to_user_served_here_proceeds(void) {
+    mcx_message_t req;
+    uint8_t answer[MCX_MAX_ENCODED_LEN];
+    size_t answer_len = 7;
+    uint32_t decision = 99;
+    int32_t reject = 1;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCDATA_ONE_TO_ONE, USER1,
+                                              "sip:user3@mc-a.example", false, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&table_a, &req, answer, sizeof answer, &answer_len,
+                                       &decision, &reject));
+    CHECK(decision == MCX_DECISION_PROCEED && answer_len == 0 && reject == MCX_OK);
+}
+
+/* NOTE under Table 10.16.y.2-1: E2EE required but no security domain information known. */
+static void e2ee_call_without_security_domain_info_is_rejected(void) {
+    mcx_message_t upd, req;
+    uint8_t answer[MCX_MAX_ENCODED_LEN];
+    size_t answer_len = 7;
+    uint32_t decision = 99;
+    int32_t reject = 1;
+
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:user4@mc-a.example", SYSTEM_C,
+                                               USER2_AT_C, NULL));
+    CHECK_RC(MCX_OK, mcx_table_apply(&table_a, &upd));
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              "sip:user4@mc-a.example", true, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&table_a, &req, answer, sizeof answer, &answer_len,
+                                       &decision, &reject));
+    CHECK(decision == MCX_DECISION_REJECT);
+    CHECK(reject == MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE);
+    CHECK(strcmp(mcx_status_str(reject), "migration table full") != 0);
+}
+
+/* Consecutive migration: the call to user 2's primary ID is sent to B, which no longer serves
+ * the visitor and sends the caller home (to the primary ID); A, now knowing user 2 moved on,
+ * sends it on to C. */
+static void consecutive_migration_sends_caller_home_then_on(void) {
+    mcx_message_t upd, req, redir;
+    mcx_call_t call;
+    uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
+    size_t out_len = 0, answer_len = 0, n = 0;
+    uint32_t decision = 99, reason = 99;
+    int32_t reject = 1;
+
+    CHECK_RC(MCX_OK, mcx_table_init(&table_b));
+    CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2_AT_B, USER2_PRIMARY,
+                                                         SYSTEM_A, KMS_A));
+    CHECK_RC(MCX_OK, mcx_table_apply(&table_b, &upd));
+    CHECK_RC(MCX_OK, mcx_message_init_visitor_departed(&upd, USER2_AT_B));
+    CHECK_RC(MCX_OK, mcx_table_apply(&table_b, &upd));
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    /* A still records user 2 at B. */
+    CHECK_RC(MCX_OK, mcx_call_request(&call, out, sizeof out, &out_len));
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_a, out, out_len, answer, sizeof answer,
+                                             &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT);
+    CHECK_RC(MCX_OK, mcx_call_on_redirection_bytes(&call, answer, answer_len));
+
+    /* B: departed visitor, sent home. */
+    CHECK_RC(MCX_OK, mcx_call_request(&call, out, sizeof out, &out_len));
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_b, out, out_len, answer, sizeof answer,
+                                             &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT);
+    CHECK_RC(MCX_OK, mcx_message_decode(&redir, answer, answer_len));
+    CHECK_RC(MCX_OK, mcx_message_reason(&redir, &reason));
+    CHECK(reason == MCX_REASON_TARGET_NO_LONGER_SERVED);
+    CHECK(field_is(&redir, MCX_FIELD_TARGET_MIGRATED, USER2_PRIMARY));
+    CHECK(field_is(&redir, MCX_FIELD_KMS_URI, KMS_A));
+    CHECK_RC(MCX_OK, mcx_call_on_redirection(&call, &redir));
+
+    /* A has learnt that user 2 moved on to C. */
+    CHECK_RC(MCX_OK, mcx_message_init_moved_on(&upd, USER2_PRIMARY, SYSTEM_C, USER2_AT_C, KMS_C));
+    CHECK_RC(MCX_OK, mcx_table_apply(&table_a, &upd));
+    CHECK_RC(MCX_OK, mcx_call_request(&call, out, sizeof out, &out_len));
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_a, out, out_len, answer, sizeof answer,
+                                             &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT);
+    CHECK_RC(MCX_OK, mcx_call_on_redirection_bytes(&call, answer, answer_len));
+    CHECK_RC(MCX_OK, mcx_call_request_message(&call, &req));
+    CHECK(field_is(&req, MCX_FIELD_TARGET, USER2_AT_C));
+    CHECK(field_is(&req, MCX_FIELD_KMS_URI, KMS_C));
+    CHECK_RC(MCX_OK, mcx_call_redirections(&call, &n));
+    CHECK(n == 3);
+}
+
+/* A returned user is removed; clear empties the table. */
+static void returned_user_is_removed_and_clear_empties(void) {
+    mcx_message_t upd;
+    size_t before = 0, after = 0;
+
+    CHECK_RC(MCX_OK, mcx_table_len(&table_a, &before));
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&upd, USER2_PRIMARY));
+    CHECK_RC(MCX_OK, mcx_table_apply(&table_a, &upd));
+    CHECK_RC(MCX_OK, mcx_table_len(&table_a, &after));
+    CHECK(after + 1 == before);
+    CHECK_RC(MCX_OK, mcx_table_clear(&table_a));
+    CHECK_RC(MCX_OK, mcx_table_len(&table_a, &after));
+    CHECK(after == 0);
+}
+
+int main(void) {
+    status_strings_are_static_and_distinct();
+    request_is_built_encoded_and_decoded();
+    frames_round_trip();
+    migration_update_bytes_fill_the_table();
+    call_to_migrated_user_is_redirected_and_followed();
+    call_to_user_served_here_proceeds();
+    e2ee_call_without_security_domain_info_is_rejected();
+    consecutive_migration_sends_caller_home_then_on();
+    returned_user_is_removed_and_clear_empties();
+    return check_report("test_api");
+}

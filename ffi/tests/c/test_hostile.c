@@ -1,0 +1,343 @@
+/* Hostile calls: each returns its exact status code and leaves every object byte-for-byte as
+ * it was (issue: "Hostile calls are errors, not crashes ... After a failed call every object is
+ * exactly as before"). */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+
+#define USER1 "sip:user1@mc-a.example"
+#define USER2 "sip:user2@mc-a.example"
+#define USER2_AT_B "sip:visitor-0042@mc-b.example"
+#define SYSTEM_B "mc-b.example"
+#define KMS_B "https://kms.mc-b.example/kms"
+
+static mcx_table_t table;
+static mcx_table_t garbage_table;
+static mcx_message_t msg;
+static mcx_message_t request;
+static mcx_message_t update;
+static mcx_call_t call;
+static uint8_t wire[MCX_MAX_ENCODED_LEN];
+static size_t wire_len;
+
+static void setup(void) {
+    memset(&garbage_table, 0xA5, sizeof garbage_table);
+    CHECK_RC(MCX_OK, mcx_table_init(&table));
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&update, USER2, SYSTEM_B, USER2_AT_B, KMS_B));
+    CHECK_RC(MCX_OK, mcx_table_apply(&table, &update));
+    CHECK_RC(MCX_OK, mcx_message_init_request(&request, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2, true, NULL));
+    CHECK_RC(MCX_OK, mcx_message_encode(&request, wire, sizeof wire, &wire_len));
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&msg, USER1));
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &request));
+}
+
+static void null_pointers_are_refused(void) {
+    uint8_t buf[MCX_MAX_ENCODED_LEN];
+    size_t len = 0;
+    uint32_t u = 0;
+    int32_t r = 0;
+
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_init(NULL));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_len(NULL, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_len(&table, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_apply(&table, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_apply_bytes(&table, NULL, 5));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_init_request(&msg, 0, NULL, USER2, false, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_init_migrated(&msg, USER2, NULL, USER2_AT_B, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg, mcx_message_decode(&msg, NULL, 3));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_message_decode(NULL, wire, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg, mcx_message_encode(&msg, buf, sizeof buf, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg, mcx_message_encode(&msg, NULL, 10, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg, mcx_message_type(&msg, NULL));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_message_type(NULL, &u));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_field(&msg, MCX_FIELD_PRIMARY_ID, NULL, 10, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table,
+                       mcx_server_decide(&table, &request, buf, sizeof buf, &len, NULL, &r));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table,
+                       mcx_server_decide_bytes(&table, wire, wire_len, buf, sizeof buf, &len,
+                                               &u, NULL));
+    CHECK_RC(MCX_E_NULL_ARGUMENT,
+             mcx_server_decide(NULL, &request, buf, sizeof buf, &len, &u, &r));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, call, mcx_call_start(&call, NULL));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_call_start(NULL, &request));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, call, mcx_call_on_redirection(&call, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, call, mcx_call_on_redirection_bytes(&call, NULL, 9));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, call, mcx_call_request(&call, buf, sizeof buf, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, call, mcx_call_redirections(&call, NULL));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_call_request_message(&call, NULL));
+    CHECK(mcx_status_str(MCX_E_NULL_ARGUMENT) != NULL);
+}
+
+static void uninitialised_and_corrupted_objects_are_refused(void) {
+    static mcx_message_t garbage_msg;
+    static mcx_call_t garbage_call;
+    mcx_table_t zeroed;
+    uint8_t buf[MCX_MAX_ENCODED_LEN];
+    size_t len = 0;
+    uint32_t u = 0;
+    int32_t r = 0;
+
+    memset(&garbage_msg, 0x5A, sizeof garbage_msg);
+    memset(&garbage_call, 0xFF, sizeof garbage_call);
+    memset(&zeroed, 0, sizeof zeroed);
+
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table, mcx_table_len(&garbage_table, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, zeroed, mcx_table_apply(&zeroed, &update));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, zeroed, mcx_table_clear(&zeroed));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
+                       mcx_table_apply_bytes(&garbage_table, wire, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
+                       mcx_server_decide(&garbage_table, &request, buf, sizeof buf, &len, &u, &r));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_msg, mcx_message_type(&garbage_msg, &u));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_msg,
+                       mcx_message_encode(&garbage_msg, buf, sizeof buf, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table, mcx_table_apply(&table, &garbage_msg));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_call,
+                       mcx_call_request(&garbage_call, buf, sizeof buf, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_call,
+                       mcx_call_on_redirection_bytes(&garbage_call, wire, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, call, mcx_call_start(&call, &garbage_msg));
+
+    /* Another kind of object: a table passed where a message is expected. */
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table,
+                       mcx_message_type((const mcx_message_t *)(const void *)&table, &u));
+
+    /* A corrupted header (first byte overwritten) is detected, then the object works again once
+     * the byte is restored. */
+    table._opaque[0] ^= 0x01;
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table, mcx_table_apply(&table, &update));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table, mcx_table_len(&table, &len));
+    table._opaque[0] ^= 0x01;
+    CHECK_RC(MCX_OK, mcx_table_len(&table, &len));
+    CHECK(len == 1);
+}
+
+static void bad_strings_are_refused(void) {
+    static char no_nul[MCX_MAX_STRING_LEN + 64];
+    char long_id[300];
+
+    memset(no_nul, 'x', sizeof no_nul);
+    memcpy(long_id, "sip:", 4);
+    memset(long_id + 4, 'a', sizeof long_id - 5);
+    long_id[sizeof long_id - 1] = '\0';
+
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_UTF8, msg,
+                       mcx_message_init_returned(&msg, "sip:\xff\xfe@mc-a.example"));
+    CHECK_RC_UNCHANGED(MCX_E_STRING_TOO_LONG, msg, mcx_message_init_returned(&msg, no_nul));
+    CHECK_RC_UNCHANGED(MCX_E_ID_TOO_LONG, msg, mcx_message_init_returned(&msg, long_id));
+    CHECK_RC_UNCHANGED(MCX_E_ID_EMPTY, msg, mcx_message_init_returned(&msg, ""));
+    CHECK_RC_UNCHANGED(MCX_E_ID_CONTROL_CHARACTER, msg,
+                       mcx_message_init_returned(&msg, "sip:a\tb@x"));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, msg, mcx_message_init_returned(&msg, "http://x"));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_DOMAIN_NAME, msg,
+                       mcx_message_init_migrated(&msg, USER2, "-bad-.example", USER2_AT_B, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, msg,
+                       mcx_message_init_migrated(&msg, USER2, SYSTEM_B, USER2_AT_B, "no scheme"));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_request(&msg, 7, USER1, USER2, false, NULL));
+}
+
+static void garbage_bytes_are_refused(void) {
+    uint8_t bytes[MCX_MAX_ENCODED_LEN + 1];
+    static const uint8_t bad_version[] = {2, 1, 0};
+    static const uint8_t bad_type[] = {1, 9, 0};
+    static const uint8_t bad_tag[] = {1, 1, 7};
+    static const uint8_t bad_update_tag[] = {1, 3, 9};
+    static uint8_t bad_frame[] = {5, 1, 0};
+    size_t len = 0;
+
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_TRUNCATED, msg, mcx_message_decode(&msg, NULL, 0));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_TRUNCATED, msg, mcx_message_decode(&msg, wire, wire_len - 1));
+    memcpy(bytes, wire, wire_len);
+    bytes[wire_len] = 0;
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_TRAILING_BYTES, msg, mcx_message_decode(&msg, bytes, wire_len + 1));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_UNSUPPORTED_VERSION, msg,
+                       mcx_message_decode(&msg, bad_version, sizeof bad_version));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE, msg,
+                       mcx_message_decode(&msg, bad_type, sizeof bad_type));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_MALFORMED, msg, mcx_message_decode(&msg, bad_tag, sizeof bad_tag));
+    /* wire = version, type, kind, len, "sip:user1@..." : corrupt the calling party. */
+    memcpy(bytes, wire, wire_len);
+    bytes[5] = 0xFF;
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_INVALID_UTF8, msg, mcx_message_decode(&msg, bytes, wire_len));
+    memcpy(bytes, wire, wire_len);
+    bytes[4] = 'x'; /* "xip:" */
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_INVALID_FIELD, msg, mcx_message_decode(&msg, bytes, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_BAD_FRAME, msg,
+                       mcx_message_decode_frame(&msg, bad_frame, sizeof bad_frame));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, table,
+                       mcx_table_apply_bytes(&table, wire, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, call,
+                       mcx_call_on_redirection_bytes(&call, wire, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_MALFORMED, table,
+                       mcx_table_apply_bytes(&table, bad_update_tag, sizeof bad_update_tag));
+    (void)len;
+}
+
+static void wrong_message_types_and_absent_fields_are_refused(void) {
+    char text[8];
+    size_t len = 0;
+    uint32_t u = 0;
+    bool b = false;
+    uint8_t buf[MCX_MAX_ENCODED_LEN];
+    int32_t r = 0;
+
+    CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table, mcx_table_apply(&table, &request));
+    CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, call, mcx_call_start(&call, &update));
+    CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, call, mcx_call_on_redirection(&call, &request));
+    CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table,
+                       mcx_server_decide(&table, &update, buf, sizeof buf, &len, &u, &r));
+    CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_field(&update, MCX_FIELD_TARGET, text, sizeof text, &len));
+    CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_service_kind(&update, &u));
+    CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_e2ee_required(&update, &b));
+    CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_reason(&request, &u));
+    CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_update_kind(&request, &u));
+    CHECK_RC(MCX_E_ABSENT, mcx_message_field(&request, MCX_FIELD_KMS_URI, text, sizeof text, &len));
+    CHECK_RC(MCX_E_INVALID_ARGUMENT, mcx_message_field(&request, 99, text, sizeof text, &len));
+    CHECK_RC(MCX_E_INVALID_ARGUMENT, mcx_message_field(&request, 0, text, sizeof text, &len));
+    /* Too small for "sip:user1@mc-a.example" + NUL: the needed size comes back. */
+    CHECK_RC(MCX_E_BUFFER_TOO_SMALL,
+             mcx_message_field(&request, MCX_FIELD_CALLING_PARTY, text, sizeof text, &len));
+    CHECK(len == strlen(USER1) + 1);
+    CHECK_RC_UNCHANGED(MCX_E_BUFFER_TOO_SMALL, request, mcx_message_encode(&request, buf, 3, &len));
+    CHECK(len == wire_len);
+    CHECK_RC_UNCHANGED(MCX_E_BUFFER_TOO_SMALL, table,
+                       mcx_server_decide(&table, &request, buf, 4, &len, &u, &r));
+    CHECK(len > 4 && len <= MCX_MAX_ENCODED_LEN);
+}
+
+static void table_errors_leave_the_table_unchanged(void) {
+    static mcx_table_t full;
+    mcx_message_t upd;
+    char id[64];
+    int i;
+
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&upd, "sip:nobody@mc-a.example"));
+    CHECK_RC_UNCHANGED(MCX_E_TABLE_NOT_MIGRATED, table, mcx_table_apply(&table, &upd));
+    CHECK_RC(MCX_OK, mcx_message_init_visitor_departed(&upd, "sip:nobody@mc-a.example"));
+    CHECK_RC_UNCHANGED(MCX_E_TABLE_NOT_VISITING, table, mcx_table_apply(&table, &upd));
+    CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2, "sip:u@mc-c.example",
+                                                         "mc-c.example", NULL));
+    CHECK_RC_UNCHANGED(MCX_E_TABLE_ROLE_CONFLICT, table, mcx_table_apply(&table, &upd));
+
+    CHECK_RC(MCX_OK, mcx_table_init(&full));
+    for (i = 0; i < MCX_TABLE_CAPACITY; i++) {
+        sprintf(id, "sip:user%d@mc-a.example", i);
+        CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, id, SYSTEM_B, USER2_AT_B, NULL));
+        CHECK_RC(MCX_OK, mcx_table_apply(&full, &upd));
+    }
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:one-more@mc-a.example", SYSTEM_B,
+                                               USER2_AT_B, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_TABLE_FULL, full, mcx_table_apply(&full, &upd));
+}
+
+/* Redirections that do not belong to the call are refused and the call is untouched. */
+static void foreign_redirections_leave_the_call_unchanged(void) {
+    static mcx_table_t chain;
+    mcx_message_t req, upd;
+    mcx_call_t c;
+    uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
+    size_t out_len = 0, answer_len = 0;
+    uint32_t d = 0;
+    int32_t r = 0;
+    char from[64], to[64];
+    int i;
+
+    /* A redirection meant for another caller (same target). */
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL,
+                                              "sip:someone-else@mc-a.example", USER2, true, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&table, &req, answer, sizeof answer, &answer_len, &d, &r));
+    CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY, call,
+                       mcx_call_on_redirection_bytes(&call, answer, answer_len));
+    /* For another service. */
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCDATA_ONE_TO_ONE, USER1, USER2,
+                                              true, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&table, &req, answer, sizeof answer, &answer_len, &d, &r));
+    CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND, call,
+                       mcx_call_on_redirection_bytes(&call, answer, answer_len));
+    /* Without E2EE (so without security domain information) for this E2EE call. */
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1, USER2,
+                                              false, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&table, &req, answer, sizeof answer, &answer_len, &d, &r));
+    CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_E2EE_DOWNGRADE, call,
+                       mcx_call_on_redirection_bytes(&call, answer, answer_len));
+
+    /* A chain user0 -> user1 -> ... and a self-redirection user9 -> user9. */
+    CHECK_RC(MCX_OK, mcx_table_init(&chain));
+    for (i = 0; i < 6; i++) {
+        sprintf(from, "sip:user%d@mc-a.example", i);
+        sprintf(to, "sip:user%d@mc-a.example", i + 1);
+        CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, from, SYSTEM_B, to, KMS_B));
+        CHECK_RC(MCX_OK, mcx_table_apply(&chain, &upd));
+    }
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:user9@mc-a.example", SYSTEM_B,
+                                               "sip:user9@mc-a.example", KMS_B));
+    CHECK_RC(MCX_OK, mcx_table_apply(&chain, &upd));
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              "sip:user9@mc-a.example", true, NULL));
+    CHECK_RC(MCX_OK, mcx_call_start(&c, &req));
+    CHECK_RC(MCX_OK, mcx_server_decide(&chain, &req, answer, sizeof answer, &answer_len, &d, &r));
+    CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_LOOP, c, mcx_call_on_redirection_bytes(&c, answer, answer_len));
+
+    /* A redirection for a target this call never dialled. */
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              "sip:user0@mc-a.example", true, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&chain, &req, answer, sizeof answer, &answer_len, &d, &r));
+    CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_MISMATCHED_TARGET, c,
+                       mcx_call_on_redirection_bytes(&c, answer, answer_len));
+
+    /* Too many: user 2 keeps moving between partner systems B1, B2, B3 and each partner sends
+     * the caller home (consecutive migration): X->B1, B1->X, X->B2, B2->X, then X->B3 is one
+     * redirection too many. */
+    {
+        static mcx_table_t home, partners;
+        CHECK_RC(MCX_OK, mcx_table_init(&home));
+        CHECK_RC(MCX_OK, mcx_table_init(&partners));
+        CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                  USER2, true, NULL));
+        CHECK_RC(MCX_OK, mcx_call_start(&c, &req));
+        for (i = 1; i <= 3; i++) {
+            sprintf(to, "sip:visitor@mc-b%d.example", i);
+            CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2, SYSTEM_B, to, KMS_B));
+            CHECK_RC(MCX_OK, mcx_table_apply(&home, &upd));
+            CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, to, USER2, "mc-a.example",
+                                                                 KMS_B));
+            CHECK_RC(MCX_OK, mcx_table_apply(&partners, &upd));
+            CHECK_RC(MCX_OK, mcx_message_init_visitor_departed(&upd, to));
+            CHECK_RC(MCX_OK, mcx_table_apply(&partners, &upd));
+
+            CHECK_RC(MCX_OK, mcx_call_request(&c, out, sizeof out, &out_len));
+            CHECK_RC(MCX_OK, mcx_server_decide_bytes(&home, out, out_len, answer, sizeof answer,
+                                                     &answer_len, &d, &r));
+            CHECK(d == MCX_DECISION_REDIRECT);
+            if (i == 3) break;
+            CHECK_RC(MCX_OK, mcx_call_on_redirection_bytes(&c, answer, answer_len));
+            CHECK_RC(MCX_OK, mcx_call_request(&c, out, sizeof out, &out_len));
+            CHECK_RC(MCX_OK, mcx_server_decide_bytes(&partners, out, out_len, answer,
+                                                     sizeof answer, &answer_len, &d, &r));
+            CHECK(d == MCX_DECISION_REDIRECT);
+            CHECK_RC(MCX_OK, mcx_call_on_redirection_bytes(&c, answer, answer_len));
+        }
+        CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_TOO_MANY, c,
+                           mcx_call_on_redirection_bytes(&c, answer, answer_len));
+    }
+    (void)out_len;
+}
+
+int main(void) {
+    setup();
+    null_pointers_are_refused();
+    uninitialised_and_corrupted_objects_are_refused();
+    bad_strings_are_refused();
+    garbage_bytes_are_refused();
+    wrong_message_types_and_absent_fields_are_refused();
+    table_errors_leave_the_table_unchanged();
+    foreign_redirections_leave_the_call_unchanged();
+    return check_report("test_hostile");
+}
