@@ -39,7 +39,7 @@ const SANITIZE: &[&str] = &[
     "-fno-omit-frame-pointer",
 ];
 
-/// Builds `libmcx_migrate.a` once per test run and returns its path.
+/// Builds `libmcx_migrate_ffi.a` (installed as `libmcx_migrate.a`) once per test run and returns its path.
 fn staticlib() -> &'static Path {
     static LIB: OnceLock<PathBuf> = OnceLock::new();
     LIB.get_or_init(|| {
@@ -55,7 +55,7 @@ fn staticlib() -> &'static Path {
             "cargo build -p mcx-migrate-ffi failed:\n{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let lib = out_dir().join("debug").join("libmcx_migrate.a");
+        let lib = out_dir().join("debug").join("libmcx_migrate_ffi.a");
         assert!(lib.exists(), "{} not built", lib.display());
         lib
     })
@@ -304,7 +304,7 @@ fn gateway_example_links_for_cortex_m4_against_the_no_std_staticlib() {
     let lib = out_dir()
         .join(target)
         .join("release")
-        .join("libmcx_migrate.a");
+        .join("libmcx_migrate_ffi.a");
     let elf = out_dir().join("bin").join("gateway-cortex-m4.elf");
     std::fs::create_dir_all(out_dir().join("bin")).expect("create bin dir");
     let output = Command::new("arm-none-eabi-gcc")
