@@ -110,8 +110,13 @@ impl fmt::Display for RedirectionReason {
 
 /// Rejects ASCII control characters (C0, DEL): they never belong in a URI or domain name and
 /// could corrupt logs and SIP headers downstream.
+fn is_control(b: u8) -> bool {
+    b < 0x20 || b == 0x7f
+}
+
+/// [`is_control`] over a whole string.
 fn check_no_control(s: &str) -> Result<(), IdError> {
-    if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+    if s.bytes().any(is_control) {
         Err(IdError::ControlCharacter)
     } else {
         Ok(())
@@ -153,16 +158,29 @@ impl McServiceId {
     /// [`IdError::InvalidUri`] (no `sip:`/`sips:`/`tel:` scheme, nothing after it, or a space).
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
-        check_no_control(s)?;
-        let rest = ["sip:", "sips:", "tel:"].iter().find_map(|scheme| {
+        // One pass over the bytes for both checks: every decoded message validates three IDs,
+        // so this is the decoder's hot loop.
+        let mut space = false;
+        for b in s.bytes() {
+            if is_control(b) {
+                return Err(IdError::ControlCharacter);
+            }
+            space |= b == b' ';
+        }
+        let after_scheme = ["sip:", "sips:", "tel:"].iter().find_map(|scheme| {
             s.get(..scheme.len())
                 .filter(|head| head.eq_ignore_ascii_case(scheme))
-                .and_then(|_| s.get(scheme.len()..))
+                .map(|_| scheme.len())
         });
-        match rest {
-            Some(rest) if !rest.is_empty() && !rest.contains(' ') => Ok(()),
+        match after_scheme {
+            Some(len) if s.len() > len && !space => Ok(()),
             _ => Err(IdError::InvalidUri),
         }
+    }
+
+    /// Stores a string that [`McServiceId::validate`] accepted, without checking it again.
+    pub(crate) fn from_validated(s: &str) -> Self {
+        Self(store(s))
     }
 
     /// A validated MC service ID; see [`McServiceId::validate`] for the errors.
@@ -208,6 +226,11 @@ impl McSystemId {
         } else {
             Err(IdError::InvalidDomainName)
         }
+    }
+
+    /// Stores a string that [`McSystemId::validate`] accepted, without checking it again.
+    pub(crate) fn from_validated(s: &str) -> Self {
+        Self(store(s))
     }
 
     /// A validated MC system identity; see [`McSystemId::validate`] for the errors.
@@ -257,6 +280,11 @@ impl KmsUri {
         } else {
             Err(IdError::InvalidUri)
         }
+    }
+
+    /// Stores a string that [`KmsUri::validate`] accepted, without checking it again.
+    pub(crate) fn from_validated(s: &str) -> Self {
+        Self(store(s))
     }
 
     /// A validated KMS URI; see [`KmsUri::validate`] for the errors.

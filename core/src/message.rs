@@ -217,12 +217,55 @@ fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'
     })
 }
 
-fn sdi_owned(
+fn sdi_owned<C: Copier>(
     sdi: &Option<SecurityDomainInfoView<'_>>,
-) -> Result<Option<SecurityDomainInfo>, IdError> {
+) -> Result<Option<SecurityDomainInfo>, C::Error> {
     sdi.as_ref()
-        .map(|s| SecurityDomainInfo::new(s.kms_uri))
+        .map(|s| C::kms(s.kms_uri).map(|kms_uri| SecurityDomainInfo { kms_uri }))
         .transpose()
+}
+
+/// How a view's strings become owned identifiers: [`Checked`] validates each (the public
+/// `to_owned`); [`Validated`] copies strings the decoder has just validated, so a decode to owned
+/// storage checks every field once, not twice.
+pub(crate) trait Copier {
+    /// [`IdError`] when checking, [`Infallible`](core::convert::Infallible) when not.
+    type Error;
+    fn id(s: &str) -> Result<McServiceId, Self::Error>;
+    fn system(s: &str) -> Result<McSystemId, Self::Error>;
+    fn kms(s: &str) -> Result<KmsUri, Self::Error>;
+}
+
+/// Validates while copying.
+pub(crate) struct Checked;
+
+impl Copier for Checked {
+    type Error = IdError;
+    fn id(s: &str) -> Result<McServiceId, IdError> {
+        McServiceId::new(s)
+    }
+    fn system(s: &str) -> Result<McSystemId, IdError> {
+        McSystemId::new(s)
+    }
+    fn kms(s: &str) -> Result<KmsUri, IdError> {
+        KmsUri::new(s)
+    }
+}
+
+/// Copies fields of a view that `validate` accepted.
+pub(crate) struct Validated;
+
+impl Copier for Validated {
+    type Error = core::convert::Infallible;
+    fn id(s: &str) -> Result<McServiceId, Self::Error> {
+        Ok(McServiceId::from_validated(s))
+    }
+    fn system(s: &str) -> Result<McSystemId, Self::Error> {
+        Ok(McSystemId::from_validated(s))
+    }
+    fn kms(s: &str) -> Result<KmsUri, Self::Error> {
+        Ok(KmsUri::from_validated(s))
+    }
 }
 
 fn sdi_check(sdi: &Option<SecurityDomainInfoView<'_>>) -> Result<(), IdError> {
@@ -259,12 +302,17 @@ impl<'a> PrivateCallRequestView<'a> {
 
     /// Copies the view into owned storage, validating every field.
     pub fn to_owned(&self) -> Result<PrivateCallRequest, IdError> {
+        self.copy::<Checked>()
+    }
+
+    /// Copies the view into owned storage with `C`.
+    pub(crate) fn copy<C: Copier>(&self) -> Result<PrivateCallRequest, C::Error> {
         Ok(PrivateCallRequest {
             service_kind: self.service_kind,
-            calling_party: McServiceId::new(self.calling_party)?,
-            target: McServiceId::new(self.target)?,
+            calling_party: C::id(self.calling_party)?,
+            target: C::id(self.target)?,
             e2ee_required: self.e2ee_required,
-            security_domain_info: sdi_owned(&self.security_domain_info)?,
+            security_domain_info: sdi_owned::<C>(&self.security_domain_info)?,
         })
     }
 }
@@ -300,13 +348,18 @@ impl<'a> PrivateCallRedirectionView<'a> {
     /// Copies the view into owned storage, validating every field (not the IE rules: see
     /// [`validate`](Self::validate)).
     pub fn to_owned(&self) -> Result<PrivateCallRedirection, IdError> {
+        self.copy::<Checked>()
+    }
+
+    /// Copies the view into owned storage with `C`.
+    pub(crate) fn copy<C: Copier>(&self) -> Result<PrivateCallRedirection, C::Error> {
         Ok(PrivateCallRedirection {
             service_kind: self.service_kind,
-            calling_party: McServiceId::new(self.calling_party)?,
-            target_primary: McServiceId::new(self.target_primary)?,
-            target_migrated: McServiceId::new(self.target_migrated)?,
+            calling_party: C::id(self.calling_party)?,
+            target_primary: C::id(self.target_primary)?,
+            target_migrated: C::id(self.target_migrated)?,
             e2ee_required: self.e2ee_required,
-            security_domain_info: sdi_owned(&self.security_domain_info)?,
+            security_domain_info: sdi_owned::<C>(&self.security_domain_info)?,
             reason: self.reason,
         })
     }
@@ -411,6 +464,11 @@ impl<'a> MigrationUpdateView<'a> {
 
     /// Copies the view into owned storage, validating every field.
     pub fn to_owned(&self) -> Result<MigrationUpdate, IdError> {
+        self.copy::<Checked>()
+    }
+
+    /// Copies the view into owned storage with `C`.
+    pub(crate) fn copy<C: Copier>(&self) -> Result<MigrationUpdate, C::Error> {
         Ok(match self {
             MigrationUpdateView::Migrated {
                 primary_id,
@@ -418,10 +476,10 @@ impl<'a> MigrationUpdateView<'a> {
                 partner_id,
                 security_domain_info,
             } => MigrationUpdate::Migrated {
-                primary_id: McServiceId::new(primary_id)?,
-                partner_system: McSystemId::new(partner_system)?,
-                partner_id: McServiceId::new(partner_id)?,
-                security_domain_info: sdi_owned(security_domain_info)?,
+                primary_id: C::id(primary_id)?,
+                partner_system: C::system(partner_system)?,
+                partner_id: C::id(partner_id)?,
+                security_domain_info: sdi_owned::<C>(security_domain_info)?,
             },
             MigrationUpdateView::MovedOn {
                 primary_id,
@@ -429,13 +487,13 @@ impl<'a> MigrationUpdateView<'a> {
                 partner_id,
                 security_domain_info,
             } => MigrationUpdate::MovedOn {
-                primary_id: McServiceId::new(primary_id)?,
-                partner_system: McSystemId::new(partner_system)?,
-                partner_id: McServiceId::new(partner_id)?,
-                security_domain_info: sdi_owned(security_domain_info)?,
+                primary_id: C::id(primary_id)?,
+                partner_system: C::system(partner_system)?,
+                partner_id: C::id(partner_id)?,
+                security_domain_info: sdi_owned::<C>(security_domain_info)?,
             },
             MigrationUpdateView::Returned { primary_id } => MigrationUpdate::Returned {
-                primary_id: McServiceId::new(primary_id)?,
+                primary_id: C::id(primary_id)?,
             },
             MigrationUpdateView::VisitorRegistered {
                 local_id,
@@ -443,13 +501,13 @@ impl<'a> MigrationUpdateView<'a> {
                 primary_system,
                 primary_security_domain_info,
             } => MigrationUpdate::VisitorRegistered {
-                local_id: McServiceId::new(local_id)?,
-                primary_id: McServiceId::new(primary_id)?,
-                primary_system: McSystemId::new(primary_system)?,
-                primary_security_domain_info: sdi_owned(primary_security_domain_info)?,
+                local_id: C::id(local_id)?,
+                primary_id: C::id(primary_id)?,
+                primary_system: C::system(primary_system)?,
+                primary_security_domain_info: sdi_owned::<C>(primary_security_domain_info)?,
             },
             MigrationUpdateView::VisitorDeparted { local_id } => MigrationUpdate::VisitorDeparted {
-                local_id: McServiceId::new(local_id)?,
+                local_id: C::id(local_id)?,
             },
         })
     }

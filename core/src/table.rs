@@ -14,7 +14,7 @@
 //!
 //! # Capacity and eviction policy
 //! The table holds at most `N` records (`N` a power of two, checked at compile time by
-//! `heapless`). Lookups hash the ID, so their cost does not grow with `N`. When the table is
+//! `heapless`). Lookups hash the ID ([`IdHasher`]), so their cost does not grow with `N`. When the table is
 //! full and an update needs a new record, the **oldest departed** visitor record is evicted (it
 //! only serves to send stale calls home; the primary system still knows where the user is). A
 //! live record — a migrated-away user, a present visitor — is never evicted: if no departed
@@ -22,9 +22,12 @@
 //! Finding the oldest departed record scans the table, which happens only on a full-table
 //! insert.
 
-use heapless::index_map::FnvIndexMap;
+use heapless::index_map::IndexMap;
 
+mod hash;
 mod snapshot;
+
+pub use hash::{BuildIdHasher, IdHasher};
 
 pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 
@@ -127,7 +130,7 @@ struct Slot {
 /// no heap. See the [module docs](self) for the eviction policy.
 #[derive(Debug, Clone)]
 pub struct MigrationTable<const N: usize> {
-    records: FnvIndexMap<McServiceId, Slot, N>,
+    records: IndexMap<McServiceId, Slot, BuildIdHasher, N>,
     departures: u64,
 }
 
@@ -141,7 +144,7 @@ impl<const N: usize> MigrationTable<N> {
     /// An empty table; `const`, so it can live in a `static`.
     pub const fn new() -> Self {
         Self {
-            records: FnvIndexMap::new(),
+            records: IndexMap::new(),
             departures: 0,
         }
     }

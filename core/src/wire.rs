@@ -21,6 +21,7 @@ use crate::error::{DecodeError, EncodeError, IdError};
 use crate::message::{
     e2ee_rule_holds, Message, MessageView, MigrationUpdate, MigrationUpdateView,
     PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
+    Validated,
 };
 
 /// The wire format version this build speaks, first byte of every message.
@@ -132,8 +133,13 @@ pub trait WireMessage: sealed::Sealed + Sized {
     fn view(&self) -> Self::View<'_>;
     /// Checks a decoded view: every field and IE rule.
     fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError>;
-    /// Copies a view into owned storage.
+    /// Copies a view into owned storage, validating every field.
     fn from_view(view: &Self::View<'_>) -> Result<Self, IdError>;
+    /// Copies a view that [`validate_view`](Self::validate_view) accepted, without checking its
+    /// fields again. Internal to [`decode`]; a view that was not validated would give
+    /// identifiers that break their types' rules (never a panic or undefined behaviour).
+    #[doc(hidden)]
+    fn from_validated_view(view: &Self::View<'_>) -> Self;
     /// The IE rules an encoder must not break.
     fn check_rules(&self) -> Result<(), EncodeError> {
         Ok(())
@@ -154,6 +160,10 @@ impl WireMessage for PrivateCallRequest {
     fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
         view.to_owned()
     }
+    fn from_validated_view(view: &Self::View<'_>) -> Self {
+        view.copy::<Validated>()
+            .unwrap_or_else(|never| match never {})
+    }
 }
 
 impl sealed::Sealed for PrivateCallRedirection {}
@@ -169,6 +179,10 @@ impl WireMessage for PrivateCallRedirection {
     }
     fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
         view.to_owned()
+    }
+    fn from_validated_view(view: &Self::View<'_>) -> Self {
+        view.copy::<Validated>()
+            .unwrap_or_else(|never| match never {})
     }
     fn check_rules(&self) -> Result<(), EncodeError> {
         if e2ee_rule_holds(self.e2ee_required, &self.security_domain_info) {
@@ -192,6 +206,10 @@ impl WireMessage for MigrationUpdate {
     }
     fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
         view.to_owned()
+    }
+    fn from_validated_view(view: &Self::View<'_>) -> Self {
+        view.copy::<Validated>()
+            .unwrap_or_else(|never| match never {})
     }
 }
 
@@ -333,7 +351,7 @@ pub fn decode_view<'a, M: WireMessage>(bytes: &'a [u8]) -> Result<M::View<'a>, D
 /// Decodes a message of type `M` into owned storage; errors as for [`decode_view`].
 pub fn decode<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
     let view = decode_view::<M>(bytes)?;
-    M::from_view(&view).map_err(DecodeError::from)
+    Ok(M::from_validated_view(&view))
 }
 
 /// Decodes any message as a zero-copy view into `bytes`, fully validated.

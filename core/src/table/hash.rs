@@ -1,0 +1,96 @@
+//! The migration table's hash function.
+//!
+//! `heapless`'s default FNV hashes one byte at a time; MC service IDs are 20–128 byte URIs that
+//! share long prefixes (`sip:user…@mc-a.example`), so lookups spent most of their time hashing.
+//! This hasher takes eight bytes per step (FxHash's rotate-xor-multiply) and finishes with
+//! MurmurHash3's 64-bit avalanche, because the map keeps only the low 16 bits of the hash and
+//! a bare multiply leaves those bits weak. Keys come from the MC system's own migration updates,
+//! not from callers, so a keyed (DoS-resistant) hash is not needed.
+
+use core::hash::Hasher;
+
+/// Word-at-a-time hasher for MC service IDs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher {
+    state: u64,
+}
+
+/// The `BuildHasher` the migration table uses (`hash32`'s copy of `BuildHasherDefault`, whose
+/// constructor is `const`, so a table can be built in a `static`).
+pub type BuildIdHasher = hash32::BuildHasherDefault<IdHasher>;
+
+const SEED: u64 = 0x517c_c1b7_2722_0a95;
+
+impl IdHasher {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for IdHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let (words, tail) = bytes.as_chunks::<8>();
+        for word in words {
+            self.mix(u64::from_le_bytes(*word));
+        }
+        if !tail.is_empty() {
+            let mut last = [0u8; 8];
+            for (to, from) in last.iter_mut().zip(tail) {
+                *to = *from;
+            }
+            // The tail's length tells "ab" from "ab\0".
+            self.mix(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        let mut h = self.state;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::hash::BuildHasher;
+    use std::collections::HashSet;
+    use std::format;
+
+    fn hash(s: &str) -> u64 {
+        BuildIdHasher::default().hash_one(s)
+    }
+
+    #[test]
+    fn ids_with_a_common_prefix_spread_over_the_16_bits_the_table_keeps() {
+        let low: HashSet<u16> = (0..4096)
+            .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16)
+            .collect();
+        // Random 16-bit values would give about 3970 distinct out of 4096.
+        assert!(low.len() > 3850, "{} distinct", low.len());
+        let bucket: HashSet<u16> = (0..256)
+            .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16 & 0xff)
+            .collect();
+        assert!(bucket.len() > 140, "{} of 256 buckets used", bucket.len());
+    }
+
+    #[test]
+    fn every_byte_and_the_length_change_the_hash() {
+        let base = "sip:user-with-a-long-name-0042@mc-b.example";
+        let h = hash(base);
+        for i in 0..base.len() {
+            let mut bytes = base.as_bytes().to_vec();
+            bytes[i] ^= 1;
+            let changed = core::str::from_utf8(&bytes).unwrap();
+            assert_ne!(hash(changed), h, "byte {i}");
+        }
+        assert_ne!(hash("sip:ab"), hash("sip:ab\0"));
+        assert_ne!(hash("sip:abcdefgh"), hash("sip:abcdefgh\0"));
+    }
+}
