@@ -5,7 +5,8 @@
  * Contract of every function:
  * - Returns MCX_OK (0) or one negative MCX_E_* code; mcx_status_str() describes any code.
  *   Results go through out-pointers; caller buffers come as (buf, cap, &out_len), and a
- *   short buffer gives MCX_E_BUFFER_TOO_SMALL with the needed length in out_len.
+ *   short buffer gives MCX_E_BUFFER_TOO_SMALL (MCX_E_SNAPSHOT_BUFFER_TOO_SMALL for
+ *   mcx_table_snapshot) with the needed length in out_len.
  * - Nothing allocates: mcx_table_t, mcx_message_t and mcx_call_t are storage you declare
  *   (static or on the stack) and fill with an mcx_*_init / builder function. They own
  *   nothing, so there is no free.
@@ -377,6 +378,57 @@
 #define MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE (0 - 4601)
 
 /**
+ * The caller's buffer is too small for the migration table snapshot; the needed length was
+ * written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN` always suffices).
+ */
+#define MCX_E_SNAPSHOT_BUFFER_TOO_SMALL (0 - 4701)
+
+/**
+ * Restore refused: the bytes end before the snapshot does (its header states its length).
+ */
+#define MCX_E_SNAPSHOT_TRUNCATED (0 - 4702)
+
+/**
+ * Restore refused: the bytes do not start with the snapshot magic (erased flash, say).
+ */
+#define MCX_E_SNAPSHOT_NOT_A_SNAPSHOT (0 - 4703)
+
+/**
+ * Restore refused: the snapshot's format version is not one this build reads.
+ */
+#define MCX_E_SNAPSHOT_UNSUPPORTED_VERSION (0 - 4704)
+
+/**
+ * Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
+ */
+#define MCX_E_SNAPSHOT_CRC_MISMATCH (0 - 4705)
+
+/**
+ * Restore refused: the snapshot holds more records than `MCX_TABLE_CAPACITY`.
+ */
+#define MCX_E_SNAPSHOT_TOO_MANY_ENTRIES (0 - 4706)
+
+/**
+ * Restore refused: two records of the snapshot have the same key.
+ */
+#define MCX_E_SNAPSHOT_DUPLICATE_KEY (0 - 4707)
+
+/**
+ * Restore refused: the snapshot's structure is not the canonical encoding the library writes.
+ */
+#define MCX_E_SNAPSHOT_MALFORMED (0 - 4708)
+
+/**
+ * Restore refused: a record of the snapshot holds an invalid identifier.
+ */
+#define MCX_E_SNAPSHOT_INVALID_FIELD (0 - 4709)
+
+/**
+ * Restore refused: a record of the snapshot breaks the rules normal updates keep.
+ */
+#define MCX_E_SNAPSHOT_INVALID_RECORD (0 - 4710)
+
+/**
  * Records one migration table holds: users of this system that migrated away plus users
  * visiting from other systems. A power of two, fixed at build time; see README.md, "C quick
  * start", for how to choose it. Lookups hash, so their cost does not depend on it.
@@ -388,6 +440,12 @@
  * identifier capacities).
  */
 #define MCX_TABLE_SIZE 11352
+
+/**
+ * Longest migration table snapshot (`mcx_table_snapshot`) of a table of `MCX_TABLE_CAPACITY`
+ * records: a buffer (or flash area) this long always suffices.
+ */
+#define MCX_TABLE_MAX_SNAPSHOT_LEN 10561
 
 /**
  * Storage for one outgoing private call's state at the calling MC service client. Declare it,
@@ -671,6 +729,36 @@ int32_t mcx_table_apply(union mcx_table_t *table, const union mcx_message_t *upd
  * `MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE`. On any failure the table is unchanged.
  */
 int32_t mcx_table_apply_bytes(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+
+/**
+ * Writes a snapshot of `table` — every record, live and departed, with the eviction order —
+ * into `buf` (capacity `cap`), for keeping in flash across a reboot; its length goes to
+ * `*out_len`. The table is not changed.
+ *
+ * The snapshot holds a magic word, a format version, its length, the records and a CRC-32.
+ * `MCX_TABLE_MAX_SNAPSHOT_LEN` bytes always suffice. A smaller buffer gives
+ * `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` with the needed length in `*out_len` (`buf` may be NULL
+ * with `cap` 0 to ask for it); the buffer's contents are then unspecified.
+ */
+int32_t mcx_table_snapshot(const union mcx_table_t *table,
+                           uint8_t *buf,
+                           size_t cap,
+                           size_t *out_len);
+
+/**
+ * Replaces the contents of `table` (initialised, typically empty after a reboot) with the
+ * snapshot in the `len` bytes at `bytes`, as written by `mcx_table_snapshot`. Bytes after the
+ * snapshot's stated length (the rest of a flash page) are ignored.
+ *
+ * The whole snapshot is checked before the table is touched, so on any failure the table is
+ * exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
+ * `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
+ * `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TOO_MANY_ENTRIES` (more
+ * records than `MCX_TABLE_CAPACITY`), `MCX_E_SNAPSHOT_MALFORMED`,
+ * `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
+ * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
+ */
+int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

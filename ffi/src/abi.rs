@@ -27,7 +27,8 @@ from_core_error!(
     mcx_migrate::EncodeError,
     mcx_migrate::DecodeError,
     mcx_migrate::TableError,
-    mcx_migrate::RedirectionError
+    mcx_migrate::RedirectionError,
+    mcx_migrate::SnapshotError
 );
 
 /// Runs an exported function's body and turns its outcome into a status code.

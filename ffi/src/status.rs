@@ -1,5 +1,5 @@
 //! Status codes: `0` is success, every failure is one stable negative code from the range
-//! `-4001..=-4699`, grouped by the core error enum it comes from (hundreds digit). Numbers are
+//! `-4001..=-4799`, grouped by the core error enum it comes from (hundreds digit). Numbers are
 //! never reused: a removed code stays reserved.
 //!
 //! [`STATUS_TABLE`] is the single mapping from code to name and description;
@@ -8,7 +8,7 @@
 use core::ffi::c_char;
 
 use mcx_migrate::server::RejectReason;
-use mcx_migrate::{DecodeError, EncodeError, IdError, RedirectionError, TableError};
+use mcx_migrate::{DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError};
 
 // Codes are written `0 - N` so that cbindgen emits `(0 - N)`: a bare `-N` macro would turn
 // `x-MCX_E_...` into `x--N` in C.
@@ -98,6 +98,28 @@ pub const MCX_E_REDIRECTION_LOOP: i32 = 0 - 4506;
 /// is known for the migrated target. Returned through `out_reject_reason`, not as a status.
 pub const MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE: i32 = 0 - 4601;
 
+/// The caller's buffer is too small for the migration table snapshot; the needed length was
+/// written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN` always suffices).
+pub const MCX_E_SNAPSHOT_BUFFER_TOO_SMALL: i32 = 0 - 4701;
+/// Restore refused: the bytes end before the snapshot does (its header states its length).
+pub const MCX_E_SNAPSHOT_TRUNCATED: i32 = 0 - 4702;
+/// Restore refused: the bytes do not start with the snapshot magic (erased flash, say).
+pub const MCX_E_SNAPSHOT_NOT_A_SNAPSHOT: i32 = 0 - 4703;
+/// Restore refused: the snapshot's format version is not one this build reads.
+pub const MCX_E_SNAPSHOT_UNSUPPORTED_VERSION: i32 = 0 - 4704;
+/// Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
+pub const MCX_E_SNAPSHOT_CRC_MISMATCH: i32 = 0 - 4705;
+/// Restore refused: the snapshot holds more records than `MCX_TABLE_CAPACITY`.
+pub const MCX_E_SNAPSHOT_TOO_MANY_ENTRIES: i32 = 0 - 4706;
+/// Restore refused: two records of the snapshot have the same key.
+pub const MCX_E_SNAPSHOT_DUPLICATE_KEY: i32 = 0 - 4707;
+/// Restore refused: the snapshot's structure is not the canonical encoding the library writes.
+pub const MCX_E_SNAPSHOT_MALFORMED: i32 = 0 - 4708;
+/// Restore refused: a record of the snapshot holds an invalid identifier.
+pub const MCX_E_SNAPSHOT_INVALID_FIELD: i32 = 0 - 4709;
+/// Restore refused: a record of the snapshot breaks the rules normal updates keep.
+pub const MCX_E_SNAPSHOT_INVALID_RECORD: i32 = 0 - 4710;
+
 /// One row of the status table: code, C name, description (NUL-terminated).
 pub struct StatusEntry {
     /// The code.
@@ -154,6 +176,16 @@ status_table! {
     MCX_E_REDIRECTION_TOO_MANY => "too many redirections",
     MCX_E_REDIRECTION_LOOP => "redirection loop",
     MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE => "rejected: end-to-end encryption required but no security domain information for the target",
+    MCX_E_SNAPSHOT_BUFFER_TOO_SMALL => "buffer too small for the snapshot; needed length written to out_len",
+    MCX_E_SNAPSHOT_TRUNCATED => "snapshot truncated",
+    MCX_E_SNAPSHOT_NOT_A_SNAPSHOT => "not a migration table snapshot",
+    MCX_E_SNAPSHOT_UNSUPPORTED_VERSION => "unsupported snapshot version",
+    MCX_E_SNAPSHOT_CRC_MISMATCH => "snapshot CRC mismatch",
+    MCX_E_SNAPSHOT_TOO_MANY_ENTRIES => "snapshot holds more records than the table capacity",
+    MCX_E_SNAPSHOT_DUPLICATE_KEY => "snapshot holds a key twice",
+    MCX_E_SNAPSHOT_MALFORMED => "malformed snapshot",
+    MCX_E_SNAPSHOT_INVALID_FIELD => "snapshot record holds an invalid identifier",
+    MCX_E_SNAPSHOT_INVALID_RECORD => "snapshot record breaks the update rules",
 }
 
 /// Text for a code not in the table.
@@ -235,6 +267,23 @@ impl ToStatus for RedirectionError {
     }
 }
 
+impl ToStatus for SnapshotError {
+    fn status(&self) -> i32 {
+        match self {
+            SnapshotError::BufferTooSmall { .. } => MCX_E_SNAPSHOT_BUFFER_TOO_SMALL,
+            SnapshotError::Truncated => MCX_E_SNAPSHOT_TRUNCATED,
+            SnapshotError::NotASnapshot => MCX_E_SNAPSHOT_NOT_A_SNAPSHOT,
+            SnapshotError::UnsupportedVersion(_) => MCX_E_SNAPSHOT_UNSUPPORTED_VERSION,
+            SnapshotError::CrcMismatch => MCX_E_SNAPSHOT_CRC_MISMATCH,
+            SnapshotError::TooManyEntries => MCX_E_SNAPSHOT_TOO_MANY_ENTRIES,
+            SnapshotError::DuplicateKey => MCX_E_SNAPSHOT_DUPLICATE_KEY,
+            SnapshotError::Malformed => MCX_E_SNAPSHOT_MALFORMED,
+            SnapshotError::InvalidField(_) => MCX_E_SNAPSHOT_INVALID_FIELD,
+            SnapshotError::InvalidRecord => MCX_E_SNAPSHOT_INVALID_RECORD,
+        }
+    }
+}
+
 impl ToStatus for RejectReason {
     fn status(&self) -> i32 {
         match self {
@@ -262,12 +311,35 @@ mod tests {
         for (i, a) in STATUS_TABLE.iter().enumerate() {
             assert!(a.description.ends_with('\0') && a.description.len() > 1);
             assert!(
-                a.code == MCX_OK || (-4699..=-4001).contains(&a.code),
+                a.code == MCX_OK || (-4799..=-4001).contains(&a.code),
                 "{}",
                 a.name
             );
             for b in &STATUS_TABLE[i + 1..] {
                 assert_ne!(a.code, b.code, "{} and {} share a code", a.name, b.name);
+            }
+        }
+    }
+
+    /// Each `SnapshotError` variant has its own code (issue 8: "refuses, with distinct errors").
+    #[test]
+    fn every_snapshot_error_has_its_own_code() {
+        let all = [
+            SnapshotError::BufferTooSmall { needed: 1 },
+            SnapshotError::Truncated,
+            SnapshotError::NotASnapshot,
+            SnapshotError::UnsupportedVersion(2),
+            SnapshotError::CrcMismatch,
+            SnapshotError::TooManyEntries,
+            SnapshotError::DuplicateKey,
+            SnapshotError::Malformed,
+            SnapshotError::InvalidField(IdError::Empty),
+            SnapshotError::InvalidRecord,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            assert!(STATUS_TABLE.iter().any(|e| e.code == a.status()), "{a:?}");
+            for b in &all[i + 1..] {
+                assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
             }
         }
     }

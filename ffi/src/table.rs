@@ -3,7 +3,7 @@
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::table::MigrationTable;
-use mcx_migrate::{Message, MigrationUpdate};
+use mcx_migrate::{Message, MigrationUpdate, SnapshotError};
 
 use crate::abi::{self, run, Status, Storage, Stored};
 use crate::message::mcx_message_t;
@@ -39,6 +39,14 @@ const _: () = assert!(
     "MCX_TABLE_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
 );
 const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
+
+/// Longest migration table snapshot (`mcx_table_snapshot`) of a table of `MCX_TABLE_CAPACITY`
+/// records: a buffer (or flash area) this long always suffices.
+pub const MCX_TABLE_MAX_SNAPSHOT_LEN: usize = 10_561;
+const _: () = assert!(
+    MCX_TABLE_MAX_SNAPSHOT_LEN == Table::MAX_SNAPSHOT_LEN,
+    "MCX_TABLE_MAX_SNAPSHOT_LEN differs from the core's MAX_SNAPSHOT_LEN: set it and regenerate the header"
+);
 
 /// Initialises `table` as an empty migration table, whatever it held before.
 #[no_mangle]
@@ -99,5 +107,57 @@ pub extern "C" fn mcx_table_apply_bytes(
         abi::object(table.cast_const())?;
         let update = MigrationUpdate::decode(abi::bytes(bytes, len)?)?;
         apply(table, &update)
+    })
+}
+
+/// Writes a snapshot of `table` — every record, live and departed, with the eviction order —
+/// into `buf` (capacity `cap`), for keeping in flash across a reboot; its length goes to
+/// `*out_len`. The table is not changed.
+///
+/// The snapshot holds a magic word, a format version, its length, the records and a CRC-32.
+/// `MCX_TABLE_MAX_SNAPSHOT_LEN` bytes always suffice. A smaller buffer gives
+/// `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` with the needed length in `*out_len` (`buf` may be NULL
+/// with `cap` 0 to ask for it); the buffer's contents are then unspecified.
+#[no_mangle]
+pub extern "C" fn mcx_table_snapshot(
+    table: *const mcx_table_t,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+) -> i32 {
+    run(|| {
+        let out_len = abi::out(out_len)?;
+        let table = abi::object(table)?;
+        match table.snapshot(abi::buffer(buf, cap)?) {
+            Ok(len) => {
+                out_len.set(len);
+                Ok(())
+            }
+            Err(SnapshotError::BufferTooSmall { needed }) => {
+                out_len.set(needed);
+                Err(Status(MCX_E_SNAPSHOT_BUFFER_TOO_SMALL))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Replaces the contents of `table` (initialised, typically empty after a reboot) with the
+/// snapshot in the `len` bytes at `bytes`, as written by `mcx_table_snapshot`. Bytes after the
+/// snapshot's stated length (the rest of a flash page) are ignored.
+///
+/// The whole snapshot is checked before the table is touched, so on any failure the table is
+/// exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
+/// `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
+/// `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TOO_MANY_ENTRIES` (more
+/// records than `MCX_TABLE_CAPACITY`), `MCX_E_SNAPSHOT_MALFORMED`,
+/// `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
+/// `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
+#[no_mangle]
+pub extern "C" fn mcx_table_restore(table: *mut mcx_table_t, bytes: *const u8, len: usize) -> i32 {
+    run(|| {
+        let table = abi::object_mut(table)?;
+        table.restore(abi::bytes(bytes, len)?)?;
+        Ok(())
     })
 }

@@ -181,3 +181,103 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
         assert!(known(rc), "frame: unlisted code {rc}");
     }
 }
+
+/// Applies migration update `msg` (built by the caller) to `table`.
+fn apply_ok(table: &mut mcx_table_t, msg: &mcx_message_t) {
+    assert_eq!(mcx_table_apply(table, msg), MCX_OK);
+}
+
+/// A table with every kind of record: migrated away, present visitor, departed visitor.
+fn mixed_table() -> std::boxed::Box<mcx_table_t> {
+    let mut table = zeroed::<mcx_table_t>();
+    let mut msg = zeroed::<mcx_message_t>();
+    assert_eq!(mcx_table_init(&mut *table), MCX_OK);
+    let migrated = mcx_message_init_migrated(
+        &mut *msg,
+        USER2.as_ptr(),
+        SYSTEM_B.as_ptr(),
+        USER2_AT_B.as_ptr(),
+        KMS_B.as_ptr(),
+    );
+    assert_eq!(migrated, MCX_OK);
+    apply_ok(&mut table, &msg);
+    for visitor in [c"sip:v1@mc-a.example", c"sip:v2@mc-a.example"] {
+        let registered = mcx_message_init_visitor_registered(
+            &mut *msg,
+            visitor.as_ptr(),
+            c"sip:x@mc-b.example".as_ptr(),
+            SYSTEM_B.as_ptr(),
+            KMS_B.as_ptr(),
+        );
+        assert_eq!(registered, MCX_OK);
+        apply_ok(&mut table, &msg);
+    }
+    let departed = mcx_message_init_visitor_departed(&mut *msg, c"sip:v1@mc-a.example".as_ptr());
+    assert_eq!(departed, MCX_OK);
+    apply_ok(&mut table, &msg);
+    table
+}
+
+/// The snapshot of `table`, taken through the C API.
+fn snapshot_of(table: &mcx_table_t) -> std::vec::Vec<u8> {
+    let mut buf = std::vec![0u8; MCX_TABLE_MAX_SNAPSHOT_LEN];
+    let mut len = 0usize;
+    assert_eq!(
+        mcx_table_snapshot(table, buf.as_mut_ptr(), buf.len(), &mut len),
+        MCX_OK
+    );
+    buf.truncate(len);
+    buf
+}
+
+/// Issue 8, fault test through the C API: every single-bit flip and every truncation of a valid
+/// snapshot is refused with a `MCX_E_SNAPSHOT_*` code, and the table it was offered to stays
+/// byte for byte as it was (here a table holding other records, so a half-load would show).
+#[test]
+fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_unchanged() {
+    let snapshot = snapshot_of(&mixed_table());
+    let mut table = zeroed::<mcx_table_t>();
+    let mut msg = zeroed::<mcx_message_t>();
+    assert_eq!(mcx_table_init(&mut *table), MCX_OK);
+    let other = mcx_message_init_migrated(
+        &mut *msg,
+        USER1.as_ptr(),
+        c"mc-c.example".as_ptr(),
+        c"tel:+4930555001".as_ptr(),
+        core::ptr::null(),
+    );
+    assert_eq!(other, MCX_OK);
+    apply_ok(&mut table, &msg);
+    let before = bytes_of(&*table);
+    let is_snapshot_code = |rc: i32| (-4799..=-4701).contains(&rc);
+
+    let mut refused = 0usize;
+    for bit in 0..snapshot.len() * 8 {
+        let mut bytes = snapshot.clone();
+        bytes[bit / 8] ^= 1 << (bit % 8);
+        let rc = mcx_table_restore(&mut *table, bytes.as_ptr(), bytes.len());
+        assert!(is_snapshot_code(rc), "bit {bit} flipped: {rc}");
+        assert_eq!(
+            bytes_of(&*table),
+            before,
+            "bit {bit} flipped: table changed"
+        );
+        refused += 1;
+    }
+    for len in 0..snapshot.len() {
+        let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), len);
+        assert!(is_snapshot_code(rc), "truncated to {len}: {rc}");
+        assert_eq!(
+            bytes_of(&*table),
+            before,
+            "truncated to {len}: table changed"
+        );
+        refused += 1;
+    }
+    assert_eq!(refused, snapshot.len() * 9);
+
+    // The unmodified snapshot is accepted, so the refusals above are the faults' doing.
+    let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), snapshot.len());
+    assert_eq!(rc, MCX_OK);
+    assert_eq!(snapshot_of(&table), snapshot);
+}

@@ -130,6 +130,12 @@ const PROGRAMS: &[(&str, &[&str], &[&str])] = &[
             "refused: -4301 (message truncated)",
             "refused: -4303 (unsupported wire format version)",
             "migration table full; 16/16 records",
+            // Issue 8: saved to flash; after the reboot the empty table lets a call to the
+            // migrated user proceed; restored, the same call is redirected again.
+            "gateway: saved ",
+            "gateway: rebooted, table holds 0 records\ngateway: request: target served here, call proceeds\n",
+            "gateway: restored 16 records from flash\ngateway: request: private call redirection (112 bytes) to sip:visitor-0042@mc-b.example, KMS https://kms.mc-b.example/kms\n",
+            "restore from corrupted flash: snapshot CRC mismatch",
             "gateway: done",
         ],
     ),

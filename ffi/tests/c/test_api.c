@@ -217,6 +217,65 @@ static void consecutive_migration_sends_caller_home_then_on(void) {
     CHECK(n == 3);
 }
 
+/* Issue 8: a snapshot restored into a re-initialised table ("after a reboot") gives the same
+ * records, the same snapshot bytes, and the same answer to a call to a migrated user. */
+static void snapshot_restores_the_table_after_a_reboot(void) {
+    static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static uint8_t again[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static mcx_table_t rebooted;
+    mcx_message_t req;
+    uint8_t answer[MCX_MAX_ENCODED_LEN];
+    size_t len = 0, again_len = 0, answer_len = 0, records = 0, restored_records = 9;
+    uint32_t decision = 99;
+    int32_t reject = 1;
+
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, flash, sizeof flash, &len));
+    CHECK(len > 13 && len <= MCX_TABLE_MAX_SNAPSHOT_LEN);
+    CHECK(memcmp(flash, "MCXS", 4) == 0);
+
+    CHECK_RC(MCX_OK, mcx_table_init(&rebooted));
+    CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
+    CHECK(restored_records == 0);
+    CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, len));
+    CHECK_RC(MCX_OK, mcx_table_len(&table_a, &records));
+    CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
+    CHECK(records > 0 && restored_records == records);
+
+    /* Round trip: snapshotting the restored table gives the same bytes. */
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&rebooted, again, sizeof again, &again_len));
+    CHECK(again_len == len && memcmp(again, flash, len) == 0);
+
+    /* Bytes after the snapshot (the rest of a flash page) are ignored. */
+    memset(flash + len, 0xFF, sizeof flash - len);
+    CHECK_RC(MCX_OK, mcx_table_init(&rebooted));
+    CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, sizeof flash));
+    CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
+    CHECK(restored_records == records);
+
+    /* The restored table still redirects a call to the migrated user (steps 2-3). */
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_server_decide(&rebooted, &req, answer, sizeof answer, &answer_len,
+                                       &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT && reject == MCX_OK);
+}
+
+/* A short buffer gives MCX_E_SNAPSHOT_BUFFER_TOO_SMALL and the exact length needed; NULL with
+ * capacity 0 asks for it. */
+static void snapshot_into_a_short_buffer_reports_the_length_needed(void) {
+    static uint8_t buf[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    size_t needed = 0, len = 0;
+
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, buf, sizeof buf, &needed));
+    CHECK_RC(MCX_E_SNAPSHOT_BUFFER_TOO_SMALL, mcx_table_snapshot(&table_a, buf, needed - 1, &len));
+    CHECK(len == needed);
+    len = 0;
+    CHECK_RC(MCX_E_SNAPSHOT_BUFFER_TOO_SMALL, mcx_table_snapshot(&table_a, NULL, 0, &len));
+    CHECK(len == needed);
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, buf, needed, &len));
+    CHECK(len == needed);
+}
+
 /* A returned user is removed; clear empties the table. */
 static void returned_user_is_removed_and_clear_empties(void) {
     mcx_message_t upd;
@@ -241,6 +300,8 @@ int main(void) {
     call_to_user_served_here_proceeds();
     e2ee_call_without_security_domain_info_is_rejected();
     consecutive_migration_sends_caller_home_then_on();
+    snapshot_restores_the_table_after_a_reboot();
+    snapshot_into_a_short_buffer_reports_the_length_needed();
     returned_user_is_removed_and_clear_empties();
     return check_report("test_api");
 }

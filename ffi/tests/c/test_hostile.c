@@ -44,6 +44,12 @@ static void null_pointers_are_refused(void) {
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_len(&table, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_apply(&table, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_apply_bytes(&table, NULL, 5));
+    CHECK(sizeof buf >= 16);
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_snapshot(NULL, buf, sizeof buf, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_snapshot(&table, buf, 16, NULL));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_snapshot(&table, NULL, 16, &len));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_restore(NULL, wire, wire_len));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_restore(&table, NULL, 16));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
                        mcx_message_init_request(&msg, 0, NULL, USER2, false, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
@@ -89,6 +95,10 @@ static void uninitialised_and_corrupted_objects_are_refused(void) {
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table, mcx_table_len(&garbage_table, &len));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, zeroed, mcx_table_apply(&zeroed, &update));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, zeroed, mcx_table_clear(&zeroed));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
+                       mcx_table_snapshot(&garbage_table, buf, sizeof buf, &len));
+    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
+                       mcx_table_restore(&garbage_table, wire, wire_len));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
                        mcx_table_apply_bytes(&garbage_table, wire, wire_len));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
@@ -330,6 +340,114 @@ static void foreign_redirections_leave_the_call_unchanged(void) {
     (void)out_len;
 }
 
+/* CRC-32/ISO-HDLC (the snapshot's), bitwise: lets a test forge a snapshot whose CRC is right
+ * but whose contents are not, to reach the checks behind the CRC. */
+static uint32_t crc32_iso_hdlc(const uint8_t *p, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int b;
+    for (i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (b = 0; b < 8; b++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+/* Writes the total length (header bytes 5-8) and the trailing CRC of a forged snapshot. */
+static void seal(uint8_t *snap, size_t len) {
+    uint32_t crc;
+    snap[5] = (uint8_t)len;
+    snap[6] = (uint8_t)(len >> 8);
+    snap[7] = (uint8_t)(len >> 16);
+    snap[8] = (uint8_t)(len >> 24);
+    crc = crc32_iso_hdlc(snap, len - 4);
+    snap[len - 4] = (uint8_t)crc;
+    snap[len - 3] = (uint8_t)(crc >> 8);
+    snap[len - 2] = (uint8_t)(crc >> 16);
+    snap[len - 1] = (uint8_t)(crc >> 24);
+}
+
+/* Issue 8: every refused restore returns its own MCX_E_SNAPSHOT_* code and leaves the table
+ * byte for byte as it was (it holds other records than the snapshot, so a half-load would
+ * show). Snapshot layout: "MCXS", version, u32 LE total length, body (varints: capacity 16,
+ * departures, record count, then the records), CRC-32. */
+static void refused_restores_leave_the_table_unchanged(void) {
+    static mcx_table_t source;
+    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static uint8_t bad[2 * MCX_TABLE_MAX_SNAPSHOT_LEN];
+    mcx_message_t upd;
+    size_t len = 0, record_len, i;
+    const size_t count_at = 11; /* 9 header bytes, capacity and departures one varint byte each */
+
+    CHECK_RC(MCX_OK, mcx_table_init(&source));
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:user7@mc-a.example", SYSTEM_B,
+                                               "sip:visitor-0007@mc-b.example", KMS_B));
+    CHECK_RC(MCX_OK, mcx_table_apply(&source, &upd));
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&source, snap, sizeof snap, &len));
+    CHECK(snap[9] == MCX_TABLE_CAPACITY && snap[10] == 0 && snap[count_at] == 1);
+    record_len = len - count_at - 1 - 4;
+
+    /* Erased flash and a wrong magic word. */
+    memset(bad, 0xFF, sizeof bad);
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, mcx_table_restore(&table, bad, len));
+    memcpy(bad, snap, len);
+    bad[0] ^= 0x20;
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, mcx_table_restore(&table, bad, len));
+
+    /* A version this build does not read. */
+    memcpy(bad, snap, len);
+    bad[4] = 2;
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table,
+                       mcx_table_restore(&table, bad, len));
+
+    /* One flipped bit in a record, and a flipped bit in the CRC itself. */
+    memcpy(bad, snap, len);
+    bad[count_at + 1 + record_len / 2] ^= 0x04;
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, mcx_table_restore(&table, bad, len));
+    memcpy(bad, snap, len);
+    bad[len - 1] ^= 0x80;
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, mcx_table_restore(&table, bad, len));
+
+    /* Truncated: each shorter length, down to nothing (NULL is fine with length 0). */
+    for (i = 1; i < len; i++) {
+        CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, mcx_table_restore(&table, snap, i));
+    }
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, mcx_table_restore(&table, snap, 0));
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, mcx_table_restore(&table, NULL, 0));
+
+    /* More records than MCX_TABLE_CAPACITY, with a correct CRC. */
+    memcpy(bad, snap, len);
+    bad[count_at] = MCX_TABLE_CAPACITY + 1;
+    seal(bad, len);
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TOO_MANY_ENTRIES, table,
+                       mcx_table_restore(&table, bad, len));
+
+    /* The same record twice, with a correct CRC. */
+    memcpy(bad, snap, count_at + 1 + record_len);
+    bad[count_at] = 2;
+    memcpy(bad + count_at + 1 + record_len, snap + count_at + 1, record_len);
+    seal(bad, len + record_len);
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_DUPLICATE_KEY, table,
+                       mcx_table_restore(&table, bad, len + record_len));
+
+    /* A record count of 0 followed by a record, with a correct CRC. */
+    memcpy(bad, snap, len);
+    bad[count_at] = 0;
+    seal(bad, len);
+    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_MALFORMED, table, mcx_table_restore(&table, bad, len));
+
+    /* The unmodified snapshot is accepted and replaces the contents. */
+    {
+        static mcx_table_t target;
+        size_t n = 0;
+        CHECK_RC(MCX_OK, mcx_table_init(&target));
+        CHECK_RC(MCX_OK, mcx_table_apply(&target, &update));
+        CHECK_RC(MCX_OK, mcx_table_restore(&target, snap, len));
+        CHECK_RC(MCX_OK, mcx_table_len(&target, &n));
+        CHECK(n == 1);
+    }
+}
+
 int main(void) {
     setup();
     null_pointers_are_refused();
@@ -339,5 +457,6 @@ int main(void) {
     wrong_message_types_and_absent_fields_are_refused();
     table_errors_leave_the_table_unchanged();
     foreign_redirections_leave_the_call_unchanged();
+    refused_restores_leave_the_table_unchanged();
     return check_report("test_hostile");
 }
