@@ -370,6 +370,36 @@ struct Flash {
     runtime: u64,
     /// The library's largest kept input sections: (bytes, section).
     largest: Vec<(u64, String)>,
+    /// The library's bytes by origin (see [`origin`]).
+    by_origin: BTreeMap<&'static str, u64>,
+}
+
+/// Where a kept input section of the library comes from, by its (mangled) section name.
+fn origin(output_section: &str, section: &str) -> &'static str {
+    let has = |s: &str| section.contains(s);
+    if output_section == ".rodata" {
+        "constants (.rodata: status strings, tables)"
+    } else if has("compiler_builtins")
+        || has("__aeabi")
+        || matches!(
+            section,
+            ".text.memset" | ".text.memcpy" | ".text.memmove" | ".text.memcmp" | ".text.strlen"
+        )
+    {
+        "Rust compiler_builtins (memcpy, memmove, memset...)"
+    } else if section.starts_with(".text.mcx_") {
+        "C API functions (ffi, with what LTO inlined)"
+    } else if has("mcx_migrate_ffi") {
+        "ffi internals"
+    } else if has("mcx_migrate") {
+        "core (mcx-migrate)"
+    } else if has("postcard") || has("serde") || has("cobs") {
+        "postcard, serde, cobs"
+    } else if has("heapless") {
+        "heapless"
+    } else {
+        "Rust core library, outlined code"
+    }
 }
 
 /// Sums the sizes of the input sections in the map's "Linker script and memory map" part (the
@@ -410,6 +440,10 @@ fn flash_from_map(map: &str) -> Flash {
         let file = fields[3..].join(" ");
         if file.contains("libmcx_migrate_ffi.a(") {
             flash.library += size;
+            *flash
+                .by_origin
+                .entry(origin(output_section, &fields[0]))
+                .or_default() += size;
             flash.largest.push((size, fields[0].clone()));
         } else if file.contains("arm-none-eabi") {
             flash.runtime += size;
@@ -650,7 +684,14 @@ fn size_report() -> &'static SizeReport {
             "\nFlash, the rest of the image: firmware C code {} B, newlib + libgcc {} B. The library's figure sums the input sections from libmcx_migrate_ffi.a that --gc-sections kept in .text and .rodata (linker map): every C API function, the parts of the core, postcard, heapless and cobs they use, and Rust's compiler_builtins memcpy/memmove/memset.\n",
             flash.firmware, flash.runtime
         );
-        let _ = writeln!(w, "Largest library sections:\n");
+        let _ = writeln!(w, "Library flash by origin:\n");
+        let _ = writeln!(w, "| bytes | origin |\n|---:|---|");
+        let mut origins: Vec<_> = flash.by_origin.iter().collect();
+        origins.sort_by(|a, b| b.1.cmp(a.1));
+        for (origin, bytes) in origins {
+            let _ = writeln!(w, "| {bytes} | {origin} |");
+        }
+        let _ = writeln!(w, "\nLargest library sections:\n");
         let _ = writeln!(w, "| bytes | section |\n|---:|---|");
         for (bytes, section) in &flash.largest {
             let _ = writeln!(w, "| {bytes} | `{section}` |");
