@@ -4,7 +4,7 @@
 use heapless::Vec;
 
 use crate::error::RedirectionError;
-use crate::id::McServiceId;
+use crate::id::{McServiceId, RedirectionReason};
 use crate::log::debug;
 use crate::message::{PrivateCallRedirection, PrivateCallRequest};
 
@@ -92,9 +92,11 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Steps 3 and 5: handles a private call redirection received for this call.
     ///
     /// Checks, in this order, that the redirection belongs to the call (same service kind,
-    /// calling party is this client, target's primary ID echoes the ID dialled), that it does
-    /// not downgrade end-to-end encryption (security domain information present when E2EE is
-    /// required), that it does not repeat an earlier redirection (same ID redirected to the same
+    /// calling party is this client, target's primary ID echoes the ID dialled, and its shape
+    /// answers the request outstanding: a "target migrated" redirection answers a request to
+    /// the primary ID, a "no longer served" one a request to a partner-assigned ID and names the
+    /// primary ID to call next), that it does not downgrade end-to-end encryption (E2EE still
+    /// required and security domain information present when the call requires it), that it does not repeat an earlier redirection (same ID redirected to the same
     /// ID: a loop) and that the call has redirections left. Then it releases the outstanding
     /// request and returns its replacement towards the redirection's ID, carrying the security
     /// domain information when E2EE is required (step 5).
@@ -110,10 +112,12 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         if redirection.calling_party != self.request.calling_party {
             return Err(RedirectionError::MismatchedCallingParty);
         }
-        if redirection.target_primary != self.dialled {
+        if redirection.target_primary != self.dialled || !self.answers_request(redirection) {
             return Err(RedirectionError::MismatchedTarget);
         }
-        if self.request.e2ee_required && redirection.security_domain_info.is_none() {
+        if self.request.e2ee_required
+            && (!redirection.e2ee_required || redirection.security_domain_info.is_none())
+        {
             return Err(RedirectionError::E2eeDowngrade);
         }
         let from = &self.request.target;
@@ -134,6 +138,21 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         };
         debug!("private call redirection followed");
         Ok(&self.request)
+    }
+
+    /// Whether the redirection answers the request outstanding now. Only the primary system
+    /// redirects because the target migrated (step 3), so that answers a request to the primary
+    /// ID; only a partner system sends a caller home (consecutive migration), so that answers a
+    /// request to a partner-assigned ID and names the primary ID as the ID to call next. Without
+    /// a reason (IE 5 is optional), either shape is accepted.
+    fn answers_request(&self, redirection: &PrivateCallRedirection) -> bool {
+        let at_primary = self.request.target == self.dialled;
+        let sends_home = redirection.target_migrated == redirection.target_primary;
+        match redirection.reason {
+            Some(RedirectionReason::TargetMigrated) => at_primary,
+            Some(RedirectionReason::TargetNoLongerServed) => !at_primary && sends_home,
+            None => at_primary || sends_home,
+        }
     }
 
     /// Whether `from -> to` is an edge this call already followed, or a redirection to the ID
@@ -163,6 +182,8 @@ mod tests {
     use crate::id::{RedirectionReason, ServiceKind};
     use crate::testutil::*;
 
+    /// A redirection as a server would send it: "no longer served" when it sends the caller
+    /// home to the primary ID, "target migrated" otherwise.
     fn redirect(kind: ServiceKind, to: &str, kms: Option<&str>) -> PrivateCallRedirection {
         PrivateCallRedirection {
             service_kind: kind,
@@ -171,7 +192,11 @@ mod tests {
             target_migrated: id(to),
             e2ee_required: kms.is_some(),
             security_domain_info: kms.map(sdi),
-            reason: Some(RedirectionReason::TargetMigrated),
+            reason: Some(if to == USER2_PRIMARY {
+                RedirectionReason::TargetNoLongerServed
+            } else {
+                RedirectionReason::TargetMigrated
+            }),
         }
     }
 
@@ -277,8 +302,8 @@ mod tests {
         call.on_redirection(&redirect(kind, USER2_AT_B, Some(KMS_B)))
             .unwrap();
         // B no longer serves user 2: it sends the caller home with the primary ID.
-        let mut home = redirect(kind, USER2_PRIMARY, Some(KMS_A));
-        home.reason = Some(RedirectionReason::TargetNoLongerServed);
+        let home = redirect(kind, USER2_PRIMARY, Some(KMS_A));
+        assert_eq!(home.reason, Some(RedirectionReason::TargetNoLongerServed));
         let next = call.on_redirection(&home).unwrap();
         assert_eq!(next.target, USER2_PRIMARY);
         assert_eq!(next.security_domain_info, Some(sdi(KMS_A)));
@@ -310,6 +335,57 @@ mod tests {
     }
 
     #[test]
+    fn a_target_migrated_redirection_must_answer_a_request_to_the_primary_id() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call = start(kind, false);
+        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+            .unwrap();
+        // The request to B is outstanding: a "target migrated" redirection cannot answer it.
+        let mut stray = redirect(kind, "sip:elsewhere@mc-x.example", None);
+        assert_eq!(stray.reason, Some(RedirectionReason::TargetMigrated));
+        refused(&mut call, &stray, RedirectionError::MismatchedTarget);
+        stray.reason = None;
+        refused(&mut call, &stray, RedirectionError::MismatchedTarget);
+    }
+
+    #[test]
+    fn a_no_longer_served_redirection_must_answer_a_partner_id_and_name_the_primary_id() {
+        let kind = ServiceKind::McpttPrivateCall;
+        // At the primary ID, nobody sends the caller home.
+        let mut call = start(kind, false);
+        let home = redirect(kind, USER2_PRIMARY, None);
+        refused(&mut call, &home, RedirectionError::MismatchedTarget);
+        // At B, "no longer served" must name the primary ID as the ID to call next.
+        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+            .unwrap();
+        let mut elsewhere = redirect(kind, USER2_AT_C, None);
+        elsewhere.reason = Some(RedirectionReason::TargetNoLongerServed);
+        refused(&mut call, &elsewhere, RedirectionError::MismatchedTarget);
+        assert_eq!(call.on_redirection(&home).unwrap().target, USER2_PRIMARY);
+    }
+
+    #[test]
+    fn a_redirection_without_a_reason_is_followed_when_its_shape_fits() {
+        let kind = ServiceKind::McvideoPrivateCall;
+        let mut call = start(kind, false);
+        let mut to_b = redirect(kind, USER2_AT_B, None);
+        to_b.reason = None;
+        assert_eq!(call.on_redirection(&to_b).unwrap().target, USER2_AT_B);
+        let mut home = redirect(kind, USER2_PRIMARY, None);
+        home.reason = None;
+        assert_eq!(call.on_redirection(&home).unwrap().target, USER2_PRIMARY);
+    }
+
+    #[test]
+    fn note_a_redirection_that_drops_the_e2ee_requirement_is_a_downgrade() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let mut call = start(kind, true);
+        let mut r = redirect(kind, USER2_AT_B, Some(KMS_B));
+        r.e2ee_required = false;
+        refused(&mut call, &r, RedirectionError::E2eeDowngrade);
+    }
+
+    #[test]
     fn a_repeated_redirection_edge_is_a_loop() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call = start(kind, false);
@@ -329,11 +405,11 @@ mod tests {
     fn a_redirection_to_the_id_just_called_is_a_loop() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call = start(kind, false);
-        refused(
-            &mut call,
-            &redirect(kind, USER2_PRIMARY, None),
-            RedirectionError::RedirectionLoop,
-        );
+        // Without a reason, a redirection to the primary ID has an acceptable shape; it points
+        // back at the ID just called.
+        let mut to_self = redirect(kind, USER2_PRIMARY, None);
+        to_self.reason = None;
+        refused(&mut call, &to_self, RedirectionError::RedirectionLoop);
     }
 
     #[test]

@@ -9,9 +9,10 @@
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! ```
 //!
-//! The body lists every record, live and departed, in the table's own order, each departed
+//! The body lists every record, live and departed, in ascending key order, each departed
 //! visitor with its place in the eviction order. The CRC-32 (ISO-HDLC, as in Ethernet and zlib)
-//! covers everything before it. Restoring and snapshotting again gives identical bytes: the
+//! covers everything before it. Restoring and snapshotting again, in a table of the capacity
+//! the snapshot was taken at, gives identical bytes: the
 //! decoder accepts only the canonical encoding this module writes.
 
 use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
@@ -159,8 +160,21 @@ impl<const N: usize> Serialize for Body<'_, N> {
         tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
         tuple.serialize_element(&self.0.departures)?;
         tuple.serialize_element(&u32::try_from(count).unwrap_or(u32::MAX))?;
-        for (key, slot) in self.0.records.iter() {
+        // Records in ascending key order: restore then finds duplicate keys by comparing each
+        // key with the one before it, in one pass and no extra memory, and the bytes do not
+        // depend on the order the table happened to store its records in. Selecting the next
+        // key costs O(n²) comparisons of keys in RAM, paid when the snapshot is taken.
+        let mut previous: Option<&str> = None;
+        for _ in 0..count {
+            let next = self
+                .0
+                .records
+                .iter()
+                .filter(|(key, _)| previous.is_none_or(|p| key.as_str() > p))
+                .min_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
+            let Some((key, slot)) = next else { break };
             tuple.serialize_element(&EntryView::of(key, slot))?;
+            previous = Some(key.as_str());
         }
         tuple.end()
     }
@@ -180,6 +194,7 @@ fn take<'a, T: Deserialize<'a> + Serialize>(
 }
 
 /// The records of a body, decoded one by one.
+#[derive(Clone)]
 struct Entries<'a> {
     rest: &'a [u8],
     left: u32,
@@ -228,9 +243,13 @@ fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
-    let (_capacity_taken_at, body) = take::<u32>(body)?;
+    let (capacity_taken_at, body) = take::<u32>(body)?;
     let (departures, body) = take::<u64>(body)?;
     let (count, body) = take::<u32>(body)?;
+    if count > capacity_taken_at {
+        // No table ever held more records than its capacity.
+        return Err(SnapshotError::Malformed);
+    }
     if usize::try_from(count).map_or(true, |count| count > N) {
         return Err(SnapshotError::TooManyEntries);
     }
@@ -276,7 +295,8 @@ impl<const N: usize> MigrationTable<N> {
     /// Replaces the table's contents with a snapshot taken by [`snapshot`](Self::snapshot).
     ///
     /// The whole snapshot is validated first — magic, version, length, CRC, record count against
-    /// this build's capacity, every record by the rules normal updates keep, duplicate keys —
+    /// this build's capacity, every record by the rules normal updates keep, keys in ascending
+    /// order without duplicates —
     /// and only then is the table replaced, so on any error the table is untouched and nothing
     /// is half-loaded; no second table is needed in RAM. Bytes after the snapshot's stated
     /// length are ignored (a flash page larger than the snapshot, say).
@@ -287,32 +307,34 @@ impl<const N: usize> MigrationTable<N> {
     /// [`SnapshotError::InvalidField`], [`SnapshotError::InvalidRecord`],
     /// [`SnapshotError::DuplicateKey`].
     ///
-    /// Cost: duplicate keys are found by comparing each key with those before it, O(n²) string
-    /// comparisons, in exchange for needing no memory beyond the table itself.
+    /// Cost: one CRC over the snapshot and two passes over its records; a snapshot lists its
+    /// records in ascending key order, so duplicate keys are found by comparing neighbours,
+    /// with no memory beyond the table itself. (Taking the snapshot pays for the ordering:
+    /// O(n²) comparisons of keys in RAM.)
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), SnapshotError> {
-        // Pass 1: structure, records, and that nothing follows the last record.
+        // Pass 1, over the snapshot as received: structure and CRC (once), every record by the
+        // normal update rules, keys strictly ascending, nothing after the last record.
         let parsed = parse::<N>(bytes)?;
         let departures = parsed.departures;
-        let mut entries = parsed.entries;
+        let mut entries = parsed.entries.clone();
+        let mut previous: Option<&str> = None;
         for entry in entries.by_ref() {
-            entry?.to_slot(departures)?;
+            let entry = entry?;
+            entry.to_slot(departures)?;
+            match previous.map(|p| p.cmp(entry.key)) {
+                Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
+                Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
+                _ => previous = Some(entry.key),
+            }
         }
         if !entries.rest.is_empty() {
             return Err(SnapshotError::Malformed);
         }
-        // Pass 2: duplicate keys.
-        for (index, entry) in parse::<N>(bytes)?.entries.enumerate() {
-            let key = entry?.key;
-            let mut earlier = parse::<N>(bytes)?.entries.take(index);
-            if earlier.try_fold(false, |dup, e| e.map(|e| dup || e.key == key))? {
-                return Err(SnapshotError::DuplicateKey);
-            }
-        }
-        // Everything checked: replace the contents. Inserting cannot fail now (the count fits
-        // and keys are unique); should it anyway, the error is still reported.
+        // Pass 2: everything is checked, so replace the contents. The inserts cannot fail: the
+        // count is at most N and the keys are distinct, both checked above.
         self.records.clear();
         self.departures = departures;
-        for entry in parse::<N>(bytes)?.entries {
+        for entry in parsed.entries {
             let (key, slot) = entry?.to_slot(departures)?;
             self.records
                 .insert(key, slot)
@@ -368,11 +390,15 @@ mod tests {
         buf
     }
 
+    /// Every record with its departure order, sorted by key.
     fn contents<const N: usize>(t: &MigrationTable<N>) -> Vec<(McServiceId, Record, u64)> {
-        t.records
+        let mut v: Vec<_> = t
+            .records
             .iter()
             .map(|(k, s)| (k.clone(), s.record.clone(), s.departed_at))
-            .collect()
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
     }
 
     /// Recomputes the CRC after a deliberate edit, so that the edit itself is what is tested.
@@ -605,6 +631,47 @@ mod tests {
         bytes[second + 5] = b'a';
         fix_crc(&mut bytes);
         refused(&bytes, SnapshotError::DuplicateKey);
+    }
+
+    #[test]
+    fn records_out_of_key_order_are_malformed() {
+        let mut t = Table::new();
+        t.apply(&migrated("sip:aa@x", SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        t.apply(&migrated("sip:ab@x", SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        let mut bytes = snap(&t);
+        let first = bytes.windows(8).position(|w| w == b"sip:aa@x").unwrap();
+        let second = bytes.windows(8).position(|w| w == b"sip:ab@x").unwrap();
+        assert!(first < second, "records are written in ascending key order");
+        bytes[second + 5] = b'0'; // "sip:a0@x" sorts before "sip:aa@x"
+        fix_crc(&mut bytes);
+        refused(&bytes, SnapshotError::Malformed);
+    }
+
+    #[test]
+    fn snapshot_bytes_do_not_depend_on_insertion_order() {
+        let mut forward = Table::new();
+        let mut backward = Table::new();
+        for n in 0..6 {
+            forward
+                .apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+            backward
+                .apply(&migrated(&nth_id(5 - n), SYSTEM_B, USER2_AT_B, None))
+                .unwrap();
+        }
+        assert_eq!(snap(&forward), snap(&backward));
+    }
+
+    #[test]
+    fn a_count_above_the_capacity_it_was_taken_at_is_malformed() {
+        let mut bytes = snap(&Table::new());
+        assert_eq!(&bytes[9..12], &[8, 0, 0]);
+        bytes[9] = 0; // taken at capacity 0, yet ...
+        bytes[11] = 1; // ... one record; the record itself never gets read
+        fix_crc(&mut bytes);
+        refused(&bytes, SnapshotError::Malformed);
     }
 
     #[test]
