@@ -154,12 +154,12 @@ struct Body<'t, const N: usize>(&'t MigrationTable<N>);
 
 impl<const N: usize> Serialize for Body<'_, N> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let count = self.0.records.len();
+        let count = self.0.len();
         let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
         tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
         tuple.serialize_element(&self.0.departures)?;
         tuple.serialize_element(&u32::try_from(count).unwrap_or(u32::MAX))?;
-        for (key, slot) in self.0.records.iter() {
+        for (key, slot) in self.0.entries() {
             tuple.serialize_element(&EntryView::of(key, slot))?;
         }
         tuple.end()
@@ -310,12 +310,11 @@ impl<const N: usize> MigrationTable<N> {
         }
         // Everything checked: replace the contents. Inserting cannot fail now (the count fits
         // and keys are unique); should it anyway, the error is still reported.
-        self.records.clear();
+        self.clear();
         self.departures = departures;
         for entry in parse::<N>(bytes)?.entries {
             let (key, slot) = entry?.to_slot(departures)?;
-            self.records
-                .insert(key, slot)
+            self.insert_slot(key, slot)
                 .map_err(|_| SnapshotError::TooManyEntries)?;
         }
         Ok(())
@@ -369,8 +368,7 @@ mod tests {
     }
 
     fn contents<const N: usize>(t: &MigrationTable<N>) -> Vec<(McServiceId, Record, u64)> {
-        t.records
-            .iter()
+        t.entries()
             .map(|(k, s)| (k.clone(), s.record.clone(), s.departed_at))
             .collect()
     }
