@@ -56,6 +56,23 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         }
     }
 
+    /// A placeholder for storage that [`start_in_place`](Self::start_in_place) fills next:
+    /// its request's identifiers are empty (see [`PrivateCallRequest::PLACEHOLDER`]). Not a call
+    /// to use on its own.
+    pub const PLACEHOLDER: Self = Self {
+        request: PrivateCallRequest::PLACEHOLDER,
+        dialled: McServiceId::EMPTY,
+        released: Vec::new(),
+    };
+
+    /// Step 1 as [`start`](Self::start), overwriting this call in place with a call of
+    /// `request`, whatever it held: no second call or request is staged on the stack.
+    pub fn start_in_place(&mut self, request: &PrivateCallRequest) {
+        request.as_view().write_validated(&mut self.request);
+        self.dialled.set_validated(request.target.as_str());
+        self.released.clear();
+    }
+
     /// Starts a call to an ID a partner MC system assigned, learned from an earlier private call
     /// redirection, naming the user's `primary_id` so that a redirection home (consecutive
     /// migration: the partner no longer serves the user) is recognised as belonging to the call.
@@ -440,5 +457,24 @@ mod tests {
             call.on_redirection(&redirect(kind, "sip:user2@mc-d.example", None)),
             Err(RedirectionError::TooManyRedirections)
         );
+    }
+
+    #[test]
+    fn start_in_place_is_start_whatever_the_call_held() {
+        let first = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
+        let mut call = PrivateCall::<DEFAULT_MAX_REDIRECTIONS>::PLACEHOLDER;
+        call.start_in_place(&first);
+        assert_eq!(call, PrivateCall::start(first.clone()));
+        // A call that already followed a redirection starts over.
+        call.on_redirection(&redirect(
+            ServiceKind::McpttPrivateCall,
+            USER2_AT_B,
+            Some(KMS_B),
+        ))
+        .unwrap();
+        assert_eq!(call.redirections(), 1);
+        let second = request(ServiceKind::McdataOneToOne, USER2_AT_C, false);
+        call.start_in_place(&second);
+        assert_eq!(call, PrivateCall::start(second));
     }
 }

@@ -150,6 +150,28 @@ impl fmt::Display for TableError {
 
 impl core::error::Error for TableError {}
 
+/// Why [`MigrationTable::apply_view`](crate::table::MigrationTable::apply_view) did not apply a
+/// migration update. After any of these the table is exactly as before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ApplyError {
+    /// A field of the update is not a valid identifier.
+    InvalidField(IdError),
+    /// The update does not fit the table (see [`TableError`]).
+    Table(TableError),
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::InvalidField(e) => write!(f, "invalid field: {e}"),
+            ApplyError::Table(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl core::error::Error for ApplyError {}
+
 /// Why a calling client refused a private call redirection. After any of these the call is
 /// exactly as before: the outstanding request is not released.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -321,6 +321,32 @@ impl SecurityDomainInfo {
 /// The common surface of the validated string types, so they share one set of trait impls.
 macro_rules! string_newtype_impls {
     ($($ty:ident),*) => {$(
+        impl $ty {
+            /// An empty value: a placeholder that an in-place copy overwrites before anyone
+            /// reads it. Never valid on its own.
+            pub(crate) const EMPTY: Self = Self(String::new());
+
+            /// Replaces the value with `s` in place, after checking `s` as
+            #[doc = concat!("[`", stringify!($ty), "::validate`]")]
+            /// does (same errors). On `Err` the value is unchanged.
+            ///
+            /// Unlike building a new value and assigning it, this never stages a second
+            /// fixed-capacity string on the stack: what a small firmware stack needs.
+            pub fn set(&mut self, s: &str) -> Result<(), IdError> {
+                Self::validate(s)?;
+                self.set_validated(s);
+                Ok(())
+            }
+
+            /// Replaces the value with a string that validation accepted, in place.
+            pub(crate) fn set_validated(&mut self, s: &str) {
+                self.0.clear();
+                // Cannot fail: validation checked the length against the capacity. Should it
+                // fail anyway, the value stays empty rather than panicking.
+                let _ = self.0.push_str(s);
+            }
+        }
+
         impl Deref for $ty {
             type Target = str;
             fn deref(&self) -> &str {
@@ -485,5 +511,28 @@ mod tests {
             assert_eq!(ServiceKind::from_u8(kind as u8), Some(kind));
         }
         assert_eq!(ServiceKind::from_u8(3), None);
+    }
+
+    #[test]
+    fn set_replaces_an_identifier_in_place_and_a_rejected_string_changes_nothing() {
+        let mut id = McServiceId::new("sip:user1@mc-a.example").unwrap();
+        id.set("tel:+4930555002").unwrap();
+        assert_eq!(id, "tel:+4930555002");
+        assert_eq!(id.set("user1@mc-a.example"), Err(IdError::InvalidUri));
+        assert_eq!(id.set(""), Err(IdError::Empty));
+        assert_eq!(id, "tel:+4930555002", "unchanged after a failed set");
+
+        let mut system = McSystemId::new("mc-a.example").unwrap();
+        system.set("mc-b.example").unwrap();
+        assert_eq!(system, "mc-b.example");
+        assert_eq!(system.set("-bad.example"), Err(IdError::InvalidDomainName));
+        assert_eq!(system, "mc-b.example");
+
+        let mut kms = KmsUri::new("https://kms.mc-a.example/kms").unwrap();
+        kms.set("https://kms.mc-b.example/kms").unwrap();
+        assert_eq!(kms, "https://kms.mc-b.example/kms");
+        let long = std::format!("https://{}", "k".repeat(KmsUri::CAPACITY));
+        assert_eq!(kms.set(&long), Err(IdError::TooLong));
+        assert_eq!(kms, "https://kms.mc-b.example/kms");
     }
 }

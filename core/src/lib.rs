@@ -90,7 +90,9 @@ pub mod server;
 pub mod table;
 pub mod wire;
 
-pub use error::{DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError};
+pub use error::{
+    ApplyError, DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError,
+};
 pub use id::{KmsUri, McServiceId, McSystemId, RedirectionReason, SecurityDomainInfo, ServiceKind};
 pub use message::{
     Message, MessageView, MigrationUpdate, MigrationUpdateView, PrivateCallRedirection,

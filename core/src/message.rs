@@ -272,6 +272,23 @@ fn sdi_check(sdi: &Option<SecurityDomainInfoView<'_>>) -> Result<(), IdError> {
     sdi.as_ref().map_or(Ok(()), |s| KmsUri::validate(s.kms_uri))
 }
 
+/// Overwrites `dst` in place with an already validated security domain information view.
+pub(crate) fn sdi_write(dst: &mut Option<SecurityDomainInfo>, src: Option<&str>) {
+    match src {
+        None => *dst = None,
+        Some(kms_uri) => dst
+            .get_or_insert_with(|| SecurityDomainInfo {
+                kms_uri: KmsUri::EMPTY,
+            })
+            .kms_uri
+            .set_validated(kms_uri),
+    }
+}
+
+fn sdi_str<'a>(sdi: &Option<SecurityDomainInfoView<'a>>) -> Option<&'a str> {
+    sdi.as_ref().map(|s| s.kms_uri)
+}
+
 /// The NOTE under Table 10.16.y.2-1: with end-to-end encryption required, the security domain
 /// information is mandatory.
 pub(crate) fn e2ee_rule_holds<T>(e2ee_required: bool, sdi: &Option<T>) -> bool {
@@ -291,13 +308,51 @@ impl PrivateCallRequest {
     }
 }
 
+impl PrivateCallRequest {
+    /// A placeholder for storage that [`PrivateCallRequestView::copy_into`] fills next: every
+    /// identifier empty. Not a valid request (an encoder would write it, a decoder reject it);
+    /// it lets small firmware prepare a destination without building a whole request on the
+    /// stack.
+    pub const PLACEHOLDER: PrivateCallRequest = PrivateCallRequest {
+        service_kind: ServiceKind::McpttPrivateCall,
+        calling_party: McServiceId::EMPTY,
+        target: McServiceId::EMPTY,
+        e2ee_required: false,
+        security_domain_info: None,
+    };
+}
+
 impl<'a> PrivateCallRequestView<'a> {
     /// Checks every field without copying; what [`decode`](Self::decode) runs on the wire data.
     pub fn validate(&self) -> Result<(), DecodeError> {
+        Ok(self.check_fields()?)
+    }
+
+    fn check_fields(&self) -> Result<(), IdError> {
         McServiceId::validate(self.calling_party)?;
         McServiceId::validate(self.target)?;
-        sdi_check(&self.security_domain_info)?;
+        sdi_check(&self.security_domain_info)
+    }
+
+    /// Copies the view into `dst` in place, validating every field first (errors as
+    /// [`to_owned`](Self::to_owned)). On `Err`, `dst` is unchanged. Unlike `to_owned`, no second
+    /// request is staged on the stack.
+    pub fn copy_into(&self, dst: &mut PrivateCallRequest) -> Result<(), IdError> {
+        self.check_fields()?;
+        self.write_validated(dst);
         Ok(())
+    }
+
+    /// Overwrites `dst` with a view whose fields were validated.
+    pub(crate) fn write_validated(&self, dst: &mut PrivateCallRequest) {
+        dst.service_kind = self.service_kind;
+        dst.calling_party.set_validated(self.calling_party);
+        dst.target.set_validated(self.target);
+        dst.e2ee_required = self.e2ee_required;
+        sdi_write(
+            &mut dst.security_domain_info,
+            sdi_str(&self.security_domain_info),
+        );
     }
 
     /// Copies the view into owned storage, validating every field.
@@ -332,17 +387,59 @@ impl PrivateCallRedirection {
     }
 }
 
+impl PrivateCallRedirection {
+    /// A placeholder for storage that [`PrivateCallRedirectionView::copy_into`] fills next:
+    /// every identifier empty. Not a valid redirection (see
+    /// [`PrivateCallRequest::PLACEHOLDER`]).
+    pub const PLACEHOLDER: PrivateCallRedirection = PrivateCallRedirection {
+        service_kind: ServiceKind::McpttPrivateCall,
+        calling_party: McServiceId::EMPTY,
+        target_primary: McServiceId::EMPTY,
+        target_migrated: McServiceId::EMPTY,
+        e2ee_required: false,
+        security_domain_info: None,
+        reason: None,
+    };
+}
+
 impl<'a> PrivateCallRedirectionView<'a> {
     /// Checks every field and the IE rules of Table 10.16.y.2-1 without copying.
     pub fn validate(&self) -> Result<(), DecodeError> {
-        McServiceId::validate(self.calling_party)?;
-        McServiceId::validate(self.target_primary)?;
-        McServiceId::validate(self.target_migrated)?;
-        sdi_check(&self.security_domain_info)?;
+        self.check_fields()?;
         if !e2ee_rule_holds(self.e2ee_required, &self.security_domain_info) {
             return Err(DecodeError::MissingSecurityDomainInfo);
         }
         Ok(())
+    }
+
+    fn check_fields(&self) -> Result<(), IdError> {
+        McServiceId::validate(self.calling_party)?;
+        McServiceId::validate(self.target_primary)?;
+        McServiceId::validate(self.target_migrated)?;
+        sdi_check(&self.security_domain_info)
+    }
+
+    /// Copies the view into `dst` in place, validating every field first (errors as
+    /// [`to_owned`](Self::to_owned); the IE rules are not checked, as there). On `Err`, `dst` is
+    /// unchanged. Unlike `to_owned`, no second redirection is staged on the stack.
+    pub fn copy_into(&self, dst: &mut PrivateCallRedirection) -> Result<(), IdError> {
+        self.check_fields()?;
+        self.write_validated(dst);
+        Ok(())
+    }
+
+    /// Overwrites `dst` with a view whose fields were validated.
+    pub(crate) fn write_validated(&self, dst: &mut PrivateCallRedirection) {
+        dst.service_kind = self.service_kind;
+        dst.calling_party.set_validated(self.calling_party);
+        dst.target_primary.set_validated(self.target_primary);
+        dst.target_migrated.set_validated(self.target_migrated);
+        dst.e2ee_required = self.e2ee_required;
+        sdi_write(
+            &mut dst.security_domain_info,
+            sdi_str(&self.security_domain_info),
+        );
+        dst.reason = self.reason;
     }
 
     /// Copies the view into owned storage, validating every field (not the IE rules: see
@@ -424,9 +521,177 @@ impl MigrationUpdate {
     }
 }
 
+impl MigrationUpdate {
+    /// A placeholder for storage that [`MigrationUpdateView::copy_into`] fills next: a
+    /// "visitor departed" with an empty ID. Not a valid update (see
+    /// [`PrivateCallRequest::PLACEHOLDER`]).
+    pub const PLACEHOLDER: MigrationUpdate = MigrationUpdate::VisitorDeparted {
+        local_id: McServiceId::EMPTY,
+    };
+}
+
+/// Overwrites the fields of a "migrated" or "moved on" update.
+fn write_partner(
+    dst: (
+        &mut McServiceId,
+        &mut McSystemId,
+        &mut McServiceId,
+        &mut Option<SecurityDomainInfo>,
+    ),
+    primary_id: &str,
+    partner_system: &str,
+    partner_id: &str,
+    sdi: &Option<SecurityDomainInfoView<'_>>,
+) {
+    dst.0.set_validated(primary_id);
+    dst.1.set_validated(partner_system);
+    dst.2.set_validated(partner_id);
+    sdi_write(dst.3, sdi_str(sdi));
+}
+
 impl<'a> MigrationUpdateView<'a> {
+    /// The MC service ID this update is keyed by; see [`MigrationUpdate::key`].
+    pub fn key(&self) -> &'a str {
+        match *self {
+            MigrationUpdateView::Migrated { primary_id, .. }
+            | MigrationUpdateView::MovedOn { primary_id, .. }
+            | MigrationUpdateView::Returned { primary_id } => primary_id,
+            MigrationUpdateView::VisitorRegistered { local_id, .. }
+            | MigrationUpdateView::VisitorDeparted { local_id } => local_id,
+        }
+    }
+
     /// Checks every field without copying.
     pub fn validate(&self) -> Result<(), DecodeError> {
+        Ok(self.check_fields()?)
+    }
+
+    /// Copies the view into `dst` in place, validating every field first (errors as
+    /// [`to_owned`](Self::to_owned)); `dst` may hold another kind of update. On `Err`, `dst` is
+    /// unchanged. Unlike `to_owned`, no second update is staged on the stack.
+    pub fn copy_into(&self, dst: &mut MigrationUpdate) -> Result<(), IdError> {
+        self.check_fields()?;
+        self.write_validated(dst);
+        Ok(())
+    }
+
+    /// Overwrites `dst` with a view whose fields were validated, switching its kind (through an
+    /// empty placeholder, never a whole staged update) when it differs.
+    pub(crate) fn write_validated(&self, dst: &mut MigrationUpdate) {
+        match *self {
+            MigrationUpdateView::Migrated {
+                primary_id,
+                partner_system,
+                partner_id,
+                ref security_domain_info,
+            } => {
+                if !matches!(dst, MigrationUpdate::Migrated { .. }) {
+                    *dst = MigrationUpdate::Migrated {
+                        primary_id: McServiceId::EMPTY,
+                        partner_system: McSystemId::EMPTY,
+                        partner_id: McServiceId::EMPTY,
+                        security_domain_info: None,
+                    };
+                }
+                if let MigrationUpdate::Migrated {
+                    primary_id: p,
+                    partner_system: s,
+                    partner_id: i,
+                    security_domain_info: d,
+                } = dst
+                {
+                    let dst = (p, s, i, d);
+                    write_partner(
+                        dst,
+                        primary_id,
+                        partner_system,
+                        partner_id,
+                        security_domain_info,
+                    );
+                }
+            }
+            MigrationUpdateView::MovedOn {
+                primary_id,
+                partner_system,
+                partner_id,
+                ref security_domain_info,
+            } => {
+                if !matches!(dst, MigrationUpdate::MovedOn { .. }) {
+                    *dst = MigrationUpdate::MovedOn {
+                        primary_id: McServiceId::EMPTY,
+                        partner_system: McSystemId::EMPTY,
+                        partner_id: McServiceId::EMPTY,
+                        security_domain_info: None,
+                    };
+                }
+                if let MigrationUpdate::MovedOn {
+                    primary_id: p,
+                    partner_system: s,
+                    partner_id: i,
+                    security_domain_info: d,
+                } = dst
+                {
+                    let dst = (p, s, i, d);
+                    write_partner(
+                        dst,
+                        primary_id,
+                        partner_system,
+                        partner_id,
+                        security_domain_info,
+                    );
+                }
+            }
+            MigrationUpdateView::Returned { primary_id } => {
+                if let MigrationUpdate::Returned { primary_id: p } = dst {
+                    p.set_validated(primary_id);
+                } else {
+                    *dst = MigrationUpdate::Returned {
+                        primary_id: McServiceId::EMPTY,
+                    };
+                    if let MigrationUpdate::Returned { primary_id: p } = dst {
+                        p.set_validated(primary_id);
+                    }
+                }
+            }
+            MigrationUpdateView::VisitorRegistered {
+                local_id,
+                primary_id,
+                primary_system,
+                ref primary_security_domain_info,
+            } => {
+                if !matches!(dst, MigrationUpdate::VisitorRegistered { .. }) {
+                    *dst = MigrationUpdate::VisitorRegistered {
+                        local_id: McServiceId::EMPTY,
+                        primary_id: McServiceId::EMPTY,
+                        primary_system: McSystemId::EMPTY,
+                        primary_security_domain_info: None,
+                    };
+                }
+                if let MigrationUpdate::VisitorRegistered {
+                    local_id: l,
+                    primary_id: p,
+                    primary_system: s,
+                    primary_security_domain_info: d,
+                } = dst
+                {
+                    l.set_validated(local_id);
+                    p.set_validated(primary_id);
+                    s.set_validated(primary_system);
+                    sdi_write(d, sdi_str(primary_security_domain_info));
+                }
+            }
+            MigrationUpdateView::VisitorDeparted { local_id } => {
+                if !matches!(dst, MigrationUpdate::VisitorDeparted { .. }) {
+                    *dst = MigrationUpdate::PLACEHOLDER;
+                }
+                if let MigrationUpdate::VisitorDeparted { local_id: l } = dst {
+                    l.set_validated(local_id);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn check_fields(&self) -> Result<(), IdError> {
         match self {
             MigrationUpdateView::Migrated {
                 primary_id,
@@ -524,7 +789,58 @@ impl Message {
     }
 }
 
+impl Message {
+    /// A placeholder for storage that [`MessageView::copy_into`] fills next (see
+    /// [`PrivateCallRequest::PLACEHOLDER`]): a small firmware writes it into fresh storage
+    /// instead of a whole message built on its stack.
+    pub const PLACEHOLDER: Message = Message::MigrationUpdate(MigrationUpdate::PLACEHOLDER);
+}
+
 impl<'a> MessageView<'a> {
+    /// Copies the view into `dst` in place, validating every field first (errors as
+    /// [`to_owned`](Self::to_owned)); `dst` may hold another type of message. On `Err`, `dst`
+    /// is unchanged. Unlike `to_owned`, no second message is staged on the stack.
+    pub fn copy_into(&self, dst: &mut Message) -> Result<(), IdError> {
+        match self {
+            MessageView::Request(m) => m.check_fields()?,
+            MessageView::Redirection(m) => m.check_fields()?,
+            MessageView::MigrationUpdate(m) => m.check_fields()?,
+        }
+        self.write_validated(dst);
+        Ok(())
+    }
+
+    /// Overwrites `dst` with a view whose fields were validated, switching its type through a
+    /// placeholder when it differs.
+    pub(crate) fn write_validated(&self, dst: &mut Message) {
+        match self {
+            MessageView::Request(m) => {
+                if !matches!(dst, Message::Request(_)) {
+                    *dst = Message::Request(PrivateCallRequest::PLACEHOLDER);
+                }
+                if let Message::Request(d) = dst {
+                    m.write_validated(d);
+                }
+            }
+            MessageView::Redirection(m) => {
+                if !matches!(dst, Message::Redirection(_)) {
+                    *dst = Message::Redirection(PrivateCallRedirection::PLACEHOLDER);
+                }
+                if let Message::Redirection(d) = dst {
+                    m.write_validated(d);
+                }
+            }
+            MessageView::MigrationUpdate(m) => {
+                if !matches!(dst, Message::MigrationUpdate(_)) {
+                    *dst = Message::PLACEHOLDER;
+                }
+                if let Message::MigrationUpdate(d) = dst {
+                    m.write_validated(d);
+                }
+            }
+        }
+    }
+
     /// Checks every field and IE rule without copying.
     pub fn validate(&self) -> Result<(), DecodeError> {
         match self {
@@ -541,5 +857,120 @@ impl<'a> MessageView<'a> {
             MessageView::Redirection(m) => Message::Redirection(m.to_owned()?),
             MessageView::MigrationUpdate(m) => Message::MigrationUpdate(m.to_owned()?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::*;
+
+    fn redirection() -> PrivateCallRedirection {
+        PrivateCallRedirection {
+            service_kind: ServiceKind::McvideoPrivateCall,
+            calling_party: id(USER1),
+            target_primary: id(USER2_PRIMARY),
+            target_migrated: id(USER2_AT_B),
+            e2ee_required: true,
+            security_domain_info: Some(sdi(KMS_B)),
+            reason: Some(RedirectionReason::TargetMigrated),
+        }
+    }
+
+    fn every_message() -> [Message; 7] {
+        [
+            Message::Request(request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true)),
+            Message::Redirection(redirection()),
+            Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B))),
+            Message::MigrationUpdate(MigrationUpdate::MovedOn {
+                primary_id: id(USER2_PRIMARY),
+                partner_system: system(SYSTEM_C),
+                partner_id: id(USER2_AT_C),
+                security_domain_info: None,
+            }),
+            Message::MigrationUpdate(MigrationUpdate::Returned {
+                primary_id: id(USER2_PRIMARY),
+            }),
+            Message::MigrationUpdate(registered(USER2_AT_B, USER2_PRIMARY, Some(KMS_A))),
+            Message::MigrationUpdate(departed(USER2_AT_B)),
+        ]
+    }
+
+    #[test]
+    fn copy_into_gives_what_to_owned_gives_whatever_the_destination_held() {
+        for source in every_message() {
+            // From the placeholder and from every other message, of any type.
+            let mut destinations = std::vec![Message::PLACEHOLDER];
+            destinations.extend(every_message());
+            for mut dst in destinations {
+                source.as_view().copy_into(&mut dst).unwrap();
+                assert_eq!(dst, source);
+                assert_eq!(source.as_view().to_owned().unwrap(), dst);
+            }
+        }
+    }
+
+    #[test]
+    fn copy_into_of_an_invalid_view_changes_nothing() {
+        let bad = "not-a-uri";
+        for before in every_message() {
+            let request = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, false);
+            let mut view = request.as_view();
+            view.target = bad;
+            let mut dst = before.clone();
+            assert_eq!(
+                MessageView::Request(view).copy_into(&mut dst),
+                Err(IdError::InvalidUri)
+            );
+            assert_eq!(dst, before);
+
+            // The last field is the bad one: nothing before it is written either.
+            let owned = redirection();
+            let mut view = owned.as_view();
+            view.security_domain_info = Some(SecurityDomainInfoView {
+                kms_uri: "no scheme",
+            });
+            assert_eq!(
+                MessageView::Redirection(view).copy_into(&mut dst),
+                Err(IdError::InvalidUri)
+            );
+            assert_eq!(dst, before);
+
+            let view = MigrationUpdateView::VisitorRegistered {
+                local_id: USER2_AT_B,
+                primary_id: USER2_PRIMARY,
+                primary_system: "bad_system",
+                primary_security_domain_info: None,
+            };
+            assert_eq!(
+                MessageView::MigrationUpdate(view).copy_into(&mut dst),
+                Err(IdError::InvalidDomainName)
+            );
+            assert_eq!(dst, before);
+        }
+    }
+
+    #[test]
+    fn copy_into_of_each_message_type_overwrites_every_field() {
+        let source = request(ServiceKind::McdataOneToOne, USER2_AT_C, false);
+        let mut dst = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
+        dst.security_domain_info = Some(sdi(KMS_A));
+        source.as_view().copy_into(&mut dst).unwrap();
+        assert_eq!(dst, source);
+
+        let source = redirection();
+        let mut dst = PrivateCallRedirection::PLACEHOLDER;
+        source.as_view().copy_into(&mut dst).unwrap();
+        assert_eq!(dst, source);
+        let mut bad = source.as_view();
+        bad.calling_party = "";
+        assert_eq!(bad.copy_into(&mut dst), Err(IdError::Empty));
+        assert_eq!(dst, source);
+
+        let source = registered(USER2_AT_B, USER2_PRIMARY, None);
+        let mut dst = MigrationUpdate::PLACEHOLDER;
+        source.as_view().copy_into(&mut dst).unwrap();
+        assert_eq!(dst, source);
+        assert_eq!(source.as_view().key(), source.key().as_str());
     }
 }

@@ -1,10 +1,15 @@
 //! The MC service server's part of the procedure: steps 2 and 3 of §10.16.5.3 at the primary MC
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
-use crate::id::RedirectionReason;
+use crate::error::EncodeError;
+use crate::id::{McServiceId, RedirectionReason, SecurityDomainInfo};
 use crate::log::debug;
-use crate::message::{PrivateCallRedirection, PrivateCallRequest};
+use crate::message::{
+    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
+    SecurityDomainInfoView,
+};
 use crate::table::{MigrationTable, Record, VisitorState};
+use crate::wire::encode_view;
 
 /// Why the server refuses a private call request instead of proceeding or redirecting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,47 +61,136 @@ pub enum Decision {
 ///   information under the same E2EE rule.
 /// - Otherwise: [`Decision::Proceed`].
 pub fn decide<const N: usize>(table: &MigrationTable<N>, request: &PrivateCallRequest) -> Decision {
-    let (target_migrated, security_domain_info, reason) =
-        match table.lookup(request.target.as_str()) {
-            Some(Record::MigratedAway(migrated)) => (
-                &migrated.partner_id,
-                &migrated.security_domain_info,
-                RedirectionReason::TargetMigrated,
-            ),
-            Some(Record::Visiting(visitor)) if visitor.state == VisitorState::Departed => (
-                &visitor.primary_id,
-                &visitor.primary_security_domain_info,
-                RedirectionReason::TargetNoLongerServed,
-            ),
-            Some(Record::Visiting(_)) | None => {
-                debug!("private call proceeds: target served here");
-                return Decision::Proceed;
-            }
-        };
-    if request.e2ee_required && security_domain_info.is_none() {
-        debug!("private call rejected: E2EE required, no security domain information");
-        return Decision::Reject(RejectReason::SecurityDomainInfoUnavailable);
+    match route(table, request.target.as_str(), request.e2ee_required) {
+        Route::Proceed => Decision::Proceed,
+        Route::Reject(reason) => Decision::Reject(reason),
+        Route::Redirect {
+            target_migrated,
+            security_domain_info,
+            reason,
+        } => Decision::Redirect(PrivateCallRedirection {
+            service_kind: request.service_kind,
+            calling_party: request.calling_party.clone(),
+            target_primary: match reason {
+                RedirectionReason::TargetMigrated => request.target.clone(),
+                RedirectionReason::TargetNoLongerServed => target_migrated.clone(),
+            },
+            target_migrated: target_migrated.clone(),
+            e2ee_required: request.e2ee_required,
+            security_domain_info: security_domain_info.cloned(),
+            reason: Some(reason),
+        }),
     }
-    // The target's primary ID: what the caller dialled at the primary system, or the visitor's
-    // primary ID at a partner system (the caller dialled the ID assigned here).
-    let target_primary = match reason {
-        RedirectionReason::TargetMigrated => &request.target,
-        RedirectionReason::TargetNoLongerServed => target_migrated,
+}
+
+/// What [`decide_encode`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DecisionOutcome {
+    /// As [`Decision::Proceed`]; nothing was written.
+    Proceed,
+    /// As [`Decision::Redirect`]: the encoded private call redirection is the first this many
+    /// bytes of the buffer.
+    Redirected(usize),
+    /// As [`Decision::Reject`]; nothing was written.
+    Reject(RejectReason),
+}
+
+/// [`decide`], with a redirection encoded straight into `buf` (the wire format of
+/// [`encode`](crate::wire::encode)) from the request and the table record: no
+/// [`PrivateCallRedirection`] is built, so the stack holds no owned message. The decision rules
+/// are those of [`decide`].
+///
+/// `request` is a validated view: from [`PrivateCallRequest::as_view`] or a decode; its strings
+/// are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
+/// redirection does not fit (`PrivateCallRedirection::MAX_ENCODED_LEN` bytes always suffice);
+/// the table is never modified.
+pub fn decide_encode<const N: usize>(
+    table: &MigrationTable<N>,
+    request: &PrivateCallRequestView<'_>,
+    buf: &mut [u8],
+) -> Result<DecisionOutcome, EncodeError> {
+    match route(table, request.target, request.e2ee_required) {
+        Route::Proceed => Ok(DecisionOutcome::Proceed),
+        Route::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
+        Route::Redirect {
+            target_migrated,
+            security_domain_info,
+            reason,
+        } => {
+            let redirection = PrivateCallRedirectionView {
+                service_kind: request.service_kind,
+                calling_party: request.calling_party,
+                target_primary: match reason {
+                    RedirectionReason::TargetMigrated => request.target,
+                    RedirectionReason::TargetNoLongerServed => target_migrated.as_str(),
+                },
+                target_migrated: target_migrated.as_str(),
+                e2ee_required: request.e2ee_required,
+                security_domain_info: security_domain_info.map(|s| SecurityDomainInfoView {
+                    kms_uri: s.kms_uri.as_str(),
+                }),
+                reason: Some(reason),
+            };
+            encode_view::<PrivateCallRedirection>(&redirection, buf)
+                .map(DecisionOutcome::Redirected)
+        }
+    }
+}
+
+/// The decision, borrowing from the table.
+enum Route<'t> {
+    Proceed,
+    Reject(RejectReason),
+    Redirect {
+        /// The ID to call next.
+        target_migrated: &'t McServiceId,
+        /// The security domain information to include: `Some` only when E2EE is required.
+        security_domain_info: Option<&'t SecurityDomainInfo>,
+        reason: RedirectionReason,
+    },
+}
+
+/// The rules of [`decide`] for a request to `target`.
+fn route<'t, const N: usize>(
+    table: &'t MigrationTable<N>,
+    target: &str,
+    e2ee_required: bool,
+) -> Route<'t> {
+    let (target_migrated, security_domain_info, reason) = match table.lookup(target) {
+        Some(Record::MigratedAway(migrated)) => (
+            &migrated.partner_id,
+            &migrated.security_domain_info,
+            RedirectionReason::TargetMigrated,
+        ),
+        Some(Record::Visiting(visitor)) if visitor.state == VisitorState::Departed => (
+            &visitor.primary_id,
+            &visitor.primary_security_domain_info,
+            RedirectionReason::TargetNoLongerServed,
+        ),
+        Some(Record::Visiting(_)) | None => {
+            debug!("private call proceeds: target served here");
+            return Route::Proceed;
+        }
     };
+    if e2ee_required && security_domain_info.is_none() {
+        debug!("private call rejected: E2EE required, no security domain information");
+        return Route::Reject(RejectReason::SecurityDomainInfoUnavailable);
+    }
+    // The target's primary ID is what the caller dialled at the primary system, or the
+    // visitor's primary ID at a partner system (the caller dialled the ID assigned here): the
+    // callers pick it from `reason`. Step 3 adds the security domain information only "if
+    // end-to-end encryption is required".
     debug!("private call redirected");
-    Decision::Redirect(PrivateCallRedirection {
-        service_kind: request.service_kind,
-        calling_party: request.calling_party.clone(),
-        target_primary: target_primary.clone(),
-        target_migrated: target_migrated.clone(),
-        e2ee_required: request.e2ee_required,
-        security_domain_info: if request.e2ee_required {
-            security_domain_info.clone()
+    Route::Redirect {
+        target_migrated,
+        security_domain_info: if e2ee_required {
+            security_domain_info.as_ref()
         } else {
             None
         },
-        reason: Some(reason),
-    })
+        reason,
+    }
 }
 
 #[cfg(test)]
@@ -223,5 +317,47 @@ mod tests {
         .unwrap();
         let req = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
         assert_eq!(decide(&t, &req), Decision::Proceed);
+    }
+
+    #[test]
+    fn decide_encode_writes_the_redirection_decide_gives() {
+        let tables = [
+            table_a(Some(KMS_B)),
+            table_a(None),
+            table_b(true, Some(KMS_A)),
+            table_b(false, None),
+        ];
+        for table in &tables {
+            for target in [USER2_PRIMARY, USER2_AT_B, "sip:user3@mc-a.example"] {
+                for e2ee in [false, true] {
+                    let req = request(ServiceKind::McvideoPrivateCall, target, e2ee);
+                    let mut buf = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
+                    let outcome = decide_encode(table, &req.as_view(), &mut buf).unwrap();
+                    match (decide(table, &req), outcome) {
+                        (Decision::Proceed, DecisionOutcome::Proceed) => {}
+                        (Decision::Reject(a), DecisionOutcome::Reject(b)) => assert_eq!(a, b),
+                        (Decision::Redirect(r), DecisionOutcome::Redirected(len)) => {
+                            let decoded = buf.get(..len).unwrap();
+                            assert_eq!(PrivateCallRedirection::decode(decoded).unwrap(), r);
+                        }
+                        (d, o) => panic!("{d:?} but {o:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn decide_encode_reports_the_length_a_short_buffer_needs() {
+        let req = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
+        let Decision::Redirect(r) = decide(&table_a(Some(KMS_B)), &req) else {
+            panic!()
+        };
+        let needed = r.encode(&mut [0u8; 1024]).unwrap();
+        let mut short = [0u8; 8];
+        assert_eq!(
+            decide_encode(&table_a(Some(KMS_B)), &req.as_view(), &mut short),
+            Err(EncodeError::BufferTooSmall { needed })
+        );
     }
 }

@@ -23,6 +23,7 @@
 //! insert.
 
 use heapless::index_map::IndexMap;
+use heapless::Vec;
 
 mod hash;
 mod snapshot;
@@ -31,9 +32,9 @@ pub use hash::{BuildIdHasher, IdHasher};
 
 pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 
-use crate::error::TableError;
+use crate::error::{ApplyError, TableError};
 use crate::id::{McServiceId, McSystemId, SecurityDomainInfo};
-use crate::message::MigrationUpdate;
+use crate::message::{sdi_write, MigrationUpdate, MigrationUpdateView, SecurityDomainInfoView};
 
 /// At the primary MC system: where one of its users migrated to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,12 +127,111 @@ struct Slot {
     departed_at: u64,
 }
 
+impl Slot {
+    /// A placeholder slot, filled in place right after its insertion.
+    const EMPTY: Slot = Slot {
+        record: Record::Visiting(VisitorRecord::EMPTY),
+        departed_at: 0,
+    };
+}
+
+impl VisitorRecord {
+    /// A placeholder record, filled in place right after it is written.
+    const EMPTY: VisitorRecord = VisitorRecord {
+        primary_id: McServiceId::EMPTY,
+        primary_system: McSystemId::EMPTY,
+        primary_security_domain_info: None,
+        state: VisitorState::Present,
+    };
+}
+
 /// The migration table of one MC service server: at most `N` records (`N` a power of two),
 /// no heap. See the [module docs](self) for the eviction policy.
 #[derive(Debug, Clone)]
 pub struct MigrationTable<const N: usize> {
-    records: IndexMap<McServiceId, Slot, BuildIdHasher, N>,
+    /// The keys, hashed for lookups. The map's index of a key is the index of its record in
+    /// `slots`: records live apart from the map so that inserting a key never moves a whole
+    /// record by value (heapless's insert would stage it on the stack several times over).
+    keys: IndexMap<McServiceId, (), BuildIdHasher, N>,
+    /// The records, in the map's order.
+    slots: Vec<Slot, N>,
     departures: u64,
+}
+
+/// Writes the record of a "migrated", "moved on" or "visitor registered" update in place.
+#[inline(never)]
+fn write_record(record: &mut Record, update: &MigrationUpdateView<'_>) {
+    match *update {
+        MigrationUpdateView::Migrated {
+            partner_system,
+            partner_id,
+            ref security_domain_info,
+            ..
+        }
+        | MigrationUpdateView::MovedOn {
+            partner_system,
+            partner_id,
+            ref security_domain_info,
+            ..
+        } => write_migrated(record, partner_system, partner_id, security_domain_info),
+        MigrationUpdateView::VisitorRegistered {
+            primary_id,
+            primary_system,
+            ref primary_security_domain_info,
+            ..
+        } => write_visitor(
+            record,
+            primary_id,
+            primary_system,
+            primary_security_domain_info,
+        ),
+        MigrationUpdateView::Returned { .. } | MigrationUpdateView::VisitorDeparted { .. } => {}
+    }
+}
+
+/// Writes a migrated-away record in place.
+fn write_migrated(
+    record: &mut Record,
+    partner_system: &str,
+    partner_id: &str,
+    security_domain_info: &Option<SecurityDomainInfoView<'_>>,
+) {
+    if !matches!(record, Record::MigratedAway(_)) {
+        *record = Record::MigratedAway(MigratedRecord {
+            partner_system: McSystemId::EMPTY,
+            partner_id: McServiceId::EMPTY,
+            security_domain_info: None,
+        });
+    }
+    if let Record::MigratedAway(r) = record {
+        r.partner_system.set_validated(partner_system);
+        r.partner_id.set_validated(partner_id);
+        sdi_write(
+            &mut r.security_domain_info,
+            security_domain_info.as_ref().map(|s| s.kms_uri),
+        );
+    }
+}
+
+/// Writes a present visitor record in place.
+fn write_visitor(
+    record: &mut Record,
+    primary_id: &str,
+    primary_system: &str,
+    primary_security_domain_info: &Option<SecurityDomainInfoView<'_>>,
+) {
+    if !matches!(record, Record::Visiting(_)) {
+        *record = Record::Visiting(VisitorRecord::EMPTY);
+    }
+    if let Record::Visiting(v) = record {
+        v.primary_id.set_validated(primary_id);
+        v.primary_system.set_validated(primary_system);
+        sdi_write(
+            &mut v.primary_security_domain_info,
+            primary_security_domain_info.as_ref().map(|s| s.kms_uri),
+        );
+        v.state = VisitorState::Present;
+    }
 }
 
 impl<const N: usize> Default for MigrationTable<N> {
@@ -144,7 +244,8 @@ impl<const N: usize> MigrationTable<N> {
     /// An empty table; `const`, so it can live in a `static`.
     pub const fn new() -> Self {
         Self {
-            records: IndexMap::new(),
+            keys: IndexMap::new(),
+            slots: Vec::new(),
             departures: 0,
         }
     }
@@ -152,17 +253,34 @@ impl<const N: usize> MigrationTable<N> {
     /// The record for `id` (a primary ID of a migrated-away user, or an ID assigned here to a
     /// visitor), in time independent of `N`.
     pub fn lookup(&self, id: &str) -> Option<&Record> {
-        self.records.get(id).map(|slot| &slot.record)
+        self.slot(id).map(|slot| &slot.record)
+    }
+
+    /// The slot of `id`.
+    fn slot(&self, id: &str) -> Option<&Slot> {
+        self.keys.get_index_of(id).and_then(|i| self.slots.get(i))
+    }
+
+    /// The slot of `id`, for writing.
+    fn slot_mut(&mut self, id: &str) -> Option<&mut Slot> {
+        self.keys
+            .get_index_of(id)
+            .and_then(|i| self.slots.get_mut(i))
+    }
+
+    /// Every key with its slot.
+    fn entries(&self) -> impl Iterator<Item = (&McServiceId, &Slot)> {
+        self.keys.keys().zip(self.slots.iter())
     }
 
     /// Number of records, live and departed.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.keys.len()
     }
 
     /// Whether the table holds no record.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.keys.is_empty()
     }
 
     /// The most records the table holds: `N`.
@@ -172,12 +290,13 @@ impl<const N: usize> MigrationTable<N> {
 
     /// Every record with its key, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&McServiceId, &Record)> {
-        self.records.iter().map(|(id, slot)| (id, &slot.record))
+        self.entries().map(|(id, slot)| (id, &slot.record))
     }
 
     /// Removes every record.
     pub fn clear(&mut self) {
-        self.records.clear();
+        self.keys.clear();
+        self.slots.clear();
         self.departures = 0;
     }
 
@@ -195,38 +314,38 @@ impl<const N: usize> MigrationTable<N> {
     /// [`TableError::RoleConflict`] as the table says; [`TableError::TableFull`] when a new
     /// record is needed, the table is full and holds no departed record to evict.
     pub fn apply(&mut self, update: &MigrationUpdate) -> Result<Applied, TableError> {
+        self.apply_validated(&update.as_view())
+    }
+
+    /// [`apply`](Self::apply) for an update given as a borrowed view, e.g. straight from
+    /// [`MigrationUpdateView::decode`]: no owned update is built. The view's fields are checked
+    /// first ([`ApplyError::InvalidField`]); then the rules and errors are those of `apply`
+    /// ([`ApplyError::Table`]). On `Err` the table is unchanged.
+    pub fn apply_view(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, ApplyError> {
+        update.check_fields().map_err(ApplyError::InvalidField)?;
+        self.apply_validated(update).map_err(ApplyError::Table)
+    }
+
+    /// [`apply`](Self::apply) for a view whose fields are valid.
+    fn apply_validated(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, TableError> {
         let key = update.key();
-        let existing = self.records.get(key.as_str()).map(|slot| &slot.record);
-        match update {
-            MigrationUpdate::Migrated {
-                partner_system,
-                partner_id,
-                security_domain_info,
-                ..
-            }
-            | MigrationUpdate::MovedOn {
-                partner_system,
-                partner_id,
-                security_domain_info,
-                ..
-            } => {
-                let moved_on = matches!(update, MigrationUpdate::MovedOn { .. });
+        let existing = self.slot(key).map(|slot| &slot.record);
+        // Every check comes first; the record is then written field by field into its slot,
+        // never staged whole on the stack (a small firmware stack is the limit here).
+        match *update {
+            MigrationUpdateView::Migrated { .. } | MigrationUpdateView::MovedOn { .. } => {
+                let moved_on = matches!(update, MigrationUpdateView::MovedOn { .. });
                 match existing {
                     Some(Record::MigratedAway(_)) => {}
                     None if !moved_on => {}
                     Some(Record::Visiting(_)) if !moved_on => return Err(TableError::RoleConflict),
                     _ => return Err(TableError::NotMigrated),
                 }
-                let record = Record::MigratedAway(MigratedRecord {
-                    partner_system: partner_system.clone(),
-                    partner_id: partner_id.clone(),
-                    security_domain_info: security_domain_info.clone(),
-                });
-                self.upsert(key, record)
+                self.make_slot(key, update)
             }
-            MigrationUpdate::Returned { .. } => match existing {
+            MigrationUpdateView::Returned { .. } => match existing {
                 Some(Record::MigratedAway(_)) => {
-                    self.records.swap_remove(key.as_str());
+                    self.remove(key);
                     Ok(Applied {
                         change: Change::Removed,
                         evicted: None,
@@ -234,26 +353,15 @@ impl<const N: usize> MigrationTable<N> {
                 }
                 _ => Err(TableError::NotMigrated),
             },
-            MigrationUpdate::VisitorRegistered {
-                primary_id,
-                primary_system,
-                primary_security_domain_info,
-                ..
-            } => {
+            MigrationUpdateView::VisitorRegistered { .. } => {
                 if let Some(Record::MigratedAway(_)) = existing {
                     return Err(TableError::RoleConflict);
                 }
-                let record = Record::Visiting(VisitorRecord {
-                    primary_id: primary_id.clone(),
-                    primary_system: primary_system.clone(),
-                    primary_security_domain_info: primary_security_domain_info.clone(),
-                    state: VisitorState::Present,
-                });
-                self.upsert(key, record)
+                self.make_slot(key, update)
             }
-            MigrationUpdate::VisitorDeparted { .. } => {
+            MigrationUpdateView::VisitorDeparted { .. } => {
                 let departures = self.departures.saturating_add(1);
-                let Some(slot) = self.records.get_mut(key.as_str()) else {
+                let Some(slot) = self.slot_mut(key) else {
                     return Err(TableError::NotVisiting);
                 };
                 let Record::Visiting(visitor) = &mut slot.record else {
@@ -274,40 +382,74 @@ impl<const N: usize> MigrationTable<N> {
     }
 
     /// Inserts or replaces `key`'s record, evicting the oldest departed record if the table is
-    /// full. Checks everything before changing anything.
-    fn upsert(&mut self, key: &McServiceId, record: Record) -> Result<Applied, TableError> {
-        let slot = Slot {
-            record,
-            departed_at: 0,
-        };
-        if let Some(existing) = self.records.get_mut(key.as_str()) {
-            *existing = slot;
-            return Ok(Applied {
-                change: Change::Replaced,
-                evicted: None,
-            });
-        }
-        let evicted = if self.records.len() >= N {
-            let oldest = self.oldest_departed().ok_or(TableError::TableFull)?.clone();
-            self.records.swap_remove(oldest.as_str());
-            Some(oldest)
+    /// full, then writes `update`'s record in place. Checks everything before changing
+    /// anything; the write cannot fail.
+    fn make_slot(
+        &mut self,
+        key: &str,
+        update: &MigrationUpdateView<'_>,
+    ) -> Result<Applied, TableError> {
+        let (change, evicted) = if self.keys.contains_key(key) {
+            (Change::Replaced, None)
         } else {
-            None
+            let evicted = if self.keys.len() >= N {
+                let oldest = self.oldest_departed().ok_or(TableError::TableFull)?.clone();
+                self.remove(oldest.as_str());
+                Some(oldest)
+            } else {
+                None
+            };
+            self.insert_placeholder(key)?;
+            (Change::Inserted, evicted)
         };
-        // Cannot fail: a slot is free now. Should it fail anyway, report the table full rather
-        // than panic (the evicted record was departed, never live).
-        self.records
-            .insert(key.clone(), slot)
-            .map_err(|_| TableError::TableFull)?;
-        Ok(Applied {
-            change: Change::Inserted,
-            evicted,
-        })
+        // Cannot fail: the key is in the table now.
+        let slot = self.slot_mut(key).ok_or(TableError::TableFull)?;
+        slot.departed_at = 0;
+        write_record(&mut slot.record, update);
+        Ok(Applied { change, evicted })
+    }
+
+    /// Inserts `key` with an empty slot, which the caller fills in place.
+    #[inline(never)]
+    fn insert_placeholder(&mut self, key: &str) -> Result<(), TableError> {
+        let mut id = McServiceId::EMPTY;
+        id.set_validated(key);
+        self.insert_slot(id, Slot::EMPTY)
+    }
+
+    /// Appends `key` and its slot, keeping keys and slots at the same index. Cannot fail when
+    /// the caller made room; should it anyway, the table is left as it was and reported full
+    /// rather than panicking (an evicted record was departed, never live).
+    fn insert_slot(&mut self, key: McServiceId, slot: Slot) -> Result<(), TableError> {
+        if self.keys.len() >= N || self.slots.len() != self.keys.len() {
+            return Err(TableError::TableFull);
+        }
+        // A new key is appended, so its index is the slot's.
+        match self.keys.insert(key, ()) {
+            Ok(None) => self.slots.push(slot).map_err(|_| TableError::TableFull),
+            Ok(Some(())) | Err(_) => Err(TableError::TableFull),
+        }
+    }
+
+    /// Removes `key` and its record in place, mirroring the map's swap-remove on the slots
+    /// (the last record takes the removed one's index). No record is moved out by value.
+    #[inline(never)]
+    fn remove(&mut self, key: &str) {
+        let Some(index) = self.keys.get_index_of(key) else {
+            return;
+        };
+        self.keys.swap_remove(key);
+        let Some(last) = self.slots.len().checked_sub(1) else {
+            return;
+        };
+        if index < last {
+            self.slots.swap(index, last);
+        }
+        self.slots.truncate(last);
     }
 
     fn oldest_departed(&self) -> Option<&McServiceId> {
-        self.records
-            .iter()
+        self.entries()
             .filter(|(_, slot)| !slot.record.is_live())
             .min_by_key(|(_, slot)| slot.departed_at)
             .map(|(id, _)| id)
@@ -585,5 +727,69 @@ mod tests {
         assert!(t.lookup("sip:nobody@mc-a.example").is_none());
         t.clear();
         assert!(t.is_empty());
+    }
+
+    #[test]
+    fn apply_view_applies_like_apply_and_checks_the_fields_first() {
+        let mut by_view = Table::new();
+        let mut by_owned = Table::new();
+        let updates = [
+            migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)),
+            registered(USER2_AT_C, USER1, None),
+            moved_on(USER2_PRIMARY, USER2_AT_C),
+            departed(USER2_AT_C),
+            returned(USER2_PRIMARY),
+        ];
+        for update in &updates {
+            assert_eq!(
+                by_view.apply_view(&update.as_view()),
+                by_owned.apply(update).map_err(ApplyError::Table)
+            );
+            assert_eq!(contents(&by_view), contents(&by_owned));
+        }
+        assert_eq!(
+            by_view.apply_view(&returned(USER2_PRIMARY).as_view()),
+            Err(ApplyError::Table(TableError::NotMigrated))
+        );
+        let before = contents(&by_view);
+        let bad = MigrationUpdateView::Migrated {
+            primary_id: USER2_PRIMARY,
+            partner_system: SYSTEM_B,
+            partner_id: "visitor-0042@mc-b.example",
+            security_domain_info: None,
+        };
+        assert_eq!(
+            by_view.apply_view(&bad),
+            Err(ApplyError::InvalidField(crate::IdError::InvalidUri))
+        );
+        assert_eq!(
+            contents(&by_view),
+            before,
+            "a rejected update changes nothing"
+        );
+    }
+
+    #[test]
+    fn records_stay_with_their_keys_through_removals_and_evictions() {
+        let mut t = Table::new();
+        for n in 0..4 {
+            t.apply(&registered(&nth_id(n), &nth_id(10 + n), None))
+                .unwrap();
+        }
+        t.apply(&departed(&nth_id(1))).unwrap();
+        // Evicts n1 (not the last record): the last record moves into its place.
+        t.apply(&migrated(&nth_id(20), SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        t.apply(&returned(&nth_id(20))).unwrap();
+        assert_eq!(t.len(), 3);
+        for n in [0, 2, 3] {
+            let Some(Record::Visiting(v)) = t.lookup(nth_id(n).as_str()) else {
+                panic!("n{n} lost")
+            };
+            assert_eq!(v.primary_id, nth_id(10 + n));
+        }
+        for (key, record) in t.iter() {
+            assert_eq!(t.lookup(key), Some(record));
+        }
     }
 }

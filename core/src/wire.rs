@@ -258,7 +258,18 @@ fn envelope<M: WireMessage>(msg: &M) -> (u8, u8, M::View<'_>) {
 /// [`EncodeError::MissingSecurityDomainInfo`] for a redirection that breaks the E2EE rule.
 pub fn encode<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
     msg.check_rules()?;
-    let value = envelope(msg);
+    encode_view::<M>(&msg.view(), buf)
+}
+
+/// Encodes a message given as its borrowed view, with no owned copy of it (e.g. a private call
+/// redirection put together from a request and a migration table record). The view's strings
+/// are written as they are: build it from validated identifiers. The IE rules are the caller's
+/// to keep (see [`encode`]); errors otherwise as there.
+pub fn encode_view<M: WireMessage>(
+    view: &M::View<'_>,
+    buf: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let value = (FORMAT_VERSION, M::MESSAGE_TYPE as u8, view);
     match postcard::to_slice(&value, buf) {
         Ok(written) => Ok(written.len()),
         Err(_) => Err(EncodeError::BufferTooSmall {

@@ -59,16 +59,6 @@ pub(crate) struct Stored<T> {
     object: T,
 }
 
-impl<T> Stored<T> {
-    /// A stored object, with its type's magic word.
-    pub(crate) fn new<S: Storage<Object = T>>(object: T) -> Self {
-        Stored {
-            magic: S::MAGIC,
-            object,
-        }
-    }
-}
-
 /// Whether `p` is not a multiple of `align` (a power of two, from `align_of`).
 fn misaligned(p: *const u8, align: usize) -> bool {
     !(p as usize).is_multiple_of(align)
@@ -96,7 +86,7 @@ fn checked<S: Storage>(p: *const S) -> Result<*const Stored<S::Object>, Status> 
 /// Borrows an initialised object for reading.
 pub(crate) fn object<'a, S: Storage>(p: *const S) -> Result<&'a S::Object, Status> {
     let stored = checked(p)?;
-    // SAFETY: `checked` found the type's magic word, which only `init` writes together with a
+    // SAFETY: `checked` found the type's magic word, which only `init_with` writes together with a
     // valid object; the C caller does not mutate it during the call.
     Ok(unsafe { &(*stored).object })
 }
@@ -109,26 +99,8 @@ pub(crate) fn object_mut<'a, S: Storage>(p: *mut S) -> Result<&'a mut S::Object,
     Ok(unsafe { &mut (*stored).object })
 }
 
-/// Writes a fresh object (with its magic word) into storage, whatever the storage held.
-pub(crate) fn init<S: Storage>(p: *mut S, object: S::Object) -> Result<(), Status> {
-    if p.is_null() {
-        return Err(Status(MCX_E_NULL_ARGUMENT));
-    }
-    if misaligned(p.cast::<u8>(), align_of::<Stored<S::Object>>()) {
-        return Err(Status(MCX_E_INVALID_ARGUMENT));
-    }
-    // SAFETY: non-NULL, aligned, large enough (`Storage`'s contract); `write` does not read or
-    // drop the old bytes, which may be anything. The objects own no resources, so overwriting
-    // an initialised one leaks nothing.
-    unsafe {
-        p.cast::<Stored<S::Object>>()
-            .write(Stored::new::<S>(object))
-    };
-    Ok(())
-}
-
-/// As [`init`], but builds the object straight into the storage: for the migration table,
-/// whose size (kilobytes) must not be staged on a small firmware stack.
+/// Builds an object (with its magic word) straight into storage, whatever the storage held,
+/// without staging it on the stack (a table is kilobytes; a small firmware stack is not).
 pub(crate) fn init_with<S: Storage>(
     p: *mut S,
     make: impl FnOnce() -> S::Object,
@@ -145,7 +117,20 @@ pub(crate) fn init_with<S: Storage>(
     Ok(())
 }
 
-/// Checks that `p` could be written by [`init`] later, without writing anything.
+/// Writes `placeholder()` into `p`, whatever it held, and borrows it for writing: for in-place
+/// fills, which overwrite the placeholder before the call returns to C. Call it only once every
+/// check of the call has passed, so that a failed call leaves the storage unchanged. The
+/// storage is never read first: it may be uninitialised memory.
+#[inline(never)]
+pub(crate) fn init_placeholder<'a, S: Storage>(
+    p: *mut S,
+    placeholder: fn() -> S::Object,
+) -> Result<&'a mut S::Object, Status> {
+    init_with(p, placeholder)?;
+    object_mut(p)
+}
+
+/// Checks that `p` could be written by [`init_with`] later, without writing anything.
 pub(crate) fn check_writable<S: Storage>(p: *mut S) -> Result<(), Status> {
     if p.is_null() {
         Err(Status(MCX_E_NULL_ARGUMENT))

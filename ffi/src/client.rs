@@ -4,10 +4,10 @@
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
-use mcx_migrate::{Message, PrivateCallRedirection};
+use mcx_migrate::{Message, MessageView, PrivateCallRedirection, PrivateCallRedirectionView};
 
 use crate::abi::{self, run, Status, Storage, Stored};
-use crate::message::{encode_with, mcx_message_t};
+use crate::message::{encode_with, mcx_message_t, write_message};
 use crate::status::*;
 
 /// Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
@@ -50,10 +50,13 @@ pub extern "C" fn mcx_call_start(call: *mut mcx_call_t, request: *const mcx_mess
         let Message::Request(request) = abi::object(request)? else {
             return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
         };
-        abi::init(call, Call::start(request.clone()))
+        // Every check passed: the call is written in place, field by field.
+        abi::init_placeholder(call, || Call::PLACEHOLDER)?.start_in_place(request);
+        Ok(())
     })
 }
 
+#[inline(never)]
 fn follow(call: *mut mcx_call_t, redirection: &PrivateCallRedirection) -> Result<(), Status> {
     abi::object_mut(call)?.on_redirection(redirection)?;
     Ok(())
@@ -86,7 +89,11 @@ pub extern "C" fn mcx_call_on_redirection_bytes(
 ) -> i32 {
     run(|| {
         abi::object(call.cast_const())?;
-        let redirection = PrivateCallRedirection::decode(abi::bytes(bytes, len)?)?;
+        let view = PrivateCallRedirectionView::decode(abi::bytes(bytes, len)?)?;
+        // Decoded in place into a placeholder: no second redirection staged by a by-value
+        // decode.
+        let mut redirection = PrivateCallRedirection::PLACEHOLDER;
+        view.copy_into(&mut redirection)?;
         follow(call, &redirection)
     })
 }
@@ -115,8 +122,8 @@ pub extern "C" fn mcx_call_request_message(
 ) -> i32 {
     run(|| {
         abi::check_writable(msg)?;
-        let request = abi::object(call)?.request().clone();
-        abi::init(msg, Message::Request(request))
+        let request = abi::object(call)?.request();
+        write_message(msg, &MessageView::Request(request.as_view()))
     })
 }
 

@@ -7,8 +7,9 @@ use core::mem::{align_of, size_of};
 
 use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{
-    EncodeError, McServiceId, McSystemId, Message, MigrationUpdate, PrivateCallRequest,
-    RedirectionReason, SecurityDomainInfo, ServiceKind,
+    EncodeError, KmsUri, McServiceId, McSystemId, Message, MessageView, MigrationUpdate,
+    MigrationUpdateView, PrivateCallRequestView, RedirectionReason, SecurityDomainInfo,
+    SecurityDomainInfoView, ServiceKind,
 };
 
 use crate::abi::{self, c_str, c_str_opt, run, Status, Storage, Stored};
@@ -120,18 +121,38 @@ pub(crate) fn service_kind(value: u32) -> Result<ServiceKind, Status> {
         .ok_or(Status(MCX_E_INVALID_ARGUMENT))
 }
 
-fn sdi(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfo>, Status> {
-    Ok(c_str_opt(kms_uri)?
-        .map(SecurityDomainInfo::new)
-        .transpose()?)
+fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfoView<'a>>, Status> {
+    match c_str_opt(kms_uri)? {
+        Some(kms_uri) => {
+            KmsUri::validate(kms_uri)?;
+            Ok(Some(SecurityDomainInfoView { kms_uri }))
+        }
+        None => Ok(None),
+    }
 }
 
-fn id(p: *const c_char) -> Result<McServiceId, Status> {
-    Ok(McServiceId::new(c_str(p)?)?)
+/// A C string checked as an MC service ID, borrowed, not copied.
+fn id<'a>(p: *const c_char) -> Result<&'a str, Status> {
+    let s = c_str(p)?;
+    McServiceId::validate(s)?;
+    Ok(s)
 }
 
-fn system(p: *const c_char) -> Result<McSystemId, Status> {
-    Ok(McSystemId::new(c_str(p)?)?)
+/// A C string checked as an MC system identity, borrowed, not copied.
+fn system<'a>(p: *const c_char) -> Result<&'a str, Status> {
+    let s = c_str(p)?;
+    McSystemId::validate(s)?;
+    Ok(s)
+}
+
+/// Writes a checked message view into `msg`'s storage in place: the caller has validated every
+/// field, so nothing fails once the storage is touched and a failed call leaves `msg`
+/// unchanged. No owned message is staged on the stack.
+#[inline(never)]
+pub(crate) fn write_message(msg: *mut mcx_message_t, view: &MessageView<'_>) -> Result<(), Status> {
+    let dst = abi::init_placeholder(msg, || Message::PLACEHOLDER)?;
+    view.copy_into(dst)?;
+    Ok(())
 }
 
 /// Builds a private call request (step 1 of §10.16.5.3) into `msg`.
@@ -148,24 +169,24 @@ pub extern "C" fn mcx_message_init_request(
 ) -> i32 {
     run(|| {
         abi::check_writable(msg)?;
-        let request = PrivateCallRequest {
+        let request = PrivateCallRequestView {
             service_kind: self::service_kind(service_kind)?,
             calling_party: id(calling_party)?,
             target: id(target)?,
             e2ee_required,
             security_domain_info: sdi(kms_uri)?,
         };
-        abi::init(msg, Message::Request(request))
+        write_message(msg, &MessageView::Request(request))
     })
 }
 
-fn init_update(
+fn init_update<'a>(
     msg: *mut mcx_message_t,
-    update: impl FnOnce() -> Result<MigrationUpdate, Status>,
+    update: impl FnOnce() -> Result<MigrationUpdateView<'a>, Status>,
 ) -> i32 {
     run(|| {
         abi::check_writable(msg)?;
-        abi::init(msg, Message::MigrationUpdate(update()?))
+        write_message(msg, &MessageView::MigrationUpdate(update()?))
     })
 }
 
@@ -181,7 +202,7 @@ pub extern "C" fn mcx_message_init_migrated(
     kms_uri: *const c_char,
 ) -> i32 {
     init_update(msg, || {
-        Ok(MigrationUpdate::Migrated {
+        Ok(MigrationUpdateView::Migrated {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
@@ -201,7 +222,7 @@ pub extern "C" fn mcx_message_init_moved_on(
     kms_uri: *const c_char,
 ) -> i32 {
     init_update(msg, || {
-        Ok(MigrationUpdate::MovedOn {
+        Ok(MigrationUpdateView::MovedOn {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
@@ -218,7 +239,7 @@ pub extern "C" fn mcx_message_init_returned(
     primary_id: *const c_char,
 ) -> i32 {
     init_update(msg, || {
-        Ok(MigrationUpdate::Returned {
+        Ok(MigrationUpdateView::Returned {
             primary_id: id(primary_id)?,
         })
     })
@@ -236,7 +257,7 @@ pub extern "C" fn mcx_message_init_visitor_registered(
     kms_uri: *const c_char,
 ) -> i32 {
     init_update(msg, || {
-        Ok(MigrationUpdate::VisitorRegistered {
+        Ok(MigrationUpdateView::VisitorRegistered {
             local_id: id(local_id)?,
             primary_id: id(primary_id)?,
             primary_system: system(primary_system)?,
@@ -253,7 +274,7 @@ pub extern "C" fn mcx_message_init_visitor_departed(
     local_id: *const c_char,
 ) -> i32 {
     init_update(msg, || {
-        Ok(MigrationUpdate::VisitorDeparted {
+        Ok(MigrationUpdateView::VisitorDeparted {
             local_id: id(local_id)?,
         })
     })
@@ -268,8 +289,8 @@ pub extern "C" fn mcx_message_decode(msg: *mut mcx_message_t, bytes: *const u8, 
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::bytes(bytes, len)?;
-        let message = wire::decode_message(input)?.to_owned()?;
-        abi::init(msg, message)
+        // Fully validated by the decoder, then written field by field into `msg`.
+        write_message(msg, &wire::decode_message(input)?)
     })
 }
 
@@ -286,8 +307,7 @@ pub extern "C" fn mcx_message_decode_frame(
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::buffer(frame, len)?;
-        let message = wire::decode_frame(input)?.to_owned()?;
-        abi::init(msg, message)
+        write_message(msg, &wire::decode_frame(input)?)
     })
 }
 

@@ -1,8 +1,8 @@
 //! The MC service server's decision from C: steps 2 and 3 of §10.16.5.3 at the primary MC
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
-use mcx_migrate::server::{decide, Decision};
-use mcx_migrate::{Message, PrivateCallRequest};
+use mcx_migrate::server::{decide_encode, DecisionOutcome};
+use mcx_migrate::{Message, PrivateCallRequestView};
 
 use crate::abi::{self, run, Status};
 use crate::message::mcx_message_t;
@@ -24,26 +24,26 @@ struct Outputs {
     out_reject_reason: *mut i32,
 }
 
+#[inline(never)]
 fn decide_into(
     table: *const mcx_table_t,
-    request: &PrivateCallRequest,
+    request: &PrivateCallRequestView<'_>,
     o: Outputs,
 ) -> Result<(), Status> {
     let out_len = abi::out(o.out_len)?;
     let out_decision = abi::out(o.out_decision)?;
     let out_reject_reason = abi::out(o.out_reject_reason)?;
     let buf = abi::buffer(o.redirection, o.cap)?;
-    let (decision, len, reason) = match decide(abi::object(table)?, request) {
-        Decision::Proceed => (MCX_DECISION_PROCEED, 0, MCX_OK),
-        Decision::Reject(reason) => (MCX_DECISION_REJECT, 0, reason.status()),
-        Decision::Redirect(redirection) => match redirection.encode(buf) {
-            Ok(len) => (MCX_DECISION_REDIRECT, len, MCX_OK),
-            Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
-                out_len.set(needed);
-                return Err(Status(MCX_E_BUFFER_TOO_SMALL));
-            }
-            Err(e) => return Err(e.into()),
-        },
+    // The redirection is encoded straight from the request and the table record.
+    let (decision, len, reason) = match decide_encode(abi::object(table)?, request, buf) {
+        Ok(DecisionOutcome::Proceed) => (MCX_DECISION_PROCEED, 0, MCX_OK),
+        Ok(DecisionOutcome::Reject(reason)) => (MCX_DECISION_REJECT, 0, reason.status()),
+        Ok(DecisionOutcome::Redirected(len)) => (MCX_DECISION_REDIRECT, len, MCX_OK),
+        Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
+            out_len.set(needed);
+            return Err(Status(MCX_E_BUFFER_TOO_SMALL));
+        }
+        Err(e) => return Err(e.into()),
     };
     out_len.set(len);
     out_decision.set(decision);
@@ -82,7 +82,7 @@ pub extern "C" fn mcx_server_decide(
             out_decision,
             out_reject_reason,
         };
-        decide_into(table, request, outputs)
+        decide_into(table, &request.as_view(), outputs)
     })
 }
 
@@ -101,7 +101,7 @@ pub extern "C" fn mcx_server_decide_bytes(
 ) -> i32 {
     run(|| {
         abi::object(table)?;
-        let request = PrivateCallRequest::decode(abi::bytes(request, len)?)?;
+        let request = PrivateCallRequestView::decode(abi::bytes(request, len)?)?;
         let outputs = Outputs {
             redirection,
             cap,

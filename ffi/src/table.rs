@@ -3,7 +3,7 @@
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::table::MigrationTable;
-use mcx_migrate::{Message, MigrationUpdate, SnapshotError};
+use mcx_migrate::{ApplyError, Message, MigrationUpdate, MigrationUpdateView, SnapshotError};
 
 use crate::abi::{self, run, Status, Storage, Stored};
 use crate::message::mcx_message_t;
@@ -16,7 +16,7 @@ pub const MCX_TABLE_CAPACITY: usize = 16;
 
 /// Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
 /// identifier capacities).
-pub const MCX_TABLE_SIZE: usize = 11_352;
+pub const MCX_TABLE_SIZE: usize = 11_360;
 
 /// Storage for a migration table. Declare it (typically `static`), call `mcx_table_init` once,
 /// then apply migration updates and ask `mcx_server_decide`.
@@ -73,6 +73,7 @@ pub extern "C" fn mcx_table_len(table: *const mcx_table_t, out_len: *mut usize) 
     })
 }
 
+#[inline(never)]
 fn apply(table: *mut mcx_table_t, update: &MigrationUpdate) -> Result<(), Status> {
     abi::object_mut(table)?.apply(update)?;
     Ok(())
@@ -105,8 +106,13 @@ pub extern "C" fn mcx_table_apply_bytes(
 ) -> i32 {
     run(|| {
         abi::object(table.cast_const())?;
-        let update = MigrationUpdate::decode(abi::bytes(bytes, len)?)?;
-        apply(table, &update)
+        let update = MigrationUpdateView::decode(abi::bytes(bytes, len)?)?;
+        // Applied from the view into the table record: no owned update is built.
+        match abi::object_mut(table)?.apply_view(&update) {
+            Ok(_) => Ok(()),
+            Err(ApplyError::InvalidField(e)) => Err(e.into()),
+            Err(ApplyError::Table(e)) => Err(e.into()),
+        }
     })
 }
 

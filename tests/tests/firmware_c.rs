@@ -37,9 +37,10 @@ const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
 const FLASH_CI_LIMIT: u64 = 16 * 1024;
 const STACK_CI_LIMIT: u64 = 2 * 1024;
-/// With `MCX_SIZE_GATE=enforce`, `size_report_is_complete_and_within_the_ci_limits` fails
-/// above the CI limits. `.ci/run` does not set it yet: the library is above both limits today
-/// (the report says by how much and which frames); set it once the library fits.
+/// The gate of `size_report_is_complete_and_within_the_ci_limits`: `MCX_SIZE_GATE=stack` fails
+/// when a C API call's stack (painted or static) is above the CI limit; `MCX_SIZE_GATE=enforce`
+/// also fails when flash is above its limit. `.ci/run` sets `stack`: every call fits its 2 KiB,
+/// while flash is still above 16 KiB (the report says by how much); set `enforce` once it fits.
 const SIZE_GATE_ENV: &str = "MCX_SIZE_GATE";
 
 /// The C API functions the firmware calls, each through its stack-painting `API()` wrapper.
@@ -619,7 +620,50 @@ fn verdict(value: u64, target: u64, limit: u64) -> &'static str {
 struct SizeReport {
     text: String,
     flash: u64,
+    /// Painted stack per C API call.
     stack: BTreeMap<String, u64>,
+    /// Static (call-graph) stack per C API call.
+    static_stack: BTreeMap<String, u64>,
+}
+
+/// What `MCX_SIZE_GATE` enforces: (stack, flash).
+fn size_gate(value: Option<&str>) -> (bool, bool) {
+    match value {
+        None | Some("") => (false, false),
+        Some("stack") => (true, false),
+        Some("enforce") => (true, true),
+        Some(other) => panic!("{SIZE_GATE_ENV}={other}: use `stack` or `enforce`"),
+    }
+}
+
+/// The C API calls whose painted or static stack is above `limit`, with both figures.
+fn stack_over_limit(
+    painted: &BTreeMap<String, u64>,
+    statik: &BTreeMap<String, u64>,
+    limit: u64,
+) -> Vec<(String, u64, u64)> {
+    painted
+        .iter()
+        .map(|(f, p)| (f.clone(), *p, statik.get(f).copied().unwrap_or(0)))
+        .filter(|(_, p, s)| *p > limit || *s > limit)
+        .collect()
+}
+
+#[test]
+fn size_gate_stack_counts_the_painted_and_the_static_figure() {
+    let map = |v: &[(&str, u64)]| -> BTreeMap<String, u64> {
+        v.iter().map(|(f, b)| (f.to_string(), *b)).collect()
+    };
+    let painted = map(&[("a", 2048), ("b", 2049), ("c", 100)]);
+    let statik = map(&[("a", 2048), ("b", 100), ("c", 2100)]);
+    assert_eq!(
+        stack_over_limit(&painted, &statik, 2048),
+        vec![("b".to_string(), 2049, 100), ("c".to_string(), 100, 2100)]
+    );
+    assert_eq!(size_gate(None), (false, false));
+    assert_eq!(size_gate(Some("stack")), (true, false));
+    assert_eq!(size_gate(Some("enforce")), (true, true));
+    assert!(std::panic::catch_unwind(|| size_gate(Some("on"))).is_err());
 }
 
 fn size_report() -> &'static SizeReport {
@@ -703,10 +747,12 @@ fn size_report() -> &'static SizeReport {
         let _ = writeln!(w, "| C API function | painted | static | verdict | deepest chain (frame bytes) |");
         let _ = writeln!(w, "|---|---:|---:|---|---|");
         let mut memo = HashMap::new();
+        let mut static_stack = BTreeMap::new();
         let mut rows: Vec<_> = stack.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (function, bytes) in rows {
             let (total, path) = graph.deepest(function, &mut memo, &mut HashSet::new());
+            static_stack.insert(function.clone(), total);
             let chain: Vec<String> = path
                 .iter()
                 .filter(|(_, frame)| *frame >= 128)
@@ -723,6 +769,7 @@ fn size_report() -> &'static SizeReport {
             text: t,
             flash: flash.library,
             stack,
+            static_stack,
         }
     })
 }
@@ -748,15 +795,19 @@ fn size_report_is_complete_and_within_the_ci_limits() {
         "library flash {} B: map not parsed",
         report.flash
     );
-    if std::env::var(SIZE_GATE_ENV).as_deref() == Ok("enforce") {
-        let over: Vec<_> = report
-            .stack
-            .iter()
-            .filter(|(_, b)| **b > STACK_CI_LIMIT)
-            .collect();
+    let (gate_stack, gate_flash) = size_gate(std::env::var(SIZE_GATE_ENV).ok().as_deref());
+    if gate_stack {
+        let over = stack_over_limit(&report.stack, &report.static_stack, STACK_CI_LIMIT);
         assert!(
-            report.flash <= FLASH_CI_LIMIT && over.is_empty(),
-            "above the CI limits (flash {} B > {FLASH_CI_LIMIT} B, or stack > {STACK_CI_LIMIT} B: {over:?}):\n{}",
+            over.is_empty(),
+            "stack above the CI limit of {STACK_CI_LIMIT} B (function, painted, static): {over:?}\n{}",
+            report.text
+        );
+    }
+    if gate_flash {
+        assert!(
+            report.flash <= FLASH_CI_LIMIT,
+            "flash {} B above the CI limit of {FLASH_CI_LIMIT} B:\n{}",
             report.flash,
             report.text
         );

@@ -155,7 +155,7 @@ struct Body<'t, const N: usize>(&'t MigrationTable<N>);
 
 impl<const N: usize> Serialize for Body<'_, N> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let count = self.0.records.len();
+        let count = self.0.len();
         let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
         tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
         tuple.serialize_element(&self.0.departures)?;
@@ -168,8 +168,7 @@ impl<const N: usize> Serialize for Body<'_, N> {
         for _ in 0..count {
             let next = self
                 .0
-                .records
-                .iter()
+                .entries()
                 .filter(|(key, _)| previous.is_none_or(|p| key.as_str() > p))
                 .min_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
             let Some((key, slot)) = next else { break };
@@ -332,12 +331,11 @@ impl<const N: usize> MigrationTable<N> {
         }
         // Pass 2: everything is checked, so replace the contents. The inserts cannot fail: the
         // count is at most N and the keys are distinct, both checked above.
-        self.records.clear();
+        self.clear();
         self.departures = departures;
         for entry in parsed.entries {
             let (key, slot) = entry?.to_slot(departures)?;
-            self.records
-                .insert(key, slot)
+            self.insert_slot(key, slot)
                 .map_err(|_| SnapshotError::TooManyEntries)?;
         }
         Ok(())
@@ -393,8 +391,7 @@ mod tests {
     /// Every record with its departure order, sorted by key.
     fn contents<const N: usize>(t: &MigrationTable<N>) -> Vec<(McServiceId, Record, u64)> {
         let mut v: Vec<_> = t
-            .records
-            .iter()
+            .entries()
             .map(|(k, s)| (k.clone(), s.record.clone(), s.departed_at))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
