@@ -268,7 +268,7 @@ pub extern "C" fn mcx_message_decode(msg: *mut mcx_message_t, bytes: *const u8, 
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::bytes(bytes, len)?;
-        let message = wire::decode_message(input)?.to_owned()?;
+        let message = wire::decode_message_owned(input)?;
         abi::init(msg, message)
     })
 }
@@ -286,7 +286,7 @@ pub extern "C" fn mcx_message_decode_frame(
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::buffer(frame, len)?;
-        let message = wire::decode_frame(input)?.to_owned()?;
+        let message = wire::decode_frame_owned(input)?;
         abi::init(msg, message)
     })
 }
