@@ -792,8 +792,8 @@ fn size_report_is_complete_and_within_the_ci_limits() {
 /// What the `panic-never` feature's panic handler calls and nothing defines.
 const PANIC_NEVER_SYMBOL: &str = "mcx_panic_path_reachable";
 /// With `MCX_PANIC_NEVER=enforce`, `panic_never_build_links_or_names_its_panic_paths` fails
-/// unless the proof links. `.ci/run` does not set it yet: three panic paths remain in
-/// dependencies (the report lists them; README "Panic-freedom proof").
+/// unless the proof links. `.ci/run` does not set it yet: two panic paths remain, in postcard
+/// and heapless (the report lists them; README "Panic-freedom proof").
 const PANIC_NEVER_ENV: &str = "MCX_PANIC_NEVER";
 
 /// Rust core library functions that end in the panic handler: a branch to one is a panic path.
