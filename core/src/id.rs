@@ -212,16 +212,18 @@ impl McSystemId {
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
         check_no_control(s)?;
-        let label_ok = |label: &str| {
+        // On bytes, not `str` patterns: a char search keeps a slicing panic path in the linked
+        // code (README, "Panic-freedom proof").
+        let label_ok = |label: &[u8]| {
             !label.is_empty()
                 && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
+                && label.first() != Some(&b'-')
+                && label.last() != Some(&b'-')
                 && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         };
-        if s.split('.').all(label_ok) {
+        if s.as_bytes().split(|b| *b == b'.').all(label_ok) {
             Ok(())
         } else {
             Err(IdError::InvalidDomainName)
@@ -261,17 +263,18 @@ impl KmsUri {
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
         check_no_control(s)?;
-        let valid = match s.split_once(':') {
-            Some((scheme, rest)) => {
-                scheme
-                    .bytes()
-                    .next()
-                    .is_some_and(|b| b.is_ascii_alphabetic())
+        // On bytes, as in `McSystemId::validate`.
+        let bytes = s.as_bytes();
+        let colon = bytes.iter().position(|b| *b == b':');
+        let valid = match colon.and_then(|at| bytes.split_at_checked(at)) {
+            Some((scheme, colon_rest)) => {
+                let rest = colon_rest.get(1..).unwrap_or_default();
+                scheme.first().is_some_and(|b| b.is_ascii_alphabetic())
                     && scheme
-                        .bytes()
+                        .iter()
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
                     && !rest.is_empty()
-                    && !rest.contains(' ')
+                    && !rest.contains(&b' ')
             }
             None => false,
         };

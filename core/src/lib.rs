@@ -80,6 +80,7 @@ pub mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
+mod cobs;
 mod log;
 
 pub mod client;

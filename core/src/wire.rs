@@ -286,13 +286,28 @@ pub fn encode_view<M: WireMessage>(
 pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
     msg.check_rules()?;
     let value = envelope(msg);
-    match postcard::to_slice_cobs(&value, buf) {
-        Ok(written) => Ok(written.len()),
-        Err(_) => Err(EncodeError::BufferTooSmall {
-            needed: postcard::serialize_with_flavor(&value, CobsFrameSize::default())
-                .unwrap_or(max_frame_len(M::MAX_ENCODED_LEN)),
-        }),
+    let too_small = |value: &(u8, u8, M::View<'_>)| EncodeError::BufferTooSmall {
+        needed: postcard::serialize_with_flavor(value, CobsFrameSize::default())
+            .unwrap_or(max_frame_len(M::MAX_ENCODED_LEN)),
+    };
+    // The message goes at the end of `buf`, before the delimiter's byte, and is COBS-encoded
+    // in place from the start: one serialiser for `encode` and `encode_frame`, no scratch
+    // buffer. `Size` cannot fail.
+    let len = postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default())
+        .unwrap_or(M::MAX_ENCODED_LEN);
+    let Some(start) = buf.len().checked_sub(len).and_then(|s| s.checked_sub(1)) else {
+        return Err(too_small(&value));
+    };
+    let end = start.saturating_add(len);
+    let payload = buf.get_mut(start..end).ok_or_else(|| too_small(&value))?;
+    postcard::to_slice(&value, payload).map_err(|_| too_small(&value))?;
+    let needed = crate::cobs::encoded_len(payload).saturating_add(1);
+    if needed > buf.len() {
+        return Err(EncodeError::BufferTooSmall { needed });
     }
+    let encoded = crate::cobs::encode_in_place(buf, start, end).ok_or_else(|| too_small(&value))?;
+    *buf.get_mut(encoded).ok_or_else(|| too_small(&value))? = 0;
+    Ok(needed)
 }
 
 /// Encodes any owned message; see [`encode`].
@@ -381,6 +396,22 @@ pub fn decode_message(bytes: &[u8]) -> Result<MessageView<'_>, DecodeError> {
     })
 }
 
+/// Decodes any message into owned storage, fully validated; errors as for [`decode_message`].
+///
+/// The same as `decode_message(bytes)?.to_owned()` but checks every field once, not twice:
+/// the copy trusts the validation the decoder has just done.
+pub fn decode_message_owned(bytes: &[u8]) -> Result<Message, DecodeError> {
+    Ok(match decode_message(bytes)? {
+        MessageView::Request(m) => Message::Request(PrivateCallRequest::from_validated_view(&m)),
+        MessageView::Redirection(m) => {
+            Message::Redirection(PrivateCallRedirection::from_validated_view(&m))
+        }
+        MessageView::MigrationUpdate(m) => {
+            Message::MigrationUpdate(MigrationUpdate::from_validated_view(&m))
+        }
+    })
+}
+
 /// Decodes one COBS frame in place and returns a view of the message it carries.
 ///
 /// `frame` holds the frame's bytes, with or without its `0x00` delimiter; the buffer is
@@ -388,7 +419,18 @@ pub fn decode_message(bytes: &[u8]) -> Result<MessageView<'_>, DecodeError> {
 /// [`DecodeError::TrailingBytes`] for bytes after the delimiter, and otherwise as
 /// [`decode_message`].
 pub fn decode_frame(frame: &mut [u8]) -> Result<MessageView<'_>, DecodeError> {
-    let report = cobs::decode_in_place_report(frame).map_err(|_| DecodeError::BadFrame)?;
+    decode_message(unframe(frame)?)
+}
+
+/// Decodes one COBS frame in place and returns the message it carries in owned storage;
+/// errors as for [`decode_frame`]. Every field is checked once, as by [`decode_message_owned`].
+pub fn decode_frame_owned(frame: &mut [u8]) -> Result<Message, DecodeError> {
+    decode_message_owned(unframe(frame)?)
+}
+
+/// Decodes one COBS frame in place and returns the message bytes it carried.
+fn unframe(frame: &mut [u8]) -> Result<&[u8], DecodeError> {
+    let report = crate::cobs::decode_in_place(frame).ok_or(DecodeError::BadFrame)?;
     // The delimiter, if present, sits right after the bytes COBS consumed, and ends the frame.
     let frame_end = match frame.get(report.src_used) {
         Some(0) => report.src_used.saturating_add(1),
@@ -398,8 +440,7 @@ pub fn decode_frame(frame: &mut [u8]) -> Result<MessageView<'_>, DecodeError> {
     if frame_end != frame.len() {
         return Err(DecodeError::TrailingBytes);
     }
-    let decoded = frame.get(..report.dst_used).ok_or(DecodeError::BadFrame)?;
-    decode_message(decoded)
+    frame.get(..report.dst_used).ok_or(DecodeError::BadFrame)
 }
 
 /// Inherent `encode` / `decode` shortcuts on each message type, so callers need not name the
@@ -800,6 +841,77 @@ mod tests {
         let flag = find(&bytes, USER2_AT_B) + USER2_AT_B.len();
         bytes[flag] = 2; // E2EE flag is neither 0 nor 1
         assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
+    }
+
+    /// The frames `encode_frame` wrote with postcard's COBS flavor before `crate::cobs`: the
+    /// bytes on the wire must not change.
+    fn postcard_frame<M: WireMessage>(msg: &M) -> Vec<u8> {
+        let mut buf = [0u8; MAX_FRAME_LEN];
+        postcard::to_slice_cobs(&envelope(msg), &mut buf)
+            .unwrap()
+            .to_vec()
+    }
+
+    #[test]
+    fn frames_are_the_bytes_postcards_cobs_flavor_wrote_and_need_exactly_their_length() {
+        let (req, redir, update) = maximal_messages();
+        let small = redirection(false);
+        let check = |frame: Vec<u8>, encode: &dyn Fn(&mut [u8]) -> Result<usize, EncodeError>| {
+            for cap in 0..frame.len() {
+                let mut buf = vec![0u8; cap];
+                assert_eq!(
+                    encode(&mut buf),
+                    Err(EncodeError::BufferTooSmall {
+                        needed: frame.len()
+                    }),
+                    "capacity {cap}"
+                );
+            }
+            let mut buf = vec![0xAAu8; frame.len() + 3];
+            for cap in [frame.len(), frame.len() + 3] {
+                assert_eq!(encode(&mut buf[..cap]), Ok(frame.len()));
+                assert_eq!(buf[..frame.len()], frame[..]);
+            }
+        };
+        check(postcard_frame(&req), &|b| encode_frame(&req, b));
+        check(postcard_frame(&redir), &|b| encode_frame(&redir, b));
+        check(postcard_frame(&update), &|b| encode_frame(&update, b));
+        check(postcard_frame(&small), &|b| encode_frame(&small, b));
+    }
+
+    #[test]
+    fn decode_message_owned_equals_the_view_copied_with_checks() {
+        let (req, redir, update) = maximal_messages();
+        for msg in [
+            Message::Request(req),
+            Message::Redirection(redir),
+            Message::MigrationUpdate(update),
+        ] {
+            let mut buf = [0u8; MAX_ENCODED_LEN];
+            let n = encode_message(&msg, &mut buf).unwrap();
+            let owned = decode_message_owned(&buf[..n]).unwrap();
+            assert_eq!(
+                owned,
+                decode_message(&buf[..n]).unwrap().to_owned().unwrap()
+            );
+            assert_eq!(owned, msg);
+            let mut frame = [0u8; MAX_FRAME_LEN];
+            let n = match &msg {
+                Message::Request(m) => encode_frame(m, &mut frame),
+                Message::Redirection(m) => encode_frame(m, &mut frame),
+                Message::MigrationUpdate(m) => encode_frame(m, &mut frame),
+            }
+            .unwrap();
+            assert_eq!(decode_frame_owned(&mut frame[..n]).unwrap(), msg);
+        }
+        assert_eq!(
+            decode_message_owned(&[1, 9]),
+            Err(DecodeError::UnknownMessageType(9))
+        );
+        assert_eq!(
+            decode_frame_owned(&mut [2, 1, 0, 5]),
+            Err(DecodeError::TrailingBytes)
+        );
     }
 
     #[test]

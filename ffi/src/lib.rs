@@ -20,7 +20,8 @@
 //!   and unchecked arithmetic outside its tests (lints in `core/src/lib.rs`), this crate denies
 //!   the same, and every build profile sets `panic = "abort"` as a last line of defence.
 //!
-//! `unsafe` lives only in the private `abi` module, the pointer conversions, each with its `// SAFETY:` argument.
+//! `unsafe` lives only in the private `abi` module, the pointer conversions, each with its `// SAFETY:` argument
+//! (and in the `panic-never` feature's panic handler, which is never to run).
 #![cfg_attr(target_os = "none", no_std)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -55,10 +56,30 @@ pub use table::*;
 /// Bare-metal builds of the staticlib need a panic handler. The core never panics (see the
 /// crate docs), so this endless loop is unreachable in practice; firmware that links another
 /// Rust crate providing one turns the `panic-handler` feature off.
-#[cfg(all(target_os = "none", feature = "panic-handler", not(test)))]
+#[cfg(all(
+    target_os = "none",
+    feature = "panic-handler",
+    not(feature = "panic-never"),
+    not(test)
+))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     loop {
         core::hint::spin_loop();
     }
+}
+
+/// The panic-freedom proof (`panic-never` feature, issue 7): the handler calls a symbol that
+/// nothing defines. It is linked in only if some reachable code can panic, and then the final
+/// link fails with an undefined reference to `mcx_panic_path_reachable`; a firmware that links
+/// proves that no C API function can reach a panic.
+#[cfg(all(target_os = "none", feature = "panic-never", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    extern "C" {
+        /// Deliberately never defined (see above).
+        fn mcx_panic_path_reachable() -> !;
+    }
+    // SAFETY: never runs: a build in which this call is reachable does not link.
+    unsafe { mcx_panic_path_reachable() }
 }

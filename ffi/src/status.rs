@@ -136,6 +136,19 @@ macro_rules! status_table {
         pub const STATUS_TABLE: &[StatusEntry] = &[
             $(StatusEntry { code: $name, name: stringify!($name), description: concat!($text, "\0") },)*
         ];
+
+        /// The static description of `code`: the table's, or "unknown status code" for a code
+        /// not in it.
+        ///
+        /// A `match` rather than a search of [`STATUS_TABLE`], so that a firmware linking
+        /// `mcx_status_str` keeps the descriptions only, not the table nor the C names (1 KiB
+        /// of flash, README "C firmware and footprint").
+        pub fn describe(code: i32) -> &'static str {
+            match code {
+                $($name => concat!($text, "\0"),)*
+                _ => UNKNOWN,
+            }
+        }
     };
 }
 
@@ -190,14 +203,6 @@ status_table! {
 
 /// Text for a code not in the table.
 const UNKNOWN: &str = "unknown status code\0";
-
-/// The static description of `code`.
-pub fn describe(code: i32) -> &'static str {
-    STATUS_TABLE
-        .iter()
-        .find(|entry| entry.code == code)
-        .map_or(UNKNOWN, |entry| entry.description)
-}
 
 /// A core error (or reject reason) as its status code.
 pub trait ToStatus {
