@@ -148,12 +148,30 @@ fn encoded(msg: &Message) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
+/// `bytes` with the varint after the envelope (a value below 128) spelled in two bytes.
+fn over_long(bytes: &[u8]) -> Vec<u8> {
+    assert!(bytes[2] < 0x80);
+    let mut out = bytes[..2].to_vec();
+    out.extend_from_slice(&[0x80 | bytes[2], 0x00]);
+    out.extend_from_slice(&bytes[3..]);
+    out
+}
+
 /// The seed files each wire target's corpus must hold: (file name, bytes).
 fn expected_files() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = Vec::new();
     for (name, msg) in seeds() {
         for target in ["decode_any", "roundtrip"] {
             files.push((PathBuf::from(format!("{target}/{name}.bin")), encoded(&msg)));
+        }
+        // The same message with its first varint (service kind or variant tag) over-long: refused
+        // by the decoder; one that forgot the canonical check would accept it, and `roundtrip`
+        // reports that on its seeds alone (libFuzzer rarely builds an over-long varint itself).
+        for target in ["decode_any", "roundtrip"] {
+            files.push((
+                PathBuf::from(format!("{target}/{name}.overlong")),
+                over_long(&encoded(&msg)),
+            ));
         }
         // decode_any also drives decode_frame: give it frames to mutate.
         files.push((
@@ -197,6 +215,17 @@ fn every_wire_seed_is_an_accepted_message() {
         assert_eq!(
             decode_frame(&mut framed).unwrap().to_owned().unwrap(),
             msg,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn over_long_varint_seeds_are_refused_as_malformed() {
+    for (name, msg) in seeds() {
+        assert_eq!(
+            decode_message(&over_long(&encoded(&msg))),
+            Err(mcx_migrate::DecodeError::Malformed),
             "{name}"
         );
     }
