@@ -1,0 +1,7 @@
+//! For every accepted input: decode → encode → decode is the identity (owned and view), and the
+//! encoding equals the input up to over-long postcard varints.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    mcx_migrate_fuzz::wire_checks::check_roundtrip(data);
+});

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds every fuzz target and runs each for a bounded time (default 60 s), starting from the
+# committed seed corpus in fuzz/corpus/<target>/. Inputs libFuzzer finds are written to
+# fuzz/work/<target>/ (git-ignored), never into the committed seeds; libFuzzer's log goes to
+# fuzz/work/<target>.log. A failing input is saved under fuzz/artifacts/<target>/, the end of the
+# log is printed and the script exits non-zero.
+#
+#   fuzz/run.sh [seconds-per-target] [target...]
+#
+# Needs the nightly toolchain and cargo-fuzz (`.ci/run` installs both when missing).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+seconds="${1:-60}"
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(decode_any roundtrip table_model client)
+fi
+
+cargo +nightly fuzz build
+for target in "${targets[@]}"; do
+  mkdir -p "work/$target" "corpus/$target"
+  log="work/$target.log"
+  printf '\n--- fuzz %s for %ss (log: fuzz/%s)\n' "$target" "$seconds" "$log"
+  # -max_len covers the longest message (MAX_FRAME_LEN, ~1.3 KiB with the default capacities)
+  # with a margin; -timeout flags any input that takes more than 10 s.
+  if ! cargo +nightly fuzz run "$target" "work/$target" "corpus/$target" -- \
+    -max_total_time="$seconds" -max_len=4096 -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 80 "$log"
+    echo "fuzz target $target FAILED; the input is under fuzz/artifacts/$target/" >&2
+    exit 1
+  fi
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+done

@@ -1,0 +1,189 @@
+//! Properties of the wire format checked on arbitrary bytes (targets `decode_any`, `roundtrip`).
+
+use mcx_migrate::wire::{
+    self, decode_frame, decode_message, encode_frame, encode_message, peek_type, MessageType,
+    MAX_ENCODED_LEN, MAX_FRAME_LEN,
+};
+use mcx_migrate::{
+    DecodeError, EncodeError, Message, MessageView, MigrationUpdate, PrivateCallRedirection,
+    PrivateCallRequest,
+};
+
+/// The result a typed decode of `M` must give, derived from the any-type decode: the envelope's
+/// error, [`DecodeError::UnexpectedMessageType`] for another type, or the same outcome.
+fn expected_typed<T: PartialEq + core::fmt::Debug>(
+    actual: Result<T, DecodeError>,
+    ty: Result<MessageType, DecodeError>,
+    this: MessageType,
+    same_type_outcome: Result<T, DecodeError>,
+) {
+    let expected = match ty {
+        Err(e) => Err(e),
+        Ok(ty) if ty != this => Err(DecodeError::UnexpectedMessageType),
+        Ok(_) => same_type_outcome,
+    };
+    assert_eq!(
+        actual, expected,
+        "typed decode of {this:?} disagrees with decode_message"
+    );
+}
+
+/// `decode_any`: every decoder on arbitrary bytes. None may panic; they must agree with each
+/// other; an accepted message validates and copies into owned storage.
+pub fn check_decode_any(data: &[u8]) {
+    let any = decode_message(data);
+    let ty = peek_type(data).map(|(ty, _)| ty);
+    if let Ok(view) = &any {
+        assert_eq!(view.validate(), Ok(()), "an accepted view must validate");
+        assert!(
+            view.to_owned().is_ok(),
+            "an accepted view must copy into owned storage"
+        );
+        assert_eq!(ty.ok(), Some(message_type(view)));
+    }
+    let owned = any.and_then(|v| v.to_owned().map_err(DecodeError::from));
+
+    // Each typed decoder, view and owned, against decode_message.
+    expected_typed(
+        wire::decode_view::<PrivateCallRequest>(data).map(MessageView::Request),
+        ty,
+        MessageType::PrivateCallRequest,
+        any,
+    );
+    expected_typed(
+        wire::decode_view::<PrivateCallRedirection>(data).map(MessageView::Redirection),
+        ty,
+        MessageType::PrivateCallRedirection,
+        any,
+    );
+    expected_typed(
+        wire::decode_view::<MigrationUpdate>(data).map(MessageView::MigrationUpdate),
+        ty,
+        MessageType::MigrationUpdate,
+        any,
+    );
+    expected_typed(
+        PrivateCallRequest::decode(data).map(Message::Request),
+        ty,
+        MessageType::PrivateCallRequest,
+        owned.clone(),
+    );
+    expected_typed(
+        PrivateCallRedirection::decode(data).map(Message::Redirection),
+        ty,
+        MessageType::PrivateCallRedirection,
+        owned.clone(),
+    );
+    expected_typed(
+        MigrationUpdate::decode(data).map(Message::MigrationUpdate),
+        ty,
+        MessageType::MigrationUpdate,
+        owned.clone(),
+    );
+    if let Ok(m) = &owned {
+        assert_eq!(Ok(m.as_view()), any, "owned and view decodes disagree");
+    }
+
+    // The same bytes as a COBS frame, decoded in place on a copy.
+    let mut copy = data.to_vec();
+    if let Ok(view) = decode_frame(&mut copy) {
+        assert_eq!(view.validate(), Ok(()), "an accepted frame must validate");
+        let owned = view
+            .to_owned()
+            .expect("an accepted frame must copy into owned storage");
+        // Re-framing what was accepted gives the same message back.
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        let n = encode_frame_any(&owned, &mut frame).expect("an accepted message must encode");
+        let back = decode_frame(&mut frame[..n]).expect("a frame we encoded must decode");
+        assert_eq!(back, owned.as_view());
+    }
+}
+
+fn message_type(view: &MessageView<'_>) -> MessageType {
+    match view {
+        MessageView::Request(_) => MessageType::PrivateCallRequest,
+        MessageView::Redirection(_) => MessageType::PrivateCallRedirection,
+        MessageView::MigrationUpdate(_) => MessageType::MigrationUpdate,
+    }
+}
+
+fn encode_frame_any(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    match msg {
+        Message::Request(m) => encode_frame(m, buf),
+        Message::Redirection(m) => encode_frame(m, buf),
+        Message::MigrationUpdate(m) => encode_frame(m, buf),
+    }
+}
+
+fn encode_typed(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    match msg {
+        Message::Request(m) => m.encode(buf),
+        Message::Redirection(m) => m.encode(buf),
+        Message::MigrationUpdate(m) => m.encode(buf),
+    }
+}
+
+/// `roundtrip`: for every accepted input, decode → encode → decode is the identity (view and
+/// owned), and encode gives back exactly the accepted bytes: the decoder accepts only the
+/// canonical encoding (postcard alone would take over-long varints such as `[0x87, 0x00]` for
+/// 7; `wire` refuses them as `Malformed`), so one message has one byte string.
+pub fn check_roundtrip(data: &[u8]) {
+    let Ok(view) = decode_message(data) else {
+        return;
+    };
+    let owned = view
+        .to_owned()
+        .expect("an accepted view must copy into owned storage");
+    assert_eq!(owned.as_view(), view, "owned copy differs from the view");
+
+    let mut buf = [0u8; MAX_ENCODED_LEN];
+    let n = encode_message(&owned, &mut buf).expect("an accepted message must encode");
+    let encoded = &buf[..n];
+    assert_eq!(
+        encoded, data,
+        "the encoding of an accepted input is not the input"
+    );
+
+    // decode → encode → decode is the identity, as a view and owned, through every decoder.
+    let again = decode_message(encoded).expect("our own encoding must decode");
+    assert_eq!(again, view);
+    assert_eq!(again.to_owned().as_ref(), Ok(&owned));
+    match &owned {
+        Message::Request(m) => assert_eq!(PrivateCallRequest::decode(encoded).as_ref(), Ok(m)),
+        Message::Redirection(m) => {
+            assert_eq!(PrivateCallRedirection::decode(encoded).as_ref(), Ok(m))
+        }
+        Message::MigrationUpdate(m) => assert_eq!(MigrationUpdate::decode(encoded).as_ref(), Ok(m)),
+    }
+
+    // The typed encoder writes the same bytes; the encoding is a fixpoint.
+    let mut typed = [0u8; MAX_ENCODED_LEN];
+    assert_eq!(encode_typed(&owned, &mut typed), Ok(n));
+    assert_eq!(&typed[..n], encoded);
+    let mut fixpoint = [0u8; MAX_ENCODED_LEN];
+    let m = encode_message(&again.to_owned().expect("checked above"), &mut fixpoint)
+        .expect("re-encoding must succeed");
+    assert_eq!(&fixpoint[..m], encoded, "encoding is not a fixpoint");
+
+    // The buffer-size contract: exactly n bytes suffice, one less reports n.
+    let mut exact = [0u8; MAX_ENCODED_LEN];
+    assert_eq!(encode_message(&owned, &mut exact[..n]), Ok(n));
+    assert_eq!(
+        encode_message(&owned, &mut exact[..n - 1]),
+        Err(EncodeError::BufferTooSmall { needed: n })
+    );
+
+    // The same message as a COBS frame: one 0x00, at the end; decodes to the same view.
+    let mut frame = [0u8; MAX_FRAME_LEN];
+    let f = encode_frame_any(&owned, &mut frame).expect("an accepted message must frame");
+    assert_eq!(frame[f - 1], 0);
+    assert!(
+        !frame[..f - 1].contains(&0),
+        "a frame holds no 0x00 but its delimiter"
+    );
+    assert_eq!(
+        encode_frame_any(&owned, &mut [0u8; MAX_FRAME_LEN][..f - 1]),
+        Err(EncodeError::BufferTooSmall { needed: f })
+    );
+    assert_eq!(decode_frame(&mut frame[..f]), Ok(view));
+}
