@@ -666,7 +666,7 @@ int32_t mcx_message_field(const union mcx_message_t *msg,
  * - `MCX_DECISION_REJECT`: `*out_reject_reason` is an `MCX_E_REJECT_*` code.
  *
  * A buffer too small for the redirection gives `MCX_E_BUFFER_TOO_SMALL` with the needed length
- * in `*out_len` and nothing else written. The table is never modified.
+ * in `*out_len`; the buffer's contents are then unspecified. The table is never modified.
  */
 int32_t mcx_server_decide(const union mcx_table_t *table,
                           const union mcx_message_t *request,

@@ -84,7 +84,7 @@ pub enum Record {
 }
 
 impl Record {
-    /// Whether the record may be evicted to make room: only departed visitors may.
+    /// Whether the record is live, so never evicted: everything but a departed visitor.
     pub fn is_live(&self) -> bool {
         !matches!(
             self,

@@ -60,7 +60,7 @@ fn decide_into(
 /// - `MCX_DECISION_REJECT`: `*out_reject_reason` is an `MCX_E_REJECT_*` code.
 ///
 /// A buffer too small for the redirection gives `MCX_E_BUFFER_TOO_SMALL` with the needed length
-/// in `*out_len` and nothing else written. The table is never modified.
+/// in `*out_len`; the buffer's contents are then unspecified. The table is never modified.
 #[no_mangle]
 pub extern "C" fn mcx_server_decide(
     table: *const mcx_table_t,
