@@ -242,11 +242,12 @@ fn client_redirection_handling_allocates_nothing() {
         call.on_redirection(&redir).unwrap().target.clone()
     });
     assert_eq!(target.as_str(), USER2_AT_B);
-    // The same redirection again is a loop: refused, without allocating.
+    // The same redirection again no longer answers the outstanding request (to B): refused,
+    // without allocating.
     let err = assert_no_allocation("on_redirection refused", || {
         call.on_redirection(&redir).unwrap_err()
     });
-    assert_eq!(err, RedirectionError::RedirectionLoop);
+    assert_eq!(err, RedirectionError::MismatchedTarget);
 }
 
 #[test]

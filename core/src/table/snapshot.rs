@@ -245,12 +245,12 @@ fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
     let (capacity_taken_at, body) = take::<u32>(body)?;
     let (departures, body) = take::<u64>(body)?;
     let (count, body) = take::<u32>(body)?;
+    if usize::try_from(count).map_or(true, |count| count > N) {
+        return Err(SnapshotError::TooManyEntries);
+    }
     if count > capacity_taken_at {
         // No table ever held more records than its capacity.
         return Err(SnapshotError::Malformed);
-    }
-    if usize::try_from(count).map_or(true, |count| count > N) {
-        return Err(SnapshotError::TooManyEntries);
     }
     Ok(Parsed {
         departures,
