@@ -442,8 +442,13 @@ impl<const N: usize> MigrationTable<N> {
         let Some(last) = self.slots.len().checked_sub(1) else {
             return;
         };
-        if index < last {
-            self.slots.swap(index, last);
+        // Move the last record into the removed one's place, as the key map did with its keys.
+        // `split_at_mut_checked` and `get_mut` instead of `slice::swap`, whose bounds check would
+        // link a panic path into firmware even though `index < last` here.
+        if let Some((head, tail)) = self.slots.split_at_mut_checked(last) {
+            if let (Some(removed), Some(moved)) = (head.get_mut(index), tail.first_mut()) {
+                core::mem::swap(removed, moved);
+            }
         }
         self.slots.truncate(last);
     }
