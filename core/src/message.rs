@@ -134,6 +134,7 @@ pub enum Message {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SecurityDomainInfoView<'a> {
     /// The KMS URI.
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     pub kms_uri: &'a str,
 }
 
@@ -143,7 +144,9 @@ pub struct SecurityDomainInfoView<'a> {
 #[allow(missing_docs)]
 pub struct PrivateCallRequestView<'a> {
     pub service_kind: ServiceKind,
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     pub calling_party: &'a str,
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     pub target: &'a str,
     pub e2ee_required: bool,
     #[serde(borrow)]
@@ -156,8 +159,11 @@ pub struct PrivateCallRequestView<'a> {
 #[allow(missing_docs)]
 pub struct PrivateCallRedirectionView<'a> {
     pub service_kind: ServiceKind,
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     pub calling_party: &'a str,
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     pub target_primary: &'a str,
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     pub target_migrated: &'a str,
     pub e2ee_required: bool,
     #[serde(borrow)]
@@ -171,30 +177,41 @@ pub struct PrivateCallRedirectionView<'a> {
 #[allow(missing_docs)]
 pub enum MigrationUpdateView<'a> {
     Migrated {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_id: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         partner_system: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     MovedOn {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_id: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         partner_system: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     Returned {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_id: &'a str,
     },
     VisitorRegistered {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         local_id: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_id: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_system: &'a str,
         #[serde(borrow)]
         primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     VisitorDeparted {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         local_id: &'a str,
     },
 }
@@ -398,7 +415,7 @@ impl PrivateCallRedirection {
         target_migrated: McServiceId::EMPTY,
         e2ee_required: false,
         security_domain_info: None,
-        reason: None,
+        reason: Some(RedirectionReason::TargetMigrated),
     };
 }
 
@@ -523,10 +540,13 @@ impl MigrationUpdate {
 
 impl MigrationUpdate {
     /// A placeholder for storage that [`MigrationUpdateView::copy_into`] fills next: a
-    /// "visitor departed" with an empty ID. Not a valid update (see
+    /// "migrated" with empty IDs and no security domain information. Not a valid update (see
     /// [`PrivateCallRequest::PLACEHOLDER`]).
-    pub const PLACEHOLDER: MigrationUpdate = MigrationUpdate::VisitorDeparted {
-        local_id: McServiceId::EMPTY,
+    pub const PLACEHOLDER: MigrationUpdate = MigrationUpdate::Migrated {
+        primary_id: McServiceId::EMPTY,
+        partner_system: McSystemId::EMPTY,
+        partner_id: McServiceId::EMPTY,
+        security_domain_info: None,
     };
 }
 
@@ -586,12 +606,7 @@ impl<'a> MigrationUpdateView<'a> {
                 ref security_domain_info,
             } => {
                 if !matches!(dst, MigrationUpdate::Migrated { .. }) {
-                    *dst = MigrationUpdate::Migrated {
-                        primary_id: McServiceId::EMPTY,
-                        partner_system: McSystemId::EMPTY,
-                        partner_id: McServiceId::EMPTY,
-                        security_domain_info: None,
-                    };
+                    *dst = MigrationUpdate::PLACEHOLDER;
                 }
                 if let MigrationUpdate::Migrated {
                     primary_id: p,
@@ -682,7 +697,9 @@ impl<'a> MigrationUpdateView<'a> {
             }
             MigrationUpdateView::VisitorDeparted { local_id } => {
                 if !matches!(dst, MigrationUpdate::VisitorDeparted { .. }) {
-                    *dst = MigrationUpdate::PLACEHOLDER;
+                    *dst = MigrationUpdate::VisitorDeparted {
+                        local_id: McServiceId::EMPTY,
+                    };
                 }
                 if let MigrationUpdate::VisitorDeparted { local_id: l } = dst {
                     l.set_validated(local_id);

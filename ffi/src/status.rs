@@ -137,17 +137,35 @@ macro_rules! status_table {
             $(StatusEntry { code: $name, name: stringify!($name), description: concat!($text, "\0") },)*
         ];
 
-        /// The static description of `code`: the table's, or "unknown status code" for a code
-        /// not in it.
-        ///
-        /// A `match` rather than a search of [`STATUS_TABLE`], so that a firmware linking
-        /// `mcx_status_str` keeps the descriptions only, not the table nor the C names (1 KiB
-        /// of flash, README "C firmware and footprint").
+        /// Every description, each NUL-terminated, in table order, then [`UNKNOWN`]: one
+        /// string, so that `mcx_status_str` links the texts and [`CODES`], neither the table
+        /// and its C names nor a 46-arm `match` returning (pointer, length) pairs (together
+        /// 1.5 KiB of flash, README "C firmware and footprint").
+        const DESCRIPTIONS: &str = concat!($($text, "\0",)* "unknown status code\0");
+
+        /// The codes in table order, as `i16` (every code fits): the `n`th is described by
+        /// the `n`th string of [`DESCRIPTIONS`].
+        const CODES: &[i16] = &[$($name as i16,)*];
+
+        /// The static description of `code`: the table's, or [`UNKNOWN`] for a code not in
+        /// it. NUL-terminated.
         pub fn describe(code: i32) -> &'static str {
-            match code {
-                $($name => concat!($text, "\0"),)*
-                _ => UNKNOWN,
-            }
+            let index = CODES
+                .iter()
+                .position(|&c| i32::from(c) == code)
+                .unwrap_or(CODES.len());
+            // The text starts after the `index`th NUL and ends with the next one.
+            let mut nuls = DESCRIPTIONS
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == 0)
+                .map(|(at, _)| at);
+            let start = match index.checked_sub(1) {
+                None => 0,
+                Some(before) => nuls.nth(before).map_or(0, |at| at.saturating_add(1)),
+            };
+            let end = nuls.next().map_or(0, |at| at.saturating_add(1));
+            DESCRIPTIONS.get(start..end).unwrap_or(UNKNOWN)
         }
     };
 }
@@ -346,6 +364,15 @@ mod tests {
             for b in &all[i + 1..] {
                 assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
             }
+        }
+    }
+
+    #[test]
+    fn the_description_list_follows_the_table_and_no_code_is_truncated() {
+        assert_eq!(CODES.len(), STATUS_TABLE.len());
+        for (entry, &code) in STATUS_TABLE.iter().zip(CODES) {
+            assert_eq!(i32::from(code), entry.code, "{}", entry.name);
+            assert_eq!(describe(entry.code), entry.description, "{}", entry.name);
         }
     }
 

@@ -49,13 +49,17 @@ const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 #[derive(Serialize, Deserialize)]
 enum RecordView<'a> {
     MigratedAway {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         partner_system: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     Visiting {
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_id: &'a str,
+        #[serde(serialize_with = "crate::wire_str::serialize")]
         primary_system: &'a str,
         #[serde(borrow)]
         primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
@@ -66,6 +70,7 @@ enum RecordView<'a> {
 
 #[derive(Serialize, Deserialize)]
 struct EntryView<'a> {
+    #[serde(serialize_with = "crate::wire_str::serialize")]
     key: &'a str,
     #[serde(borrow)]
     record: RecordView<'a>,
