@@ -12,23 +12,50 @@
 /// Longest block: a code byte of `0xFF` carries 254 data bytes.
 const FULL_BLOCK: u8 = 0xFF;
 
-/// Bytes that `data` encodes to, without the `0x00` delimiter: one code byte per block.
-pub(crate) fn encoded_len(data: &[u8]) -> usize {
-    let mut len = data.len().saturating_add(1);
-    let mut code: u8 = 1;
-    for &byte in data {
+/// Counts the bytes of the COBS encoding (without the `0x00` delimiter) of bytes given one at
+/// a time, so that a serialiser can tell a frame's length without writing it anywhere.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EncodedLen {
+    len: usize,
+    /// The code byte the current block would get: one more than its data bytes.
+    code: u8,
+}
+
+impl EncodedLen {
+    /// The count for no data: the first block's code byte.
+    pub(crate) const fn new() -> Self {
+        Self { len: 1, code: 1 }
+    }
+
+    /// Counts one more byte of data.
+    pub(crate) fn push(&mut self, byte: u8) {
+        self.len = self.len.saturating_add(1);
         if byte == 0 {
-            code = 1;
+            self.code = 1;
         } else {
-            code = code.saturating_add(1);
-            if code == FULL_BLOCK {
+            self.code = self.code.saturating_add(1);
+            if self.code == FULL_BLOCK {
                 // The full block closes; the next one's code byte is one more byte.
-                len = len.saturating_add(1);
-                code = 1;
+                self.len = self.len.saturating_add(1);
+                self.code = 1;
             }
         }
     }
-    len
+
+    /// Bytes of the encoding of the data counted so far.
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Bytes that `data` encodes to, without the `0x00` delimiter: one code byte per block.
+#[cfg(test)]
+pub(crate) fn encoded_len(data: &[u8]) -> usize {
+    let mut len = EncodedLen::new();
+    for &byte in data {
+        len.push(byte);
+    }
+    len.len()
 }
 
 /// Encodes `buf[start..end]` into `buf[..]` from its first byte and returns the encoded

@@ -140,6 +140,9 @@ pub trait WireMessage: sealed::Sealed + Sized {
     /// identifiers that break their types' rules (never a panic or undefined behaviour).
     #[doc(hidden)]
     fn from_validated_view(view: &Self::View<'_>) -> Self;
+    /// The view of this type inside `message`, or `None` for another type.
+    #[doc(hidden)]
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>>;
     /// The IE rules an encoder must not break.
     fn check_rules(&self) -> Result<(), EncodeError> {
         Ok(())
@@ -149,6 +152,12 @@ pub trait WireMessage: sealed::Sealed + Sized {
 impl sealed::Sealed for PrivateCallRequest {}
 impl WireMessage for PrivateCallRequest {
     const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRequest;
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
+        match message {
+            MessageView::Request(view) => Some(view),
+            _ => None,
+        }
+    }
     const MAX_ENCODED_LEN: usize = REQUEST_MAX_ENCODED_LEN;
     type View<'a> = PrivateCallRequestView<'a>;
     fn view(&self) -> Self::View<'_> {
@@ -169,6 +178,12 @@ impl WireMessage for PrivateCallRequest {
 impl sealed::Sealed for PrivateCallRedirection {}
 impl WireMessage for PrivateCallRedirection {
     const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRedirection;
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
+        match message {
+            MessageView::Redirection(view) => Some(view),
+            _ => None,
+        }
+    }
     const MAX_ENCODED_LEN: usize = REDIRECTION_MAX_ENCODED_LEN;
     type View<'a> = PrivateCallRedirectionView<'a>;
     fn view(&self) -> Self::View<'_> {
@@ -196,6 +211,12 @@ impl WireMessage for PrivateCallRedirection {
 impl sealed::Sealed for MigrationUpdate {}
 impl WireMessage for MigrationUpdate {
     const MESSAGE_TYPE: MessageType = MessageType::MigrationUpdate;
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
+        match message {
+            MessageView::MigrationUpdate(view) => Some(view),
+            _ => None,
+        }
+    }
     const MAX_ENCODED_LEN: usize = MIGRATION_UPDATE_MAX_ENCODED_LEN;
     type View<'a> = MigrationUpdateView<'a>;
     fn view(&self) -> Self::View<'_> {
@@ -213,37 +234,67 @@ impl WireMessage for MigrationUpdate {
     }
 }
 
-/// A postcard flavor that only counts the bytes of the COBS frame of what is pushed: the exact
-/// length [`encode_frame`] needs, computed without a scratch buffer.
-#[derive(Default)]
-struct CobsFrameSize {
-    len: usize,
-    run: usize,
+/// What serialising a value produced: its length, and the length of its COBS frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Lengths {
+    /// Bytes of the postcard encoding.
+    pub(crate) len: usize,
+    /// Bytes of its COBS frame, `0x00` delimiter included.
+    pub(crate) frame_len: usize,
 }
 
-impl Flavor for CobsFrameSize {
-    type Output = usize;
+/// The one postcard flavor of this crate: writes into `out` while it has room and counts every
+/// byte, and the bytes of their COBS frame, past it. Every encode, every size computation and
+/// the decoder's canonical-length check serialise through it, so each message type has one
+/// serialiser in the firmware, not one per flavor (postcard's `Slice` and `Size`, and a COBS
+/// counter: three copies of the same code).
+struct Writer<'b> {
+    out: &'b mut [u8],
+    len: usize,
+    frame: crate::cobs::EncodedLen,
+}
+
+impl Flavor for Writer<'_> {
+    type Output = Lengths;
 
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.len = self.len.saturating_add(1);
-        if byte == 0 {
-            self.run = 0;
-        } else {
-            self.run = self.run.saturating_add(1);
-            // A full block of 254 non-zero bytes closes with code 0xFF and opens another,
-            // whose code byte is one extra byte.
-            if self.run == 254 {
-                self.len = self.len.saturating_add(1);
-                self.run = 0;
-            }
+        if let Some(slot) = self.out.get_mut(self.len) {
+            *slot = byte;
         }
+        self.len = self.len.saturating_add(1);
+        self.frame.push(byte);
         Ok(())
     }
 
-    fn finalize(self) -> postcard::Result<usize> {
-        // The first block's code byte and the 0x00 delimiter.
-        Ok(self.len.saturating_add(2))
+    fn finalize(self) -> postcard::Result<Lengths> {
+        Ok(Lengths {
+            len: self.len,
+            // The COBS encoding and the 0x00 delimiter.
+            frame_len: self.frame.len().saturating_add(1),
+        })
     }
+}
+
+/// Serialises `value` into `out`, which may be shorter than the encoding (even empty): the
+/// bytes past its end are counted, not written. Writes exactly the encoding when `out` is at
+/// least [`Lengths::len`] long.
+pub(crate) fn serialize_into<T: Serialize + ?Sized>(value: &T, out: &mut [u8]) -> Lengths {
+    let writer = Writer {
+        out,
+        len: 0,
+        frame: crate::cobs::EncodedLen::new(),
+    };
+    // The writer never refuses a byte and this crate's types never fail to serialise; should
+    // one ever, an impossible length makes every caller report an error rather than succeed.
+    postcard::serialize_with_flavor(value, writer).unwrap_or(Lengths {
+        len: usize::MAX,
+        frame_len: usize::MAX,
+    })
+}
+
+/// The lengths of `value`'s encoding, writing nothing.
+pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> Lengths {
+    serialize_into(value, &mut [])
 }
 
 /// The envelope and payload, serialised in one go: postcard writes a `u8` as one raw byte.
@@ -256,6 +307,7 @@ fn envelope<M: WireMessage>(msg: &M) -> (u8, u8, M::View<'_>) {
 /// Returns [`EncodeError::BufferTooSmall`] with the exact length needed if `buf` is shorter
 /// than the encoding (a buffer of `M::MAX_ENCODED_LEN` always suffices), and
 /// [`EncodeError::MissingSecurityDomainInfo`] for a redirection that breaks the E2EE rule.
+/// On `Err`, `buf` is unchanged.
 pub fn encode<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
     msg.check_rules()?;
     encode_view::<M>(&msg.view(), buf)
@@ -270,13 +322,12 @@ pub fn encode_view<M: WireMessage>(
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     let value = (FORMAT_VERSION, M::MESSAGE_TYPE as u8, view);
-    match postcard::to_slice(&value, buf) {
-        Ok(written) => Ok(written.len()),
-        Err(_) => Err(EncodeError::BufferTooSmall {
-            needed: postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default())
-                .unwrap_or(M::MAX_ENCODED_LEN),
-        }),
-    }
+    let len = measure(&value).len;
+    let out = buf
+        .get_mut(..len)
+        .ok_or(EncodeError::BufferTooSmall { needed: len })?;
+    serialize_into(&value, out);
+    Ok(len)
 }
 
 /// Encodes `msg` as one COBS frame, `0x00` delimiter included, and returns its length.
@@ -286,28 +337,24 @@ pub fn encode_view<M: WireMessage>(
 pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
     msg.check_rules()?;
     let value = envelope(msg);
-    let too_small = |value: &(u8, u8, M::View<'_>)| EncodeError::BufferTooSmall {
-        needed: postcard::serialize_with_flavor(value, CobsFrameSize::default())
-            .unwrap_or(max_frame_len(M::MAX_ENCODED_LEN)),
-    };
-    // The message goes at the end of `buf`, before the delimiter's byte, and is COBS-encoded
-    // in place from the start: one serialiser for `encode` and `encode_frame`, no scratch
-    // buffer. `Size` cannot fail.
-    let len = postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default())
-        .unwrap_or(M::MAX_ENCODED_LEN);
-    let Some(start) = buf.len().checked_sub(len).and_then(|s| s.checked_sub(1)) else {
-        return Err(too_small(&value));
-    };
-    let end = start.saturating_add(len);
-    let payload = buf.get_mut(start..end).ok_or_else(|| too_small(&value))?;
-    postcard::to_slice(&value, payload).map_err(|_| too_small(&value))?;
-    let needed = crate::cobs::encoded_len(payload).saturating_add(1);
-    if needed > buf.len() {
-        return Err(EncodeError::BufferTooSmall { needed });
+    let Lengths { len, frame_len } = measure(&value);
+    let too_small = EncodeError::BufferTooSmall { needed: frame_len };
+    if frame_len > buf.len() {
+        return Err(too_small);
     }
-    let encoded = crate::cobs::encode_in_place(buf, start, end).ok_or_else(|| too_small(&value))?;
-    *buf.get_mut(encoded).ok_or_else(|| too_small(&value))? = 0;
-    Ok(needed)
+    // The message goes at the end of `buf`, before the delimiter's byte, and is COBS-encoded
+    // in place from the start: no scratch buffer. A frame is at least two bytes longer than
+    // the message, so the message fits.
+    let start = buf
+        .len()
+        .checked_sub(len)
+        .and_then(|s| s.checked_sub(1))
+        .ok_or(too_small)?;
+    let end = start.saturating_add(len);
+    serialize_into(&value, buf.get_mut(start..end).ok_or(too_small)?);
+    let encoded = crate::cobs::encode_in_place(buf, start, end).ok_or(too_small)?;
+    *buf.get_mut(encoded).ok_or(too_small)? = 0;
+    Ok(frame_len)
 }
 
 /// Encodes any owned message; see [`encode`].
@@ -354,8 +401,7 @@ fn payload<'a, T: Deserialize<'a> + Serialize>(
     // postcard accepts over-long varints (`0x87 0x00` for 7). The encoding must be canonical —
     // one message, one byte string — so that re-encoding reproduces the input exactly; a
     // payload longer than its canonical encoding is malformed.
-    let canonical = postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default());
-    if canonical != Ok(payload.len()) {
+    if measure(&value).len != payload.len() {
         return Err(DecodeError::Malformed);
     }
     validate(&value)?;
@@ -367,11 +413,13 @@ fn payload<'a, T: Deserialize<'a> + Serialize>(
 /// Returns [`DecodeError::UnexpectedMessageType`] for a message of another type, and any other
 /// [`DecodeError`] for bytes that are not a valid message.
 pub fn decode_view<'a, M: WireMessage>(bytes: &'a [u8]) -> Result<M::View<'a>, DecodeError> {
-    let (ty, body) = peek_type(bytes)?;
+    let (ty, _) = peek_type(bytes)?;
     if ty != M::MESSAGE_TYPE {
         return Err(DecodeError::UnexpectedMessageType);
     }
-    payload(body, M::validate_view)
+    // Through `decode_message`, so that each message type has one decoder in the firmware
+    // rather than a second, typed copy of it.
+    M::from_message_view(decode_message(bytes)?).ok_or(DecodeError::UnexpectedMessageType)
 }
 
 /// Decodes a message of type `M` into owned storage; errors as for [`decode_view`].
@@ -645,21 +693,24 @@ mod tests {
     fn too_small_buffer_reports_the_exact_length_needed() {
         let msg = redirection(true);
         let full = encoded(&msg);
+        // A refused buffer is left as it was: nothing is half-written.
         for len in 0..full.len() {
-            let mut buf = vec![0u8; len];
+            let mut buf = vec![0xAAu8; len];
             assert_eq!(
                 encode(&msg, &mut buf),
                 Err(EncodeError::BufferTooSmall { needed: full.len() })
             );
+            assert!(buf.iter().all(|&b| b == 0xAA), "written into at {len}");
         }
         let mut frame = [0u8; MAX_FRAME_LEN];
         let frame_len = encode_frame(&msg, &mut frame).unwrap();
         for len in 0..frame_len {
-            let mut buf = vec![0u8; len];
+            let mut buf = vec![0xAAu8; len];
             assert_eq!(
                 encode_frame(&msg, &mut buf),
                 Err(EncodeError::BufferTooSmall { needed: frame_len })
             );
+            assert!(buf.iter().all(|&b| b == 0xAA), "written into at {len}");
         }
     }
 

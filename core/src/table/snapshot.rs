@@ -23,7 +23,7 @@ use super::{MigratedRecord, MigrationTable, Record, Slot, VisitorRecord, Visitor
 use crate::error::SnapshotError;
 use crate::id::{McServiceId, McSystemId, SecurityDomainInfo};
 use crate::message::SecurityDomainInfoView;
-use crate::wire::{ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
+use crate::wire::{measure, serialize_into, ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
 
 /// First bytes of every snapshot.
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
@@ -191,7 +191,7 @@ fn take<'a, T: Deserialize<'a> + Serialize>(
     let (value, rest) =
         postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
     let used = bytes.len().saturating_sub(rest.len());
-    if postcard::serialize_with_flavor(&value, postcard::ser_flavors::Size::default()) != Ok(used) {
+    if measure(&value).len != used {
         return Err(SnapshotError::Malformed);
     }
     Ok((value, rest))
@@ -278,9 +278,7 @@ impl<const N: usize> MigrationTable<N> {
     /// shorter than the snapshot.
     pub fn snapshot(&self, buf: &mut [u8]) -> Result<usize, SnapshotError> {
         let body = Body(self);
-        let body_len =
-            postcard::serialize_with_flavor(&body, postcard::ser_flavors::Size::default())
-                .map_err(|_| SnapshotError::Malformed)?;
+        let body_len = measure(&body).len;
         let total = HEADER_LEN.saturating_add(body_len).saturating_add(CRC_LEN);
         let too_small = SnapshotError::BufferTooSmall { needed: total };
         let total_u32 = u32::try_from(total).map_err(|_| too_small)?;
@@ -290,7 +288,7 @@ impl<const N: usize> MigrationTable<N> {
         let [l0, l1, l2, l3] = total_u32.to_le_bytes();
         *header = [m0, m1, m2, m3, SNAPSHOT_VERSION, l0, l1, l2, l3];
         let (body_out, _) = rest.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
-        postcard::to_slice(&body, body_out).map_err(|_| too_small)?;
+        serialize_into(&body, body_out);
         let (covered, crc) = out.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
         *crc = CRC32.checksum(covered).to_le_bytes();
         Ok(total)
