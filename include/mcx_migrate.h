@@ -439,7 +439,7 @@
  * Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
  * identifier capacities).
  */
-#define MCX_TABLE_SIZE 11360
+#define MCX_TABLE_SIZE 11296
 
 /**
  * Longest migration table snapshot (`mcx_table_snapshot`) of a table of `MCX_TABLE_CAPACITY`

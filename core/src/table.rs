@@ -13,8 +13,10 @@
 //! an update that would give one ID both roles is refused ([`TableError::RoleConflict`]).
 //!
 //! # Capacity and eviction policy
-//! The table holds at most `N` records (`N` a power of two, checked at compile time by
-//! `heapless`). Lookups hash the ID ([`IdHasher`]), so their cost does not grow with `N`. When the table is
+//! The table holds at most `N` records (`N` a power of two from 2 to 32 768, checked at compile
+//! time by [`MigrationTable::new`]). Lookups hash the ID ([`IdHasher`]) into an index of `2 * N`
+//! buckets (open addressing, linear probing), which is therefore at most half full: their cost
+//! does not grow with `N`, and a full table looks up as fast as a half-empty one. When the table is
 //! full and an update needs a new record, the **oldest departed** visitor record is evicted (it
 //! only serves to send stale calls home; the primary system still knows where the user is). A
 //! live record — a migrated-away user, a present visitor — is never evicted: if no departed
@@ -22,11 +24,13 @@
 //! Finding the oldest departed record scans the table, which happens only on a full-table
 //! insert.
 
-use heapless::index_map::IndexMap;
 use heapless::Vec;
 
 mod hash;
+mod index;
 mod snapshot;
+
+use index::{KeyIndex, Probe};
 
 pub use hash::{BuildIdHasher, IdHasher};
 
@@ -145,17 +149,32 @@ impl VisitorRecord {
     };
 }
 
-/// The migration table of one MC service server: at most `N` records (`N` a power of two),
-/// no heap. See the [module docs](self) for the eviction policy.
+/// The migration table of one MC service server: at most `N` records (`N` a power of two from
+/// 2 to 32 768), no heap. See the [module docs](self) for the eviction policy.
 #[derive(Debug, Clone)]
 pub struct MigrationTable<const N: usize> {
-    /// The keys, hashed for lookups. The map's index of a key is the index of its record in
-    /// `slots`: records live apart from the map so that inserting a key never moves a whole
-    /// record by value (heapless's insert would stage it on the stack several times over).
-    keys: IndexMap<McServiceId, (), BuildIdHasher, N>,
-    /// The records, in the map's order.
+    /// The key of each record, at the record's index in `slots`.
+    keys: Vec<McServiceId, N>,
+    /// The records, apart from their keys: a lookup reads only the index and the keys it
+    /// compares, and an update writes a record field by field into its slot.
     slots: Vec<Slot, N>,
+    /// Hashed index of `keys`: `2 * N` buckets, each naming a record.
+    index: KeyIndex<N>,
     departures: u64,
+}
+
+/// Moves the last item into `index`'s place and the removed one to the end, in place: no
+/// `slice::swap` (its bounds check would link a panic path into firmware); `index` past the
+/// end changes nothing.
+fn swap_with_last<T>(items: &mut [T], index: usize) {
+    let Some(last) = items.len().checked_sub(1) else {
+        return;
+    };
+    if let Some((head, tail)) = items.split_at_mut_checked(last) {
+        if let (Some(removed), Some(moved)) = (head.get_mut(index), tail.first_mut()) {
+            core::mem::swap(removed, moved);
+        }
+    }
 }
 
 /// Writes the record of a "migrated", "moved on" or "visitor registered" update in place.
@@ -241,12 +260,26 @@ impl<const N: usize> Default for MigrationTable<N> {
 }
 
 impl<const N: usize> MigrationTable<N> {
-    /// An empty table; `const`, so it can live in a `static`.
+    /// An empty table; `const`, so it can live in a `static`. `N` must be a power of two from
+    /// 2 to 32 768: anything else does not compile.
+    ///
+    /// ```compile_fail
+    /// let table = mcx_migrate::table::MigrationTable::<12>::new();
+    /// ```
     pub const fn new() -> Self {
         Self {
-            keys: IndexMap::new(),
+            keys: Vec::new(),
             slots: Vec::new(),
+            index: KeyIndex::new(),
             departures: 0,
+        }
+    }
+
+    /// The record index of `id`.
+    fn find(&self, id: &str) -> Option<usize> {
+        match self.index.find(id, &self.keys) {
+            Probe::Found { record, .. } => Some(record),
+            Probe::Vacant(_) | Probe::Full => None,
         }
     }
 
@@ -258,19 +291,17 @@ impl<const N: usize> MigrationTable<N> {
 
     /// The slot of `id`.
     fn slot(&self, id: &str) -> Option<&Slot> {
-        self.keys.get_index_of(id).and_then(|i| self.slots.get(i))
+        self.find(id).and_then(|i| self.slots.get(i))
     }
 
     /// The slot of `id`, for writing.
     fn slot_mut(&mut self, id: &str) -> Option<&mut Slot> {
-        self.keys
-            .get_index_of(id)
-            .and_then(|i| self.slots.get_mut(i))
+        self.find(id).and_then(|i| self.slots.get_mut(i))
     }
 
     /// Every key with its slot.
     fn entries(&self) -> impl Iterator<Item = (&McServiceId, &Slot)> {
-        self.keys.keys().zip(self.slots.iter())
+        self.keys.iter().zip(self.slots.iter())
     }
 
     /// Number of records, live and departed.
@@ -297,6 +328,7 @@ impl<const N: usize> MigrationTable<N> {
     pub fn clear(&mut self) {
         self.keys.clear();
         self.slots.clear();
+        self.index.clear();
         self.departures = 0;
     }
 
@@ -389,7 +421,7 @@ impl<const N: usize> MigrationTable<N> {
         key: &str,
         update: &MigrationUpdateView<'_>,
     ) -> Result<Applied, TableError> {
-        let (change, evicted) = if self.keys.contains_key(key) {
+        let (change, evicted) = if self.find(key).is_some() {
             (Change::Replaced, None)
         } else {
             let evicted = if self.keys.len() >= N {
@@ -412,44 +444,53 @@ impl<const N: usize> MigrationTable<N> {
     /// Inserts `key` with an empty slot, which the caller fills in place.
     #[inline(never)]
     fn insert_placeholder(&mut self, key: &str) -> Result<(), TableError> {
-        let mut id = McServiceId::EMPTY;
-        id.set_validated(key);
-        self.insert_slot(id, Slot::EMPTY)
+        self.insert_slot(key, Slot::EMPTY)
     }
 
-    /// Appends `key` and its slot, keeping keys and slots at the same index. Cannot fail when
-    /// the caller made room; should it anyway, the table is left as it was and reported full
-    /// rather than panicking (an evicted record was departed, never live).
-    fn insert_slot(&mut self, key: McServiceId, slot: Slot) -> Result<(), TableError> {
-        if self.keys.len() >= N || self.slots.len() != self.keys.len() {
+    /// Appends `key` (written in place into the keys) and its slot, at the same index, and
+    /// indexes it. Cannot fail when the caller made room for a key not in the table; should it
+    /// anyway, the table is left as it was and reported full rather than panicking (an evicted
+    /// record was departed, never live).
+    fn insert_slot(&mut self, key: &str, slot: Slot) -> Result<(), TableError> {
+        let Probe::Vacant(vacant) = self.index.find(key, &self.keys) else {
+            return Err(TableError::TableFull);
+        };
+        let record = self.keys.len();
+        if record >= N || self.slots.len() != record {
             return Err(TableError::TableFull);
         }
-        // A new key is appended, so its index is the slot's.
-        match self.keys.insert(key, ()) {
-            Ok(None) => self.slots.push(slot).map_err(|_| TableError::TableFull),
-            Ok(Some(())) | Err(_) => Err(TableError::TableFull),
+        match self.keys.push_mut(McServiceId::EMPTY) {
+            Ok(id) => id.set_validated(key),
+            Err(_) => return Err(TableError::TableFull),
         }
+        if self.slots.push(slot).is_err() || !self.index.link(vacant, record) {
+            self.keys.truncate(record);
+            self.slots.truncate(record);
+            return Err(TableError::TableFull);
+        }
+        Ok(())
     }
 
-    /// Removes `key` and its record in place, mirroring the map's swap-remove on the slots
-    /// (the last record takes the removed one's index). No record is moved out by value.
+    /// Removes `key` and its record: its bucket leaves the index (backward-shift deletion),
+    /// and the last record takes the removed one's index, in place, its bucket renumbered. No
+    /// record is moved out by value.
     #[inline(never)]
     fn remove(&mut self, key: &str) {
-        let Some(index) = self.keys.get_index_of(key) else {
+        let Probe::Found { at, record } = self.index.find(key, &self.keys) else {
             return;
         };
-        self.keys.swap_remove(key);
-        let Some(last) = self.slots.len().checked_sub(1) else {
+        self.index.unlink(at);
+        let Some(last) = self.keys.len().checked_sub(1) else {
             return;
         };
-        // Move the last record into the removed one's place, as the key map did with its keys.
-        // `split_at_mut_checked` and `get_mut` instead of `slice::swap`, whose bounds check would
-        // link a panic path into firmware even though `index < last` here.
-        if let Some((head, tail)) = self.slots.split_at_mut_checked(last) {
-            if let (Some(removed), Some(moved)) = (head.get_mut(index), tail.first_mut()) {
-                core::mem::swap(removed, moved);
+        if record != last {
+            if let Some(moved) = self.keys.get(last) {
+                self.index.renumber(moved.as_str(), last, record);
             }
+            swap_with_last(&mut self.keys, record);
+            swap_with_last(&mut self.slots, record);
         }
+        self.keys.truncate(last);
         self.slots.truncate(last);
     }
 
@@ -796,5 +837,74 @@ mod tests {
         for (key, record) in t.iter() {
             assert_eq!(t.lookup(key), Some(record));
         }
+    }
+
+    /// Updates over the index tests' pool of keys, whose probe chains collide and wrap around
+    /// the end of the index.
+    fn pool_updates() -> impl proptest::strategy::Strategy<Value = std::vec::Vec<(u8, usize)>> {
+        proptest::collection::vec((0u8..4, 0usize..12), 0..120)
+    }
+
+    fn table_keeps_its_index_consistent<const N: usize>(
+        ops: &[(u8, usize)],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert_eq;
+        let pool = index::tests::pool(N);
+        let mut t = MigrationTable::<N>::new();
+        for &(op, n) in ops {
+            let key = pool[n].as_str();
+            let before = contents(&t);
+            let result = match op {
+                0 => t.apply(&migrated(key, SYSTEM_B, USER2_AT_B, None)),
+                1 => t.apply(&returned(key)),
+                2 => t.apply(&registered(key, USER2_PRIMARY, None)),
+                _ => t.apply(&departed(key)),
+            };
+            if result.is_err() {
+                prop_assert_eq!(contents(&t), before);
+            }
+            index::tests::check(&t.index, &t.keys);
+            prop_assert_eq!(t.keys.len(), t.slots.len());
+            for k in &pool {
+                let listed = t.iter().any(|(id, _)| id.as_str() == k.as_str());
+                prop_assert_eq!(t.lookup(k).is_some(), listed);
+            }
+            for (key, record) in t.iter() {
+                prop_assert_eq!(t.lookup(key), Some(record));
+            }
+        }
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn updates_keep_the_index_consistent_n4(ops in pool_updates()) {
+            table_keeps_its_index_consistent::<4>(&ops)?;
+        }
+
+        #[test]
+        fn updates_keep_the_index_consistent_n8(ops in pool_updates()) {
+            table_keeps_its_index_consistent::<8>(&ops)?;
+        }
+    }
+
+    #[test]
+    fn a_full_table_finds_every_record_and_restores_from_a_snapshot() {
+        let mut t = MigrationTable::<8>::new();
+        for n in 0..8 {
+            t.apply(&registered(&nth_id(n), USER2_PRIMARY, None))
+                .unwrap();
+        }
+        index::tests::check(&t.index, &t.keys);
+        let mut buf = std::vec![0u8; MigrationTable::<8>::MAX_SNAPSHOT_LEN];
+        let len = t.snapshot(&mut buf).unwrap();
+        let mut restored = MigrationTable::<8>::new();
+        restored
+            .apply(&migrated(USER1, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        restored.restore(&buf[..len]).unwrap();
+        index::tests::check(&restored.index, &restored.keys);
+        assert_eq!(contents(&restored), contents(&t));
+        assert_eq!(restored.lookup(USER1), None);
     }
 }

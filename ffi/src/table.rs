@@ -16,7 +16,7 @@ pub const MCX_TABLE_CAPACITY: usize = 16;
 
 /// Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
 /// identifier capacities).
-pub const MCX_TABLE_SIZE: usize = 11_360;
+pub const MCX_TABLE_SIZE: usize = 11_296;
 
 /// Storage for a migration table. Declare it (typically `static`), call `mcx_table_init` once,
 /// then apply migration updates and ask `mcx_server_decide`.

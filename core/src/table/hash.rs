@@ -3,8 +3,9 @@
 //! `heapless`'s default FNV hashes one byte at a time; MC service IDs are 20–128 byte URIs that
 //! share long prefixes (`sip:user…@mc-a.example`), so lookups spent most of their time hashing.
 //! This hasher takes eight bytes per step (FxHash's rotate-xor-multiply) and finishes with
-//! MurmurHash3's 64-bit avalanche, because the map keeps only the low 16 bits of the hash and
-//! a bare multiply leaves those bits weak. Keys come from the MC system's own migration updates,
+//! MurmurHash3's 64-bit avalanche, because the table's index ([`super::index`]) keeps only the
+//! low 16 bits of the hash, and picks a key's home bucket from the lowest of them, and a bare
+//! multiply leaves those bits weak. Keys come from the MC system's own migration updates,
 //! not from callers, so a keyed (DoS-resistant) hash is not needed.
 
 use core::hash::Hasher;
@@ -15,9 +16,17 @@ pub struct IdHasher {
     state: u64,
 }
 
-/// The `BuildHasher` the migration table uses (`hash32`'s copy of `BuildHasherDefault`, whose
-/// constructor is `const`, so a table can be built in a `static`).
+/// A `BuildHasher` of [`IdHasher`] (`hash32`'s copy of `BuildHasherDefault`, whose constructor
+/// is `const`). The table itself hashes an ID's bytes with [`IdHasher`] directly (`hash_id`):
+/// `Hash for str` would add a terminator byte, and so one more mixing step, to every hash.
 pub type BuildIdHasher = hash32::BuildHasherDefault<IdHasher>;
+
+/// The hash of an MC service ID as the table's index uses it: its bytes through [`IdHasher`].
+pub(super) fn hash_id(id: &str) -> u64 {
+    let mut hasher = IdHasher::default();
+    hasher.write(id.as_bytes());
+    hasher.finish()
+}
 
 const SEED: u64 = 0x517c_c1b7_2722_0a95;
 
@@ -64,20 +73,29 @@ mod tests {
     use std::format;
 
     fn hash(s: &str) -> u64 {
-        BuildIdHasher::default().hash_one(s)
+        hash_id(s)
     }
 
     #[test]
-    fn ids_with_a_common_prefix_spread_over_the_16_bits_the_table_keeps() {
+    fn ids_with_a_common_prefix_spread_over_the_16_bits_the_index_keeps() {
         let low: HashSet<u16> = (0..4096)
             .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16)
             .collect();
         // Random 16-bit values would give about 3970 distinct out of 4096.
         assert!(low.len() > 3850, "{} distinct", low.len());
-        let bucket: HashSet<u16> = (0..256)
-            .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16 & 0xff)
+        // Home buckets of a full table of N = 256 records: 512 buckets. Random homes would
+        // use about 201 of them.
+        let home: HashSet<u16> = (0..256)
+            .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16 & 0x1ff)
             .collect();
-        assert!(bucket.len() > 140, "{} of 256 buckets used", bucket.len());
+        assert!(home.len() > 180, "{} of 512 home buckets used", home.len());
+    }
+
+    #[test]
+    fn build_id_hasher_hashes_with_id_hasher() {
+        let mut hasher = BuildIdHasher::default().build_hasher();
+        hasher.write(b"sip:user2@mc-a.example");
+        assert_eq!(hasher.finish(), hash("sip:user2@mc-a.example"));
     }
 
     #[test]

@@ -338,7 +338,7 @@ impl<const N: usize> MigrationTable<N> {
         self.departures = departures;
         for entry in parsed.entries {
             let (key, slot) = entry?.to_slot(departures)?;
-            self.insert_slot(key, slot)
+            self.insert_slot(&key, slot)
                 .map_err(|_| SnapshotError::TooManyEntries)?;
         }
         Ok(())
