@@ -19,10 +19,10 @@ use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
 use serde::ser::SerializeTuple;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{MigratedRecord, MigrationTable, Record, Slot, VisitorRecord, VisitorState};
+use super::{MigrationTable, Record, Slot, VisitorState};
 use crate::error::SnapshotError;
-use crate::id::{McServiceId, McSystemId, SecurityDomainInfo};
-use crate::message::SecurityDomainInfoView;
+use crate::id::{McServiceId, SecurityDomainInfo};
+use crate::message::{MigrationUpdateView, SecurityDomainInfoView};
 use crate::wire::{measure, serialize_into, ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
 
 /// First bytes of every snapshot.
@@ -82,15 +82,6 @@ fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'
     })
 }
 
-fn sdi_owned(
-    sdi: &Option<SecurityDomainInfoView<'_>>,
-) -> Result<Option<SecurityDomainInfo>, SnapshotError> {
-    Ok(sdi
-        .as_ref()
-        .map(|s| SecurityDomainInfo::new(s.kms_uri))
-        .transpose()?)
-}
-
 impl<'a> EntryView<'a> {
     fn of(key: &'a McServiceId, slot: &'a Slot) -> Self {
         let record = match &slot.record {
@@ -112,45 +103,50 @@ impl<'a> EntryView<'a> {
         }
     }
 
-    /// The owned key and slot, with every rule a normal update keeps checked.
-    fn to_slot(&self, departures: u64) -> Result<(McServiceId, Slot), SnapshotError> {
-        let key = McServiceId::new(self.key)?;
-        let slot = match &self.record {
+    /// The record as the migration update that creates it (a visitor as present), with the
+    /// visitor's departure order if it departed: restore checks and writes a record with the
+    /// code that applies updates, not with a second copy of it.
+    fn as_update(&self) -> (MigrationUpdateView<'a>, Option<u64>) {
+        match self.record {
             RecordView::MigratedAway {
                 partner_system,
                 partner_id,
                 security_domain_info,
-            } => Slot {
-                record: Record::MigratedAway(MigratedRecord {
-                    partner_system: McSystemId::new(partner_system)?,
-                    partner_id: McServiceId::new(partner_id)?,
-                    security_domain_info: sdi_owned(security_domain_info)?,
-                }),
-                departed_at: 0,
-            },
+            } => (
+                MigrationUpdateView::Migrated {
+                    primary_id: self.key,
+                    partner_system,
+                    partner_id,
+                    security_domain_info,
+                },
+                None,
+            ),
             RecordView::Visiting {
                 primary_id,
                 primary_system,
                 primary_security_domain_info,
                 departed_at,
-            } => {
-                let (state, departed_at) = match *departed_at {
-                    None => (VisitorState::Present, 0),
-                    Some(at) if at >= 1 && at <= departures => (VisitorState::Departed, at),
-                    Some(_) => return Err(SnapshotError::InvalidRecord),
-                };
-                Slot {
-                    record: Record::Visiting(VisitorRecord {
-                        primary_id: McServiceId::new(primary_id)?,
-                        primary_system: McSystemId::new(primary_system)?,
-                        primary_security_domain_info: sdi_owned(primary_security_domain_info)?,
-                        state,
-                    }),
-                    departed_at,
-                }
-            }
-        };
-        Ok((key, slot))
+            } => (
+                MigrationUpdateView::VisitorRegistered {
+                    local_id: self.key,
+                    primary_id,
+                    primary_system,
+                    primary_security_domain_info,
+                },
+                departed_at,
+            ),
+        }
+    }
+
+    /// Checks every rule a normal update keeps: valid fields, and a departure order that the
+    /// table's departure counter had reached.
+    fn check(&self, departures: u64) -> Result<(), SnapshotError> {
+        let (update, departed_at) = self.as_update();
+        update.check_fields()?;
+        match departed_at {
+            Some(at) if at == 0 || at > departures => Err(SnapshotError::InvalidRecord),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -322,7 +318,7 @@ impl<const N: usize> MigrationTable<N> {
         let mut previous: Option<&str> = None;
         for entry in entries.by_ref() {
             let entry = entry?;
-            entry.to_slot(departures)?;
+            entry.check(departures)?;
             match previous.map(|p| p.cmp(entry.key)) {
                 Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
                 Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
@@ -337,9 +333,17 @@ impl<const N: usize> MigrationTable<N> {
         self.clear();
         self.departures = departures;
         for entry in parsed.entries {
-            let (key, slot) = entry?.to_slot(departures)?;
-            self.insert_slot(&key, slot)
+            let entry = entry?;
+            let (update, departed_at) = entry.as_update();
+            // A new key in a table with room: inserted in place, never an eviction.
+            self.make_slot(entry.key, &update)
                 .map_err(|_| SnapshotError::TooManyEntries)?;
+            if let (Some(at), Some(slot)) = (departed_at, self.slot_mut(entry.key)) {
+                if let Record::Visiting(visitor) = &mut slot.record {
+                    visitor.state = VisitorState::Departed;
+                }
+                slot.departed_at = at;
+            }
         }
         Ok(())
     }
