@@ -827,6 +827,16 @@ impl<'a> MessageView<'a> {
         Ok(())
     }
 
+    /// Copies a view whose fields are known to be valid into `dst` in place, as
+    /// [`copy_into`](Self::copy_into) does but without checking them again: for a view that
+    /// [`decode_message`](crate::wire::decode_message) returned (it validated every field) or
+    /// one built from identifiers the caller checked. Cannot fail. A view with invalid fields
+    /// gives identifiers that break their types' rules (never a panic or undefined
+    /// behaviour): use `copy_into` when in doubt.
+    pub fn copy_validated_into(&self, dst: &mut Message) {
+        self.write_validated(dst);
+    }
+
     /// Overwrites `dst` with a view whose fields were validated, switching its type through a
     /// placeholder when it differs.
     pub(crate) fn write_validated(&self, dst: &mut Message) {
@@ -919,10 +929,17 @@ mod tests {
             // From the placeholder and from every other message, of any type.
             let mut destinations = std::vec![Message::PLACEHOLDER];
             destinations.extend(every_message());
-            for mut dst in destinations {
-                source.as_view().copy_into(&mut dst).unwrap();
-                assert_eq!(dst, source);
-                assert_eq!(source.as_view().to_owned().unwrap(), dst);
+            for dst in destinations {
+                let mut checked = dst.clone();
+                source.as_view().copy_into(&mut checked).unwrap();
+                assert_eq!(checked, source);
+                assert_eq!(source.as_view().to_owned().unwrap(), checked);
+                let mut unchecked = dst;
+                source.as_view().copy_validated_into(&mut unchecked);
+                assert_eq!(
+                    unchecked, source,
+                    "copy_validated_into copies as copy_into does"
+                );
             }
         }
     }

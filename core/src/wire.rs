@@ -298,8 +298,10 @@ pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> Lengths {
 }
 
 /// The envelope and payload, serialised in one go: postcard writes a `u8` as one raw byte.
-fn envelope<M: WireMessage>(msg: &M) -> (u8, u8, M::View<'_>) {
-    (FORMAT_VERSION, M::MESSAGE_TYPE as u8, msg.view())
+/// Every serialisation of a message goes through this one type per message, `(u8, u8,
+/// &View)`, so the firmware holds one serialiser per message type.
+fn envelope<'v, 'a, M: WireMessage>(view: &'v M::View<'a>) -> (u8, u8, &'v M::View<'a>) {
+    (FORMAT_VERSION, M::MESSAGE_TYPE as u8, view)
 }
 
 /// Encodes `msg` into `buf` and returns the number of bytes written.
@@ -321,7 +323,7 @@ pub fn encode_view<M: WireMessage>(
     view: &M::View<'_>,
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let value = (FORMAT_VERSION, M::MESSAGE_TYPE as u8, view);
+    let value = envelope::<M>(view);
     let len = measure(&value).len;
     let out = buf
         .get_mut(..len)
@@ -336,22 +338,45 @@ pub fn encode_view<M: WireMessage>(
 /// as for [`encode`]; a buffer of [`max_frame_len`]`(M::MAX_ENCODED_LEN)` always suffices.
 pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
     msg.check_rules()?;
-    let value = envelope(msg);
-    let Lengths { len, frame_len } = measure(&value);
-    let too_small = EncodeError::BufferTooSmall { needed: frame_len };
-    if frame_len > buf.len() {
+    let view = msg.view();
+    let value = envelope::<M>(&view);
+    let lengths = measure(&value);
+    let start = frame_start(buf.len(), lengths)?;
+    let end = start.saturating_add(lengths.len);
+    if let Some(payload) = buf.get_mut(start..end) {
+        serialize_into(&value, payload);
+    }
+    close_frame(buf, start, end, lengths.frame_len)
+}
+
+/// Where in a buffer of `buf_len` bytes [`encode_frame`] serialises the message: at the end,
+/// before the delimiter's byte, so that it is COBS-encoded in place from the start with no
+/// scratch buffer. [`EncodeError::BufferTooSmall`] if the frame does not fit. Not generic, so
+/// the firmware holds it once, not once per message type.
+fn frame_start(buf_len: usize, lengths: Lengths) -> Result<usize, EncodeError> {
+    let too_small = EncodeError::BufferTooSmall {
+        needed: lengths.frame_len,
+    };
+    if lengths.frame_len > buf_len {
         return Err(too_small);
     }
-    // The message goes at the end of `buf`, before the delimiter's byte, and is COBS-encoded
-    // in place from the start: no scratch buffer. A frame is at least two bytes longer than
-    // the message, so the message fits.
-    let start = buf
-        .len()
-        .checked_sub(len)
+    // A frame is at least two bytes longer than its message, so the message fits.
+    buf_len
+        .checked_sub(lengths.len)
         .and_then(|s| s.checked_sub(1))
-        .ok_or(too_small)?;
-    let end = start.saturating_add(len);
-    serialize_into(&value, buf.get_mut(start..end).ok_or(too_small)?);
+        .ok_or(too_small)
+}
+
+/// COBS-encodes the message at `buf[start..end]` in place from the start of `buf` and ends the
+/// frame with its `0x00` delimiter; returns the frame's length, `frame_len`.
+#[inline(never)]
+fn close_frame(
+    buf: &mut [u8],
+    start: usize,
+    end: usize,
+    frame_len: usize,
+) -> Result<usize, EncodeError> {
+    let too_small = EncodeError::BufferTooSmall { needed: frame_len };
     let encoded = crate::cobs::encode_in_place(buf, start, end).ok_or(too_small)?;
     *buf.get_mut(encoded).ok_or(too_small)? = 0;
     Ok(frame_len)
@@ -401,7 +426,8 @@ fn payload<'a, T: Deserialize<'a> + Serialize>(
     // postcard accepts over-long varints (`0x87 0x00` for 7). The encoding must be canonical —
     // one message, one byte string — so that re-encoding reproduces the input exactly; a
     // payload longer than its canonical encoding is malformed.
-    if measure(&value).len != payload.len() {
+    // Measured in its envelope, the form the encoder serialises (one serialiser per type).
+    if measure(&(FORMAT_VERSION, 0u8, &value)).len != payload.len().saturating_add(HEADER_LEN) {
         return Err(DecodeError::Malformed);
     }
     validate(&value)?;
@@ -898,7 +924,7 @@ mod tests {
     /// bytes on the wire must not change.
     fn postcard_frame<M: WireMessage>(msg: &M) -> Vec<u8> {
         let mut buf = [0u8; MAX_FRAME_LEN];
-        postcard::to_slice_cobs(&envelope(msg), &mut buf)
+        postcard::to_slice_cobs(&envelope::<M>(&msg.view()), &mut buf)
             .unwrap()
             .to_vec()
     }

@@ -150,8 +150,8 @@ fn system<'a>(p: *const c_char) -> Result<&'a str, Status> {
 /// unchanged. No owned message is staged on the stack.
 #[inline(never)]
 pub(crate) fn write_message(msg: *mut mcx_message_t, view: &MessageView<'_>) -> Result<(), Status> {
-    let dst = abi::init_placeholder(msg, || Message::PLACEHOLDER)?;
-    view.copy_into(dst)?;
+    // Checked already (by the builder or the decoder): copied without a second check.
+    view.copy_validated_into(abi::init_placeholder(msg, || Message::PLACEHOLDER)?);
     Ok(())
 }
 
