@@ -262,23 +262,29 @@ impl KmsUri {
     /// something, or a space), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
-        check_no_control(s)?;
-        // On bytes, as in `McSystemId::validate`.
-        let bytes = s.as_bytes();
-        let colon = bytes.iter().position(|b| *b == b':');
-        let valid = match colon.and_then(|at| bytes.split_at_checked(at)) {
-            Some((scheme, colon_rest)) => {
-                let rest = colon_rest.get(1..).unwrap_or_default();
-                scheme.first().is_some_and(|b| b.is_ascii_alphabetic())
-                    && scheme
-                        .iter()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-                    && !rest.is_empty()
-                    && !rest.contains(&b' ')
+        // One pass over the bytes, as in `McServiceId::validate`: control characters first
+        // (they take precedence), and the scheme and the rest checked on the way.
+        let mut colon = None;
+        let mut scheme_ok = true;
+        let mut space = false;
+        for (at, &b) in s.as_bytes().iter().enumerate() {
+            if is_control(b) {
+                return Err(IdError::ControlCharacter);
             }
-            None => false,
-        };
-        if valid {
+            if colon.is_some() {
+                space |= b == b' ';
+            } else if b == b':' {
+                colon = Some(at);
+            } else if at == 0 {
+                scheme_ok &= b.is_ascii_alphabetic();
+            } else {
+                scheme_ok &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
+            }
+        }
+        // A scheme of at least one byte, then something after the colon.
+        let shape_ok =
+            colon.is_some_and(|at| at > 0 && at.saturating_add(1) < s.len()) && scheme_ok;
+        if shape_ok && !space {
             Ok(())
         } else {
             Err(IdError::InvalidUri)
@@ -506,6 +512,33 @@ mod tests {
             assert!(KmsUri::new(bad).is_err(), "{bad:?}");
         }
         assert_eq!(KmsUri::new("https://a\nb"), Err(IdError::ControlCharacter));
+    }
+
+    #[test]
+    fn kms_uri_is_an_rfc_3986_scheme_then_something_without_spaces() {
+        for good in ["a:x", "coaps+tcp.v-1://kms/x", "urn:kms:b", "https://k/a:b"] {
+            assert_eq!(KmsUri::validate(good), Ok(()), "{good:?}");
+        }
+        for bad in [
+            ":x",
+            "1a:x",
+            "a:",
+            "a: b",
+            "a b:x",
+            "a_b:x",
+            "ab",
+            "https://k/a b",
+        ] {
+            assert_eq!(KmsUri::validate(bad), Err(IdError::InvalidUri), "{bad:?}");
+        }
+        // A control character outranks a bad shape, wherever it is.
+        for bad in ["\u{1}", ":\u{7f}", "a b:\tx"] {
+            assert_eq!(
+                KmsUri::validate(bad),
+                Err(IdError::ControlCharacter),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
