@@ -9,9 +9,10 @@
 //! `u8` as one raw byte: the same bytes on the wire, and no slice index anywhere.
 //!
 //! Every `&str` field of a type that defines the wire or snapshot layout is serialised with
-//! [`serialize`] (`#[serde(serialize_with = "crate::wire_str::serialize")]`). Decoding is
-//! postcard's own (borrowed `&str`), which has no such panic path.
+//! [`serialize`] and deserialised with [`deserialize`] (`#[serde(with = "crate::wire_str",
+//! borrow)]`). Decoding is postcard's own (borrowed `&str`), which has no such panic path.
 
+use serde::de::{Deserialize, Deserializer};
 use serde::ser::{SerializeTuple, Serializer};
 
 /// Bytes of the varint of `len`, least significant 7-bit group first, high bit set on every
@@ -42,6 +43,16 @@ pub(crate) fn serialize<S: Serializer>(s: &&str, serializer: S) -> Result<S::Ok,
         tuple.serialize_element(&byte)?;
     }
     tuple.end()
+}
+
+/// Deserialises a borrowed string: postcard's own `str` decoding, kept out of line so that the
+/// firmware holds it once rather than inlined into every string field of every message (the
+/// derived decoders inline each field's decoding at `opt-level = "z"`).
+#[inline(never)]
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<&'de str, D::Error> {
+    <&'de str>::deserialize(deserializer)
 }
 
 #[cfg(test)]

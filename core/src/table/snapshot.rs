@@ -49,17 +49,17 @@ const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 #[derive(Serialize, Deserialize)]
 enum RecordView<'a> {
     MigratedAway {
-        #[serde(serialize_with = "crate::wire_str::serialize")]
+        #[serde(with = "crate::wire_str", borrow)]
         partner_system: &'a str,
-        #[serde(serialize_with = "crate::wire_str::serialize")]
+        #[serde(with = "crate::wire_str", borrow)]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     Visiting {
-        #[serde(serialize_with = "crate::wire_str::serialize")]
+        #[serde(with = "crate::wire_str", borrow)]
         primary_id: &'a str,
-        #[serde(serialize_with = "crate::wire_str::serialize")]
+        #[serde(with = "crate::wire_str", borrow)]
         primary_system: &'a str,
         #[serde(borrow)]
         primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
@@ -70,7 +70,7 @@ enum RecordView<'a> {
 
 #[derive(Serialize, Deserialize)]
 struct EntryView<'a> {
-    #[serde(serialize_with = "crate::wire_str::serialize")]
+    #[serde(with = "crate::wire_str", borrow)]
     key: &'a str,
     #[serde(borrow)]
     record: RecordView<'a>,
