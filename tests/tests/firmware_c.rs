@@ -37,11 +37,8 @@ const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
 const FLASH_CI_LIMIT: u64 = 16 * 1024;
 const STACK_CI_LIMIT: u64 = 2 * 1024;
-/// The gate of `size_report_is_complete_and_within_the_ci_limits`: it always fails when a C API
-/// call's stack (painted or static) is above the CI limit; `MCX_SIZE_GATE=enforce` also fails
-/// when flash is above its limit. Every call fits its 2 KiB, while flash is still above 16 KiB
-/// (the report says by how much); make `enforce` the default once it fits.
-const SIZE_GATE_ENV: &str = "MCX_SIZE_GATE";
+// `size_report_is_complete_and_within_the_ci_limits` fails above either CI limit: a C API call
+// whose stack, painted or static, is above 2 KiB, or library flash above 16 KiB.
 
 /// The C API functions the firmware calls, each through its stack-painting `API()` wrapper.
 const MEASURED_FUNCTIONS: &[&str] = &[
@@ -632,16 +629,6 @@ struct SizeReport {
     static_stack: BTreeMap<String, u64>,
 }
 
-/// What `MCX_SIZE_GATE` enforces: (stack, flash). The stack limit is always enforced, so the
-/// README's plain `cargo test --workspace` holds the line; flash joins with `enforce`.
-fn size_gate(value: Option<&str>) -> (bool, bool) {
-    match value {
-        None | Some("") | Some("stack") => (true, false),
-        Some("enforce") => (true, true),
-        Some(other) => panic!("{SIZE_GATE_ENV}={other}: use `stack` or `enforce`"),
-    }
-}
-
 /// The C API calls whose painted or static stack is above `limit`, with both figures.
 fn stack_over_limit(
     painted: &BTreeMap<String, u64>,
@@ -656,7 +643,7 @@ fn stack_over_limit(
 }
 
 #[test]
-fn size_gate_stack_counts_the_painted_and_the_static_figure() {
+fn stack_limit_counts_the_painted_and_the_static_figure() {
     let map = |v: &[(&str, u64)]| -> BTreeMap<String, u64> {
         v.iter().map(|(f, b)| (f.to_string(), *b)).collect()
     };
@@ -666,10 +653,6 @@ fn size_gate_stack_counts_the_painted_and_the_static_figure() {
         stack_over_limit(&painted, &statik, 2048),
         vec![("b".to_string(), 2049, 100), ("c".to_string(), 100, 2100)]
     );
-    assert_eq!(size_gate(None), (true, false));
-    assert_eq!(size_gate(Some("stack")), (true, false));
-    assert_eq!(size_gate(Some("enforce")), (true, true));
-    assert!(std::panic::catch_unwind(|| size_gate(Some("on"))).is_err());
 }
 
 fn size_report() -> &'static SizeReport {
@@ -801,34 +784,24 @@ fn size_report_is_complete_and_within_the_ci_limits() {
         "library flash {} B: map not parsed",
         report.flash
     );
-    let (gate_stack, gate_flash) = size_gate(std::env::var(SIZE_GATE_ENV).ok().as_deref());
-    if gate_stack {
-        let over = stack_over_limit(&report.stack, &report.static_stack, STACK_CI_LIMIT);
-        assert!(
-            over.is_empty(),
-            "stack above the CI limit of {STACK_CI_LIMIT} B (function, painted, static): {over:?}\n{}",
-            report.text
-        );
-    }
-    if gate_flash {
-        assert!(
-            report.flash <= FLASH_CI_LIMIT,
-            "flash {} B above the CI limit of {FLASH_CI_LIMIT} B:\n{}",
-            report.flash,
-            report.text
-        );
-    }
+    let over = stack_over_limit(&report.stack, &report.static_stack, STACK_CI_LIMIT);
+    assert!(
+        over.is_empty(),
+        "stack above the CI limit of {STACK_CI_LIMIT} B (function, painted, static): {over:?}\n{}",
+        report.text
+    );
+    assert!(
+        report.flash <= FLASH_CI_LIMIT,
+        "flash {} B above the CI limit of {FLASH_CI_LIMIT} B:\n{}",
+        report.flash,
+        report.text
+    );
 }
 
 // ---- panic-freedom proof (issue 7) --------------------------------------------------------
 
 /// What the `panic-never` feature's panic handler calls and nothing defines.
 const PANIC_NEVER_SYMBOL: &str = "mcx_panic_path_reachable";
-/// With `MCX_PANIC_NEVER=enforce`, `panic_never_build_links_or_names_its_panic_paths` fails
-/// unless the proof links. `.ci/run` does not set it yet: two panic paths remain, in postcard
-/// and heapless (the report lists them; README "Panic-freedom proof").
-const PANIC_NEVER_ENV: &str = "MCX_PANIC_NEVER";
-
 /// Rust core library functions that end in the panic handler: a branch to one is a panic path.
 fn is_panic_entry(name: &str) -> bool {
     name.starts_with("core::panicking::")
@@ -862,7 +835,7 @@ fn panic_paths(graph: &CallGraph) -> BTreeMap<String, Vec<String>> {
 /// same C firmware with it (every C API function referenced, `--gc-sections`). The link is
 /// the proof: it fails with an undefined `mcx_panic_path_reachable` if a panic path survived.
 #[test]
-fn panic_never_build_links_or_names_its_panic_paths() {
+fn panic_never_firmware_links_so_no_panic_path_is_reachable_from_c() {
     qemu::require_tool("arm-none-eabi-gcc", ARM_GCC_INSTALL);
     let target_dir = qemu::repo_root().join("target/firmware-c-panic-never");
     let lib_dir = build_staticlib_in(
@@ -915,7 +888,6 @@ fn panic_never_build_links_or_names_its_panic_paths() {
         paths.is_empty(),
         "the link and the disassembly disagree about panic paths:\n{report}\n{stderr}"
     );
-    if std::env::var(PANIC_NEVER_ENV).as_deref() == Ok("enforce") {
-        assert!(link.status.success(), "panic paths remain:\n{report}");
-    }
+    // The proof: no panic path is reachable from any C API function.
+    assert!(link.status.success(), "panic paths remain:\n{report}");
 }
