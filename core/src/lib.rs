@@ -90,7 +90,7 @@ pub mod message;
 pub mod server;
 pub mod table;
 pub mod wire;
-mod wire_str;
+mod wire_ser;
 
 pub use error::{
     ApplyError, DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError,

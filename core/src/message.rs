@@ -134,7 +134,7 @@ pub enum Message {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SecurityDomainInfoView<'a> {
     /// The KMS URI.
-    #[serde(with = "crate::wire_str", borrow)]
+    #[serde(with = "crate::wire_ser", borrow)]
     pub kms_uri: &'a str,
 }
 
@@ -144,9 +144,9 @@ pub struct SecurityDomainInfoView<'a> {
 #[allow(missing_docs)]
 pub struct PrivateCallRequestView<'a> {
     pub service_kind: ServiceKind,
-    #[serde(with = "crate::wire_str", borrow)]
+    #[serde(with = "crate::wire_ser", borrow)]
     pub calling_party: &'a str,
-    #[serde(with = "crate::wire_str", borrow)]
+    #[serde(with = "crate::wire_ser", borrow)]
     pub target: &'a str,
     pub e2ee_required: bool,
     #[serde(borrow)]
@@ -159,11 +159,11 @@ pub struct PrivateCallRequestView<'a> {
 #[allow(missing_docs)]
 pub struct PrivateCallRedirectionView<'a> {
     pub service_kind: ServiceKind,
-    #[serde(with = "crate::wire_str", borrow)]
+    #[serde(with = "crate::wire_ser", borrow)]
     pub calling_party: &'a str,
-    #[serde(with = "crate::wire_str", borrow)]
+    #[serde(with = "crate::wire_ser", borrow)]
     pub target_primary: &'a str,
-    #[serde(with = "crate::wire_str", borrow)]
+    #[serde(with = "crate::wire_ser", borrow)]
     pub target_migrated: &'a str,
     pub e2ee_required: bool,
     #[serde(borrow)]
@@ -177,41 +177,41 @@ pub struct PrivateCallRedirectionView<'a> {
 #[allow(missing_docs)]
 pub enum MigrationUpdateView<'a> {
     Migrated {
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         primary_id: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         partner_system: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     MovedOn {
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         primary_id: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         partner_system: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     Returned {
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         primary_id: &'a str,
     },
     VisitorRegistered {
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         local_id: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         primary_id: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         primary_system: &'a str,
         #[serde(borrow)]
         primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     VisitorDeparted {
-        #[serde(with = "crate::wire_str", borrow)]
+        #[serde(with = "crate::wire_ser", borrow)]
         local_id: &'a str,
     },
 }
@@ -228,7 +228,7 @@ pub enum MessageView<'a> {
     MigrationUpdate(MigrationUpdateView<'a>),
 }
 
-fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'_>> {
+pub(crate) fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'_>> {
     sdi.as_ref().map(|s| SecurityDomainInfoView {
         kms_uri: s.kms_uri.as_str(),
     })

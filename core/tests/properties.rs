@@ -358,7 +358,7 @@ proptest! {
             primary_security_domain_info: None,
         }).unwrap();
         let before = table_contents(&table);
-        let mut input = if prefix { b"MCXS\x01".to_vec() } else { Vec::new() };
+        let mut input = if prefix { b"MCXS\x02".to_vec() } else { Vec::new() };
         input.extend(bytes);
         if table.restore(&input).is_err() {
             prop_assert_eq!(table_contents(&table), before);

@@ -5,12 +5,14 @@
 //! ```text
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! | magic | version | total len | postcard body                              | CRC-32 |
-//! | MCXS  |   0x01  |  u32 LE   | capacity, departures, count, records...    | u32 LE |
+//! | MCXS  |   0x02  |  u32 LE   | capacity, departures, count, records...    | u32 LE |
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! ```
 //!
-//! The body lists every record, live and departed, in ascending key order, each departed
-//! visitor with its place in the eviction order. The CRC-32 (ISO-HDLC, as in Ethernet and zlib)
+//! The body lists every record, live and departed, in ascending key order, each as the
+//! migration update that creates it (the wire format's encoding of a "migrated" or a "visitor
+//! registered" update) and each departed visitor with its place in the eviction order.
+//! (Version 1 had a record layout of its own.) The CRC-32 (ISO-HDLC, as in Ethernet and zlib)
 //! covers everything before it. Restoring and snapshotting again, in a table of the capacity
 //! the snapshot was taken at, gives identical bytes: the
 //! decoder accepts only the canonical encoding this module writes.
@@ -21,15 +23,16 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::{MigrationTable, Record, Slot, VisitorState};
 use crate::error::SnapshotError;
-use crate::id::{McServiceId, SecurityDomainInfo};
-use crate::message::{MigrationUpdateView, SecurityDomainInfoView};
+use crate::id::McServiceId;
+use crate::message::{sdi_view, MigrationUpdateView};
 use crate::wire::{measure, serialize_into, ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
+use crate::wire_ser::Varint;
 
 /// First bytes of every snapshot.
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
 
 /// The snapshot format version this build writes and reads.
-pub const SNAPSHOT_VERSION: u8 = 1;
+pub const SNAPSHOT_VERSION: u8 = 2;
 
 /// Magic, version and total length.
 const HEADER_LEN: usize = 9;
@@ -38,114 +41,72 @@ const CRC_LEN: usize = 4;
 /// Bitwise CRC-32 without a lookup table: snapshots are rare, flash is scarce.
 const CRC32: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISO_HDLC);
 
-/// Longest record: key, variant tag, and the larger variant (a visitor: primary ID, primary
-/// system, security domain information and an optional departure order of up to ten varint
-/// bytes).
-const RECORD_MAX: usize = ID_MAX + 1 + ID_MAX + SYSTEM_MAX + SDI_OPTION_MAX + 1 + 10;
+/// Longest record: the variant tag, the larger update (a visitor registration: the key, the
+/// primary ID, the primary system and security domain information) and an optional departure
+/// order of up to ten varint bytes.
+const RECORD_MAX: usize = 1 + ID_MAX + ID_MAX + SYSTEM_MAX + SDI_OPTION_MAX + 1 + 10;
 
 /// Header, CRC, and the body's three varints (capacity and count `u32`, departures `u64`).
 const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 
-#[derive(Serialize, Deserialize)]
-enum RecordView<'a> {
-    MigratedAway {
-        #[serde(with = "crate::wire_str", borrow)]
-        partner_system: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
-        partner_id: &'a str,
-        #[serde(borrow)]
-        security_domain_info: Option<SecurityDomainInfoView<'a>>,
-    },
-    Visiting {
-        #[serde(with = "crate::wire_str", borrow)]
-        primary_id: &'a str,
-        #[serde(with = "crate::wire_str", borrow)]
-        primary_system: &'a str,
-        #[serde(borrow)]
-        primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
-        /// `None` while present; the departure order once departed.
-        departed_at: Option<u64>,
-    },
-}
-
+/// One record of the body: the migration update that creates it, in the wire format's own
+/// encoding of a migration update — "migrated" for a migrated-away user (keyed by its primary
+/// ID), "visitor registered" for a visitor (keyed by the ID assigned here) — then, for a
+/// departed visitor, its place in the eviction order. Snapshots and the wire share one
+/// encoding, and restore checks and writes a record with the code that applies updates.
 #[derive(Serialize, Deserialize)]
 struct EntryView<'a> {
-    #[serde(with = "crate::wire_str", borrow)]
-    key: &'a str,
     #[serde(borrow)]
-    record: RecordView<'a>,
-}
-
-fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'_>> {
-    sdi.as_ref().map(|s| SecurityDomainInfoView {
-        kms_uri: s.kms_uri.as_str(),
-    })
+    update: MigrationUpdateView<'a>,
+    /// `None` for a migrated-away record or a present visitor; the departure order of a
+    /// departed visitor.
+    #[serde(serialize_with = "crate::wire_ser::serialize_option_varint")]
+    departed_at: Option<u64>,
 }
 
 impl<'a> EntryView<'a> {
     fn of(key: &'a McServiceId, slot: &'a Slot) -> Self {
-        let record = match &slot.record {
-            Record::MigratedAway(m) => RecordView::MigratedAway {
-                partner_system: m.partner_system.as_str(),
-                partner_id: m.partner_id.as_str(),
-                security_domain_info: sdi_view(&m.security_domain_info),
+        match &slot.record {
+            Record::MigratedAway(m) => EntryView {
+                update: MigrationUpdateView::Migrated {
+                    primary_id: key.as_str(),
+                    partner_system: m.partner_system.as_str(),
+                    partner_id: m.partner_id.as_str(),
+                    security_domain_info: sdi_view(&m.security_domain_info),
+                },
+                departed_at: None,
             },
-            Record::Visiting(v) => RecordView::Visiting {
-                primary_id: v.primary_id.as_str(),
-                primary_system: v.primary_system.as_str(),
-                primary_security_domain_info: sdi_view(&v.primary_security_domain_info),
+            Record::Visiting(v) => EntryView {
+                update: MigrationUpdateView::VisitorRegistered {
+                    local_id: key.as_str(),
+                    primary_id: v.primary_id.as_str(),
+                    primary_system: v.primary_system.as_str(),
+                    primary_security_domain_info: sdi_view(&v.primary_security_domain_info),
+                },
                 departed_at: (v.state == VisitorState::Departed).then_some(slot.departed_at),
             },
-        };
-        EntryView {
-            key: key.as_str(),
-            record,
         }
     }
 
-    /// The record as the migration update that creates it (a visitor as present), with the
-    /// visitor's departure order if it departed: restore checks and writes a record with the
-    /// code that applies updates, not with a second copy of it.
-    fn as_update(&self) -> (MigrationUpdateView<'a>, Option<u64>) {
-        match self.record {
-            RecordView::MigratedAway {
-                partner_system,
-                partner_id,
-                security_domain_info,
-            } => (
-                MigrationUpdateView::Migrated {
-                    primary_id: self.key,
-                    partner_system,
-                    partner_id,
-                    security_domain_info,
-                },
-                None,
-            ),
-            RecordView::Visiting {
-                primary_id,
-                primary_system,
-                primary_security_domain_info,
-                departed_at,
-            } => (
-                MigrationUpdateView::VisitorRegistered {
-                    local_id: self.key,
-                    primary_id,
-                    primary_system,
-                    primary_security_domain_info,
-                },
-                departed_at,
-            ),
-        }
+    /// The record's key: the update's.
+    fn key(&self) -> &'a str {
+        self.update.key()
     }
 
-    /// Checks every rule a normal update keeps: valid fields, and a departure order that the
-    /// table's departure counter had reached.
+    /// Checks every rule a normal update keeps: valid fields, an update that creates a record
+    /// ("migrated" or "visitor registered"), and a departure order only for a visitor, one
+    /// that the table's departure counter had reached.
     fn check(&self, departures: u64) -> Result<(), SnapshotError> {
-        let (update, departed_at) = self.as_update();
-        update.check_fields()?;
-        match departed_at {
-            Some(at) if at == 0 || at > departures => Err(SnapshotError::InvalidRecord),
-            _ => Ok(()),
+        self.update.check_fields()?;
+        match (&self.update, self.departed_at) {
+            (MigrationUpdateView::Migrated { .. }, None)
+            | (MigrationUpdateView::VisitorRegistered { .. }, None) => Ok(()),
+            (MigrationUpdateView::VisitorRegistered { .. }, Some(at))
+                if at >= 1 && at <= departures =>
+            {
+                Ok(())
+            }
+            _ => Err(SnapshotError::InvalidRecord),
         }
     }
 }
@@ -158,9 +119,10 @@ impl<const N: usize> Serialize for Body<'_, N> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let count = self.0.len();
         let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
-        tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
-        tuple.serialize_element(&self.0.departures)?;
-        tuple.serialize_element(&u32::try_from(count).unwrap_or(u32::MAX))?;
+        // Varints as postcard writes a `u32`, a `u64` and a `u32`, without its varint code.
+        tuple.serialize_element(&Varint(u64::try_from(N).unwrap_or(u64::MAX)))?;
+        tuple.serialize_element(&Varint(self.0.departures))?;
+        tuple.serialize_element(&Varint(u64::try_from(count).unwrap_or(u64::MAX)))?;
         // Records in ascending key order: restore then finds duplicate keys by comparing each
         // key with the one before it, in one pass and no extra memory, and the bytes do not
         // depend on the order the table happened to store its records in. Selecting the next
@@ -188,6 +150,19 @@ fn take<'a, T: Deserialize<'a> + Serialize>(
         postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
     let used = bytes.len().saturating_sub(rest.len());
     if measure(&value).len != used {
+        return Err(SnapshotError::Malformed);
+    }
+    Ok((value, rest))
+}
+
+/// Decodes one canonical varint, a `u32` or a `u64`, from the front of `bytes`.
+fn take_varint<'a, T: Deserialize<'a> + Copy + Into<u64>>(
+    bytes: &'a [u8],
+) -> Result<(T, &'a [u8]), SnapshotError> {
+    let (value, rest) =
+        postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
+    let used = bytes.len().saturating_sub(rest.len());
+    if measure(&Varint(value.into())).len != used {
         return Err(SnapshotError::Malformed);
     }
     Ok((value, rest))
@@ -243,9 +218,9 @@ fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
-    let (capacity_taken_at, body) = take::<u32>(body)?;
-    let (departures, body) = take::<u64>(body)?;
-    let (count, body) = take::<u32>(body)?;
+    let (capacity_taken_at, body) = take_varint::<u32>(body)?;
+    let (departures, body) = take_varint::<u64>(body)?;
+    let (count, body) = take_varint::<u32>(body)?;
     if usize::try_from(count).map_or(true, |count| count > N) {
         return Err(SnapshotError::TooManyEntries);
     }
@@ -319,10 +294,10 @@ impl<const N: usize> MigrationTable<N> {
         for entry in entries.by_ref() {
             let entry = entry?;
             entry.check(departures)?;
-            match previous.map(|p| p.cmp(entry.key)) {
+            match previous.map(|p| p.cmp(entry.key())) {
                 Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
                 Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
-                _ => previous = Some(entry.key),
+                _ => previous = Some(entry.key()),
             }
         }
         if !entries.rest.is_empty() {
@@ -334,11 +309,10 @@ impl<const N: usize> MigrationTable<N> {
         self.departures = departures;
         for entry in parsed.entries {
             let entry = entry?;
-            let (update, departed_at) = entry.as_update();
             // A new key in a table with room: inserted in place, never an eviction.
-            self.make_slot(entry.key, &update)
+            self.make_slot(entry.key(), &entry.update)
                 .map_err(|_| SnapshotError::TooManyEntries)?;
-            if let (Some(at), Some(slot)) = (departed_at, self.slot_mut(entry.key)) {
+            if let (Some(at), Some(slot)) = (entry.departed_at, self.slot_mut(entry.key())) {
                 if let Record::Visiting(visitor) = &mut slot.record {
                     visitor.state = VisitorState::Departed;
                 }
@@ -594,9 +568,12 @@ mod tests {
         let mut erased = bytes.clone();
         erased[..4].copy_from_slice(&[0xff; 4]);
         refused(&erased, SnapshotError::NotASnapshot);
-        let mut version = bytes.clone();
-        version[4] = 2;
-        refused(&version, SnapshotError::UnsupportedVersion(2));
+        // Version 1 had another record layout: refused, not misread.
+        for v in [1, 3] {
+            let mut version = bytes.clone();
+            version[4] = v;
+            refused(&version, SnapshotError::UnsupportedVersion(v));
+        }
         let mut corrupt = bytes.clone();
         let last_record_byte = bytes.len() - 6;
         corrupt[last_record_byte] ^= 0x20;
@@ -676,6 +653,47 @@ mod tests {
         bytes[11] = 1; // ... one record; the record itself never gets read
         fix_crc(&mut bytes);
         refused(&bytes, SnapshotError::Malformed);
+    }
+
+    /// A snapshot of one migrated-away record, and where its update's variant tag is.
+    fn one_migrated() -> (Vec<u8>, usize) {
+        let mut t = Table::new();
+        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
+            .unwrap();
+        let bytes = snap(&t);
+        // Header, then capacity, departures and count, one varint byte each.
+        assert_eq!(&bytes[9..12], &[8, 0, 1]);
+        (bytes, 12)
+    }
+
+    #[test]
+    fn a_record_is_the_update_that_creates_it_in_the_wire_encoding() {
+        let (bytes, tag_at) = one_migrated();
+        let update = migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None);
+        let mut wire = [0u8; crate::wire::MAX_ENCODED_LEN];
+        let n = update.encode(&mut wire).unwrap();
+        let payload = &wire[crate::wire::HEADER_LEN..n];
+        assert_eq!(&bytes[tag_at..tag_at + payload.len()], payload);
+        assert_eq!(bytes[tag_at + payload.len()], 0, "no departure order");
+        assert_eq!(bytes.len(), tag_at + payload.len() + 1 + 4, "then the CRC");
+    }
+
+    #[test]
+    fn records_that_no_update_creates_are_refused() {
+        // "Moved on" has the fields of "migrated" but only replaces a record.
+        let (mut bytes, tag_at) = one_migrated();
+        assert_eq!(bytes[tag_at], 0, "migrated");
+        bytes[tag_at] = 1;
+        fix_crc(&mut bytes);
+        refused(&bytes, SnapshotError::InvalidRecord);
+        // A departure order on a migrated-away record: only visitors depart.
+        let (mut bytes, _) = one_migrated();
+        bytes[10] = 1; // one departure so far, so the order itself would be in range
+        bytes.truncate(bytes.len() - 4);
+        assert_eq!(bytes.pop(), Some(0), "no departure order");
+        bytes.extend_from_slice(&[1, 1, 0, 0, 0, 0]); // Some(1), then room for the CRC
+        set_len(&mut bytes);
+        refused(&bytes, SnapshotError::InvalidRecord);
     }
 
     #[test]

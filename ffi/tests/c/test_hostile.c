@@ -396,7 +396,7 @@ static void refused_restores_leave_the_table_unchanged(void) {
 
     /* A version this build does not read. */
     memcpy(bad, snap, len);
-    bad[4] = 2;
+    bad[4] = 3;
     CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table,
                        mcx_table_restore(&table, bad, len));
 
