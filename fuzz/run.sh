@@ -15,7 +15,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(decode_any roundtrip table_model client)
+  targets=(decode_any roundtrip table_model client c_api)
 fi
 
 cargo +nightly fuzz build

@@ -13,12 +13,41 @@ const USER2_AT_B: &CStr = c"sip:visitor-0042@mc-b.example";
 const SYSTEM_B: &CStr = c"mc-b.example";
 const KMS_B: &CStr = c"https://kms.mc-b.example/kms";
 
-fn bytes_of<T>(value: &T) -> std::vec::Vec<u8> {
-    // SAFETY: test-only view of an initialised object's bytes; the storage types are plain
-    // byte unions that init wrote in full or that the test zeroed first.
+/// The bytes of storage that nothing wrote since the test zeroed it.
+///
+/// Only for such storage: once the library has written an object, its padding and unused
+/// string capacity are uninitialised bytes to Rust, and reading them as `u8` is undefined
+/// behaviour (Miri: "memory is uninitialized"). Tests compare such objects by value
+/// ([`message_state`], [`call_state`], [`snapshot_of`]); the C tests (`ffi/tests/c/check.h`,
+/// `CHECK_UNCHANGED`) compare their bytes, as C may.
+fn zeroed_bytes_of<T>(value: &T) -> std::vec::Vec<u8> {
+    // SAFETY: the caller's storage was zeroed and not written since: every byte is initialised.
     unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
         .to_vec()
 }
+
+/// The Rust value in an initialised message, to compare after a call.
+fn message_state(msg: &mcx_message_t) -> mcx_migrate::Message {
+    crate::abi::object(msg)
+        .expect("an initialised message")
+        .clone()
+}
+
+/// The Rust value in an initialised call, to compare after a call.
+fn call_state(call: &mcx_call_t) -> crate::client::Call {
+    crate::abi::object(call)
+        .expect("an initialised call")
+        .clone()
+}
+
+/// Rounds of the garbage sweep: fewer under Miri, which interprets every call (the host count
+/// takes it minutes there; a few hundred still reach every decoder's error paths).
+const GARBAGE_ROUNDS: usize = if cfg!(miri) { 150 } else { 6000 };
+
+/// Every `SNAPSHOT_BIT_STRIDE`-th bit of a snapshot is flipped, and it is cut at every
+/// `SNAPSHOT_BIT_STRIDE`-th length: every one on the host, a sample under Miri (a prime stride,
+/// so each bit position within a byte is still hit).
+const SNAPSHOT_BIT_STRIDE: usize = if cfg!(miri) { 61 } else { 1 };
 
 fn zeroed<T>() -> std::boxed::Box<T> {
     // SAFETY: the storage unions are valid for any bit pattern, all-zero included.
@@ -37,7 +66,7 @@ fn misaligned_object_pointers_are_invalid_arguments() {
     let mut len = 0usize;
     assert_eq!(mcx_table_len(misaligned, &mut len), MCX_E_INVALID_ARGUMENT);
     assert!(
-        bytes_of(&*storage).iter().all(|&b| b == 0),
+        zeroed_bytes_of(&*storage).iter().all(|&b| b == 0),
         "nothing written"
     );
 }
@@ -126,7 +155,7 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
     seeds.push(buf[..out_len].to_vec());
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    for round in 0..6000 {
+    for round in 0..GARBAGE_ROUNDS {
         let mut input = if round % 3 == 0 {
             (0..rng.next() % 80).map(|_| rng.next() as u8).collect()
         } else {
@@ -140,28 +169,32 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
         };
         let (p, n) = (input.as_ptr(), input.len());
 
-        let before = bytes_of(&*msg);
+        let before = message_state(&msg);
         let rc = mcx_message_decode(&mut *msg, p, n);
         assert!(known(rc), "decode: unlisted code {rc}");
         if rc != MCX_OK {
             assert_eq!(
-                bytes_of(&*msg),
+                message_state(&msg),
                 before,
                 "decode changed the message on {rc}"
             );
         }
-        let before = bytes_of(&*table);
+        let before = snapshot_of(&table);
         let rc = mcx_table_apply_bytes(&mut *table, p, n);
         assert!(known(rc), "apply: unlisted code {rc}");
         if rc != MCX_OK {
-            assert_eq!(bytes_of(&*table), before, "apply changed the table on {rc}");
+            assert_eq!(
+                snapshot_of(&table),
+                before,
+                "apply changed the table on {rc}"
+            );
         }
-        let before = bytes_of(&*call);
+        let before = call_state(&call);
         let rc = mcx_call_on_redirection_bytes(&mut *call, p, n);
         assert!(known(rc), "redirection: unlisted code {rc}");
         if rc != MCX_OK {
             assert_eq!(
-                bytes_of(&*call),
+                call_state(&call),
                 before,
                 "on_redirection changed the call on {rc}"
             );
@@ -232,7 +265,9 @@ fn snapshot_of(table: &mcx_table_t) -> std::vec::Vec<u8> {
 
 /// Issue 8, fault test through the C API: every single-bit flip and every truncation of a valid
 /// snapshot is refused with a `MCX_E_SNAPSHOT_*` code, and the table it was offered to stays
-/// byte for byte as it was (here a table holding other records, so a half-load would show).
+/// as it was: the same snapshot, so the same records and eviction order (here a table holding
+/// other records, so a half-load would show; the C tests compare its bytes). Under Miri a
+/// sample of them ([`SNAPSHOT_BIT_STRIDE`]).
 #[test]
 fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_unchanged() {
     let snapshot = snapshot_of(&mixed_table());
@@ -248,33 +283,37 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     );
     assert_eq!(other, MCX_OK);
     apply_ok(&mut table, &msg);
-    let before = bytes_of(&*table);
+    let before = snapshot_of(&table);
     let is_snapshot_code = |rc: i32| (-4799..=-4701).contains(&rc);
 
     let mut refused = 0usize;
-    for bit in 0..snapshot.len() * 8 {
+    for bit in (0..snapshot.len() * 8).step_by(SNAPSHOT_BIT_STRIDE) {
         let mut bytes = snapshot.clone();
         bytes[bit / 8] ^= 1 << (bit % 8);
         let rc = mcx_table_restore(&mut *table, bytes.as_ptr(), bytes.len());
         assert!(is_snapshot_code(rc), "bit {bit} flipped: {rc}");
         assert_eq!(
-            bytes_of(&*table),
+            snapshot_of(&table),
             before,
             "bit {bit} flipped: table changed"
         );
         refused += 1;
     }
-    for len in 0..snapshot.len() {
+    for len in (0..snapshot.len()).step_by(SNAPSHOT_BIT_STRIDE) {
         let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), len);
         assert!(is_snapshot_code(rc), "truncated to {len}: {rc}");
         assert_eq!(
-            bytes_of(&*table),
+            snapshot_of(&table),
             before,
             "truncated to {len}: table changed"
         );
         refused += 1;
     }
-    assert_eq!(refused, snapshot.len() * 9);
+    assert_eq!(
+        refused,
+        (snapshot.len() * 8).div_ceil(SNAPSHOT_BIT_STRIDE)
+            + snapshot.len().div_ceil(SNAPSHOT_BIT_STRIDE)
+    );
 
     // The unmodified snapshot is accepted, so the refusals above are the faults' doing.
     let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), snapshot.len());

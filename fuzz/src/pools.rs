@@ -6,7 +6,7 @@ use mcx_migrate::{McServiceId, McSystemId, SecurityDomainInfo, ServiceKind};
 
 /// MC service IDs: more than the table holds (8), so full-table paths are reached; both URI
 /// schemes, one spelled with an upper-case scheme (IDs compare byte for byte).
-const IDS: [&str; 12] = [
+pub const IDS: [&str; 12] = [
     "sip:user1@mc-a.example",
     "sip:user2@mc-a.example",
     "sip:user3@mc-a.example",
@@ -21,9 +21,11 @@ const IDS: [&str; 12] = [
     "tel:+4930555012",
 ];
 
-const SYSTEMS: [&str; 3] = ["mc-a.example", "mc-b.example", "mc-c.example"];
+/// MC system identities.
+pub const SYSTEMS: [&str; 3] = ["mc-a.example", "mc-b.example", "mc-c.example"];
 
-const KMS: [&str; 3] = [
+/// KMS URIs (of security domain information).
+pub const KMS: [&str; 3] = [
     "https://kms.mc-a.example/kms",
     "https://kms.mc-b.example/kms",
     "https://kms.mc-c.example/kms",

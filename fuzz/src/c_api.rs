@@ -1,0 +1,1537 @@
+//! `c_api`: the C ABI (`mcx-migrate-ffi`) called through its `extern "C"` functions, as a C
+//! program would, with hostile arguments: a sequence of operations over a small pool of
+//! storage slots that hold tables, messages and calls (or zeros, garbage, never-written memory,
+//! or an object of another kind), random bytes to decode, random C strings, out-of-range
+//! numbers, NULL and misaligned pointers, buffers of every length.
+//!
+//! Checked after every call, from the documentation of the C API (`ffi/src/*.rs`):
+//! - the status is `MCX_OK` or a listed code from the families that function can return
+//!   (never `MCX_E_REJECT_*`, which only goes through `out_reject_reason`);
+//! - a failed call leaves every object it was given byte for byte as before ("after a failed
+//!   call every object is exactly as before", crate docs), and a successful one leaves the
+//!   objects it only reads unchanged;
+//! - a NULL or misaligned required out-pointer is refused;
+//! - `MCX_E_BUFFER_TOO_SMALL` / `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` report a needed length larger
+//!   than the capacity given, and a retry with exactly that length succeeds;
+//! - outputs are in their documented ranges (message types, service kinds, decisions, lengths
+//!   up to `MCX_MAX_ENCODED_LEN` / `MCX_MAX_FRAME_LEN` / `MCX_TABLE_MAX_SNAPSHOT_LEN`), encoded
+//!   messages decode again, a table restores its own snapshot, fields are NUL-terminated UTF-8;
+//! - nothing panics (a panic cannot unwind out of `extern "C"`: it aborts, a libFuzzer crash).
+//!
+//! The target itself stays sound: every pointer it passes is NULL, misaligned inside its own
+//! allocation (refused before any access), or valid for what the callee may touch (a length
+//! of `usize::MAX`, past any allocation, is refused before any access too); C strings
+//! always have a NUL inside their allocation (maybe past `MCX_MAX_STRING_LEN`, where the callee
+//! stops reading); never-written storage goes only to functions that never read it (the
+//! initialisers); garbage never carries a magic word, so the library never takes garbage for
+//! an object; one slot is never passed as two objects of one call that writes one without
+//! checking its magic word first.
+
+use core::ffi::{c_char, c_int, c_void, CStr};
+use core::mem::{align_of, size_of, MaybeUninit};
+use core::ptr;
+
+use arbitrary::{Arbitrary, Unstructured};
+use mcx_migrate_ffi::*;
+
+use mcx_migrate::{PrivateCallRedirection, PrivateCallRequest, RedirectionReason};
+
+use crate::pools::{Id, Kms, IDS, KMS, SYSTEMS};
+
+/// Storage slots in the pool: enough for a table, a call and messages to move between them.
+const SLOTS: usize = 5;
+
+/// Bytes of one slot: the largest storage type, plus room to misalign a pointer inside it.
+const SLOT_LEN: usize = max(max(MCX_TABLE_SIZE, MCX_MESSAGE_SIZE), MCX_CALL_SIZE) + 8;
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// One slot: raw, 8-aligned memory that C would declare as any of the storage types. Bytes are
+/// `MaybeUninit`: memory never written is uninitialised, and an object the library wrote may
+/// leave bytes (padding, unused string capacity) that Rust treats as uninitialised.
+#[repr(C, align(8))]
+struct Slot([MaybeUninit<u8>; SLOT_LEN]);
+
+const _: () = assert!(align_of::<mcx_table_t>() <= align_of::<Slot>());
+const _: () = assert!(align_of::<mcx_message_t>() <= align_of::<Slot>());
+const _: () = assert!(align_of::<mcx_call_t>() <= align_of::<Slot>());
+const _: () = assert!(size_of::<mcx_table_t>() < SLOT_LEN);
+
+/// The magic words of the storage types (`ffi/src/{table,message,client}.rs`), little-endian
+/// as stored at offset 0: garbage must never hold one, or the library would take it for an
+/// object and read garbage as Rust values (undefined behaviour caused by the target, not a
+/// bug of the library, which documents that storage is only filled by its functions).
+const MAGICS: [u32; 3] = [0x4D43_5854, 0x4D43_584D, 0x4D43_5843];
+
+extern "C" {
+    /// libc's `memcmp`. The storage is compared as C compares it, byte by byte in C: reading
+    /// bytes that Rust considers uninitialised (padding, unused capacity) as `u8` in Rust would
+    /// be undefined behaviour of the target itself.
+    fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int;
+}
+
+/// What fills a slot (the `Fill` operation).
+#[derive(Debug, Clone, Arbitrary)]
+pub enum Fill {
+    /// All zero, as a C `static`.
+    Zero,
+    /// Pseudo-random bytes from a seed (magic words defused).
+    Garbage(u64),
+    /// Fresh, never-written memory, as a C stack variable.
+    Uninit,
+    /// The header of whatever the slot holds is overwritten (`MCX_E_NOT_INITIALISED` after).
+    CorruptHeader(u8),
+}
+
+/// An object pointer argument.
+#[derive(Debug, Clone, Copy)]
+pub enum Obj {
+    /// A slot picked from this byte by `at` (the argument's home slot, or any), whatever it
+    /// holds.
+    Slot(u8),
+    /// NULL.
+    Null,
+    /// One byte into a slot picked the same way: misaligned, refused before any access.
+    Misaligned(u8),
+}
+
+/// A required out-pointer argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutPtr {
+    /// A valid, aligned variable.
+    Valid,
+    /// NULL.
+    Null,
+    /// One byte into a spare buffer: misaligned for anything wider than a byte.
+    Misaligned,
+}
+
+/// A capacity for an output buffer.
+#[derive(Debug, Clone, Copy)]
+pub enum Cap {
+    /// The documented size that always suffices for this function.
+    Enough,
+    /// This many bytes (modulo 2048): 0, too small, or enough.
+    Bytes(u16),
+    /// `usize::MAX` on a one-byte buffer: refused before the buffer is touched.
+    Huge,
+}
+
+/// An output buffer argument.
+#[derive(Debug, Clone, Copy)]
+pub struct Buf {
+    /// NULL instead of a buffer (allowed with a capacity of 0, to ask for the length).
+    null: bool,
+    cap: Cap,
+}
+
+/// An input bytes argument.
+#[derive(Debug, Clone)]
+pub enum Bytes {
+    /// These bytes.
+    Raw(Vec<u8>),
+    /// The last bytes a function encoded (message, frame, snapshot, redirection), optionally
+    /// cut short and with one byte XORed: reaches the checks behind the envelope.
+    Last {
+        cut: Option<u16>,
+        flip: Option<(u16, u8)>,
+    },
+    /// A redirection that belongs to the last call started (its service kind, calling party,
+    /// dialled ID and E2EE requirement) towards `to`, encoded by the core; empty bytes before
+    /// any call started. Without it a call would almost never see a redirection it follows.
+    FollowUp {
+        to: Id,
+        sdi: Option<Kms>,
+        reason: Option<bool>,
+    },
+    /// NULL with this length (modulo 4): allowed only for length 0.
+    Null(u8),
+    /// `usize::MAX` bytes at a one-byte buffer: refused before anything is read.
+    Huge,
+}
+
+/// A C string argument; every one has a NUL within its allocation.
+#[derive(Debug, Clone)]
+pub enum Str {
+    /// NULL (required strings: `MCX_E_NULL_ARGUMENT`; `kms_uri`: absent).
+    Null,
+    /// One of the valid IDs, system identities, KMS URIs of the pools (so often the wrong
+    /// kind for the argument).
+    Pool(u8),
+    /// These bytes (maybe not UTF-8, maybe holding a NUL), then a NUL.
+    Raw(Vec<u8>),
+    /// `sip:n<this modulo 32>@mc-b.example`: more distinct valid IDs than the pools have, so
+    /// the table (`MCX_TABLE_CAPACITY` records) can fill up.
+    Numbered(u8),
+    /// `sip:` and `a`s, `MCX_MAX_STRING_LEN` - 8 + (this modulo 32) bytes before the NUL: around
+    /// the longest string read, so also with no NUL within `MCX_MAX_STRING_LEN` + 1 bytes.
+    Long(u8),
+}
+
+/// A numeric argument (service kind, field selector).
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub enum Num {
+    /// This value modulo 12: mostly in range, some just past it.
+    Small(u8),
+    /// Any value.
+    Any(u32),
+}
+
+/// One C API call (or a change of a slot's memory).
+#[derive(Debug, Clone, Arbitrary)]
+pub enum Op {
+    /// Overwrite a slot's memory.
+    Fill { slot: u8, fill: Fill },
+    /// `mcx_table_init`.
+    TableInit(Obj),
+    /// `mcx_table_clear`.
+    TableClear(Obj),
+    /// `mcx_table_len`.
+    TableLen(Obj, OutPtr),
+    /// `mcx_table_apply`.
+    TableApply(Obj, Obj),
+    /// `mcx_table_apply_bytes`.
+    TableApplyBytes(Obj, Bytes),
+    /// `mcx_table_snapshot`.
+    TableSnapshot(Obj, Buf, OutPtr),
+    /// `mcx_table_restore`.
+    TableRestore(Obj, Bytes),
+    /// `mcx_message_init_request`.
+    InitRequest {
+        msg: Obj,
+        kind: Num,
+        caller: Str,
+        target: Str,
+        e2ee: bool,
+        kms: Str,
+    },
+    /// One of the five `mcx_message_init_*` update builders (`which` modulo 5), with as many
+    /// of the strings as it takes.
+    InitUpdate {
+        msg: Obj,
+        which: u8,
+        a: Str,
+        b: Str,
+        c: Str,
+        d: Str,
+    },
+    /// `mcx_message_decode`.
+    Decode(Obj, Bytes),
+    /// `mcx_message_decode_frame` (on a copy of the bytes: it decodes in place).
+    DecodeFrame(Obj, Bytes),
+    /// `mcx_message_encode`, or `mcx_message_encode_frame` if `frame`.
+    Encode {
+        msg: Obj,
+        frame: bool,
+        buf: Buf,
+        out: OutPtr,
+    },
+    /// `mcx_message_type`, `_service_kind`, `_e2ee_required`, `_reason`, `_update_kind`
+    /// (`which` modulo 5).
+    Getter { msg: Obj, which: u8, out: OutPtr },
+    /// `mcx_message_field`.
+    Field {
+        msg: Obj,
+        field: Num,
+        buf: Buf,
+        out: OutPtr,
+    },
+    /// `mcx_call_start`.
+    CallStart(Obj, Obj),
+    /// `mcx_call_on_redirection`.
+    CallOnRedirection(Obj, Obj),
+    /// `mcx_call_on_redirection_bytes`.
+    CallOnRedirectionBytes(Obj, Bytes),
+    /// `mcx_call_request`.
+    CallRequest(Obj, Buf, OutPtr),
+    /// `mcx_call_request_message`.
+    CallRequestMessage(Obj, Obj),
+    /// `mcx_call_redirections`.
+    CallRedirections(Obj, OutPtr),
+    /// `mcx_server_decide`.
+    Decide {
+        table: Obj,
+        request: Obj,
+        buf: Buf,
+        outs: [OutPtr; 3],
+    },
+    /// `mcx_server_decide_bytes`.
+    DecideBytes {
+        table: Obj,
+        request: Bytes,
+        buf: Buf,
+        outs: [OutPtr; 3],
+    },
+    /// `mcx_status_str`.
+    StatusStr(i32),
+}
+
+// The argument types pick their variant from one byte, weighted towards valid arguments
+// (a derived `Arbitrary` picks variants uniformly: two calls in three would then stop at a
+// NULL or misaligned pointer, and sequences would rarely reach the tables' and calls' logic).
+
+impl<'a> Arbitrary<'a> for Obj {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let b = u8::arbitrary(u)?;
+        Ok(match b {
+            0..=5 => Obj::Null,
+            6..=11 => Obj::Misaligned(b),
+            _ => Obj::Slot(b),
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for OutPtr {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match u8::arbitrary(u)? {
+            0..=5 => OutPtr::Null,
+            6..=11 => OutPtr::Misaligned,
+            _ => OutPtr::Valid,
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for Buf {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let b = u8::arbitrary(u)?;
+        let cap = match b {
+            0..=3 => Cap::Huge,
+            4..=95 => Cap::Bytes(u16::arbitrary(u)?),
+            _ => Cap::Enough,
+        };
+        // NULL with some of the small capacities (0 asks for the length) and the huge one.
+        Ok(Buf {
+            null: (4..=11).contains(&b) || b < 2,
+            cap,
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for Bytes {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let b = u8::arbitrary(u)?;
+        Ok(match b {
+            0..=5 => Bytes::Null(b),
+            6..=7 => Bytes::Huge,
+            8..=79 => Bytes::Raw(Vec::arbitrary(u)?),
+            80..=127 => Bytes::FollowUp {
+                to: Id::arbitrary(u)?,
+                sdi: Option::arbitrary(u)?,
+                reason: Option::arbitrary(u)?,
+            },
+            _ => Bytes::Last {
+                cut: Option::arbitrary(u)?,
+                flip: Option::arbitrary(u)?,
+            },
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for Str {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let b = u8::arbitrary(u)?;
+        Ok(match b {
+            0..=15 => Str::Null,
+            16..=39 => Str::Raw(Vec::arbitrary(u)?),
+            40..=47 => Str::Long(u8::arbitrary(u)?),
+            48..=79 => Str::Numbered(b),
+            _ => Str::Pool(b),
+        })
+    }
+}
+
+/// Families of status codes (the hundreds of `-N`): 40 general, 41 identifier, 42 encoding
+/// (buffer too small), 43 decoding, 44 table, 45 redirection, 47 snapshot. 46 (server reject
+/// reasons) is never a status.
+type Families = &'static [i32];
+const GENERAL: Families = &[40];
+const TABLE: Families = &[40, 44];
+const TABLE_BYTES: Families = &[40, 41, 43, 44];
+const SNAPSHOT: Families = &[40, 47];
+const BUILD: Families = &[40, 41];
+const DECODE: Families = &[40, 43];
+const ENCODE: Families = &[40, 42];
+const REDIRECT: Families = &[40, 45];
+const REDIRECT_BYTES: Families = &[40, 41, 43, 45];
+const DECIDE_BYTES: Families = &[40, 42, 43];
+
+/// Checks `rc` is `MCX_OK` or a code of the status table from one of `families`, and that
+/// `mcx_status_str` describes it.
+fn check_status(what: &str, rc: i32, families: Families) {
+    if rc == MCX_OK {
+        return;
+    }
+    assert!(
+        STATUS_TABLE.iter().any(|e| e.code == rc),
+        "{what}: unlisted status {rc}"
+    );
+    assert!(
+        families.contains(&(-rc / 100)),
+        "{what}: status {rc} is not one this function documents"
+    );
+    assert_ne!(describe(rc), UNKNOWN, "{what}: {rc} has no description");
+}
+
+/// `mcx_status_str`'s text for a code not in the table (`ffi/src/status.rs`).
+const UNKNOWN: &str = "unknown status code\0";
+
+/// One slot's memory and what the target knows about it.
+struct PoolSlot {
+    mem: Box<Slot>,
+    /// Whether the first bytes (a magic word's) were ever written: if not, only initialisers
+    /// may be given the slot, as reading uninitialised memory is undefined behaviour.
+    header_written: bool,
+}
+
+impl PoolSlot {
+    fn uninit() -> Self {
+        // SAFETY: `Slot` is an array of `MaybeUninit<u8>`, valid uninitialised.
+        let mem = unsafe { Box::<Slot>::new_uninit().assume_init() };
+        PoolSlot {
+            mem,
+            header_written: false,
+        }
+    }
+
+    fn ptr(&mut self) -> *mut u8 {
+        self.mem.0.as_mut_ptr().cast()
+    }
+
+    /// Overwrites the whole slot with `bytes(i)` and defuses a magic word at offset 0.
+    fn fill(&mut self, byte: impl Fn(usize) -> u8) {
+        for (i, b) in self.mem.0.iter_mut().enumerate() {
+            *b = MaybeUninit::new(byte(i));
+        }
+        self.defuse_magic();
+        self.header_written = true;
+    }
+
+    /// Makes sure the word at offset 0 is no magic word: the highest byte (`M`, 0x4D, in every
+    /// magic) is changed.
+    fn defuse_magic(&mut self) {
+        // SAFETY: called only once the first 4 bytes are written; the slot is 8-aligned.
+        let word = unsafe { self.ptr().cast::<u32>().read() };
+        if MAGICS.contains(&word) {
+            self.mem.0[3] = MaybeUninit::new(0x4D ^ 0x80);
+        }
+    }
+}
+
+/// A copy of some slots' memory, to compare after a call.
+struct Before(Vec<(usize, Box<Slot>)>);
+
+/// The whole state of one run.
+pub struct Harness {
+    slots: Vec<PoolSlot>,
+    /// The last bytes a function encoded, for `Bytes::Last`.
+    last: Vec<u8>,
+    /// A message storage of the target's own, for re-decoding outputs.
+    spare: Box<Slot>,
+    /// The request of the last call started, for `Bytes::FollowUp`.
+    dialled: Option<PrivateCallRequest>,
+}
+
+/// Pseudo-random bytes (splitmix64) for `Fill::Garbage`.
+fn garbage(seed: u64, i: usize) -> u8 {
+    let mut z = seed.wrapping_add((i as u64 / 8).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    z.to_le_bytes()[i % 8]
+}
+
+/// A C string argument's memory, alive during the call.
+struct CString(Option<Vec<u8>>);
+
+impl CString {
+    /// The string for argument `s`, which expects one of `expected` (a pool).
+    fn new(s: &Str, expected: &[&str]) -> Self {
+        // Odd pool indices pick from every pool (often the wrong kind of string), even ones
+        // from the pool the argument expects, so valid messages are built often.
+        let any: Vec<&str> = IDS.iter().chain(&SYSTEMS).chain(&KMS).copied().collect();
+        let pool = match s {
+            Str::Pool(i) if i.is_multiple_of(2) => expected,
+            _ => &any[..],
+        };
+        CString(match s {
+            Str::Null => None,
+            Str::Pool(i) => Some(pool[usize::from(*i / 2) % pool.len()].as_bytes().to_vec()),
+            Str::Raw(v) => Some(v.clone()),
+            Str::Numbered(n) => Some(format!("sip:n{}@mc-b.example", n % 32).into_bytes()),
+            Str::Long(extra) => {
+                let len = MCX_MAX_STRING_LEN - 8 + usize::from(*extra) % 32;
+                let mut v = b"sip:".to_vec();
+                v.resize(len, b'a');
+                Some(v)
+            }
+        })
+        .with_nul()
+    }
+
+    fn with_nul(mut self) -> Self {
+        if let Some(v) = &mut self.0 {
+            v.push(0);
+        }
+        self
+    }
+
+    fn ptr(&self) -> *const c_char {
+        self.0
+            .as_ref()
+            .map_or(ptr::null(), |v| v.as_ptr().cast::<c_char>())
+    }
+}
+
+/// An output buffer argument's memory.
+struct OutBuf {
+    mem: Vec<u8>,
+    null: bool,
+    cap: usize,
+}
+
+impl OutBuf {
+    fn new(buf: Buf, enough: usize) -> Self {
+        let (alloc, cap) = match buf.cap {
+            Cap::Enough => (enough, enough),
+            Cap::Bytes(n) => (usize::from(n % 2048), usize::from(n % 2048)),
+            Cap::Huge => (1, usize::MAX),
+        };
+        OutBuf {
+            mem: vec![0xA5; if buf.null { 0 } else { alloc }],
+            null: buf.null,
+            cap,
+        }
+    }
+
+    fn ptr(&mut self) -> *mut u8 {
+        if self.null {
+            ptr::null_mut()
+        } else {
+            self.mem.as_mut_ptr()
+        }
+    }
+
+    /// Whether the callee could write `cap` bytes here (a valid buffer argument).
+    fn is_valid(&self) -> bool {
+        if self.null {
+            self.cap == 0
+        } else {
+            self.cap <= self.mem.len()
+        }
+    }
+}
+
+/// An input bytes argument's memory.
+struct InBytes {
+    mem: Vec<u8>,
+    null: bool,
+    len: usize,
+}
+
+impl InBytes {
+    fn ptr(&self) -> *const u8 {
+        if self.null {
+            ptr::null()
+        } else {
+            self.mem.as_ptr()
+        }
+    }
+
+    fn ptr_mut(&mut self) -> *mut u8 {
+        if self.null {
+            ptr::null_mut()
+        } else {
+            self.mem.as_mut_ptr()
+        }
+    }
+}
+
+/// A required out-pointer's variable, or NULL, or a misaligned pointer into spare memory.
+struct OutVar<T> {
+    kind: OutPtr,
+    value: T,
+    spare: [u64; 2],
+}
+
+impl<T: Copy> OutVar<T> {
+    fn new(kind: OutPtr, init: T) -> Self {
+        OutVar {
+            kind,
+            value: init,
+            spare: [0; 2],
+        }
+    }
+
+    fn ptr(&mut self) -> *mut T {
+        match self.kind {
+            OutPtr::Valid => &mut self.value,
+            OutPtr::Null => ptr::null_mut(),
+            // Inside `spare` (16 bytes, more than any `T` here plus one): for a `T` aligned to
+            // one byte (`bool`), the callee writes there.
+            OutPtr::Misaligned => self.spare.as_mut_ptr().cast::<u8>().wrapping_add(1).cast(),
+        }
+    }
+
+    /// Whether the callee must refuse this pointer (NULL, or misaligned for `T`).
+    fn refused(&self) -> bool {
+        match self.kind {
+            OutPtr::Valid => false,
+            OutPtr::Null => true,
+            OutPtr::Misaligned => align_of::<T>() > 1,
+        }
+    }
+}
+
+/// Either `MCX_E_BUFFER_TOO_SMALL` or `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL`.
+fn too_small(rc: i32) -> bool {
+    rc == MCX_E_BUFFER_TOO_SMALL || rc == MCX_E_SNAPSHOT_BUFFER_TOO_SMALL
+}
+
+impl Harness {
+    /// A pool of never-written slots.
+    pub fn new() -> Self {
+        let mut spare = PoolSlot::uninit();
+        spare.fill(|_| 0);
+        Harness {
+            slots: (0..SLOTS).map(|_| PoolSlot::uninit()).collect(),
+            last: Vec::new(),
+            spare: spare.mem,
+            dialled: None,
+        }
+    }
+
+    fn index(o: Obj) -> Option<usize> {
+        match o {
+            Obj::Slot(i) | Obj::Misaligned(i) => Some(usize::from(i) % SLOTS),
+            Obj::Null => None,
+        }
+    }
+
+    /// The pointer for `o`, or `None` if the callee could read it and the slot was never
+    /// written (the operation is skipped).
+    fn obj<T>(&mut self, o: Obj, reads: bool) -> Option<*mut T> {
+        match o {
+            Obj::Null => Some(ptr::null_mut()),
+            Obj::Slot(_) | Obj::Misaligned(_) => {
+                let slot = &mut self.slots[Self::index(o)?];
+                if reads && !slot.header_written {
+                    return None;
+                }
+                let p = slot.ptr();
+                Some(if matches!(o, Obj::Misaligned(_)) {
+                    p.wrapping_add(1).cast()
+                } else {
+                    p.cast()
+                })
+            }
+        }
+    }
+
+    /// The pointers for two objects of one call that writes one of them without reading it
+    /// first (`mcx_call_start`, `mcx_call_request_message`): `None` (skipped) when both are
+    /// the same slot, as C must not pass one object as both (`ffi/src/abi.rs`), or as
+    /// [`obj`](Self::obj). Each object comes with whether the callee reads it.
+    fn distinct<A, B>(&mut self, a: (Obj, bool), b: (Obj, bool)) -> Option<(*mut A, *mut B)> {
+        if Self::index(a.0).is_some() && Self::index(a.0) == Self::index(b.0) {
+            return None;
+        }
+        Some((self.obj(a.0, a.1)?, self.obj(b.0, b.1)?))
+    }
+
+    fn before(&self, objs: &[Obj]) -> Before {
+        let mut copies = Vec::new();
+        for &o in objs {
+            if let Some(i) = Self::index(o) {
+                if copies.iter().all(|(j, _)| *j != i) {
+                    let mut copy = PoolSlot::uninit().mem;
+                    // SAFETY: both are whole, distinct `Slot`s; `MaybeUninit` bytes are copied
+                    // as they are, initialised or not.
+                    unsafe { ptr::copy_nonoverlapping(&*self.slots[i].mem, &mut *copy, 1) };
+                    copies.push((i, copy));
+                }
+            }
+        }
+        Before(copies)
+    }
+
+    /// Compares the slots copied in `before` (only those in `only`, if given) with now.
+    fn assert_unchanged(&self, before: &Before, only: Option<&[usize]>, what: &str, rc: i32) {
+        for (i, copy) in &before.0 {
+            if only.is_some_and(|only| !only.contains(i)) {
+                continue;
+            }
+            // SAFETY: two live `Slot`s of `SLOT_LEN` bytes; `memcmp` only reads them.
+            let diff = unsafe {
+                memcmp(
+                    (&*self.slots[*i].mem as *const Slot).cast(),
+                    (&**copy as *const Slot).cast(),
+                    SLOT_LEN,
+                )
+            };
+            assert_eq!(diff, 0, "{what} (status {rc}) changed slot {i}");
+        }
+    }
+
+    fn bytes(&self, b: &Bytes) -> InBytes {
+        match b {
+            Bytes::Raw(v) => InBytes {
+                len: v.len(),
+                mem: v.clone(),
+                null: false,
+            },
+            Bytes::Last { cut, flip } => {
+                let mut v = self.last.clone();
+                if let (Some((at, xor)), false) = (flip, v.is_empty()) {
+                    let n = v.len();
+                    v[usize::from(*at) % n] ^= xor;
+                }
+                if let Some(cut) = cut {
+                    v.truncate(usize::from(*cut) % (v.len() + 1));
+                }
+                InBytes {
+                    len: v.len(),
+                    mem: v,
+                    null: false,
+                }
+            }
+            Bytes::FollowUp { to, sdi, reason } => {
+                let mut v = vec![0u8; MCX_MAX_ENCODED_LEN];
+                let len = self.dialled.as_ref().map_or(0, |req| {
+                    let redirection = PrivateCallRedirection {
+                        service_kind: req.service_kind,
+                        calling_party: req.calling_party.clone(),
+                        target_primary: req.target.clone(),
+                        target_migrated: to.id(),
+                        e2ee_required: req.e2ee_required,
+                        security_domain_info: sdi.map(Kms::sdi),
+                        reason: reason.map(|nls| {
+                            if nls {
+                                RedirectionReason::TargetNoLongerServed
+                            } else {
+                                RedirectionReason::TargetMigrated
+                            }
+                        }),
+                    };
+                    // An E2EE redirection without security domain information is refused by
+                    // the encoder: then nothing.
+                    redirection.encode(&mut v).unwrap_or(0)
+                });
+                v.truncate(len);
+                InBytes {
+                    len,
+                    mem: v,
+                    null: false,
+                }
+            }
+            Bytes::Null(n) => InBytes {
+                mem: Vec::new(),
+                null: true,
+                len: usize::from(n % 4),
+            },
+            Bytes::Huge => InBytes {
+                mem: vec![0],
+                null: false,
+                len: usize::MAX,
+            },
+        }
+    }
+
+    /// Runs one operation and checks its outcome.
+    pub fn run(&mut self, op: &Op) {
+        match &resolve(op) {
+            Op::Fill { slot, fill } => {
+                let slot = &mut self.slots[usize::from(*slot) % SLOTS];
+                match fill {
+                    Fill::Zero => slot.fill(|_| 0),
+                    Fill::Garbage(seed) => slot.fill(|i| garbage(*seed, i)),
+                    Fill::Uninit => *slot = PoolSlot::uninit(),
+                    Fill::CorruptHeader(x) => {
+                        if slot.header_written {
+                            let b = slot.mem.0[0];
+                            // SAFETY: `header_written`: the first bytes were written (zeros,
+                            // garbage or a magic word), so they are initialised.
+                            let b = unsafe { b.assume_init() };
+                            slot.mem.0[0] = MaybeUninit::new(b ^ (x | 1));
+                            slot.defuse_magic();
+                        }
+                    }
+                }
+            }
+            Op::TableInit(t) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, false) else {
+                    return;
+                };
+                let before = self.before(&[*t]);
+                let rc = mcx_table_init(p);
+                self.after("mcx_table_init", rc, GENERAL, &before, &[*t], &[]);
+            }
+            Op::TableClear(t) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
+                    return;
+                };
+                let before = self.before(&[*t]);
+                let rc = mcx_table_clear(p);
+                self.after("mcx_table_clear", rc, GENERAL, &before, &[], &[]);
+                if rc == MCX_OK {
+                    assert_eq!(self.table_len(p), Some(0), "clear left records");
+                }
+            }
+            Op::TableLen(t, out) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
+                    return;
+                };
+                let before = self.before(&[*t]);
+                let mut len = OutVar::new(*out, usize::MAX);
+                let rc = mcx_table_len(p, len.ptr());
+                self.after("mcx_table_len", rc, GENERAL, &before, &[], &[]);
+                check_refused(&len, rc);
+                if rc == MCX_OK {
+                    assert!(len.value <= MCX_TABLE_CAPACITY, "len {}", len.value);
+                }
+            }
+            Op::TableApply(t, m) => {
+                let (Some(tp), Some(mp)) = (
+                    self.obj::<mcx_table_t>(*t, true),
+                    self.obj::<mcx_message_t>(*m, true),
+                ) else {
+                    return;
+                };
+                // The same slot as both is fine here: it cannot hold both magic words, so the
+                // table is refused before it is written.
+                let before = self.before(&[*t, *m]);
+                let rc = mcx_table_apply(tp, mp);
+                self.after("mcx_table_apply", rc, TABLE, &before, &[], &[*m]);
+            }
+            Op::TableApplyBytes(t, b) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
+                    return;
+                };
+                let input = self.bytes(b);
+                let before = self.before(&[*t]);
+                let rc = mcx_table_apply_bytes(p, input.ptr(), input.len);
+                self.after("mcx_table_apply_bytes", rc, TABLE_BYTES, &before, &[], &[]);
+            }
+            Op::TableSnapshot(t, buf, out) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
+                    return;
+                };
+                let len = self.buffer_call(
+                    "mcx_table_snapshot",
+                    SNAPSHOT,
+                    &[*t],
+                    OutBuf::new(*buf, MCX_TABLE_MAX_SNAPSHOT_LEN),
+                    *out,
+                    |buf, cap, out| mcx_table_snapshot(p, buf, cap, out),
+                );
+                if let Some((mut snapshot, len)) = len {
+                    snapshot.truncate(len);
+                    assert!(snapshot.len() <= MCX_TABLE_MAX_SNAPSHOT_LEN);
+                    // The table takes its own snapshot back, and then snapshots the same.
+                    let rc = mcx_table_restore(p, snapshot.as_ptr(), snapshot.len());
+                    assert_eq!(rc, MCX_OK, "the table refused its own snapshot");
+                    assert_eq!(
+                        snapshot_of(p),
+                        snapshot,
+                        "restoring its own snapshot changed the table"
+                    );
+                    self.last = snapshot;
+                }
+            }
+            Op::TableRestore(t, b) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
+                    return;
+                };
+                let input = self.bytes(b);
+                let before = self.before(&[*t]);
+                let rc = mcx_table_restore(p, input.ptr(), input.len);
+                self.after("mcx_table_restore", rc, SNAPSHOT, &before, &[], &[]);
+            }
+            Op::InitRequest {
+                msg,
+                kind,
+                caller,
+                target,
+                e2ee,
+                kms,
+            } => {
+                let Some(p) = self.obj::<mcx_message_t>(*msg, false) else {
+                    return;
+                };
+                let (caller, target, kms) = (
+                    CString::new(caller, &IDS),
+                    CString::new(target, &IDS),
+                    CString::new(kms, &KMS),
+                );
+                let before = self.before(&[*msg]);
+                let rc = mcx_message_init_request(
+                    p,
+                    num(*kind),
+                    caller.ptr(),
+                    target.ptr(),
+                    *e2ee,
+                    kms.ptr(),
+                );
+                self.after("mcx_message_init_request", rc, BUILD, &before, &[*msg], &[]);
+            }
+            Op::InitUpdate {
+                msg,
+                which,
+                a,
+                b,
+                c,
+                d,
+            } => {
+                let Some(p) = self.obj::<mcx_message_t>(*msg, false) else {
+                    return;
+                };
+                // The builders' arguments: (ID, system, ID, KMS URI) for "migrated" and "moved
+                // on", (ID, ID, system, KMS URI) for "visitor registered", one ID otherwise.
+                let expected: [&[&str]; 4] = if which % 5 == 3 {
+                    [&IDS, &IDS, &SYSTEMS, &KMS]
+                } else {
+                    [&IDS, &SYSTEMS, &IDS, &KMS]
+                };
+                let [a, b, c, d] = [
+                    CString::new(a, expected[0]),
+                    CString::new(b, expected[1]),
+                    CString::new(c, expected[2]),
+                    CString::new(d, expected[3]),
+                ];
+                let (a, b, c, d) = (a.ptr(), b.ptr(), c.ptr(), d.ptr());
+                let before = self.before(&[*msg]);
+                let (what, rc) = match which % 5 {
+                    0 => (
+                        "mcx_message_init_migrated",
+                        mcx_message_init_migrated(p, a, b, c, d),
+                    ),
+                    1 => (
+                        "mcx_message_init_moved_on",
+                        mcx_message_init_moved_on(p, a, b, c, d),
+                    ),
+                    2 => ("mcx_message_init_returned", mcx_message_init_returned(p, a)),
+                    3 => (
+                        "mcx_message_init_visitor_registered",
+                        mcx_message_init_visitor_registered(p, a, b, c, d),
+                    ),
+                    _ => (
+                        "mcx_message_init_visitor_departed",
+                        mcx_message_init_visitor_departed(p, a),
+                    ),
+                };
+                self.after(what, rc, BUILD, &before, &[*msg], &[]);
+                if rc == MCX_OK {
+                    let mut kind = 0u32;
+                    assert_eq!(mcx_message_update_kind(p, &mut kind), MCX_OK);
+                    assert_eq!(
+                        kind,
+                        u32::from(which % 5) + 1,
+                        "{what} built another update"
+                    );
+                }
+            }
+            Op::Decode(m, b) => {
+                let Some(p) = self.obj::<mcx_message_t>(*m, false) else {
+                    return;
+                };
+                let input = self.bytes(b);
+                let before = self.before(&[*m]);
+                let rc = mcx_message_decode(p, input.ptr(), input.len);
+                self.after("mcx_message_decode", rc, DECODE, &before, &[*m], &[]);
+            }
+            Op::DecodeFrame(m, b) => {
+                let Some(p) = self.obj::<mcx_message_t>(*m, false) else {
+                    return;
+                };
+                let mut input = self.bytes(b);
+                let before = self.before(&[*m]);
+                let rc = mcx_message_decode_frame(p, input.ptr_mut(), input.len);
+                self.after("mcx_message_decode_frame", rc, DECODE, &before, &[*m], &[]);
+            }
+            Op::Encode {
+                msg,
+                frame,
+                buf,
+                out,
+            } => {
+                let Some(p) = self.obj::<mcx_message_t>(*msg, true) else {
+                    return;
+                };
+                let (what, encode): (&str, Encoder) = if *frame {
+                    ("mcx_message_encode_frame", mcx_message_encode_frame)
+                } else {
+                    ("mcx_message_encode", mcx_message_encode)
+                };
+                let enough = if *frame {
+                    MCX_MAX_FRAME_LEN
+                } else {
+                    MCX_MAX_ENCODED_LEN
+                };
+                let encoded = self.buffer_call(
+                    what,
+                    ENCODE,
+                    &[*msg],
+                    OutBuf::new(*buf, enough),
+                    *out,
+                    |buf, cap, out| encode(p, buf, cap, out),
+                );
+                if let Some((mut bytes, len)) = encoded {
+                    bytes.truncate(len);
+                    assert!(bytes.len() <= enough, "{what}: {} bytes", bytes.len());
+                    // The encoding decodes again, to a message that encodes the same.
+                    let spare = self.spare_message();
+                    let rc = if *frame {
+                        let framed = bytes.clone();
+                        let rc = mcx_message_decode_frame(spare, bytes.as_mut_ptr(), bytes.len());
+                        bytes = framed;
+                        rc
+                    } else {
+                        mcx_message_decode(spare, bytes.as_ptr(), bytes.len())
+                    };
+                    assert_eq!(rc, MCX_OK, "{what}: its output does not decode");
+                    let mut again = vec![0u8; enough];
+                    let mut n = 0usize;
+                    assert_eq!(
+                        encode(spare, again.as_mut_ptr(), again.len(), &mut n),
+                        MCX_OK
+                    );
+                    assert_eq!(
+                        again[..n],
+                        bytes[..],
+                        "{what}: decoded message encodes otherwise"
+                    );
+                    self.last = bytes;
+                }
+            }
+            Op::Getter { msg, which, out } => {
+                let Some(p) = self.obj::<mcx_message_t>(*msg, true) else {
+                    return;
+                };
+                let before = self.before(&[*msg]);
+                let (what, rc, refused) = if which % 5 == 4 {
+                    let mut v = OutVar::new(*out, false);
+                    let rc = mcx_message_e2ee_required(p, v.ptr());
+                    ("mcx_message_e2ee_required", rc, v.refused())
+                } else {
+                    let (what, get, range): (&str, U32Getter, _) = match which % 5 {
+                        0 => ("mcx_message_type", mcx_message_type, 1..=3),
+                        1 => ("mcx_message_service_kind", mcx_message_service_kind, 0..=2),
+                        2 => ("mcx_message_reason", mcx_message_reason, 0..=1),
+                        _ => ("mcx_message_update_kind", mcx_message_update_kind, 1..=5),
+                    };
+                    let mut v = OutVar::new(*out, u32::MAX);
+                    let rc = get(p, v.ptr());
+                    if rc == MCX_OK {
+                        assert!(range.contains(&v.value), "{what}: {}", v.value);
+                    }
+                    (what, rc, v.refused())
+                };
+                self.after(what, rc, GENERAL, &before, &[], &[*msg]);
+                if refused {
+                    assert_ne!(rc, MCX_OK, "{what} took a NULL or misaligned out-pointer");
+                }
+            }
+            Op::Field {
+                msg,
+                field,
+                buf,
+                out,
+            } => {
+                let Some(p) = self.obj::<mcx_message_t>(*msg, true) else {
+                    return;
+                };
+                let field = num(*field);
+                let text = self.buffer_call(
+                    "mcx_message_field",
+                    ENCODE,
+                    &[*msg],
+                    OutBuf::new(*buf, MCX_MAX_STRING_LEN + 1),
+                    *out,
+                    |buf, cap, out| mcx_message_field(p, field, buf.cast(), cap, out),
+                );
+                if let Some((text, written)) = text {
+                    // `*out_len` is the length without the NUL, which follows.
+                    assert!(written <= MCX_MAX_STRING_LEN);
+                    assert_eq!(text.get(written), Some(&0), "no NUL after the field");
+                    let c = CStr::from_bytes_until_nul(&text).expect("field is NUL-terminated");
+                    assert_eq!(c.to_bytes().len(), written, "field length");
+                    assert!(c.to_str().is_ok(), "field is not UTF-8");
+                }
+            }
+            Op::CallStart(c, m) => {
+                let Some((cp, mp)) =
+                    self.distinct::<mcx_call_t, mcx_message_t>((*c, false), (*m, true))
+                else {
+                    return;
+                };
+                let before = self.before(&[*c, *m]);
+                let rc = mcx_call_start(cp, mp);
+                self.after("mcx_call_start", rc, GENERAL, &before, &[*c], &[*m]);
+                if rc == MCX_OK {
+                    assert_eq!(self.redirections(cp), Some(0));
+                    let mut request = vec![0u8; MCX_MAX_ENCODED_LEN];
+                    let mut n = 0usize;
+                    let rc = mcx_message_encode(mp, request.as_mut_ptr(), request.len(), &mut n);
+                    // A request without security domain information although E2EE is
+                    // required starts a call but does not encode: no follow-ups then.
+                    self.dialled = (rc == MCX_OK)
+                        .then(|| PrivateCallRequest::decode(&request[..n]).ok())
+                        .flatten();
+                }
+            }
+            Op::CallOnRedirection(c, m) => {
+                let (Some(cp), Some(mp)) = (
+                    self.obj::<mcx_call_t>(*c, true),
+                    self.obj::<mcx_message_t>(*m, true),
+                ) else {
+                    return;
+                };
+                // One slot as both is fine: it cannot hold both magic words (see TableApply).
+                let hops = self.redirections(cp);
+                let before = self.before(&[*c, *m]);
+                let rc = mcx_call_on_redirection(cp, mp);
+                self.after("mcx_call_on_redirection", rc, REDIRECT, &before, &[], &[*m]);
+                self.check_followed(cp, rc, hops);
+            }
+            Op::CallOnRedirectionBytes(c, b) => {
+                let Some(cp) = self.obj::<mcx_call_t>(*c, true) else {
+                    return;
+                };
+                let input = self.bytes(b);
+                let hops = self.redirections(cp);
+                let before = self.before(&[*c]);
+                let rc = mcx_call_on_redirection_bytes(cp, input.ptr(), input.len);
+                self.after(
+                    "mcx_call_on_redirection_bytes",
+                    rc,
+                    REDIRECT_BYTES,
+                    &before,
+                    &[],
+                    &[],
+                );
+                self.check_followed(cp, rc, hops);
+            }
+            Op::CallRequest(c, buf, out) => {
+                let Some(p) = self.obj::<mcx_call_t>(*c, true) else {
+                    return;
+                };
+                let request = self.buffer_call(
+                    "mcx_call_request",
+                    ENCODE,
+                    &[*c],
+                    OutBuf::new(*buf, MCX_MAX_ENCODED_LEN),
+                    *out,
+                    |buf, cap, out| mcx_call_request(p, buf, cap, out),
+                );
+                if let Some((mut request, len)) = request {
+                    request.truncate(len);
+                    let mut ty = 0u32;
+                    let spare = self.spare_message();
+                    assert_eq!(
+                        mcx_message_decode(spare, request.as_ptr(), request.len()),
+                        MCX_OK
+                    );
+                    assert_eq!(mcx_message_type(spare, &mut ty), MCX_OK);
+                    assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+                    self.last = request;
+                }
+            }
+            Op::CallRequestMessage(c, m) => {
+                let Some((cp, mp)) =
+                    self.distinct::<mcx_call_t, mcx_message_t>((*c, true), (*m, false))
+                else {
+                    return;
+                };
+                let before = self.before(&[*c, *m]);
+                let rc = mcx_call_request_message(cp, mp);
+                self.after(
+                    "mcx_call_request_message",
+                    rc,
+                    GENERAL,
+                    &before,
+                    &[*m],
+                    &[*c],
+                );
+                if rc == MCX_OK {
+                    let mut ty = 0u32;
+                    assert_eq!(mcx_message_type(mp, &mut ty), MCX_OK);
+                    assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+                }
+            }
+            Op::CallRedirections(c, out) => {
+                let Some(p) = self.obj::<mcx_call_t>(*c, true) else {
+                    return;
+                };
+                let before = self.before(&[*c]);
+                let mut n = OutVar::new(*out, usize::MAX);
+                let rc = mcx_call_redirections(p, n.ptr());
+                self.after("mcx_call_redirections", rc, GENERAL, &before, &[], &[*c]);
+                check_refused(&n, rc);
+                if rc == MCX_OK {
+                    assert!(n.value <= MCX_CALL_MAX_REDIRECTIONS);
+                }
+            }
+            Op::Decide {
+                table,
+                request,
+                buf,
+                outs,
+            } => {
+                let (Some(tp), Some(mp)) = (
+                    self.obj::<mcx_table_t>(*table, true),
+                    self.obj::<mcx_message_t>(*request, true),
+                ) else {
+                    return;
+                };
+                let decide = |buf: *mut u8, cap, outs: Outs| {
+                    mcx_server_decide(tp, mp, buf, cap, outs.0, outs.1, outs.2)
+                };
+                self.decide(
+                    "mcx_server_decide",
+                    ENCODE,
+                    &[*table, *request],
+                    *buf,
+                    *outs,
+                    decide,
+                );
+            }
+            Op::DecideBytes {
+                table,
+                request,
+                buf,
+                outs,
+            } => {
+                let Some(tp) = self.obj::<mcx_table_t>(*table, true) else {
+                    return;
+                };
+                let input = self.bytes(request);
+                let decide = |buf: *mut u8, cap, outs: Outs| {
+                    mcx_server_decide_bytes(
+                        tp,
+                        input.ptr(),
+                        input.len,
+                        buf,
+                        cap,
+                        outs.0,
+                        outs.1,
+                        outs.2,
+                    )
+                };
+                self.decide(
+                    "mcx_server_decide_bytes",
+                    DECIDE_BYTES,
+                    &[*table],
+                    *buf,
+                    *outs,
+                    decide,
+                );
+            }
+            Op::StatusStr(code) => {
+                let p = mcx_status_str(*code);
+                assert!(!p.is_null());
+                // SAFETY: documented as a static NUL-terminated string, never NULL.
+                let text = unsafe { CStr::from_ptr(p) }.to_str().expect("UTF-8");
+                let expected = STATUS_TABLE
+                    .iter()
+                    .find(|e| e.code == *code)
+                    .map_or(UNKNOWN, |e| e.description);
+                assert_eq!(text, expected.trim_end_matches('\0'));
+            }
+        }
+    }
+
+    /// Common checks after a call: the status, unchanged objects (`all` on failure, `read_only`
+    /// always), and the bookkeeping of slots an initialiser wrote (`written`).
+    fn after(
+        &mut self,
+        what: &str,
+        rc: i32,
+        families: Families,
+        before: &Before,
+        written: &[Obj],
+        read_only: &[Obj],
+    ) {
+        check_status(what, rc, families);
+        if rc == MCX_OK {
+            let only: Vec<usize> = read_only.iter().filter_map(|o| Self::index(*o)).collect();
+            self.assert_unchanged(before, Some(&only), what, rc);
+            for o in written {
+                if let (Obj::Slot(_), Some(i)) = (o, Self::index(*o)) {
+                    self.slots[i].header_written = true;
+                }
+            }
+        } else {
+            self.assert_unchanged(before, None, what, rc);
+        }
+    }
+
+    /// Calls `call`, a function that writes into a caller buffer and its length through
+    /// `out_len`, with `buf` and `out`: the common checks ([`after`](Self::after), a refused
+    /// out-pointer), then [`retry_if_too_small`](Self::retry_if_too_small). `objs` are only read.
+    fn buffer_call(
+        &mut self,
+        what: &str,
+        families: Families,
+        objs: &[Obj],
+        mut buf: OutBuf,
+        out: OutPtr,
+        call: impl Fn(*mut u8, usize, *mut usize) -> i32,
+    ) -> Option<(Vec<u8>, usize)> {
+        let before = self.before(objs);
+        let mut len = OutVar::new(out, usize::MAX);
+        let rc = call(buf.ptr(), buf.cap, len.ptr());
+        self.after(what, rc, families, &before, &[], objs);
+        check_refused(&len, rc);
+        self.retry_if_too_small(what, rc, &buf, len.value, call)
+    }
+
+    /// After `rc` = buffer too small: the needed length exceeds the capacity given and a retry
+    /// with a buffer of exactly that length succeeds. Returns the whole buffer of the successful
+    /// call (first or retried) and its `*out_len`, or `None` if neither succeeded.
+    fn retry_if_too_small(
+        &self,
+        what: &str,
+        rc: i32,
+        buf: &OutBuf,
+        len: usize,
+        call: impl Fn(*mut u8, usize, *mut usize) -> i32,
+    ) -> Option<(Vec<u8>, usize)> {
+        if rc == MCX_OK {
+            assert!(
+                buf.is_valid() && len <= buf.cap,
+                "{what}: {len} bytes in a buffer of {}",
+                buf.cap
+            );
+            return Some((buf.mem.clone(), len));
+        }
+        if !too_small(rc) {
+            return None;
+        }
+        assert!(
+            len > buf.cap && len != usize::MAX,
+            "{what}: needs {len}, given {}",
+            buf.cap
+        );
+        let mut retry = vec![0xA5u8; len];
+        let mut n = usize::MAX;
+        let rc = call(retry.as_mut_ptr(), len, &mut n);
+        assert_eq!(
+            rc, MCX_OK,
+            "{what}: retry with the {len} bytes it asked for"
+        );
+        assert!(n <= len);
+        Some((retry, n))
+    }
+
+    fn decide(
+        &mut self,
+        what: &str,
+        families: Families,
+        objs: &[Obj],
+        buf: Buf,
+        outs: [OutPtr; 3],
+        call: impl Fn(*mut u8, usize, Outs) -> i32,
+    ) {
+        let before = &self.before(objs);
+        let mut b = OutBuf::new(buf, MCX_MAX_ENCODED_LEN);
+        let mut len = OutVar::new(outs[0], usize::MAX);
+        let mut decision = OutVar::new(outs[1], u32::MAX);
+        let mut reason = OutVar::new(outs[2], i32::MAX);
+        let rc = call(b.ptr(), b.cap, (len.ptr(), decision.ptr(), reason.ptr()));
+        self.after(what, rc, families, before, &[], objs);
+        if len.refused() || decision.refused() || reason.refused() {
+            assert_ne!(rc, MCX_OK, "{what} took a NULL or misaligned out-pointer");
+            assert!(!too_small(rc), "{what}: too small with a NULL out-pointer");
+        }
+        let mut out = (len.value, decision.value, reason.value);
+        let mut redirection = None;
+        if rc == MCX_OK {
+            redirection = Some(b.mem[..len.value.min(b.mem.len())].to_vec());
+        } else if too_small(rc) {
+            assert!(
+                len.value > b.cap,
+                "{what}: needs {}, given {}",
+                len.value,
+                b.cap
+            );
+            let mut retry = vec![0xA5u8; len.value];
+            let (mut n, mut d, mut r) = (usize::MAX, u32::MAX, i32::MAX);
+            let rc = call(retry.as_mut_ptr(), retry.len(), (&mut n, &mut d, &mut r));
+            assert_eq!(
+                rc, MCX_OK,
+                "{what}: retry with the {} bytes it asked for",
+                len.value
+            );
+            assert_eq!((n, d), (len.value, MCX_DECISION_REDIRECT), "{what}: retry");
+            out = (n, d, r);
+            retry.truncate(n);
+            redirection = Some(retry);
+        }
+        let Some(redirection) = redirection else {
+            return;
+        };
+        let (n, d, r) = out;
+        match d {
+            MCX_DECISION_PROCEED => assert_eq!((n, r), (0, MCX_OK), "{what}: proceed"),
+            MCX_DECISION_REJECT => assert_eq!(
+                (n, r),
+                (0, MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE),
+                "{what}: reject"
+            ),
+            MCX_DECISION_REDIRECT => {
+                assert_eq!(r, MCX_OK, "{what}: redirect");
+                assert!(n > 0 && n <= MCX_MAX_ENCODED_LEN, "{what}: {n} bytes");
+                let mut ty = 0u32;
+                let spare = self.spare_message();
+                let rc = mcx_message_decode(spare, redirection.as_ptr(), redirection.len());
+                assert_eq!(rc, MCX_OK, "{what}: the redirection does not decode");
+                assert_eq!(mcx_message_type(spare, &mut ty), MCX_OK);
+                assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
+                self.last = redirection;
+            }
+            _ => panic!("{what}: decision {d}"),
+        }
+    }
+
+    fn spare_message(&mut self) -> *mut mcx_message_t {
+        self.spare.0.as_mut_ptr().cast()
+    }
+
+    fn table_len(&self, p: *const mcx_table_t) -> Option<usize> {
+        let mut n = usize::MAX;
+        (mcx_table_len(p, &mut n) == MCX_OK).then_some(n)
+    }
+
+    fn redirections(&self, p: *const mcx_call_t) -> Option<usize> {
+        let mut n = usize::MAX;
+        (mcx_call_redirections(p, &mut n) == MCX_OK).then_some(n)
+    }
+
+    /// A followed redirection counts one more hop, up to the cap.
+    fn check_followed(&self, call: *const mcx_call_t, rc: i32, hops: Option<usize>) {
+        if rc == MCX_OK {
+            let hops = hops.expect("a call that follows was initialised");
+            assert_eq!(self.redirections(call), Some(hops + 1));
+            assert!(hops < MCX_CALL_MAX_REDIRECTIONS);
+        }
+    }
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The three out-pointers of `mcx_server_decide`.
+type Outs = (*mut usize, *mut u32, *mut i32);
+type Encoder = extern "C" fn(*const mcx_message_t, *mut u8, usize, *mut usize) -> i32;
+type U32Getter = extern "C" fn(*const mcx_message_t, *mut u32) -> i32;
+
+fn num(n: Num) -> u32 {
+    match n {
+        Num::Small(v) => u32::from(v % 12),
+        Num::Any(v) => v,
+    }
+}
+
+/// A NULL or misaligned out-pointer is refused: never `MCX_OK`, never a reported length.
+fn check_refused<T: Copy>(out: &OutVar<T>, rc: i32) {
+    if out.refused() {
+        assert_ne!(rc, MCX_OK, "a NULL or misaligned out-pointer was taken");
+        assert!(
+            !too_small(rc),
+            "buffer too small reported through a refused out-pointer"
+        );
+    }
+}
+
+/// Slots where each kind of object lives by default: a table in slot 0, a call in slot 1,
+/// messages in the others. Without homes, objects overwrite each other so often that a table
+/// rarely sees an update or a call a redirection.
+const TABLE_HOME: &[usize] = &[0];
+const CALL_HOME: &[usize] = &[1];
+const MESSAGE_HOME: &[usize] = &[2, 3, 4];
+
+/// `o` with its slot chosen: an even byte picks one of `home`, an odd one any slot (an object
+/// of another kind, or a table initialised as a message...).
+fn at(o: Obj, home: &[usize]) -> Obj {
+    let pick = |b: u8| {
+        let i = if b.is_multiple_of(2) {
+            home[usize::from(b / 2) % home.len()]
+        } else {
+            usize::from(b / 2) % SLOTS
+        };
+        i as u8
+    };
+    match o {
+        Obj::Slot(b) => Obj::Slot(pick(b)),
+        Obj::Misaligned(b) => Obj::Misaligned(pick(b)),
+        Obj::Null => Obj::Null,
+    }
+}
+
+/// `op` with the slots of its objects chosen ([`at`]), by what each argument is.
+fn resolve(op: &Op) -> Op {
+    let (t, m, c) = (
+        |o: &Obj| at(*o, TABLE_HOME),
+        |o: &Obj| at(*o, MESSAGE_HOME),
+        |o: &Obj| at(*o, CALL_HOME),
+    );
+    let mut op = op.clone();
+    match &mut op {
+        Op::Fill { .. } | Op::StatusStr(_) => {}
+        Op::TableInit(x)
+        | Op::TableClear(x)
+        | Op::TableLen(x, _)
+        | Op::TableApplyBytes(x, _)
+        | Op::TableSnapshot(x, _, _)
+        | Op::TableRestore(x, _)
+        | Op::DecideBytes { table: x, .. } => *x = t(x),
+        Op::TableApply(x, y)
+        | Op::Decide {
+            table: x,
+            request: y,
+            ..
+        } => (*x, *y) = (t(x), m(y)),
+        Op::InitRequest { msg: x, .. }
+        | Op::InitUpdate { msg: x, .. }
+        | Op::Decode(x, _)
+        | Op::DecodeFrame(x, _)
+        | Op::Encode { msg: x, .. }
+        | Op::Getter { msg: x, .. }
+        | Op::Field { msg: x, .. } => *x = m(x),
+        Op::CallStart(x, y) | Op::CallOnRedirection(x, y) | Op::CallRequestMessage(x, y) => {
+            (*x, *y) = (c(x), m(y))
+        }
+        Op::CallOnRedirectionBytes(x, _)
+        | Op::CallRequest(x, _, _)
+        | Op::CallRedirections(x, _) => *x = c(x),
+    }
+    op
+}
+
+/// The snapshot of an initialised table, in a buffer that always suffices.
+fn snapshot_of(p: *const mcx_table_t) -> Vec<u8> {
+    let mut buf = vec![0u8; MCX_TABLE_MAX_SNAPSHOT_LEN];
+    let mut len = 0usize;
+    assert_eq!(
+        mcx_table_snapshot(p, buf.as_mut_ptr(), buf.len(), &mut len),
+        MCX_OK
+    );
+    buf.truncate(len);
+    buf
+}
+
+/// Runs a sequence of operations on a fresh pool.
+pub fn check(ops: &[Op]) {
+    let mut h = Harness::new();
+    for op in ops.iter().take(64) {
+        h.run(op);
+    }
+}
