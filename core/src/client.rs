@@ -6,7 +6,9 @@ use heapless::Vec;
 use crate::error::RedirectionError;
 use crate::id::{McServiceId, RedirectionReason};
 use crate::log::debug;
-use crate::message::{PrivateCallRedirection, PrivateCallRequest};
+use crate::message::{
+    sdi_write, PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest,
+};
 
 /// Default cap on redirections of one call.
 ///
@@ -123,13 +125,29 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         &mut self,
         redirection: &PrivateCallRedirection,
     ) -> Result<&PrivateCallRequest, RedirectionError> {
+        self.on_redirection_view(&redirection.as_view())
+    }
+
+    /// [`on_redirection`](Self::on_redirection) for a redirection given as a borrowed view,
+    /// e.g. straight from [`PrivateCallRedirectionView::decode`]: no owned redirection is
+    /// built, so a small firmware stack never holds one. The same checks in the same order,
+    /// the same errors; on `Err` the call is unchanged.
+    ///
+    /// The view's identifiers must be valid, as a decoded view's are: one built by hand from
+    /// unchecked strings would be followed into a request whose identifiers break their types'
+    /// rules (never a panic or undefined behaviour). Check such a view with
+    /// [`PrivateCallRedirectionView::validate`] first.
+    pub fn on_redirection_view(
+        &mut self,
+        redirection: &PrivateCallRedirectionView<'_>,
+    ) -> Result<&PrivateCallRequest, RedirectionError> {
         if redirection.service_kind != self.request.service_kind {
             return Err(RedirectionError::MismatchedServiceKind);
         }
-        if redirection.calling_party != self.request.calling_party {
+        if self.request.calling_party != redirection.calling_party {
             return Err(RedirectionError::MismatchedCallingParty);
         }
-        if redirection.target_primary != self.dialled || !self.answers_request(redirection) {
+        if self.dialled != redirection.target_primary || !self.answers_request(redirection) {
             return Err(RedirectionError::MismatchedTarget);
         }
         if self.request.e2ee_required
@@ -137,22 +155,25 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        let from = &self.request.target;
-        let to = &redirection.target_migrated;
-        if self.follows_edge(from, to) {
+        let to = redirection.target_migrated;
+        if self.follows_edge(&self.request.target, to) {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
         // changed.
         self.released
-            .push(from.clone())
+            .push(self.request.target.clone())
             .map_err(|_| RedirectionError::TooManyRedirections)?;
-        self.request.target = to.clone();
-        self.request.security_domain_info = if self.request.e2ee_required {
-            redirection.security_domain_info.clone()
-        } else {
-            None
-        };
+        self.request.target.set_validated(to);
+        let sdi = redirection.security_domain_info.as_ref().map(|s| s.kms_uri);
+        sdi_write(
+            &mut self.request.security_domain_info,
+            if self.request.e2ee_required {
+                sdi
+            } else {
+                None
+            },
+        );
         debug!("private call redirection followed");
         Ok(&self.request)
     }
@@ -162,7 +183,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// ID; only a partner system sends a caller home (consecutive migration), so that answers a
     /// request to a partner-assigned ID and names the primary ID as the ID to call next. Without
     /// a reason (IE 5 is optional), either shape is accepted.
-    fn answers_request(&self, redirection: &PrivateCallRedirection) -> bool {
+    fn answers_request(&self, redirection: &PrivateCallRedirectionView<'_>) -> bool {
         let at_primary = self.request.target == self.dialled;
         let sends_home = redirection.target_migrated == redirection.target_primary;
         match redirection.reason {
@@ -174,8 +195,8 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
 
     /// Whether `from -> to` is an edge this call already followed, or a redirection to the ID
     /// just called.
-    fn follows_edge(&self, from: &McServiceId, to: &McServiceId) -> bool {
-        if from == to {
+    fn follows_edge(&self, from: &McServiceId, to: &str) -> bool {
+        if *from == to {
             return true;
         }
         let mut chain = self
@@ -184,7 +205,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             .chain(core::iter::once(&self.request.target));
         let mut previous = chain.next();
         for next in chain {
-            if previous == Some(from) && next == to {
+            if previous == Some(from) && *next == to {
                 return true;
             }
             previous = Some(next);

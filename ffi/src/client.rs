@@ -4,7 +4,7 @@
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
-use mcx_migrate::{Message, MessageView, PrivateCallRedirection, PrivateCallRedirectionView};
+use mcx_migrate::{Message, MessageView, PrivateCallRedirectionView};
 
 use crate::abi::{self, run, Status, Storage, Stored};
 use crate::message::{encode_with, mcx_message_t, write_message};
@@ -57,8 +57,11 @@ pub extern "C" fn mcx_call_start(call: *mut mcx_call_t, request: *const mcx_mess
 }
 
 #[inline(never)]
-fn follow(call: *mut mcx_call_t, redirection: &PrivateCallRedirection) -> Result<(), Status> {
-    abi::object_mut(call)?.on_redirection(redirection)?;
+fn follow(
+    call: *mut mcx_call_t,
+    redirection: &PrivateCallRedirectionView<'_>,
+) -> Result<(), Status> {
+    abi::object_mut(call)?.on_redirection_view(redirection)?;
     Ok(())
 }
 
@@ -74,7 +77,7 @@ pub extern "C" fn mcx_call_on_redirection(
     redirection: *const mcx_message_t,
 ) -> i32 {
     run(|| match abi::object(redirection)? {
-        Message::Redirection(redirection) => follow(call, redirection),
+        Message::Redirection(redirection) => follow(call, &redirection.as_view()),
         _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
     })
 }
@@ -89,12 +92,11 @@ pub extern "C" fn mcx_call_on_redirection_bytes(
 ) -> i32 {
     run(|| {
         abi::object(call.cast_const())?;
-        let view = PrivateCallRedirectionView::decode(abi::bytes(bytes, len)?)?;
-        // Decoded in place into a placeholder: no second redirection staged by a by-value
-        // decode.
-        let mut redirection = PrivateCallRedirection::PLACEHOLDER;
-        view.copy_into(&mut redirection)?;
-        follow(call, &redirection)
+        // Followed as the decoded (validated) view: no owned redirection on the stack.
+        follow(
+            call,
+            &PrivateCallRedirectionView::decode(abi::bytes(bytes, len)?)?,
+        )
     })
 }
 
