@@ -11,6 +11,7 @@
  *   request uses it;
  * - call 3: consecutive migration: user 2 moved on to C; B sends the caller home, A sends it
  *   on to C;
+ * - B's gateway reboots: its migration table survives in flash (snapshot and restore);
  * - user 2 returns home: A lets the call proceed.
  *
  * Every check prints PASS or FAIL through semihosting; main() returns (and QEMU exits with) 0
@@ -306,6 +307,10 @@ int main(void) {
     uint8_t bytes[MCX_MAX_ENCODED_LEN];
     int32_t decide_rc, reject = MCX_OK;
     uint32_t decision = 99;
+#ifndef MCX_FW_SCENARIO_ONLY
+    static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN]; /* a flash page, in a real gateway */
+    size_t flash_len = 0;
+#endif
 
     printf("mcx-migrate C firmware on mps2-an386: TS 23.280 Fig. 10.16.y.3-1\n");
     ok(API(mcx_table_init, system_a.table), "init table A");
@@ -394,6 +399,29 @@ int main(void) {
           "consecutive migration: A -> B, B sends the caller home, A sends it on to C");
     check(result.reached_system == 'C' && strcmp(result.reached, USER2_AT_C) == 0,
           "server C proceeds with call 3 after three redirections");
+
+#ifndef MCX_FW_SCENARIO_ONLY
+    /* B's gateway power-cycles: its migration table, the departed visitor included, survives
+     * in flash (a snapshot before, a restore after), so B still sends a stale call home. The
+     * size report also links the firmware without this step (-DMCX_FW_SCENARIO_ONLY): the
+     * library's flash for the scenario of Fig. 10.16.y.3-1 alone. */
+    printf("MC system B's gateway reboots\n");
+    if (ok(API(mcx_table_len, system_b.table, &records), "table length B")
+        && ok(API(mcx_table_snapshot, system_b.table, flash, sizeof flash, &flash_len),
+              "snapshot table B")) {
+        print_hex("snapshot of table B in flash", flash, flash_len);
+        ok(API(mcx_table_init, system_b.table), "reboot: table B starts empty");
+        ok(API(mcx_table_restore, system_b.table, flash, flash_len), "restore table B");
+        ok(API(mcx_table_len, system_b.table, &n), "table length B");
+        check(n == records && n == 1, "after the reboot B's table holds its record again");
+    }
+    ok(API(mcx_message_init_request, &scratch, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+           USER2_AT_B, false, NULL), "build request to the ID at B");
+    decide_rc = API(mcx_server_decide, system_b.table, &scratch, bytes, sizeof bytes, &n,
+                    &decision, &reject);
+    check(decide_rc == MCX_OK && decision == MCX_DECISION_REDIRECT,
+          "after the reboot server B still sends a call to the departed visitor home");
+#endif
 
     /* User 2 returns home: A proceeds with calls to the primary ID. */
     printf("user 2 returns to MC system A\n");
