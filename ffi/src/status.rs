@@ -147,7 +147,7 @@ macro_rules! status_table {
         /// the `n`th string of [`DESCRIPTIONS`].
         const CODES: &[i16] = &[$($name as i16,)*];
 
-        /// The static description of `code`: the table's, or [`UNKNOWN`] for a code not in
+        /// The static description of `code`: the table's, or "unknown status code" for a code not in
         /// it. NUL-terminated.
         pub fn describe(code: i32) -> &'static str {
             let index = CODES
