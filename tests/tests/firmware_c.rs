@@ -133,34 +133,35 @@ fn build_staticlib_in(target_dir: &Path, features: &[&str]) -> PathBuf {
     target_dir.join(TARGET).join("release")
 }
 
+/// Links the C firmware against the staticlib in `lib_dir` into `out` (created if missing),
+/// with extra make variables `vars`; returns make's output for the caller to judge.
+fn make_firmware(lib_dir: &Path, out: &Path, vars: &[&str]) -> Output {
+    std::fs::create_dir_all(out).unwrap_or_else(|e| panic!("create {}: {e}", out.display()));
+    Command::new("make")
+        .current_dir(qemu::repo_root())
+        .args(["-s", "-B", "-C", "examples/firmware-c"])
+        .arg(format!("LIB_DIR={}", lib_dir.display()))
+        .arg(format!("OUT={}", out.display()))
+        .args(vars)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run make: {e}"))
+}
+
 fn build_and_run() -> Firmware {
     // Tools first, so a missing one fails fast with its install step.
     qemu::require_tool("arm-none-eabi-gcc", ARM_GCC_INSTALL);
     qemu::require_tool("qemu-system-arm", qemu::QEMU_INSTALL);
     let lib_dir = build_staticlib();
     let fw_dir = out_dir().join("fw");
-    std::fs::create_dir_all(&fw_dir).expect("create target/firmware-c/fw");
-    let output = Command::new("make")
-        .current_dir(qemu::repo_root())
-        .args(["-s", "-B", "-C", "examples/firmware-c"])
-        .arg(format!("LIB_DIR={}", lib_dir.display()))
-        .arg(format!("OUT={}", fw_dir.display()))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run make: {e}"));
-    check("make -C examples/firmware-c", &output);
-    let scenario_dir = out_dir().join("fw-scenario");
-    std::fs::create_dir_all(&scenario_dir).expect("create target/firmware-c/fw-scenario");
-    let output = Command::new("make")
-        .current_dir(qemu::repo_root())
-        .args(["-s", "-B", "-C", "examples/firmware-c"])
-        .arg(format!("LIB_DIR={}", lib_dir.display()))
-        .arg(format!("OUT={}", scenario_dir.display()))
-        .arg("EXTRA_CFLAGS=-DMCX_FW_SCENARIO_ONLY")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run make: {e}"));
     check(
-        "make -C examples/firmware-c EXTRA_CFLAGS=-DMCX_FW_SCENARIO_ONLY",
-        &output,
+        "make -C examples/firmware-c",
+        &make_firmware(&lib_dir, &fw_dir, &[]),
+    );
+    let scenario_dir = out_dir().join("fw-scenario");
+    let scenario_only = "EXTRA_CFLAGS=-DMCX_FW_SCENARIO_ONLY";
+    check(
+        &format!("make -C examples/firmware-c {scenario_only}"),
+        &make_firmware(&lib_dir, &scenario_dir, &[scenario_only]),
     );
     let elf = fw_dir.join("firmware.elf");
     let run = qemu::run_mps2_an386(&elf, QEMU_TIMEOUT);
@@ -894,15 +895,7 @@ fn panic_never_firmware_links_so_no_panic_path_is_reachable_from_c() {
         &target_dir,
         &["--no-default-features", "--features", "panic-never"],
     );
-    let fw_dir = target_dir.join("fw");
-    std::fs::create_dir_all(&fw_dir).expect("create target/firmware-c-panic-never/fw");
-    let link = Command::new("make")
-        .current_dir(qemu::repo_root())
-        .args(["-s", "-C", "examples/firmware-c"])
-        .arg(format!("LIB_DIR={}", lib_dir.display()))
-        .arg(format!("OUT={}", fw_dir.display()))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run make: {e}"));
+    let link = make_firmware(&lib_dir, &target_dir.join("fw"), &[]);
     let stderr = String::from_utf8_lossy(&link.stderr);
     let undefined: Vec<&str> = stderr
         .lines()
