@@ -134,7 +134,7 @@ pub enum Message {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SecurityDomainInfoView<'a> {
     /// The KMS URI.
-    #[serde(with = "crate::wire_ser", borrow)]
+    #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
     pub kms_uri: &'a str,
 }
 
@@ -144,9 +144,9 @@ pub struct SecurityDomainInfoView<'a> {
 #[allow(missing_docs)]
 pub struct PrivateCallRequestView<'a> {
     pub service_kind: ServiceKind,
-    #[serde(with = "crate::wire_ser", borrow)]
+    #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
     pub calling_party: &'a str,
-    #[serde(with = "crate::wire_ser", borrow)]
+    #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
     pub target: &'a str,
     pub e2ee_required: bool,
     #[serde(borrow)]
@@ -159,11 +159,11 @@ pub struct PrivateCallRequestView<'a> {
 #[allow(missing_docs)]
 pub struct PrivateCallRedirectionView<'a> {
     pub service_kind: ServiceKind,
-    #[serde(with = "crate::wire_ser", borrow)]
+    #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
     pub calling_party: &'a str,
-    #[serde(with = "crate::wire_ser", borrow)]
+    #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
     pub target_primary: &'a str,
-    #[serde(with = "crate::wire_ser", borrow)]
+    #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
     pub target_migrated: &'a str,
     pub e2ee_required: bool,
     #[serde(borrow)]
@@ -177,41 +177,41 @@ pub struct PrivateCallRedirectionView<'a> {
 #[allow(missing_docs)]
 pub enum MigrationUpdateView<'a> {
     Migrated {
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         primary_id: &'a str,
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         partner_system: &'a str,
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     MovedOn {
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         primary_id: &'a str,
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         partner_system: &'a str,
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         partner_id: &'a str,
         #[serde(borrow)]
         security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     Returned {
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         primary_id: &'a str,
     },
     VisitorRegistered {
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         local_id: &'a str,
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         primary_id: &'a str,
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         primary_system: &'a str,
         #[serde(borrow)]
         primary_security_domain_info: Option<SecurityDomainInfoView<'a>>,
     },
     VisitorDeparted {
-        #[serde(with = "crate::wire_ser", borrow)]
+        #[serde(deserialize_with = "crate::wire_ser::str", borrow)]
         local_id: &'a str,
     },
 }

@@ -13,8 +13,9 @@
 //! postcard, invalid UTF-8, an invalid identifier or a broken IE rule each has its own
 //! [`DecodeError`]. Nothing is ever guessed and decoding never panics.
 
-use postcard::ser_flavors::Flavor;
 use serde::{Deserialize, Serialize};
+
+use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
 
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError, IdError};
@@ -234,70 +235,6 @@ impl WireMessage for MigrationUpdate {
     }
 }
 
-/// What serialising a value produced: its length, and the length of its COBS frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Lengths {
-    /// Bytes of the postcard encoding.
-    pub(crate) len: usize,
-    /// Bytes of its COBS frame, `0x00` delimiter included.
-    pub(crate) frame_len: usize,
-}
-
-/// The one postcard flavor of this crate: writes into `out` while it has room and counts every
-/// byte, and the bytes of their COBS frame, past it. Every encode, every size computation and
-/// the decoder's canonical-length check serialise through it, so each message type has one
-/// serialiser in the firmware, not one per flavor (postcard's `Slice` and `Size`, and a COBS
-/// counter: three copies of the same code).
-struct Writer<'b> {
-    out: &'b mut [u8],
-    len: usize,
-    frame: crate::cobs::EncodedLen,
-}
-
-impl Flavor for Writer<'_> {
-    type Output = Lengths;
-
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        if let Some(slot) = self.out.get_mut(self.len) {
-            *slot = byte;
-        }
-        self.len = self.len.saturating_add(1);
-        self.frame.push(byte);
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<Lengths> {
-        Ok(Lengths {
-            len: self.len,
-            // The COBS encoding and the 0x00 delimiter.
-            frame_len: self.frame.len().saturating_add(1),
-        })
-    }
-}
-
-/// Serialises `value` into `out`, which may be shorter than the encoding (even empty): the
-/// bytes past its end are counted, not written. Writes exactly the encoding when `out` is at
-/// least [`Lengths::len`] long.
-pub(crate) fn serialize_into<T: Serialize + ?Sized>(value: &T, out: &mut [u8]) -> Lengths {
-    let writer = Writer {
-        out,
-        len: 0,
-        frame: crate::cobs::EncodedLen::new(),
-    };
-    // The writer never refuses a byte and this crate's types never fail to serialise; should
-    // one ever, an impossible length makes every caller report an error rather than succeed.
-    postcard::serialize_with_flavor(value, writer).unwrap_or(Lengths {
-        len: usize::MAX,
-        frame_len: usize::MAX,
-    })
-}
-
-/// The lengths of `value`'s encoding, writing nothing.
-pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> Lengths {
-    serialize_into(value, &mut [])
-}
-
-/// The envelope and payload, serialised in one go: postcard writes a `u8` as one raw byte.
 /// Every serialisation of a message goes through this one type per message, `(u8, u8,
 /// &View)`, so the firmware holds one serialiser per message type.
 fn envelope<'v, 'a, M: WireMessage>(view: &'v M::View<'a>) -> (u8, u8, &'v M::View<'a>) {
@@ -324,7 +261,7 @@ pub fn encode_view<M: WireMessage>(
     buf: &mut [u8],
 ) -> Result<usize, EncodeError> {
     let value = envelope::<M>(view);
-    let len = measure(&value).len;
+    let len = measure(&value);
     let out = buf
         .get_mut(..len)
         .ok_or(EncodeError::BufferTooSmall { needed: len })?;
@@ -340,7 +277,7 @@ pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, En
     msg.check_rules()?;
     let view = msg.view();
     let value = envelope::<M>(&view);
-    let lengths = measure(&value);
+    let lengths = measure_frame(&value);
     let start = frame_start(buf.len(), lengths)?;
     let end = start.saturating_add(lengths.len);
     if let Some(payload) = buf.get_mut(start..end) {
@@ -427,7 +364,7 @@ fn payload<'a, T: Deserialize<'a> + Serialize>(
     // one message, one byte string — so that re-encoding reproduces the input exactly; a
     // payload longer than its canonical encoding is malformed.
     // Measured in its envelope, the form the encoder serialises (one serialiser per type).
-    if measure(&(FORMAT_VERSION, 0u8, &value)).len != payload.len().saturating_add(HEADER_LEN) {
+    if measure(&(FORMAT_VERSION, 0u8, &value)) != payload.len().saturating_add(HEADER_LEN) {
         return Err(DecodeError::Malformed);
     }
     validate(&value)?;

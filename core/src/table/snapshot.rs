@@ -25,8 +25,8 @@ use super::{MigrationTable, Record, Slot, VisitorState};
 use crate::error::SnapshotError;
 use crate::id::McServiceId;
 use crate::message::{sdi_view, MigrationUpdateView};
-use crate::wire::{measure, serialize_into, ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
-use crate::wire_ser::Varint;
+use crate::wire::{ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
+use crate::wire_ser::{measure, serialize_into};
 
 /// First bytes of every snapshot.
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
@@ -60,7 +60,6 @@ struct EntryView<'a> {
     update: MigrationUpdateView<'a>,
     /// `None` for a migrated-away record or a present visitor; the departure order of a
     /// departed visitor.
-    #[serde(serialize_with = "crate::wire_ser::serialize_option_varint")]
     departed_at: Option<u64>,
 }
 
@@ -119,10 +118,9 @@ impl<const N: usize> Serialize for Body<'_, N> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let count = self.0.len();
         let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
-        // Varints as postcard writes a `u32`, a `u64` and a `u32`, without its varint code.
-        tuple.serialize_element(&Varint(u64::try_from(N).unwrap_or(u64::MAX)))?;
-        tuple.serialize_element(&Varint(self.0.departures))?;
-        tuple.serialize_element(&Varint(u64::try_from(count).unwrap_or(u64::MAX)))?;
+        tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
+        tuple.serialize_element(&self.0.departures)?;
+        tuple.serialize_element(&u32::try_from(count).unwrap_or(u32::MAX))?;
         // Records in ascending key order: restore then finds duplicate keys by comparing each
         // key with the one before it, in one pass and no extra memory, and the bytes do not
         // depend on the order the table happened to store its records in. Selecting the next
@@ -149,20 +147,7 @@ fn take<'a, T: Deserialize<'a> + Serialize>(
     let (value, rest) =
         postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
     let used = bytes.len().saturating_sub(rest.len());
-    if measure(&value).len != used {
-        return Err(SnapshotError::Malformed);
-    }
-    Ok((value, rest))
-}
-
-/// Decodes one canonical varint, a `u32` or a `u64`, from the front of `bytes`.
-fn take_varint<'a, T: Deserialize<'a> + Copy + Into<u64>>(
-    bytes: &'a [u8],
-) -> Result<(T, &'a [u8]), SnapshotError> {
-    let (value, rest) =
-        postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
-    let used = bytes.len().saturating_sub(rest.len());
-    if measure(&Varint(value.into())).len != used {
+    if measure(&value) != used {
         return Err(SnapshotError::Malformed);
     }
     Ok((value, rest))
@@ -218,9 +203,9 @@ fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
-    let (capacity_taken_at, body) = take_varint::<u32>(body)?;
-    let (departures, body) = take_varint::<u64>(body)?;
-    let (count, body) = take_varint::<u32>(body)?;
+    let (capacity_taken_at, body) = take::<u32>(body)?;
+    let (departures, body) = take::<u64>(body)?;
+    let (count, body) = take::<u32>(body)?;
     if usize::try_from(count).map_or(true, |count| count > N) {
         return Err(SnapshotError::TooManyEntries);
     }
@@ -249,7 +234,7 @@ impl<const N: usize> MigrationTable<N> {
     /// shorter than the snapshot.
     pub fn snapshot(&self, buf: &mut [u8]) -> Result<usize, SnapshotError> {
         let body = Body(self);
-        let body_len = measure(&body).len;
+        let body_len = measure(&body);
         let total = HEADER_LEN.saturating_add(body_len).saturating_add(CRC_LEN);
         let too_small = SnapshotError::BufferTooSmall { needed: total };
         let total_u32 = u32::try_from(total).map_err(|_| too_small)?;
