@@ -15,8 +15,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
-
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError, IdError};
 use crate::message::{
@@ -24,6 +22,7 @@ use crate::message::{
     PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
     Validated,
 };
+use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
 
 /// The wire format version this build speaks, first byte of every message.
 pub const FORMAT_VERSION: u8 = 1;
@@ -153,12 +152,6 @@ pub trait WireMessage: sealed::Sealed + Sized {
 impl sealed::Sealed for PrivateCallRequest {}
 impl WireMessage for PrivateCallRequest {
     const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRequest;
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
-        match message {
-            MessageView::Request(view) => Some(view),
-            _ => None,
-        }
-    }
     const MAX_ENCODED_LEN: usize = REQUEST_MAX_ENCODED_LEN;
     type View<'a> = PrivateCallRequestView<'a>;
     fn view(&self) -> Self::View<'_> {
@@ -174,17 +167,17 @@ impl WireMessage for PrivateCallRequest {
         view.copy::<Validated>()
             .unwrap_or_else(|never| match never {})
     }
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
+        match message {
+            MessageView::Request(view) => Some(view),
+            _ => None,
+        }
+    }
 }
 
 impl sealed::Sealed for PrivateCallRedirection {}
 impl WireMessage for PrivateCallRedirection {
     const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRedirection;
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
-        match message {
-            MessageView::Redirection(view) => Some(view),
-            _ => None,
-        }
-    }
     const MAX_ENCODED_LEN: usize = REDIRECTION_MAX_ENCODED_LEN;
     type View<'a> = PrivateCallRedirectionView<'a>;
     fn view(&self) -> Self::View<'_> {
@@ -200,6 +193,12 @@ impl WireMessage for PrivateCallRedirection {
         view.copy::<Validated>()
             .unwrap_or_else(|never| match never {})
     }
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
+        match message {
+            MessageView::Redirection(view) => Some(view),
+            _ => None,
+        }
+    }
     fn check_rules(&self) -> Result<(), EncodeError> {
         if e2ee_rule_holds(self.e2ee_required, &self.security_domain_info) {
             Ok(())
@@ -212,12 +211,6 @@ impl WireMessage for PrivateCallRedirection {
 impl sealed::Sealed for MigrationUpdate {}
 impl WireMessage for MigrationUpdate {
     const MESSAGE_TYPE: MessageType = MessageType::MigrationUpdate;
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
-        match message {
-            MessageView::MigrationUpdate(view) => Some(view),
-            _ => None,
-        }
-    }
     const MAX_ENCODED_LEN: usize = MIGRATION_UPDATE_MAX_ENCODED_LEN;
     type View<'a> = MigrationUpdateView<'a>;
     fn view(&self) -> Self::View<'_> {
@@ -232,6 +225,12 @@ impl WireMessage for MigrationUpdate {
     fn from_validated_view(view: &Self::View<'_>) -> Self {
         view.copy::<Validated>()
             .unwrap_or_else(|never| match never {})
+    }
+    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
+        match message {
+            MessageView::MigrationUpdate(view) => Some(view),
+            _ => None,
+        }
     }
 }
 
