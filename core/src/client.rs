@@ -70,8 +70,25 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Step 1 as [`start`](Self::start), overwriting this call in place with a call of
     /// `request`, whatever it held: no second call or request is staged on the stack.
     pub fn start_in_place(&mut self, request: &PrivateCallRequest) {
+        self.restart(request, request.target.as_str());
+    }
+
+    /// [`start_with_primary`](Self::start_with_primary) in place, as
+    /// [`start_in_place`](Self::start_in_place) is [`start`](Self::start): overwrites this
+    /// call with a new one to `request`'s target, naming the user's `primary_id`.
+    pub fn start_with_primary_in_place(
+        &mut self,
+        request: &PrivateCallRequest,
+        primary_id: &McServiceId,
+    ) {
+        self.restart(request, primary_id.as_str());
+    }
+
+    /// Overwrites this call with a new one of `request`, `dialled` being the target's primary
+    /// ID (validated: taken from a request or an `McServiceId`).
+    fn restart(&mut self, request: &PrivateCallRequest, dialled: &str) {
         request.as_view().write_validated(&mut self.request);
-        self.dialled.set_validated(request.target.as_str());
+        self.dialled.set_validated(dialled);
         self.released.clear();
     }
 
@@ -478,6 +495,21 @@ mod tests {
             call.on_redirection(&redirect(kind, "sip:user2@mc-d.example", None)),
             Err(RedirectionError::TooManyRedirections)
         );
+    }
+
+    #[test]
+    fn start_with_primary_in_place_is_start_with_primary_whatever_the_call_held() {
+        let kind = ServiceKind::McpttPrivateCall;
+        let cached = request(kind, USER2_AT_B, false);
+        let mut call = start(kind, false);
+        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+            .unwrap();
+        call.start_with_primary_in_place(&cached, &id(USER2_PRIMARY));
+        assert_eq!(
+            call,
+            PrivateCall::start_with_primary(cached.clone(), id(USER2_PRIMARY))
+        );
+        assert_eq!(call.redirections(), 0);
     }
 
     #[test]

@@ -11,7 +11,8 @@
  *   request uses it;
  * - call 3: consecutive migration: user 2 moved on to C; B sends the caller home, A sends it
  *   on to C;
- * - B's gateway reboots: its migration table survives in flash (snapshot and restore);
+ * - B's gateway reboots: its migration table survives in flash (snapshot and restore), and a
+ *   call to user 2's cached ID at B is sent home by B and on to C by A;
  * - user 2 returns home: A lets the call proceed.
  *
  * Every check prints PASS or FAIL through semihosting; main() returns (and QEMU exits with) 0
@@ -421,6 +422,15 @@ int main(void) {
                     &decision, &reject);
     check(decide_rc == MCX_OK && decision == MCX_DECISION_REDIRECT,
           "after the reboot server B still sends a call to the departed visitor home");
+    /* A handset that cached user 2's ID at B calls it directly. B no longer serves user 2 and
+     * sends the call home; started with user 2's primary ID, the call recognises that
+     * redirection as its own, and A sends it on to C (consecutive migration). */
+    ok(API(mcx_call_start_with_primary, &call, &scratch, USER2_PRIMARY),
+       "start a call to the cached ID at B");
+    place_call(&call, NULL);
+    check(result.redirections == 2 && result.reasons[0] == MCX_REASON_TARGET_NO_LONGER_SERVED
+              && result.reached_system == 'C',
+          "a call to the cached ID at B: B sends it home, A sends it on to C");
 #endif
 
     /* User 2 returns home: A proceeds with calls to the primary ID. */

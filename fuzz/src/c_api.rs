@@ -270,6 +270,8 @@ pub enum Op {
     },
     /// `mcx_status_str`.
     StatusStr(i32),
+    /// `mcx_call_start_with_primary`: a call, a request, the primary ID.
+    CallStartWithPrimary(Obj, Obj, Str),
 }
 
 // The argument types pick their variant from one byte, weighted towards valid arguments
@@ -1063,6 +1065,30 @@ impl Harness {
                     assert!(c.to_str().is_ok(), "field is not UTF-8");
                 }
             }
+            Op::CallStartWithPrimary(c, m, primary) => {
+                let Some((cp, mp)) =
+                    self.distinct::<mcx_call_t, mcx_message_t>((*c, false), (*m, true))
+                else {
+                    return;
+                };
+                let primary = CString::new(primary, &IDS);
+                let before = self.before(&[*c, *m]);
+                let rc = mcx_call_start_with_primary(cp, mp, primary.ptr());
+                self.after(
+                    "mcx_call_start_with_primary",
+                    rc,
+                    BUILD,
+                    &before,
+                    &[*c],
+                    &[*m],
+                );
+                if rc == MCX_OK {
+                    assert_eq!(self.redirections(cp), Some(0));
+                    // Follow-up redirections are built for a call whose dialled ID is its
+                    // target (one `mcx_call_start` began): none for this one.
+                    self.dialled = None;
+                }
+            }
             Op::CallStart(c, m) => {
                 let Some((cp, mp)) =
                     self.distinct::<mcx_call_t, mcx_message_t>((*c, false), (*m, true))
@@ -1506,9 +1532,10 @@ fn resolve(op: &Op) -> Op {
         | Op::Encode { msg: x, .. }
         | Op::Getter { msg: x, .. }
         | Op::Field { msg: x, .. } => *x = m(x),
-        Op::CallStart(x, y) | Op::CallOnRedirection(x, y) | Op::CallRequestMessage(x, y) => {
-            (*x, *y) = (c(x), m(y))
-        }
+        Op::CallStart(x, y)
+        | Op::CallStartWithPrimary(x, y, _)
+        | Op::CallOnRedirection(x, y)
+        | Op::CallRequestMessage(x, y) => (*x, *y) = (c(x), m(y)),
         Op::CallOnRedirectionBytes(x, _)
         | Op::CallRequest(x, _, _)
         | Op::CallRedirections(x, _) => *x = c(x),

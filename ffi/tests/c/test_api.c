@@ -217,6 +217,38 @@ static void consecutive_migration_sends_caller_home_then_on(void) {
     CHECK(n == 3);
 }
 
+/* Consecutive migration from a cached ID: a call straight to user 2's ID at B, started with
+ * user 2's primary ID, takes B's redirection home as its own; started plainly it would not.
+ * A refused start leaves the call as it was. Table B still holds user 2 as departed. */
+static void a_call_to_a_cached_partner_id_follows_the_redirection_home(void) {
+    mcx_message_t req;
+    mcx_call_t call;
+    uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
+    size_t out_len = 0, answer_len = 0;
+    uint32_t decision = 99;
+    int32_t reject = 1;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2_AT_B, false, NULL));
+    CHECK_RC(MCX_OK, mcx_call_start_with_primary(&call, &req, USER2_PRIMARY));
+    CHECK_RC(MCX_OK, mcx_call_request(&call, out, sizeof out, &out_len));
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_b, out, out_len, answer, sizeof answer,
+                                             &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT);
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, call,
+                       mcx_call_start_with_primary(&call, &req, "user2@mc-a.example"));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, call, mcx_call_start_with_primary(&call, &req, NULL));
+    CHECK_RC(MCX_OK, mcx_call_on_redirection_bytes(&call, answer, answer_len));
+    CHECK_RC(MCX_OK, mcx_call_request_message(&call, &req));
+    CHECK(field_is(&req, MCX_FIELD_TARGET, USER2_PRIMARY));
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2_AT_B, false, NULL));
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    CHECK_RC_UNCHANGED(MCX_E_REDIRECTION_MISMATCHED_TARGET, call,
+                       mcx_call_on_redirection_bytes(&call, answer, answer_len));
+}
+
 /* Issue 8: a snapshot restored into a re-initialised table ("after a reboot") gives the same
  * records, the same snapshot bytes, and the same answer to a call to a migrated user. */
 static void snapshot_restores_the_table_after_a_reboot(void) {
@@ -300,6 +332,7 @@ int main(void) {
     call_to_user_served_here_proceeds();
     e2ee_call_without_security_domain_info_is_rejected();
     consecutive_migration_sends_caller_home_then_on();
+    a_call_to_a_cached_partner_id_follows_the_redirection_home();
     snapshot_restores_the_table_after_a_reboot();
     snapshot_into_a_short_buffer_reports_the_length_needed();
     returned_user_is_removed_and_clear_empties();
