@@ -279,9 +279,10 @@ pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, En
     let lengths = measure_frame(&value);
     let start = frame_start(buf.len(), lengths)?;
     let end = start.saturating_add(lengths.len);
-    if let Some(payload) = buf.get_mut(start..end) {
-        serialize_into(&value, payload);
-    }
+    let payload = buf.get_mut(start..end).ok_or(EncodeError::BufferTooSmall {
+        needed: lengths.frame_len,
+    })?;
+    serialize_into(&value, payload);
     close_frame(buf, start, end, lengths.frame_len)
 }
 

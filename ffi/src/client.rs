@@ -8,7 +8,7 @@ use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
 use mcx_migrate::{McServiceId, Message, MessageView, PrivateCallRedirectionView};
 
 use crate::abi::{self, run, Status, Storage, Stored};
-use crate::message::{encode_with, mcx_message_t, write_message};
+use crate::message::{encode_with, mcx_message_t, request_of, write_message};
 use crate::status::*;
 
 /// Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
@@ -48,9 +48,7 @@ const _: () = assert!(MCX_CALL_MAX_REDIRECTIONS == DEFAULT_MAX_REDIRECTIONS);
 pub extern "C" fn mcx_call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -> i32 {
     run(|| {
         abi::check_writable(call)?;
-        let Message::Request(request) = abi::object(request)? else {
-            return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
-        };
+        let request = request_of(request)?;
         // Every check passed: the call is written in place, field by field.
         abi::init_placeholder(call, || Call::PLACEHOLDER)?.start_in_place(request);
         Ok(())
@@ -71,9 +69,7 @@ pub extern "C" fn mcx_call_start_with_primary(
 ) -> i32 {
     run(|| {
         abi::check_writable(call)?;
-        let Message::Request(request) = abi::object(request)? else {
-            return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
-        };
+        let request = request_of(request)?;
         let primary_id = McServiceId::new(abi::c_str(primary_id)?)?;
         abi::init_placeholder(call, || Call::PLACEHOLDER)?
             .start_with_primary_in_place(request, &primary_id);

@@ -8,8 +8,8 @@ use core::mem::{align_of, size_of};
 use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{
     EncodeError, KmsUri, McServiceId, McSystemId, Message, MessageView, MigrationUpdate,
-    MigrationUpdateView, PrivateCallRequestView, RedirectionReason, SecurityDomainInfo,
-    SecurityDomainInfoView, ServiceKind,
+    MigrationUpdateView, PrivateCallRequest, PrivateCallRequestView, RedirectionReason,
+    SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
 };
 
 use crate::abi::{self, c_str, c_str_opt, run, Status, Storage, Stored};
@@ -143,6 +143,15 @@ fn system<'a>(p: *const c_char) -> Result<&'a str, Status> {
     let s = c_str(p)?;
     McSystemId::validate(s)?;
     Ok(s)
+}
+
+/// The private call request in `msg`: `MCX_E_WRONG_MESSAGE_TYPE` for another message, and
+/// `abi::object`'s errors for bad storage.
+pub(crate) fn request_of<'a>(msg: *const mcx_message_t) -> Result<&'a PrivateCallRequest, Status> {
+    match abi::object(msg)? {
+        Message::Request(request) => Ok(request),
+        _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+    }
 }
 
 /// Writes a checked message view into `msg`'s storage in place: the caller has validated every

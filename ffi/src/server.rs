@@ -2,10 +2,10 @@
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
 use mcx_migrate::server::{decide_encode, DecisionOutcome};
-use mcx_migrate::{Message, PrivateCallRequestView};
+use mcx_migrate::PrivateCallRequestView;
 
 use crate::abi::{self, run, Status};
-use crate::message::mcx_message_t;
+use crate::message::{mcx_message_t, request_of};
 use crate::status::*;
 use crate::table::mcx_table_t;
 
@@ -72,9 +72,7 @@ pub extern "C" fn mcx_server_decide(
     out_reject_reason: *mut i32,
 ) -> i32 {
     run(|| {
-        let Message::Request(request) = abi::object(request)? else {
-            return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
-        };
+        let request = request_of(request)?;
         let outputs = Outputs {
             redirection,
             cap,
