@@ -27,7 +27,7 @@
 /**
  * Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
  */
-#define MCX_CALL_SIZE 1120
+#define MCX_CALL_SIZE 984
 
 /**
  * Redirections one call follows at most before refusing with `MCX_E_REDIRECTION_TOO_MANY`.
@@ -486,18 +486,6 @@ extern "C" {
  * failure `call` is unchanged.
  */
 int32_t mcx_call_start(union mcx_call_t *call, const union mcx_message_t *request);
-
-/**
- * Starts a call (step 1) to an MC service ID that a partner MC system assigned, learned from an
- * earlier private call redirection: `request` targets that ID, and `primary_id` names the
- * user's MC service ID at its primary MC system, so that the partner's redirection home
- * (consecutive migration: it no longer serves the user) is recognised as this call's and
- * followed. Otherwise as `mcx_call_start`; an invalid `primary_id` gives its
- * `MCX_E_ID_*` code, a NULL one `MCX_E_NULL_ARGUMENT`. On failure `call` is unchanged.
- */
-int32_t mcx_call_start_with_primary(union mcx_call_t *call,
-                                    const union mcx_message_t *request,
-                                    const char *primary_id);
 
 /**
  * Follows a received private call redirection (steps 3 and 5): the outstanding request is

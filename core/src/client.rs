@@ -40,8 +40,6 @@ pub const DEFAULT_MAX_REDIRECTIONS: usize = 4;
 pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS> {
     /// The outstanding request.
     request: PrivateCallRequest,
-    /// The target's primary ID, which every redirection must echo.
-    dialled: McServiceId,
     /// The targets released so far, in order; with the current target they form the chain of
     /// redirection edges `released[i] -> released[i + 1] -> ... -> request.target`.
     released: Vec<McServiceId, MAX_REDIRECTIONS>,
@@ -52,7 +50,6 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// target's ID from its primary MC system).
     pub fn start(request: PrivateCallRequest) -> Self {
         Self {
-            dialled: request.target.clone(),
             request,
             released: Vec::new(),
         }
@@ -63,56 +60,20 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// to use on its own.
     pub const PLACEHOLDER: Self = Self {
         request: PrivateCallRequest::PLACEHOLDER,
-        dialled: McServiceId::EMPTY,
         released: Vec::new(),
     };
 
     /// Step 1 as [`start`](Self::start), overwriting this call in place with a call of
     /// `request`, whatever it held: no second call or request is staged on the stack.
     pub fn start_in_place(&mut self, request: &PrivateCallRequest) {
-        self.restart(request, request.target.as_str());
-    }
-
-    /// [`start_with_primary`](Self::start_with_primary) in place, as
-    /// [`start_in_place`](Self::start_in_place) is [`start`](Self::start): overwrites this
-    /// call with a new one to `request`'s target, naming the user's `primary_id`.
-    pub fn start_with_primary_in_place(
-        &mut self,
-        request: &PrivateCallRequest,
-        primary_id: &McServiceId,
-    ) {
-        self.restart(request, primary_id.as_str());
-    }
-
-    /// Overwrites this call with a new one of `request`, `dialled` being the target's primary
-    /// ID (validated: taken from a request or an `McServiceId`).
-    fn restart(&mut self, request: &PrivateCallRequest, dialled: &str) {
         request.as_view().write_validated(&mut self.request);
-        self.dialled.set_validated(dialled);
         self.released.clear();
-    }
-
-    /// Starts a call to an ID a partner MC system assigned, learned from an earlier private call
-    /// redirection, naming the user's `primary_id` so that a redirection home (consecutive
-    /// migration: the partner no longer serves the user) is recognised as belonging to the call.
-    pub fn start_with_primary(request: PrivateCallRequest, primary_id: McServiceId) -> Self {
-        Self {
-            dialled: primary_id,
-            request,
-            released: Vec::new(),
-        }
     }
 
     /// The request to send now: the first one, or the one that replaced it after the last
     /// redirection.
     pub fn request(&self) -> &PrivateCallRequest {
         &self.request
-    }
-
-    /// The target's primary ID: the ID first dialled, or the one given to
-    /// [`start_with_primary`](Self::start_with_primary).
-    pub fn dialled(&self) -> &McServiceId {
-        &self.dialled
     }
 
     /// How many redirections this call has followed.
@@ -128,14 +89,15 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Steps 3 and 5: handles a private call redirection received for this call.
     ///
     /// Checks, in this order, that the redirection belongs to the call (same service kind,
-    /// calling party is this client, target's primary ID echoes the ID dialled, and its shape
-    /// answers the request outstanding: a "target migrated" redirection answers a request to
-    /// the primary ID, a "no longer served" one a request to a partner-assigned ID and names the
-    /// primary ID to call next), that it does not downgrade end-to-end encryption (E2EE still
-    /// required and security domain information present when the call requires it), that it does not repeat an earlier redirection (same ID redirected to the same
-    /// ID: a loop) and that the call has redirections left. Then it releases the outstanding
-    /// request and returns its replacement towards the redirection's ID, carrying the security
-    /// domain information when E2EE is required (step 5).
+    /// calling party is this client, and it names the ID this call just called: IE 2, the
+    /// target's ID from its primary MC system, for a "target migrated" redirection; IE 3, the
+    /// ID from the migrated MC system, for a "no longer served" one; either without a reason),
+    /// that it does not downgrade end-to-end encryption
+    /// (E2EE still required and security domain information present when the call requires
+    /// it), that it does not repeat an earlier redirection (same ID redirected to the same ID:
+    /// a loop) and that the call has redirections left. Then it releases the outstanding
+    /// request and returns its replacement towards the other ID the redirection names,
+    /// carrying the security domain information when E2EE is required (step 5).
     ///
     /// On `Err` the call is unchanged and the outstanding request stays outstanding.
     pub fn on_redirection(
@@ -164,15 +126,14 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         if self.request.calling_party != redirection.calling_party {
             return Err(RedirectionError::MismatchedCallingParty);
         }
-        if self.dialled != redirection.target_primary || !self.answers_request(redirection) {
-            return Err(RedirectionError::MismatchedTarget);
-        }
+        let to = self
+            .next_target(redirection)
+            .ok_or(RedirectionError::MismatchedTarget)?;
         if self.request.e2ee_required
             && (!redirection.e2ee_required || redirection.security_domain_info.is_none())
         {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        let to = redirection.target_migrated;
         if self.follows_edge(&self.request.target, to) {
             return Err(RedirectionError::RedirectionLoop);
         }
@@ -195,18 +156,30 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         Ok(&self.request)
     }
 
-    /// Whether the redirection answers the request outstanding now. Only the primary system
-    /// redirects because the target migrated (step 3), so that answers a request to the primary
-    /// ID; only a partner system sends a caller home (consecutive migration), so that answers a
-    /// request to a partner-assigned ID and names the primary ID as the ID to call next. Without
-    /// a reason (IE 5 is optional), either shape is accepted.
-    fn answers_request(&self, redirection: &PrivateCallRedirectionView<'_>) -> bool {
-        let at_primary = self.request.target == self.dialled;
-        let sends_home = redirection.target_migrated == redirection.target_primary;
+    /// The ID to call next, if the redirection answers the request outstanding now: it must
+    /// name the ID this call just called, and then the other target ID is the one to call.
+    ///
+    /// Table 10.16.y.2-1 gives the redirection two target IDs: IE 2, the ID from the target's
+    /// primary MC system, and IE 3, the ID from the MC system it migrated to. At step 3 the
+    /// caller called the primary ID: IE 2 echoes it and IE 3 is the ID to call. In consecutive
+    /// migration the caller called the partner-assigned ID, now stale: the partner system
+    /// echoes it in IE 3 and IE 2 is the primary ID to call. So the client never needs to know
+    /// beforehand whether the ID it calls is a primary or a partner-assigned one. The optional
+    /// reason (IE 5), when present, says which of the two shapes this is; without it, whichever
+    /// IE names the called ID decides.
+    fn next_target<'r>(&self, redirection: &PrivateCallRedirectionView<'r>) -> Option<&'r str> {
+        let called = &self.request.target;
+        let names_primary = *called == redirection.target_primary;
+        let names_migrated = *called == redirection.target_migrated;
         match redirection.reason {
-            Some(RedirectionReason::TargetMigrated) => at_primary,
-            Some(RedirectionReason::TargetNoLongerServed) => !at_primary && sends_home,
-            None => at_primary || sends_home,
+            Some(RedirectionReason::TargetMigrated) => {
+                names_primary.then_some(redirection.target_migrated)
+            }
+            Some(RedirectionReason::TargetNoLongerServed) => {
+                names_migrated.then_some(redirection.target_primary)
+            }
+            None if names_primary => Some(redirection.target_migrated),
+            None => names_migrated.then_some(redirection.target_primary),
         }
     }
 
@@ -237,9 +210,9 @@ mod tests {
     use crate::id::{RedirectionReason, ServiceKind};
     use crate::testutil::*;
 
-    /// A redirection as a server would send it: "no longer served" when it sends the caller
-    /// home to the primary ID, "target migrated" otherwise.
-    fn redirect(kind: ServiceKind, to: &str, kms: Option<&str>) -> PrivateCallRedirection {
+    /// The primary system's redirection (step 3): IE 2 echoes the primary ID the caller
+    /// called, IE 3 is the ID the partner system assigned.
+    fn migrated_to(kind: ServiceKind, to: &str, kms: Option<&str>) -> PrivateCallRedirection {
         PrivateCallRedirection {
             service_kind: kind,
             calling_party: id(USER1),
@@ -247,11 +220,17 @@ mod tests {
             target_migrated: id(to),
             e2ee_required: kms.is_some(),
             security_domain_info: kms.map(sdi),
-            reason: Some(if to == USER2_PRIMARY {
-                RedirectionReason::TargetNoLongerServed
-            } else {
-                RedirectionReason::TargetMigrated
-            }),
+            reason: Some(RedirectionReason::TargetMigrated),
+        }
+    }
+
+    /// A partner system's redirection home (consecutive migration): IE 2 is the primary ID to
+    /// call next, IE 3 echoes the partner-assigned ID the caller called, now stale.
+    fn home_from(kind: ServiceKind, stale: &str, kms: Option<&str>) -> PrivateCallRedirection {
+        PrivateCallRedirection {
+            target_migrated: id(stale),
+            reason: Some(RedirectionReason::TargetNoLongerServed),
+            ..migrated_to(kind, stale, kms)
         }
     }
 
@@ -263,7 +242,6 @@ mod tests {
     fn step1_the_first_request_targets_the_primary_id() {
         let call = start(ServiceKind::McpttPrivateCall, false);
         assert_eq!(call.request().target, USER2_PRIMARY);
-        assert_eq!(call.dialled(), &id(USER2_PRIMARY));
         assert_eq!(call.redirections(), 0);
         assert_eq!(call.max_redirections(), DEFAULT_MAX_REDIRECTIONS);
     }
@@ -273,7 +251,7 @@ mod tests {
         for kind in ServiceKind::ALL {
             let mut call = start(kind, false);
             let next = call
-                .on_redirection(&redirect(kind, USER2_AT_B, None))
+                .on_redirection(&migrated_to(kind, USER2_AT_B, None))
                 .unwrap()
                 .clone();
             assert_eq!(next.target, USER2_AT_B);
@@ -293,7 +271,7 @@ mod tests {
     fn step5_with_e2ee_the_new_request_carries_the_security_domain_info() {
         let mut call = start(ServiceKind::McvideoPrivateCall, true);
         let next = call
-            .on_redirection(&redirect(
+            .on_redirection(&migrated_to(
                 ServiceKind::McvideoPrivateCall,
                 USER2_AT_B,
                 Some(KMS_B),
@@ -306,7 +284,7 @@ mod tests {
     #[test]
     fn step5_without_e2ee_no_security_domain_info_is_carried() {
         let mut call = start(ServiceKind::McpttPrivateCall, false);
-        let mut r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, Some(KMS_B));
+        let mut r = migrated_to(ServiceKind::McpttPrivateCall, USER2_AT_B, Some(KMS_B));
         r.e2ee_required = false;
         assert_eq!(call.on_redirection(&r).unwrap().security_domain_info, None);
     }
@@ -323,30 +301,32 @@ mod tests {
     #[test]
     fn a_redirection_for_another_calling_party_is_refused() {
         let mut call = start(ServiceKind::McpttPrivateCall, false);
-        let mut r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
+        let mut r = migrated_to(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
         r.calling_party = id("sip:mallory@mc-x.example");
         refused(&mut call, &r, RedirectionError::MismatchedCallingParty);
     }
 
     #[test]
-    fn a_redirection_that_does_not_echo_the_target_is_refused() {
+    fn a_redirection_that_does_not_name_the_called_id_is_refused() {
         let mut call = start(ServiceKind::McpttPrivateCall, false);
-        let mut r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
+        let mut r = migrated_to(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
         r.target_primary = id("sip:user3@mc-a.example");
+        refused(&mut call, &r, RedirectionError::MismatchedTarget);
+        r.reason = None;
         refused(&mut call, &r, RedirectionError::MismatchedTarget);
     }
 
     #[test]
     fn a_redirection_for_another_service_is_refused() {
         let mut call = start(ServiceKind::McpttPrivateCall, false);
-        let r = redirect(ServiceKind::McdataOneToOne, USER2_AT_B, None);
+        let r = migrated_to(ServiceKind::McdataOneToOne, USER2_AT_B, None);
         refused(&mut call, &r, RedirectionError::MismatchedServiceKind);
     }
 
     #[test]
     fn note_an_e2ee_downgrade_is_refused() {
         let mut call = start(ServiceKind::McpttPrivateCall, true);
-        let r = redirect(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
+        let r = migrated_to(ServiceKind::McpttPrivateCall, USER2_AT_B, None);
         refused(&mut call, &r, RedirectionError::E2eeDowngrade);
     }
 
@@ -354,17 +334,18 @@ mod tests {
     fn consecutive_migration_a_to_b_home_to_a_then_c_is_followed() {
         let kind = ServiceKind::McdataOneToOne;
         let mut call = start(kind, true);
-        call.on_redirection(&redirect(kind, USER2_AT_B, Some(KMS_B)))
+        call.on_redirection(&migrated_to(kind, USER2_AT_B, Some(KMS_B)))
             .unwrap();
-        // B no longer serves user 2: it sends the caller home with the primary ID.
-        let home = redirect(kind, USER2_PRIMARY, Some(KMS_A));
-        assert_eq!(home.reason, Some(RedirectionReason::TargetNoLongerServed));
-        let next = call.on_redirection(&home).unwrap();
+        // B no longer serves user 2: it echoes the ID called there in IE 3 and names the
+        // primary ID in IE 2.
+        let next = call
+            .on_redirection(&home_from(kind, USER2_AT_B, Some(KMS_A)))
+            .unwrap();
         assert_eq!(next.target, USER2_PRIMARY);
         assert_eq!(next.security_domain_info, Some(sdi(KMS_A)));
         // A sends it on to C.
         let next = call
-            .on_redirection(&redirect(kind, USER2_AT_C, Some(KMS_C)))
+            .on_redirection(&migrated_to(kind, USER2_AT_C, Some(KMS_C)))
             .unwrap();
         assert_eq!(next.target, USER2_AT_C);
         assert_eq!(next.security_domain_info, Some(sdi(KMS_C)));
@@ -372,61 +353,71 @@ mod tests {
     }
 
     #[test]
-    fn a_call_to_a_cached_partner_id_recognises_the_redirection_home() {
-        let kind = ServiceKind::McpttPrivateCall;
-        let mut call: PrivateCall =
-            PrivateCall::start_with_primary(request(kind, USER2_AT_B, false), id(USER2_PRIMARY));
-        let next = call
-            .on_redirection(&redirect(kind, USER2_PRIMARY, None))
-            .unwrap();
-        assert_eq!(next.target, USER2_PRIMARY);
-        // Started plainly, the same redirection would not echo the dialled ID.
-        let mut plain: PrivateCall = PrivateCall::start(request(kind, USER2_AT_B, false));
-        refused(
-            &mut plain,
-            &redirect(kind, USER2_PRIMARY, None),
-            RedirectionError::MismatchedTarget,
-        );
+    fn a_call_to_a_cached_partner_id_is_sent_home_without_knowing_the_primary_id() {
+        for reason in [Some(RedirectionReason::TargetNoLongerServed), None] {
+            let kind = ServiceKind::McpttPrivateCall;
+            let mut call: PrivateCall = PrivateCall::start(request(kind, USER2_AT_B, false));
+            let mut home = home_from(kind, USER2_AT_B, None);
+            home.reason = reason;
+            assert_eq!(call.on_redirection(&home).unwrap().target, USER2_PRIMARY);
+            let next = call.on_redirection(&migrated_to(kind, USER2_AT_C, None));
+            assert_eq!(next.unwrap().target, USER2_AT_C);
+        }
     }
 
     #[test]
-    fn a_target_migrated_redirection_must_answer_a_request_to_the_primary_id() {
+    fn a_target_migrated_redirection_must_echo_the_called_id_in_ie2() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call = start(kind, false);
-        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+        call.on_redirection(&migrated_to(kind, USER2_AT_B, None))
             .unwrap();
-        // The request to B is outstanding: a "target migrated" redirection cannot answer it.
-        let mut stray = redirect(kind, "sip:elsewhere@mc-x.example", None);
-        assert_eq!(stray.reason, Some(RedirectionReason::TargetMigrated));
+        // The request to B is outstanding: a "target migrated" redirection echoing the primary
+        // ID does not answer it, with or without its reason.
+        let mut stray = migrated_to(kind, "sip:elsewhere@mc-x.example", None);
         refused(&mut call, &stray, RedirectionError::MismatchedTarget);
         stray.reason = None;
         refused(&mut call, &stray, RedirectionError::MismatchedTarget);
+        // Echoing the called ID in IE 3 is the other shape, which this reason does not have.
+        let mut wrong_shape = home_from(kind, USER2_AT_B, None);
+        wrong_shape.reason = Some(RedirectionReason::TargetMigrated);
+        refused(&mut call, &wrong_shape, RedirectionError::MismatchedTarget);
     }
 
     #[test]
-    fn a_no_longer_served_redirection_must_answer_a_partner_id_and_name_the_primary_id() {
+    fn a_no_longer_served_redirection_must_echo_the_called_id_in_ie3() {
         let kind = ServiceKind::McpttPrivateCall;
-        // At the primary ID, nobody sends the caller home.
+        // At the primary ID, a redirection home from B does not name the ID called.
         let mut call = start(kind, false);
-        let home = redirect(kind, USER2_PRIMARY, None);
-        refused(&mut call, &home, RedirectionError::MismatchedTarget);
-        // At B, "no longer served" must name the primary ID as the ID to call next.
-        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+        refused(
+            &mut call,
+            &home_from(kind, USER2_AT_B, None),
+            RedirectionError::MismatchedTarget,
+        );
+        call.on_redirection(&migrated_to(kind, USER2_AT_B, None))
             .unwrap();
-        let mut elsewhere = redirect(kind, USER2_AT_C, None);
-        elsewhere.reason = Some(RedirectionReason::TargetNoLongerServed);
-        refused(&mut call, &elsewhere, RedirectionError::MismatchedTarget);
-        assert_eq!(call.on_redirection(&home).unwrap().target, USER2_PRIMARY);
+        // At B, a redirection home that echoes another partner-assigned ID is not this call's.
+        refused(
+            &mut call,
+            &home_from(kind, USER2_AT_C, None),
+            RedirectionError::MismatchedTarget,
+        );
+        // Echoing the called ID in IE 2 is the other shape, which this reason does not have.
+        let mut wrong_shape = migrated_to(kind, USER2_PRIMARY, None);
+        wrong_shape.target_primary = id(USER2_AT_B);
+        wrong_shape.reason = Some(RedirectionReason::TargetNoLongerServed);
+        refused(&mut call, &wrong_shape, RedirectionError::MismatchedTarget);
+        let next = call.on_redirection(&home_from(kind, USER2_AT_B, None));
+        assert_eq!(next.unwrap().target, USER2_PRIMARY);
     }
 
     #[test]
-    fn a_redirection_without_a_reason_is_followed_when_its_shape_fits() {
+    fn a_redirection_without_a_reason_is_followed_by_the_ie_that_names_the_called_id() {
         let kind = ServiceKind::McvideoPrivateCall;
         let mut call = start(kind, false);
-        let mut to_b = redirect(kind, USER2_AT_B, None);
+        let mut to_b = migrated_to(kind, USER2_AT_B, None);
         to_b.reason = None;
         assert_eq!(call.on_redirection(&to_b).unwrap().target, USER2_AT_B);
-        let mut home = redirect(kind, USER2_PRIMARY, None);
+        let mut home = home_from(kind, USER2_AT_B, None);
         home.reason = None;
         assert_eq!(call.on_redirection(&home).unwrap().target, USER2_PRIMARY);
     }
@@ -435,7 +426,7 @@ mod tests {
     fn note_a_redirection_that_drops_the_e2ee_requirement_is_a_downgrade() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call = start(kind, true);
-        let mut r = redirect(kind, USER2_AT_B, Some(KMS_B));
+        let mut r = migrated_to(kind, USER2_AT_B, Some(KMS_B));
         r.e2ee_required = false;
         refused(&mut call, &r, RedirectionError::E2eeDowngrade);
     }
@@ -444,14 +435,14 @@ mod tests {
     fn a_repeated_redirection_edge_is_a_loop() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call = start(kind, false);
-        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+        call.on_redirection(&migrated_to(kind, USER2_AT_B, None))
             .unwrap();
-        call.on_redirection(&redirect(kind, USER2_PRIMARY, None))
+        call.on_redirection(&home_from(kind, USER2_AT_B, None))
             .unwrap();
         // A sends the caller to B again: the edge primary -> B was already followed.
         refused(
             &mut call,
-            &redirect(kind, USER2_AT_B, None),
+            &migrated_to(kind, USER2_AT_B, None),
             RedirectionError::RedirectionLoop,
         );
     }
@@ -459,25 +450,26 @@ mod tests {
     #[test]
     fn a_redirection_to_the_id_just_called_is_a_loop() {
         let kind = ServiceKind::McpttPrivateCall;
-        let mut call = start(kind, false);
-        // Without a reason, a redirection to the primary ID has an acceptable shape; it points
-        // back at the ID just called.
-        let mut to_self = redirect(kind, USER2_PRIMARY, None);
-        to_self.reason = None;
-        refused(&mut call, &to_self, RedirectionError::RedirectionLoop);
+        for reason in [Some(RedirectionReason::TargetMigrated), None] {
+            let mut call = start(kind, false);
+            // Both target IEs name the primary ID just called.
+            let mut to_self = migrated_to(kind, USER2_PRIMARY, None);
+            to_self.reason = reason;
+            refused(&mut call, &to_self, RedirectionError::RedirectionLoop);
+        }
     }
 
     #[test]
     fn redirections_stop_at_the_cap() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call: PrivateCall<2> = PrivateCall::start(request(kind, USER2_PRIMARY, false));
-        call.on_redirection(&redirect(kind, USER2_AT_B, None))
+        call.on_redirection(&migrated_to(kind, USER2_AT_B, None))
             .unwrap();
-        call.on_redirection(&redirect(kind, USER2_PRIMARY, None))
+        call.on_redirection(&home_from(kind, USER2_AT_B, None))
             .unwrap();
         let before = call.clone();
         assert_eq!(
-            call.on_redirection(&redirect(kind, USER2_AT_C, None)),
+            call.on_redirection(&migrated_to(kind, USER2_AT_C, None)),
             Err(RedirectionError::TooManyRedirections)
         );
         assert_eq!(call, before);
@@ -487,29 +479,18 @@ mod tests {
     fn the_default_cap_allows_the_longest_legitimate_chain_plus_one() {
         let kind = ServiceKind::McpttPrivateCall;
         let mut call = start(kind, false);
-        let chain = [USER2_AT_B, USER2_PRIMARY, USER2_AT_C, USER2_PRIMARY];
-        for to in chain {
-            call.on_redirection(&redirect(kind, to, None)).unwrap();
+        for r in [
+            migrated_to(kind, USER2_AT_B, None),
+            home_from(kind, USER2_AT_B, None),
+            migrated_to(kind, USER2_AT_C, None),
+            home_from(kind, USER2_AT_C, None),
+        ] {
+            call.on_redirection(&r).unwrap();
         }
         assert_eq!(
-            call.on_redirection(&redirect(kind, "sip:user2@mc-d.example", None)),
+            call.on_redirection(&migrated_to(kind, "sip:user2@mc-d.example", None)),
             Err(RedirectionError::TooManyRedirections)
         );
-    }
-
-    #[test]
-    fn start_with_primary_in_place_is_start_with_primary_whatever_the_call_held() {
-        let kind = ServiceKind::McpttPrivateCall;
-        let cached = request(kind, USER2_AT_B, false);
-        let mut call = start(kind, false);
-        call.on_redirection(&redirect(kind, USER2_AT_B, None))
-            .unwrap();
-        call.start_with_primary_in_place(&cached, &id(USER2_PRIMARY));
-        assert_eq!(
-            call,
-            PrivateCall::start_with_primary(cached.clone(), id(USER2_PRIMARY))
-        );
-        assert_eq!(call.redirections(), 0);
     }
 
     #[test]
@@ -519,7 +500,7 @@ mod tests {
         call.start_in_place(&first);
         assert_eq!(call, PrivateCall::start(first.clone()));
         // A call that already followed a redirection starts over.
-        call.on_redirection(&redirect(
+        call.on_redirection(&migrated_to(
             ServiceKind::McpttPrivateCall,
             USER2_AT_B,
             Some(KMS_B),

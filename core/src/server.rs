@@ -56,30 +56,44 @@ pub enum Decision {
 ///   end-to-end encryption is not required the information element is left out (step 3 adds it
 ///   only "if end-to-end encryption is required").
 /// - Consecutive migration: the target is an ID this (partner) system assigned to a visitor who
-///   has departed: redirect carrying the user's primary ID as the ID to call next, reason
-///   [`RedirectionReason::TargetNoLongerServed`], with the primary ID's security domain
-///   information under the same E2EE rule.
+///   has departed: redirect with the user's primary ID in IE 2 (the ID to call next) and the
+///   dialled ID, which the user obtained from this migrated system and which is now stale, in
+///   IE 3 (Table 10.16.y.2-1), reason [`RedirectionReason::TargetNoLongerServed`], with the
+///   primary ID's security domain information under the same E2EE rule.
 /// - Otherwise: [`Decision::Proceed`].
 pub fn decide<const N: usize>(table: &MigrationTable<N>, request: &PrivateCallRequest) -> Decision {
     match route(table, request.target.as_str(), request.e2ee_required) {
         Route::Proceed => Decision::Proceed,
         Route::Reject(reason) => Decision::Reject(reason),
         Route::Redirect {
-            target_migrated,
+            next,
             security_domain_info,
             reason,
-        } => Decision::Redirect(PrivateCallRedirection {
-            service_kind: request.service_kind,
-            calling_party: request.calling_party.clone(),
-            target_primary: match reason {
-                RedirectionReason::TargetMigrated => request.target.clone(),
-                RedirectionReason::TargetNoLongerServed => target_migrated.clone(),
-            },
-            target_migrated: target_migrated.clone(),
-            e2ee_required: request.e2ee_required,
-            security_domain_info: security_domain_info.cloned(),
-            reason: Some(reason),
-        }),
+        } => {
+            let (target_primary, target_migrated) = target_ies(reason, &request.target, next);
+            Decision::Redirect(PrivateCallRedirection {
+                service_kind: request.service_kind,
+                calling_party: request.calling_party.clone(),
+                target_primary: target_primary.clone(),
+                target_migrated: target_migrated.clone(),
+                e2ee_required: request.e2ee_required,
+                security_domain_info: security_domain_info.cloned(),
+                reason: Some(reason),
+            })
+        }
+    }
+}
+
+/// IE 2 and IE 3 of Table 10.16.y.2-1 for a redirection of a call to `dialled` whose next ID is
+/// `next`. IE 2 is the target's ID from its primary MC system, IE 3 the ID it obtained from the
+/// migrated MC system: at the primary system (step 3) the caller dialled the primary ID and
+/// calls the partner-assigned one next; at a partner system that no longer serves the user
+/// (consecutive migration) it dialled the partner-assigned ID and calls the primary one next.
+/// Either way the redirection echoes the dialled ID, which is how the client knows it is its.
+fn target_ies<T>(reason: RedirectionReason, dialled: T, next: T) -> (T, T) {
+    match reason {
+        RedirectionReason::TargetMigrated => (dialled, next),
+        RedirectionReason::TargetNoLongerServed => (next, dialled),
     }
 }
 
@@ -114,18 +128,17 @@ pub fn decide_encode<const N: usize>(
         Route::Proceed => Ok(DecisionOutcome::Proceed),
         Route::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
         Route::Redirect {
-            target_migrated,
+            next,
             security_domain_info,
             reason,
         } => {
+            let (target_primary, target_migrated) =
+                target_ies(reason, request.target, next.as_str());
             let redirection = PrivateCallRedirectionView {
                 service_kind: request.service_kind,
                 calling_party: request.calling_party,
-                target_primary: match reason {
-                    RedirectionReason::TargetMigrated => request.target,
-                    RedirectionReason::TargetNoLongerServed => target_migrated.as_str(),
-                },
-                target_migrated: target_migrated.as_str(),
+                target_primary,
+                target_migrated,
                 e2ee_required: request.e2ee_required,
                 security_domain_info: security_domain_info.map(|s| SecurityDomainInfoView {
                     kms_uri: s.kms_uri.as_str(),
@@ -144,7 +157,7 @@ enum Route<'t> {
     Reject(RejectReason),
     Redirect {
         /// The ID to call next.
-        target_migrated: &'t McServiceId,
+        next: &'t McServiceId,
         /// The security domain information to include: `Some` only when E2EE is required.
         security_domain_info: Option<&'t SecurityDomainInfo>,
         reason: RedirectionReason,
@@ -157,7 +170,7 @@ fn route<'t, const N: usize>(
     target: &str,
     e2ee_required: bool,
 ) -> Route<'t> {
-    let (target_migrated, security_domain_info, reason) = match table.lookup(target) {
+    let (next, security_domain_info, reason) = match table.lookup(target) {
         Some(Record::MigratedAway(migrated)) => (
             &migrated.partner_id,
             &migrated.security_domain_info,
@@ -177,13 +190,10 @@ fn route<'t, const N: usize>(
         debug!("private call rejected: E2EE required, no security domain information");
         return Route::Reject(RejectReason::SecurityDomainInfoUnavailable);
     }
-    // The target's primary ID is what the caller dialled at the primary system, or the
-    // visitor's primary ID at a partner system (the caller dialled the ID assigned here): the
-    // callers pick it from `reason`. Step 3 adds the security domain information only "if
-    // end-to-end encryption is required".
+    // Step 3 adds the security domain information only "if end-to-end encryption is required".
     debug!("private call redirected");
     Route::Redirect {
-        target_migrated,
+        next,
         security_domain_info: if e2ee_required {
             security_domain_info.as_ref()
         } else {
@@ -278,17 +288,21 @@ mod tests {
     }
 
     #[test]
-    fn consecutive_migration_partner_sends_a_stale_call_home_with_the_primary_id() {
+    fn consecutive_migration_partner_sends_a_stale_call_home_naming_primary_in_ie2_dialled_in_ie3()
+    {
         for kind in ServiceKind::ALL {
             let req = request(kind, USER2_AT_B, false);
             let Decision::Redirect(r) = decide(&table_b(true, Some(KMS_A)), &req) else {
                 panic!()
             };
             assert_eq!(r.calling_party, USER1);
-            assert_eq!(r.target_primary, USER2_PRIMARY);
             assert_eq!(
-                r.target_migrated, USER2_PRIMARY,
-                "the ID to call next is the primary ID"
+                r.target_primary, USER2_PRIMARY,
+                "IE 2: the target's ID from its primary system, the ID to call next"
+            );
+            assert_eq!(
+                r.target_migrated, USER2_AT_B,
+                "IE 3: the ID obtained from this migrated system, the stale ID dialled"
             );
             assert_eq!(r.reason, Some(RedirectionReason::TargetNoLongerServed));
             assert_eq!(r.security_domain_info, None);

@@ -80,8 +80,15 @@ static void on_private_call_request(const uint8_t *bytes, size_t len) {
         mcx_message_t msg;
         char target[MCX_MAX_STRING_LEN + 1], kms[MCX_MAX_STRING_LEN + 1];
         size_t n = 0;
+        uint32_t reason = MCX_REASON_TARGET_MIGRATED;
         ok(mcx_message_decode(&msg, redirection, redirection_len), "decode own redirection");
-        ok(mcx_message_field(&msg, MCX_FIELD_TARGET_MIGRATED, target, sizeof target, &n),
+        ok(mcx_message_reason(&msg, &reason), "read reason");
+        /* The ID to call next: IE 3 from the primary system, IE 2 (the primary ID) from a
+         * partner system that no longer serves the user (Table 10.16.y.2-1). */
+        ok(mcx_message_field(&msg,
+                             reason == MCX_REASON_TARGET_NO_LONGER_SERVED ? MCX_FIELD_TARGET_PRIMARY
+                                                                          : MCX_FIELD_TARGET_MIGRATED,
+                             target, sizeof target, &n),
            "read target");
         if (mcx_message_field(&msg, MCX_FIELD_KMS_URI, kms, sizeof kms, &n) != MCX_OK) {
             kms[0] = '\0';

@@ -1,18 +1,17 @@
 //! The calling MC service client from C: steps 1, 3 and 5 of §10.16.5.3 and the
 //! consecutive-migration paragraph.
 
-use core::ffi::c_char;
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
-use mcx_migrate::{McServiceId, Message, MessageView, PrivateCallRedirectionView};
+use mcx_migrate::{Message, MessageView, PrivateCallRedirectionView};
 
 use crate::abi::{self, run, Status, Storage, Stored};
 use crate::message::{encode_with, mcx_message_t, request_of, write_message};
 use crate::status::*;
 
 /// Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
-pub const MCX_CALL_SIZE: usize = 1_120;
+pub const MCX_CALL_SIZE: usize = 984;
 
 /// Redirections one call follows at most before refusing with `MCX_E_REDIRECTION_TOO_MANY`.
 pub const MCX_CALL_MAX_REDIRECTIONS: usize = 4;
@@ -51,28 +50,6 @@ pub extern "C" fn mcx_call_start(call: *mut mcx_call_t, request: *const mcx_mess
         let request = request_of(request)?;
         // Every check passed: the call is written in place, field by field.
         abi::init_placeholder(call, || Call::PLACEHOLDER)?.start_in_place(request);
-        Ok(())
-    })
-}
-
-/// Starts a call (step 1) to an MC service ID that a partner MC system assigned, learned from an
-/// earlier private call redirection: `request` targets that ID, and `primary_id` names the
-/// user's MC service ID at its primary MC system, so that the partner's redirection home
-/// (consecutive migration: it no longer serves the user) is recognised as this call's and
-/// followed. Otherwise as `mcx_call_start`; an invalid `primary_id` gives its
-/// `MCX_E_ID_*` code, a NULL one `MCX_E_NULL_ARGUMENT`. On failure `call` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_call_start_with_primary(
-    call: *mut mcx_call_t,
-    request: *const mcx_message_t,
-    primary_id: *const c_char,
-) -> i32 {
-    run(|| {
-        abi::check_writable(call)?;
-        let request = request_of(request)?;
-        let primary_id = McServiceId::new(abi::c_str(primary_id)?)?;
-        abi::init_placeholder(call, || Call::PLACEHOLDER)?
-            .start_with_primary_in_place(request, &primary_id);
         Ok(())
     })
 }

@@ -143,10 +143,13 @@ pub enum Bytes {
         flip: Option<(u16, u8)>,
     },
     /// A redirection that belongs to the last call started (its service kind, calling party,
-    /// dialled ID and E2EE requirement) towards `to`, encoded by the core; empty bytes before
-    /// any call started. Without it a call would almost never see a redirection it follows.
+    /// called ID and E2EE requirement) towards `to`, encoded by the core; empty bytes before
+    /// any call started. The called ID is echoed in IE 2, or in IE 3 when `home` (a partner
+    /// system's redirection home). Without it a call would almost never see a redirection it
+    /// follows.
     FollowUp {
         to: Id,
+        home: bool,
         sdi: Option<Kms>,
         reason: Option<bool>,
     },
@@ -270,8 +273,6 @@ pub enum Op {
     },
     /// `mcx_status_str`.
     StatusStr(i32),
-    /// `mcx_call_start_with_primary`: a call, a request, the primary ID.
-    CallStartWithPrimary(Obj, Obj, Str),
 }
 
 // The argument types pick their variant from one byte, weighted towards valid arguments
@@ -324,6 +325,7 @@ impl<'a> Arbitrary<'a> for Bytes {
             8..=79 => Bytes::Raw(Vec::arbitrary(u)?),
             80..=127 => Bytes::FollowUp {
                 to: Id::arbitrary(u)?,
+                home: bool::arbitrary(u)?,
                 sdi: Option::arbitrary(u)?,
                 reason: Option::arbitrary(u)?,
             },
@@ -702,14 +704,19 @@ impl Harness {
                     null: false,
                 }
             }
-            Bytes::FollowUp { to, sdi, reason } => {
+            Bytes::FollowUp {
+                to,
+                home,
+                sdi,
+                reason,
+            } => {
                 let mut v = vec![0u8; MCX_MAX_ENCODED_LEN];
                 let len = self.dialled.as_ref().map_or(0, |req| {
                     let redirection = PrivateCallRedirection {
                         service_kind: req.service_kind,
                         calling_party: req.calling_party.clone(),
-                        target_primary: req.target.clone(),
-                        target_migrated: to.id(),
+                        target_primary: if *home { to.id() } else { req.target.clone() },
+                        target_migrated: if *home { req.target.clone() } else { to.id() },
                         e2ee_required: req.e2ee_required,
                         security_domain_info: sdi.map(Kms::sdi),
                         reason: reason.map(|nls| {
@@ -1063,30 +1070,6 @@ impl Harness {
                     let c = CStr::from_bytes_until_nul(&text).expect("field is NUL-terminated");
                     assert_eq!(c.to_bytes().len(), written, "field length");
                     assert!(c.to_str().is_ok(), "field is not UTF-8");
-                }
-            }
-            Op::CallStartWithPrimary(c, m, primary) => {
-                let Some((cp, mp)) =
-                    self.distinct::<mcx_call_t, mcx_message_t>((*c, false), (*m, true))
-                else {
-                    return;
-                };
-                let primary = CString::new(primary, &IDS);
-                let before = self.before(&[*c, *m]);
-                let rc = mcx_call_start_with_primary(cp, mp, primary.ptr());
-                self.after(
-                    "mcx_call_start_with_primary",
-                    rc,
-                    BUILD,
-                    &before,
-                    &[*c],
-                    &[*m],
-                );
-                if rc == MCX_OK {
-                    assert_eq!(self.redirections(cp), Some(0));
-                    // Follow-up redirections are built for a call whose dialled ID is its
-                    // target (one `mcx_call_start` began): none for this one.
-                    self.dialled = None;
                 }
             }
             Op::CallStart(c, m) => {
@@ -1532,10 +1515,9 @@ fn resolve(op: &Op) -> Op {
         | Op::Encode { msg: x, .. }
         | Op::Getter { msg: x, .. }
         | Op::Field { msg: x, .. } => *x = m(x),
-        Op::CallStart(x, y)
-        | Op::CallStartWithPrimary(x, y, _)
-        | Op::CallOnRedirection(x, y)
-        | Op::CallRequestMessage(x, y) => (*x, *y) = (c(x), m(y)),
+        Op::CallStart(x, y) | Op::CallOnRedirection(x, y) | Op::CallRequestMessage(x, y) => {
+            (*x, *y) = (c(x), m(y))
+        }
         Op::CallOnRedirectionBytes(x, _)
         | Op::CallRequest(x, _, _)
         | Op::CallRedirections(x, _) => *x = c(x),

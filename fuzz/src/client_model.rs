@@ -22,22 +22,21 @@ pub struct Start {
     target: Id,
     e2ee: bool,
     sdi: Option<Kms>,
-    /// `Some`: the call starts with `PrivateCall::start_with_primary` naming this primary ID (a
-    /// call to a cached partner ID); `None`: `PrivateCall::start`, the target is the primary ID.
-    primary: Option<Id>,
 }
 
 /// One redirection received for the call.
 #[derive(Debug, Clone, Arbitrary)]
 pub enum Step {
-    /// A redirection that belongs to the call (kind, calling party and primary ID echoed) to
-    /// `to`; with `sdi` absent on an E2EE call it is a downgrade.
+    /// A redirection that belongs to the call (kind and calling party echoed, the ID just
+    /// called echoed in IE 2, or in IE 3 when `home`) to `to`; with `sdi` absent on an E2EE
+    /// call it is a downgrade, and with a reason of the other shape it is not the call's.
     FollowUp {
         to: Id,
+        home: bool,
         sdi: Option<Kms>,
         reason: Option<bool>,
     },
-    /// Anything: other kinds, callers and primary IDs mismatch.
+    /// Anything: other kinds, callers and target IDs mismatch.
     Raw {
         kind: Kind,
         caller: Id,
@@ -71,7 +70,6 @@ fn reason(r: Option<bool>) -> Option<RedirectionReason> {
 struct Model {
     kind: ServiceKind,
     caller: McServiceId,
-    dialled: McServiceId,
     e2ee: bool,
     target: McServiceId,
     sdi: Option<SecurityDomainInfo>,
@@ -81,9 +79,10 @@ struct Model {
 }
 
 impl Model {
-    /// The documented order: belongs to the call (kind, calling party, primary ID echoes the ID
-    /// dialled, shape answers the outstanding request), no E2EE downgrade, no repeated redirection edge (nor one back to the ID just
-    /// called), redirections left.
+    /// The documented order: belongs to the call (kind, calling party, names the ID just called:
+    /// in IE 2 for "target migrated", in IE 3 for "no longer served", in either without a
+    /// reason, the other IE being the ID to call next), no E2EE downgrade, no repeated
+    /// redirection edge (nor one back to the ID just called), redirections left.
     fn on_redirection(&mut self, r: &PrivateCallRedirection) -> Result<(), RedirectionError> {
         if r.service_kind != self.kind {
             return Err(RedirectionError::MismatchedServiceKind);
@@ -91,34 +90,30 @@ impl Model {
         if r.calling_party != self.caller {
             return Err(RedirectionError::MismatchedCallingParty);
         }
-        // The redirection's shape must answer the outstanding request: "target migrated" only
-        // answers a request to the primary ID; "no longer served" only a request to another ID,
-        // and it names the primary ID to call next; without a reason, either shape.
-        let at_primary = self.target == self.dialled;
-        let sends_home = r.target_migrated == r.target_primary;
-        let answers = match r.reason {
-            Some(RedirectionReason::TargetMigrated) => at_primary,
-            Some(RedirectionReason::TargetNoLongerServed) => !at_primary && sends_home,
-            None => at_primary || sends_home,
+        let in_ie2 = r.target_primary == self.target;
+        let in_ie3 = r.target_migrated == self.target;
+        let next = match r.reason {
+            Some(RedirectionReason::TargetMigrated) if in_ie2 => &r.target_migrated,
+            Some(RedirectionReason::TargetNoLongerServed) if in_ie3 => &r.target_primary,
+            None if in_ie2 => &r.target_migrated,
+            None if in_ie3 => &r.target_primary,
+            _ => return Err(RedirectionError::MismatchedTarget),
         };
-        if r.target_primary != self.dialled || !answers {
-            return Err(RedirectionError::MismatchedTarget);
-        }
         if self.e2ee && (!r.e2ee_required || r.security_domain_info.is_none()) {
             return Err(RedirectionError::E2eeDowngrade);
         }
         let chain: Vec<&McServiceId> = self.released.iter().chain([&self.target]).collect();
         let followed = chain
             .windows(2)
-            .any(|w| *w[0] == self.target && *w[1] == r.target_migrated);
-        if self.target == r.target_migrated || followed {
+            .any(|w| *w[0] == self.target && w[1] == next);
+        if self.target == *next || followed {
             return Err(RedirectionError::RedirectionLoop);
         }
         if self.released.len() >= self.cap {
             return Err(RedirectionError::TooManyRedirections);
         }
         self.released.push(self.target.clone());
-        self.target = r.target_migrated.clone();
+        self.target = next.clone();
         self.sdi = if self.e2ee {
             r.security_domain_info.clone()
         } else {
@@ -147,20 +142,10 @@ fn run<const CAP: usize>(input: &Input) {
         e2ee_required: s.e2ee,
         security_domain_info: s.sdi.map(Kms::sdi),
     };
-    let (mut call, dialled) = match s.primary {
-        None => (
-            PrivateCall::<CAP>::start(first.clone()),
-            first.target.clone(),
-        ),
-        Some(p) => (
-            PrivateCall::<CAP>::start_with_primary(first.clone(), p.id()),
-            p.id(),
-        ),
-    };
+    let mut call = PrivateCall::<CAP>::start(first.clone());
     let mut model = Model {
         kind: first.service_kind,
         caller: first.calling_party.clone(),
-        dialled,
         e2ee: first.e2ee_required,
         target: first.target.clone(),
         sdi: first.security_domain_info.clone(),
@@ -168,17 +153,21 @@ fn run<const CAP: usize>(input: &Input) {
         cap: CAP,
     };
     assert_eq!(call.request(), &first);
-    assert_eq!(call.dialled(), &model.dialled);
     assert_eq!(call.redirections(), 0);
     assert_eq!(call.max_redirections(), CAP);
 
     for (i, step) in input.steps.iter().enumerate() {
         let redirection = match *step {
-            Step::FollowUp { to, sdi, reason: r } => PrivateCallRedirection {
+            Step::FollowUp {
+                to,
+                home,
+                sdi,
+                reason: r,
+            } => PrivateCallRedirection {
                 service_kind: model.kind,
                 calling_party: model.caller.clone(),
-                target_primary: model.dialled.clone(),
-                target_migrated: to.id(),
+                target_primary: if home { to.id() } else { model.target.clone() },
+                target_migrated: if home { model.target.clone() } else { to.id() },
                 e2ee_required: model.e2ee,
                 security_domain_info: sdi.map(Kms::sdi),
                 reason: reason(r),
@@ -211,7 +200,10 @@ fn run<const CAP: usize>(input: &Input) {
                 // Accepted: it belonged to the call and kept E2EE.
                 assert_eq!(redirection.service_kind, before.request().service_kind);
                 assert_eq!(redirection.calling_party, before.request().calling_party);
-                assert_eq!(&redirection.target_primary, before.dialled());
+                let called = &before.request().target;
+                assert!(
+                    redirection.target_primary == *called || redirection.target_migrated == *called
+                );
                 assert!(
                     !before.request().e2ee_required || redirection.security_domain_info.is_some()
                 );
@@ -234,7 +226,6 @@ fn run<const CAP: usize>(input: &Input) {
             &model.request(),
             "step {i}: request differs from the model"
         );
-        assert_eq!(call.dialled(), &model.dialled);
     }
 }
 

@@ -203,7 +203,14 @@ fn consecutive_migration_b_sends_the_caller_home_and_a_sends_it_on_to_c() {
             panic!("B must redirect a stale call")
         };
         let home = redirection(&bytes);
-        assert_eq!(home.target_migrated, USER2, "B indicates the primary ID");
+        assert_eq!(
+            home.target_primary, USER2,
+            "B indicates the ID from the primary system A (IE 2)"
+        );
+        assert_eq!(
+            home.target_migrated, USER2_AT_B,
+            "B echoes the stale ID it had assigned (IE 3)"
+        );
         assert_eq!(home.reason, Some(RedirectionReason::TargetNoLongerServed));
         assert_eq!(
             home.security_domain_info,
@@ -235,17 +242,15 @@ fn consecutive_migration_user_returned_home_b_sends_the_caller_home_and_a_serves
     for (kind, e2ee) in every_kind_with_and_without_e2ee() {
         let mut world = World::user2_migrated_to_b();
         world.user2_returns_home();
-        // A caller that kept user 2's ID at B from an earlier redirection.
-        let mut call: PrivateCall = PrivateCall::start_with_primary(
-            PrivateCallRequest {
-                service_kind: kind,
-                calling_party: id(USER1),
-                target: id(USER2_AT_B),
-                e2ee_required: e2ee,
-                security_domain_info: sdi(KMS_B),
-            },
-            id(USER2),
-        );
+        // A caller that kept user 2's ID at B from an earlier redirection, and does not know
+        // user 2's primary ID: B's redirection echoes the ID called and names the primary ID.
+        let mut call: PrivateCall = PrivateCall::start(PrivateCallRequest {
+            service_kind: kind,
+            calling_party: id(USER1),
+            target: id(USER2_AT_B),
+            e2ee_required: e2ee,
+            security_domain_info: sdi(KMS_B),
+        });
         assert_eq!(
             world.run(&mut call).unwrap(),
             ["mc-b.example", "mc-a.example"]

@@ -48,7 +48,6 @@ const MEASURED_FUNCTIONS: &[&str] = &[
     "mcx_call_request",
     "mcx_call_request_message",
     "mcx_call_start",
-    "mcx_call_start_with_primary",
     "mcx_message_decode",
     "mcx_message_decode_frame",
     "mcx_message_e2ee_required",
@@ -742,7 +741,7 @@ fn size_report() -> &'static SizeReport {
         );
         let _ = writeln!(
             w,
-            "| flash with the whole C API (the gateway reboot step adds mcx_table_snapshot, mcx_table_restore and mcx_call_start_with_primary) | {} B ({:.1} KiB) | | | |",
+            "| flash with the whole C API (the gateway reboot step adds mcx_table_snapshot and mcx_table_restore) | {} B ({:.1} KiB) | | | |",
             flash.library,
             flash.library as f64 / 1024.0,
         );
@@ -771,7 +770,7 @@ fn size_report() -> &'static SizeReport {
         );
         let _ = writeln!(
             w,
-            "\nFlash, the rest of the image: firmware C code {} B, newlib + libgcc {} B. The library's figures sum the input sections from libmcx_migrate_ffi.a that --gc-sections kept in .text and .rodata (linker map): the C API functions the firmware calls, the parts of the core, postcard, heapless and cobs they use, and Rust's compiler_builtins memcpy/memmove/memset. The firmware calls every C API function; linked without its gateway reboot step it calls all but mcx_table_snapshot, mcx_table_restore and mcx_call_start_with_primary. The tables below are of the whole C API.\n",
+            "\nFlash, the rest of the image: firmware C code {} B, newlib + libgcc {} B. The library's figures sum the input sections from libmcx_migrate_ffi.a that --gc-sections kept in .text and .rodata (linker map): the C API functions the firmware calls, the parts of the core, postcard, heapless and cobs they use, and Rust's compiler_builtins memcpy/memmove/memset. The firmware calls every C API function; linked without its gateway reboot step it calls all but mcx_table_snapshot and mcx_table_restore. The tables below are of the whole C API.\n",
             flash.firmware, flash.runtime
         );
         let _ = writeln!(w, "Library flash by origin:\n");

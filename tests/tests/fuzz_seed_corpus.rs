@@ -73,7 +73,7 @@ fn seeds() -> Vec<(&'static str, Message)> {
                 service_kind: ServiceKind::McpttPrivateCall,
                 calling_party: user1.clone(),
                 target_primary: user2.clone(),
-                target_migrated: user2.clone(),
+                target_migrated: at_b.clone(),
                 e2ee_required: false,
                 security_domain_info: None,
                 reason: Some(RedirectionReason::TargetNoLongerServed),

@@ -258,12 +258,19 @@ fn follow(
         error!("expected a private call redirection, got {}", answer);
         return Ok(());
     };
+    // Table 10.16.y.2-1: IE 2 is the ID from the primary system, IE 3 the one from the
+    // migrated system; the redirection echoes the ID called and names the one to call next.
+    let called = &call.request().target;
+    let (target_primary, target_migrated) = match reason {
+        RedirectionReason::TargetMigrated => (called.as_str(), to),
+        RedirectionReason::TargetNoLongerServed => (to, called.as_str()),
+    };
     checks.check(
         name,
         system == expected_system
             && redirection.calling_party == USER1
-            && redirection.target_primary == USER2_PRIMARY
-            && redirection.target_migrated == to
+            && redirection.target_primary == target_primary
+            && redirection.target_migrated == target_migrated
             && redirection.reason == Some(reason)
             && kms(&redirection.security_domain_info) == kms_uri,
     );
