@@ -200,10 +200,16 @@ impl Network {
         // Client 1's side: only the redirection's bytes are known here.
         let redirection =
             PrivateCallRedirection::decode(downlink.get(..answer).unwrap_or_default())?;
+        // The ID to call next: IE 3 from the primary system, IE 2 (the primary ID) from a
+        // partner system that sends the caller home (Table 10.16.y.2-1).
+        let next = match redirection.reason {
+            Some(RedirectionReason::TargetNoLongerServed) => &redirection.target_primary,
+            _ => &redirection.target_migrated,
+        };
         info!(
             "MC system {} -> client 1: private call redirection to {=str}, reason {}, KMS URI {=?} ({=usize} bytes)",
             system,
-            redirection.target_migrated.as_str(),
+            next.as_str(),
             redirection.reason,
             redirection.security_domain_info.as_ref().map(|s| s.kms_uri.as_str()),
             answer
