@@ -120,7 +120,9 @@ impl fmt::Display for DecodeError {
                 f.write_str("end-to-end encryption required but no security domain information")
             }
             DecodeError::BadFrame => f.write_str("invalid COBS frame"),
-            DecodeError::FrameCheckMismatch => f.write_str("frame CRC mismatch"),
+            DecodeError::FrameCheckMismatch => {
+                f.write_str("frame CRC mismatch: corrupted on the link")
+            }
         }
     }
 }
