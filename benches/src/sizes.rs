@@ -1,8 +1,8 @@
 //! Bytes on the wire of one private call redirection in each format.
 
-use mcx_migrate::wire::{max_frame_len, REDIRECTION_MAX_ENCODED_LEN};
 #[cfg(test)]
 use mcx_migrate::wire::FRAME_CRC_LEN;
+use mcx_migrate::wire::{max_frame_len, REDIRECTION_MAX_ENCODED_LEN};
 use mcx_migrate::PrivateCallRedirection;
 
 use crate::heap::HeapRedirection;
