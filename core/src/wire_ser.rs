@@ -21,7 +21,7 @@ use serde::ser::{self, Serialize};
 use crc::{Digest, NoTable};
 
 use crate::cobs::EncodedLen;
-use crate::wire::FRAME_CRC;
+use crate::wire::{frame_crc_update, FRAME_CRC};
 
 /// What serialising a value produced: its length, and the length and CRC of its frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +49,10 @@ impl FrameCount {
         }
     }
 
+    /// Not inlined: one copy, not one per write in each message type's serialiser.
+    #[inline(never)]
     fn extend(&mut self, bytes: &[u8]) {
-        self.crc.update(bytes);
+        frame_crc_update(&mut self.crc, bytes);
         for &byte in bytes {
             self.cobs.push(byte);
         }
@@ -123,7 +125,7 @@ impl Writer<'_> {
         }
         self.len = self.len.saturating_add(1);
         if let Some(frame) = &mut self.frame {
-            frame.extend(&[byte]);
+            frame.extend(core::slice::from_ref(&byte));
         }
     }
 

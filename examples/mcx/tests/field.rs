@@ -158,7 +158,7 @@ fn decode_of_a_bad_message_prints_the_exact_decode_error_and_fails() {
         vec![0x02],
         vec![0x02, 0x01],
         vec![0x02, 0x09],
-        // Format version 1 (frames without a CRC) is no longer spoken.
+        // Format version 1 is not one this build speaks.
         vec![0x01, 0x02],
         valid[..valid.len() - 1].to_vec(),
         trailing,

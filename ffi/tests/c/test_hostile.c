@@ -155,7 +155,7 @@ static void bad_strings_are_refused(void) {
 static void garbage_bytes_are_refused(void) {
     uint8_t bytes[MCX_MAX_ENCODED_LEN + 1];
     uint8_t frame[MCX_MAX_FRAME_LEN];
-    /* Wire format version 1 (frames without a CRC) is no longer spoken. */
+    /* Format version 1 is not one this build speaks. */
     static const uint8_t bad_version[] = {1, 1, 0};
     static const uint8_t bad_type[] = {2, 9, 0};
     static const uint8_t bad_tag[] = {2, 1, 7};
