@@ -38,7 +38,6 @@
 //! [`DecodeError::BadFrame`]. The receiver checks the CRC before anything else in the message,
 //! so a corrupted frame is reported as such and not as a broken field.
 
-use crc::{Crc, Digest, NoTable, CRC_32_ISCSI};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
@@ -59,15 +58,30 @@ pub const HEADER_LEN: usize = 2;
 /// Bytes of the CRC-32C that follows the message inside a frame (see [Frames](self#frames)).
 pub const FRAME_CRC_LEN: usize = 4;
 
-/// The frame check: CRC-32C, bitwise (no 1 KiB lookup table in flash).
-pub(crate) static FRAME_CRC: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISCSI);
+/// The CRC-32C register before the first byte (the algorithm's initial value).
+pub(crate) const FRAME_CRC_INIT: u32 = 0xFFFF_FFFF;
 
-/// Feeds `bytes` to a frame CRC. Never inlined: the one copy of the bitwise loop in the
-/// firmware, for the serialiser's every write and the decoder alike (flash, README "C firmware
-/// and footprint").
+/// Feeds `bytes` to a CRC-32C register (`crc::CRC_32_ISCSI`: polynomial `0x1EDC6F41`,
+/// reflected, so `0x82F63B78` shifted right) and returns it; the CRC is the register's
+/// complement ([`frame_crc_finish`]). Bitwise, no 1 KiB lookup table; written out rather than
+/// taken from the `crc` crate, whose general-purpose loop costs the firmware several times the
+/// flash (README, "C firmware and footprint"); the tests hold it to the crate's `CRC_32_ISCSI`.
+/// Never inlined: one copy for the serialiser's every write and the decoder.
 #[inline(never)]
-pub(crate) fn frame_crc_update(crc: &mut Digest<'static, u32, NoTable>, bytes: &[u8]) {
-    crc.update(bytes);
+pub(crate) fn frame_crc_update(mut crc: u32, bytes: &[u8]) -> u32 {
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0x82F6_3B78 & mask);
+        }
+    }
+    crc
+}
+
+/// The CRC-32C of the bytes fed to a register: its complement (the final XOR).
+pub(crate) const fn frame_crc_finish(crc: u32) -> u32 {
+    !crc
 }
 
 /// The message type, second byte of every message.
@@ -505,9 +519,7 @@ fn unframe(frame: &mut [u8]) -> Result<&[u8], DecodeError> {
     let (message, crc) = decoded
         .split_last_chunk::<FRAME_CRC_LEN>()
         .ok_or(DecodeError::FrameCheckMismatch)?;
-    let mut digest = FRAME_CRC.digest();
-    frame_crc_update(&mut digest, message);
-    if digest.finalize() != u32::from_le_bytes(*crc) {
+    if frame_crc_finish(frame_crc_update(FRAME_CRC_INIT, message)) != u32::from_le_bytes(*crc) {
         return Err(DecodeError::FrameCheckMismatch);
     }
     // After the CRC: a stray 0x00 inside a corrupted frame cuts it short, and the CRC, not
@@ -996,6 +1008,31 @@ mod tests {
         check(documented_frame(&small), &|b| encode_frame(&small, b));
     }
 
+    /// The `crc` crate's CRC-32C, which `frame_crc_update` must agree with.
+    fn frame_crc_oracle() -> crc::Crc<u32> {
+        crc::Crc::<u32>::new(&crc::CRC_32_ISCSI)
+    }
+
+    #[test]
+    fn the_frame_crc_is_the_crc_crates_crc_32c_on_every_length_and_value() {
+        let oracle = frame_crc_oracle();
+        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..data.len() {
+            let bytes = &data[..len];
+            assert_eq!(
+                frame_crc_finish(frame_crc_update(FRAME_CRC_INIT, bytes)),
+                oracle.checksum(bytes),
+                "{len} bytes"
+            );
+            // Fed in two parts, as the serialiser feeds it.
+            let (a, b) = bytes.split_at(len / 3);
+            assert_eq!(
+                frame_crc_finish(frame_crc_update(frame_crc_update(FRAME_CRC_INIT, a), b)),
+                oracle.checksum(bytes)
+            );
+        }
+    }
+
     #[test]
     fn the_longest_message_is_within_crc_32c_hamming_distance_6_length() {
         // Koopman's tables: CRC-32C keeps Hamming distance 6 up to 5,243 data bits. Larger
@@ -1007,7 +1044,7 @@ mod tests {
     #[test]
     fn the_crc_is_crc_32c_little_endian_right_after_the_message() {
         // The check value of CRC-32C ("123456789"), as catalogued: the algorithm is Castagnoli's.
-        assert_eq!(FRAME_CRC.checksum(b"123456789"), 0xE306_9283);
+        assert_eq!(frame_crc_oracle().checksum(b"123456789"), 0xE306_9283);
         let msg = redirection(true);
         let bytes = encoded(&msg);
         let mut frame = [0u8; MAX_FRAME_LEN];
@@ -1015,7 +1052,7 @@ mod tests {
         let decoded = crate::cobs::decode_in_place(&mut frame[..n]).unwrap();
         let (message, crc) = frame[..decoded.dst_used].split_at(bytes.len());
         assert_eq!(message, &bytes[..]);
-        assert_eq!(crc, FRAME_CRC.checksum(&bytes).to_le_bytes());
+        assert_eq!(crc, frame_crc_oracle().checksum(&bytes).to_le_bytes());
     }
 
     /// A valid frame of each kind of message: request, redirection with and without E2EE, every
@@ -1202,7 +1239,7 @@ mod tests {
         );
         // Any wrong CRC, with the message intact.
         let good = frame_of(&bytes);
-        let crc = FRAME_CRC.checksum(&bytes);
+        let crc = frame_crc_oracle().checksum(&bytes);
         for wrong in [crc ^ 1, crc ^ 0x8000_0000, !crc, 0, crc.swap_bytes()] {
             let mut covered = bytes.clone();
             covered.extend_from_slice(&wrong.to_le_bytes());

@@ -18,10 +18,8 @@ use core::fmt::{self, Display, Write as _};
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{self, Serialize};
 
-use crc::{Digest, NoTable};
-
 use crate::cobs::EncodedLen;
-use crate::wire::{frame_crc_update, FRAME_CRC};
+use crate::wire::{frame_crc_finish, frame_crc_update, FRAME_CRC_INIT};
 
 /// What serialising a value produced: its length, and the length and CRC of its frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,21 +36,21 @@ pub(crate) struct Lengths {
 /// The frame of the bytes written so far: their CRC and the length of their COBS encoding.
 struct FrameCount {
     cobs: EncodedLen,
-    crc: Digest<'static, u32, NoTable>,
+    crc: u32,
 }
 
 impl FrameCount {
     fn new() -> Self {
         Self {
             cobs: EncodedLen::new(),
-            crc: FRAME_CRC.digest(),
+            crc: FRAME_CRC_INIT,
         }
     }
 
     /// Not inlined: one copy, not one per write in each message type's serialiser.
     #[inline(never)]
     fn extend(&mut self, bytes: &[u8]) {
-        frame_crc_update(&mut self.crc, bytes);
+        self.crc = frame_crc_update(self.crc, bytes);
         for &byte in bytes {
             self.cobs.push(byte);
         }
@@ -60,9 +58,9 @@ impl FrameCount {
 
     /// The frame's length, with the CRC's bytes and the delimiter, and the CRC.
     fn finish(self) -> (usize, u32) {
-        let crc = self.crc.finalize();
+        let crc = frame_crc_finish(self.crc);
         let mut cobs = self.cobs;
-        for byte in crc.to_le_bytes() {
+        for &byte in &crc.to_le_bytes() {
             cobs.push(byte);
         }
         (cobs.len().saturating_add(1), crc)
@@ -94,7 +92,10 @@ fn run<T: Serialize + ?Sized>(value: &T, out: &mut [u8], count_frame: bool) -> L
     };
     match value.serialize(&mut writer) {
         Ok(()) => {
-            let (frame_len, crc) = writer.frame.map_or((0, 0), FrameCount::finish);
+            let (frame_len, crc) = match writer.frame {
+                Some(frame) => frame.finish(),
+                None => (0, 0),
+            };
             Lengths {
                 len: writer.len,
                 frame_len,
@@ -641,7 +642,10 @@ mod tests {
         let bytes = ours(&value);
         let lengths = measure_frame(&value);
         assert_eq!(lengths.len, bytes.len());
-        assert_eq!(lengths.crc, FRAME_CRC.checksum(&bytes));
+        assert_eq!(
+            lengths.crc,
+            crc::Crc::<u32>::new(&crc::CRC_32_ISCSI).checksum(&bytes)
+        );
         let mut covered = bytes.clone();
         covered.extend_from_slice(&lengths.crc.to_le_bytes());
         assert_eq!(lengths.frame_len, crate::cobs::encoded_len(&covered) + 1);
