@@ -200,7 +200,7 @@ status_table! {
     MCX_E_DECODE_INVALID_FIELD => "field on the wire is not a valid identifier",
     MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO => "received redirection requires end-to-end encryption but has no security domain information",
     MCX_E_DECODE_BAD_FRAME => "invalid COBS frame",
-    MCX_E_DECODE_FRAME_CHECK_MISMATCH => "frame CRC mismatch: corrupted on the link",
+    MCX_E_DECODE_FRAME_CHECK_MISMATCH => "frame CRC mismatch",
     MCX_E_TABLE_FULL => "migration table full",
     MCX_E_TABLE_NOT_MIGRATED => "user is not recorded as migrated",
     MCX_E_TABLE_NOT_VISITING => "user is not recorded as a visiting user",
