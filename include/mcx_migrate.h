@@ -53,10 +53,10 @@
 #define MCX_MAX_ENCODED_LEN 649
 
 /**
- * Longest COBS frame of any message, delimiter included: a buffer this long always suffices
- * for `mcx_message_encode_frame`.
+ * Longest frame of any message (COBS of the message and its CRC-32C, then the delimiter): a
+ * buffer this long always suffices for `mcx_message_encode_frame`.
  */
-#define MCX_MAX_FRAME_LEN 653
+#define MCX_MAX_FRAME_LEN 657
 
 /**
  * Message type: private call request (steps 1 and 5 of §10.16.5.3).
@@ -319,6 +319,12 @@
  * A byte-stream frame is not valid COBS.
  */
 #define MCX_E_DECODE_BAD_FRAME (0 - 4310)
+
+/**
+ * A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
+ * short to hold one: the bytes were corrupted on the link.
+ */
+#define MCX_E_DECODE_FRAME_CHECK_MISMATCH (0 - 4311)
 
 /**
  * Migration table full: no free entry and no departed visitor to evict. Table unchanged.
@@ -585,7 +591,8 @@ int32_t mcx_message_init_visitor_departed(union mcx_message_t *msg, const char *
 int32_t mcx_message_decode(union mcx_message_t *msg, const uint8_t *bytes, size_t len);
 
 /**
- * Decodes one COBS frame (with or without its trailing `0x00`) into `msg`.
+ * Decodes one frame (with or without its trailing `0x00`) into `msg`: COBS, then the CRC-32C
+ * (`MCX_E_DECODE_FRAME_CHECK_MISMATCH` if it does not match), then the message.
  *
  * The frame is decoded **in place**: `frame`'s bytes are overwritten, even when the frame is
  * invalid. `msg` is unchanged on failure.
@@ -605,7 +612,8 @@ int32_t mcx_message_encode(const union mcx_message_t *msg,
                            size_t *out_len);
 
 /**
- * Encodes a message as one COBS frame for a byte stream (UART), trailing `0x00` included;
+ * Encodes a message as one frame for a byte stream (UART): COBS of the message and its
+ * CRC-32C (little-endian), trailing `0x00` included;
  * otherwise as `mcx_message_encode` (`MCX_MAX_FRAME_LEN` bytes always suffice).
  */
 int32_t mcx_message_encode_frame(const union mcx_message_t *msg,

@@ -1,5 +1,7 @@
 //! Bytes on the wire of one private call redirection in each format.
 
+#[cfg(test)]
+use mcx_migrate::wire::FRAME_CRC_LEN;
 use mcx_migrate::wire::{max_frame_len, REDIRECTION_MAX_ENCODED_LEN};
 use mcx_migrate::PrivateCallRedirection;
 
@@ -10,7 +12,7 @@ use crate::heap::HeapRedirection;
 pub struct WireSizes {
     /// mcx-migrate's wire format: envelope and postcard payload.
     pub postcard: usize,
-    /// The same, as one COBS frame with its delimiter (for byte streams).
+    /// The same with its CRC-32C, as one COBS frame with its delimiter (for byte streams).
     pub postcard_frame: usize,
     /// The stage-3-style XML body ([`crate::xml`]).
     pub xml: usize,
@@ -60,7 +62,7 @@ impl WireSizes {
                 share(self.postcard),
             ),
             (
-                "mcx-migrate, COBS frame".into(),
+                "mcx-migrate, COBS frame with CRC-32C".into(),
                 self.postcard_frame,
                 share(self.postcard_frame),
             ),
@@ -85,7 +87,8 @@ mod tests {
         let s = WireSizes::of(&r);
         let mut buf = [0u8; REDIRECTION_MAX_ENCODED_LEN];
         assert_eq!(s.postcard, r.encode(&mut buf).unwrap());
-        assert!(s.postcard_frame > s.postcard);
+        // The CRC's 4 bytes, at least one COBS code byte and the delimiter.
+        assert!(s.postcard_frame >= s.postcard + FRAME_CRC_LEN + 2);
         // Security domain information adds bytes in every format.
         let without = WireSizes::of(&redirection(false));
         assert!(without.postcard < s.postcard && without.xml < s.xml && without.json < s.json);

@@ -93,6 +93,10 @@ pub enum DecodeError {
     MissingSecurityDomainInfo,
     /// A byte-stream frame is not valid COBS.
     BadFrame,
+    /// A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
+    /// short to hold one: the bytes were corrupted on the link (see
+    /// [`wire`'s Frames](crate::wire#frames)). Checked before the message itself.
+    FrameCheckMismatch,
 }
 
 impl From<IdError> for DecodeError {
@@ -116,6 +120,9 @@ impl fmt::Display for DecodeError {
                 f.write_str("end-to-end encryption required but no security domain information")
             }
             DecodeError::BadFrame => f.write_str("invalid COBS frame"),
+            DecodeError::FrameCheckMismatch => {
+                f.write_str("frame CRC mismatch: corrupted on the link")
+            }
         }
     }
 }

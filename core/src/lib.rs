@@ -11,7 +11,7 @@
 //! |---|---|
 //! | identities, security domain information, redirection reason | [`id`] |
 //! | private call request, private call redirection (Table 10.16.y.2-1), migration update (10.6.3) | [`message`] |
-//! | bytes on the wire: versioned envelope, postcard, COBS frames | [`wire`] |
+//! | bytes on the wire: versioned envelope, postcard, COBS frames with a CRC-32C | [`wire`] |
 //! | the server's knowledge of migrated users (pre-conditions) | [`table::MigrationTable`] |
 //! | surviving a reboot: snapshot and restore with CRC-32 | [`table::MigrationTable::snapshot`], [`table::MigrationTable::restore`] |
 //! | steps 2–3 and consecutive migration at the server | [`server::decide`] |

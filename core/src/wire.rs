@@ -1,17 +1,42 @@
 //! The wire format: a two-byte envelope (format version, message type) followed by the postcard
-//! encoding of the message, optionally COBS-framed for byte streams (UART and serial links
-//! between a handset's application processor and its radio MCU).
+//! encoding of the message, optionally framed for byte streams (UART and serial links between a
+//! handset's application processor and its radio MCU).
 //!
 //! ```text
 //! +---------+------+-------------------------------+
 //! | version | type | postcard payload (the view)    |
-//! |   0x01  | 1..3 | strings as varint length+UTF-8 |
+//! |   0x02  | 1..3 | strings as varint length+UTF-8 |
 //! +---------+------+-------------------------------+
 //! ```
 //!
 //! Decoding is strict: an unknown version or type, a short or over-long input, malformed
 //! postcard, invalid UTF-8, an invalid identifier or a broken IE rule each has its own
 //! [`DecodeError`]. Nothing is ever guessed and decoding never panics.
+//!
+//! # Frames
+//!
+//! On a byte stream each message travels as one frame: the message (envelope included) and
+//! its CRC-32C, little-endian, COBS-encoded, then one `0x00` delimiter. COBS leaves no other
+//! `0x00` in the frame, so a receiver splits the stream at each `0x00`.
+//!
+//! ```text
+//! COBS( message bytes | CRC-32C of the message bytes, u32 LE ) | 0x00
+//! ```
+//!
+//! The CRC is CRC-32C (Castagnoli: polynomial `0x1EDC6F41`, reflected, initial value and final
+//! XOR `0xFFFFFFFF`; `crc::CRC_32_ISCSI`), computed bitwise without a lookup table to save
+//! flash. It detects link errors that would otherwise decode to another valid message (a
+//! corrupted migration update would silently route calls to a wrong ID). Koopman's CRC tables
+//! give CRC-32C Hamming distance 6 up to 5,243 data bits, which covers the longest message a
+//! frame carries ([`MAX_ENCODED_LEN`], 649 bytes or 5,192 bits with the default capacities;
+//! [`MAX_FRAME_LEN`] is that framed): every error of up to 5 bits in a message is detected,
+//! against Hamming distance 4 to 5 at that length for CRC-32/ISO-HDLC (Ethernet's; 5 only up
+//! to 2,974 bits). Like any CRC of degree 32 it detects every burst of up to 32 bits in the
+//! bytes it covers. A frame whose CRC
+//! does not match (or that is too short to hold one) is refused with
+//! [`DecodeError::FrameCheckMismatch`]; a frame that is not valid COBS with
+//! [`DecodeError::BadFrame`]. The receiver checks the CRC before anything else in the message,
+//! so a corrupted frame is reported as such and not as a broken field.
 
 use serde::{Deserialize, Serialize};
 
@@ -25,10 +50,39 @@ use crate::message::{
 use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
 
 /// The wire format version this build speaks, first byte of every message.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 /// Bytes of the envelope before the payload: version and message type.
 pub const HEADER_LEN: usize = 2;
+
+/// Bytes of the CRC-32C that follows the message inside a frame (see [Frames](self#frames)).
+pub const FRAME_CRC_LEN: usize = 4;
+
+/// The CRC-32C register before the first byte (the algorithm's initial value).
+pub(crate) const FRAME_CRC_INIT: u32 = 0xFFFF_FFFF;
+
+/// Feeds `bytes` to a CRC-32C register (`crc::CRC_32_ISCSI`: polynomial `0x1EDC6F41`,
+/// reflected, so `0x82F63B78` shifted right) and returns it; the CRC is the register's
+/// complement ([`frame_crc_finish`]). Bitwise, no 1 KiB lookup table; written out rather than
+/// taken from the `crc` crate, whose general-purpose loop costs the firmware several times the
+/// flash (README, "C firmware and footprint"); the tests hold it to the crate's `CRC_32_ISCSI`.
+/// Never inlined: one copy for the serialiser's every write and the decoder.
+#[inline(never)]
+pub(crate) fn frame_crc_update(mut crc: u32, bytes: &[u8]) -> u32 {
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0x82F6_3B78 & mask);
+        }
+    }
+    crc
+}
+
+/// The CRC-32C of the bytes fed to a register: its complement (the final XOR).
+pub(crate) const fn frame_crc_finish(crc: u32) -> u32 {
+    !crc
+}
 
 /// The message type, second byte of every message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,11 +160,11 @@ pub const MAX_ENCODED_LEN: usize = max(
     ),
 );
 
-/// Longest COBS frame of `encoded_len` bytes, with the trailing `0x00` delimiter.
+/// Longest frame of a message of `encoded_len` bytes: the COBS encoding of the message and its
+/// CRC (one code byte per 254 bytes, and one more), then the `0x00` delimiter.
 pub const fn max_frame_len(encoded_len: usize) -> usize {
-    encoded_len
-        .saturating_add(encoded_len / 254)
-        .saturating_add(2)
+    let covered = encoded_len.saturating_add(FRAME_CRC_LEN);
+    covered.saturating_add(covered / 254).saturating_add(2)
 }
 
 /// Longest COBS frame of any message: a buffer this long always suffices for [`encode_frame`].
@@ -268,7 +322,8 @@ pub fn encode_view<M: WireMessage>(
     Ok(len)
 }
 
-/// Encodes `msg` as one COBS frame, `0x00` delimiter included, and returns its length.
+/// Encodes `msg` as one frame — the COBS encoding of the message and its CRC-32C, then the
+/// `0x00` delimiter (see [Frames](self#frames)) — and returns its length.
 ///
 /// The frame holds no other `0x00`, so a receiver splits a byte stream at each `0x00`. Errors
 /// as for [`encode`]; a buffer of [`max_frame_len`]`(M::MAX_ENCODED_LEN)` always suffices.
@@ -283,13 +338,13 @@ pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, En
         needed: lengths.frame_len,
     })?;
     serialize_into(&value, payload);
-    close_frame(buf, start, end, lengths.frame_len)
+    close_frame(buf, start, end, lengths)
 }
 
 /// Where in a buffer of `buf_len` bytes [`encode_frame`] serialises the message: at the end,
-/// before the delimiter's byte, so that it is COBS-encoded in place from the start with no
-/// scratch buffer. [`EncodeError::BufferTooSmall`] if the frame does not fit. Not generic, so
-/// the firmware holds it once, not once per message type.
+/// before its CRC and the delimiter's byte, so that message and CRC are COBS-encoded in place
+/// from the start with no scratch buffer. [`EncodeError::BufferTooSmall`] if the frame does
+/// not fit. Not generic, so the firmware holds it once, not once per message type.
 fn frame_start(buf_len: usize, lengths: Lengths) -> Result<usize, EncodeError> {
     let too_small = EncodeError::BufferTooSmall {
         needed: lengths.frame_len,
@@ -297,26 +352,36 @@ fn frame_start(buf_len: usize, lengths: Lengths) -> Result<usize, EncodeError> {
     if lengths.frame_len > buf_len {
         return Err(too_small);
     }
-    // A frame is at least two bytes longer than its message, so the message fits.
+    // A frame is at least two bytes longer than its message and CRC, so both fit.
     buf_len
         .checked_sub(lengths.len)
+        .and_then(|s| s.checked_sub(FRAME_CRC_LEN))
         .and_then(|s| s.checked_sub(1))
         .ok_or(too_small)
 }
 
-/// COBS-encodes the message at `buf[start..end]` in place from the start of `buf` and ends the
-/// frame with its `0x00` delimiter; returns the frame's length, `frame_len`.
+/// Appends the CRC to the message at `buf[start..end]`, COBS-encodes both in place from the
+/// start of `buf` and ends the frame with its `0x00` delimiter; returns the frame's length.
+/// The CRC is the one [`measure_frame`] computed over the same bytes: the serialiser writes
+/// what it measured.
 #[inline(never)]
 fn close_frame(
     buf: &mut [u8],
     start: usize,
     end: usize,
-    frame_len: usize,
+    lengths: Lengths,
 ) -> Result<usize, EncodeError> {
-    let too_small = EncodeError::BufferTooSmall { needed: frame_len };
-    let encoded = crate::cobs::encode_in_place(buf, start, end).ok_or(too_small)?;
+    let too_small = EncodeError::BufferTooSmall {
+        needed: lengths.frame_len,
+    };
+    let crc_end = end.checked_add(FRAME_CRC_LEN).ok_or(too_small)?;
+    let crc = buf.get_mut(end..crc_end).ok_or(too_small)?;
+    for (to, from) in crc.iter_mut().zip(lengths.crc.to_le_bytes()) {
+        *to = from;
+    }
+    let encoded = crate::cobs::encode_in_place(buf, start, crc_end).ok_or(too_small)?;
     *buf.get_mut(encoded).ok_or(too_small)? = 0;
-    Ok(frame_len)
+    Ok(lengths.frame_len)
 }
 
 /// Encodes any owned message; see [`encode`].
@@ -423,23 +488,25 @@ pub fn decode_message_owned(bytes: &[u8]) -> Result<Message, DecodeError> {
     })
 }
 
-/// Decodes one COBS frame in place and returns a view of the message it carries.
+/// Decodes one frame in place and returns a view of the message it carries.
 ///
 /// `frame` holds the frame's bytes, with or without its `0x00` delimiter; the buffer is
-/// overwritten with the decoded message. Returns [`DecodeError::BadFrame`] for invalid COBS,
-/// [`DecodeError::TrailingBytes`] for bytes after the delimiter, and otherwise as
-/// [`decode_message`].
+/// overwritten with the decoded message. Checked in this order: [`DecodeError::BadFrame`] for
+/// invalid COBS, [`DecodeError::FrameCheckMismatch`] for a CRC that does not match the message
+/// (or a frame too short to hold one), [`DecodeError::TrailingBytes`] for bytes after the
+/// delimiter, and otherwise as [`decode_message`]. The CRC comes before everything the message
+/// says, so that a frame corrupted on the link is reported as such, not as a broken field.
 pub fn decode_frame(frame: &mut [u8]) -> Result<MessageView<'_>, DecodeError> {
     decode_message(unframe(frame)?)
 }
 
-/// Decodes one COBS frame in place and returns the message it carries in owned storage;
+/// Decodes one frame in place and returns the message it carries in owned storage;
 /// errors as for [`decode_frame`]. Every field is checked once, as by [`decode_message_owned`].
 pub fn decode_frame_owned(frame: &mut [u8]) -> Result<Message, DecodeError> {
     decode_message_owned(unframe(frame)?)
 }
 
-/// Decodes one COBS frame in place and returns the message bytes it carried.
+/// Decodes one frame in place, checks its CRC and returns the message bytes it carried.
 fn unframe(frame: &mut [u8]) -> Result<&[u8], DecodeError> {
     let report = crate::cobs::decode_in_place(frame).ok_or(DecodeError::BadFrame)?;
     // The delimiter, if present, sits right after the bytes COBS consumed, and ends the frame.
@@ -448,10 +515,19 @@ fn unframe(frame: &mut [u8]) -> Result<&[u8], DecodeError> {
         Some(_) => return Err(DecodeError::BadFrame),
         None => report.src_used,
     };
+    let decoded = frame.get(..report.dst_used).ok_or(DecodeError::BadFrame)?;
+    let (message, crc) = decoded
+        .split_last_chunk::<FRAME_CRC_LEN>()
+        .ok_or(DecodeError::FrameCheckMismatch)?;
+    if frame_crc_finish(frame_crc_update(FRAME_CRC_INIT, message)) != u32::from_le_bytes(*crc) {
+        return Err(DecodeError::FrameCheckMismatch);
+    }
+    // After the CRC: a stray 0x00 inside a corrupted frame cuts it short, and the CRC, not
+    // the bytes left after the cut, says what went wrong.
     if frame_end != frame.len() {
         return Err(DecodeError::TrailingBytes);
     }
-    frame.get(..report.dst_used).ok_or(DecodeError::BadFrame)
+    Ok(message)
 }
 
 /// Inherent `encode` / `decode` shortcuts on each message type, so callers need not name the
@@ -761,17 +837,46 @@ mod tests {
     #[test]
     fn unknown_version_and_type_are_decode_errors_not_guesses() {
         let mut bytes = encoded(&redirection(false));
-        bytes[0] = 2;
-        assert_eq!(
-            decode_message(&bytes),
-            Err(DecodeError::UnsupportedVersion(2))
-        );
+        for version in [0u8, 1, 3, 255] {
+            bytes[0] = version;
+            assert_eq!(
+                decode_message(&bytes),
+                Err(DecodeError::UnsupportedVersion(version))
+            );
+        }
         bytes[0] = FORMAT_VERSION;
         for ty in [0u8, 4, 255] {
             bytes[1] = ty;
             assert_eq!(
                 decode_message(&bytes),
                 Err(DecodeError::UnknownMessageType(ty))
+            );
+        }
+    }
+
+    #[test]
+    fn a_version_1_message_is_refused_also_in_a_frame_with_a_good_crc() {
+        assert_eq!(FORMAT_VERSION, 2);
+        for msg in every_kind_of_message() {
+            let mut bytes = [0u8; MAX_ENCODED_LEN];
+            let n = encode_message(&msg, &mut bytes).unwrap();
+            bytes[0] = 1;
+            assert_eq!(
+                decode_message(&bytes[..n]),
+                Err(DecodeError::UnsupportedVersion(1))
+            );
+            assert_eq!(
+                decode_message_owned(&bytes[..n]),
+                Err(DecodeError::UnsupportedVersion(1))
+            );
+            let mut frame = frame_of(&bytes[..n]);
+            assert_eq!(
+                decode_frame(&mut frame.clone()),
+                Err(DecodeError::UnsupportedVersion(1))
+            );
+            assert_eq!(
+                decode_frame_owned(&mut frame),
+                Err(DecodeError::UnsupportedVersion(1))
             );
         }
     }
@@ -857,22 +962,31 @@ mod tests {
         assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
     }
 
-    /// The frames `encode_frame` wrote with postcard's COBS flavor before `crate::cobs`: the
-    /// bytes on the wire must not change.
-    fn postcard_frame<M: WireMessage>(msg: &M) -> Vec<u8> {
-        let mut buf = [0u8; MAX_FRAME_LEN];
-        postcard::to_slice_cobs(&envelope::<M>(&msg.view()), &mut buf)
-            .unwrap()
-            .to_vec()
+    /// The frame of the message `bytes` as the docs define it, built with postcard's COBS
+    /// flavor (the `cobs` crate's encoder) rather than `crate::cobs`: the message, its CRC-32C
+    /// little-endian, COBS, `0x00`.
+    fn frame_of(bytes: &[u8]) -> Vec<u8> {
+        use postcard::ser_flavors::{Cobs, Flavor, Slice};
+        let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI).checksum(bytes);
+        let mut out = vec![0u8; 2 * MAX_FRAME_LEN];
+        let mut flavor = Cobs::try_new(Slice::new(&mut out)).unwrap();
+        flavor.try_extend(bytes).unwrap();
+        flavor.try_extend(&crc.to_le_bytes()).unwrap();
+        flavor.finalize().unwrap().to_vec()
+    }
+
+    /// The frame of `msg` as the docs define it.
+    fn documented_frame<M: WireMessage>(msg: &M) -> Vec<u8> {
+        frame_of(&encoded(msg))
     }
 
     #[test]
-    fn frames_are_the_bytes_postcards_cobs_flavor_wrote_and_need_exactly_their_length() {
+    fn a_frame_is_cobs_of_the_message_and_its_crc_32c_le_and_needs_exactly_its_length() {
         let (req, redir, update) = maximal_messages();
         let small = redirection(false);
         let check = |frame: Vec<u8>, encode: &dyn Fn(&mut [u8]) -> Result<usize, EncodeError>| {
             for cap in 0..frame.len() {
-                let mut buf = vec![0u8; cap];
+                let mut buf = vec![0xAAu8; cap];
                 assert_eq!(
                     encode(&mut buf),
                     Err(EncodeError::BufferTooSmall {
@@ -880,6 +994,7 @@ mod tests {
                     }),
                     "capacity {cap}"
                 );
+                assert!(buf.iter().all(|&b| b == 0xAA), "written into at {cap}");
             }
             let mut buf = vec![0xAAu8; frame.len() + 3];
             for cap in [frame.len(), frame.len() + 3] {
@@ -887,10 +1002,154 @@ mod tests {
                 assert_eq!(buf[..frame.len()], frame[..]);
             }
         };
-        check(postcard_frame(&req), &|b| encode_frame(&req, b));
-        check(postcard_frame(&redir), &|b| encode_frame(&redir, b));
-        check(postcard_frame(&update), &|b| encode_frame(&update, b));
-        check(postcard_frame(&small), &|b| encode_frame(&small, b));
+        check(documented_frame(&req), &|b| encode_frame(&req, b));
+        check(documented_frame(&redir), &|b| encode_frame(&redir, b));
+        check(documented_frame(&update), &|b| encode_frame(&update, b));
+        check(documented_frame(&small), &|b| encode_frame(&small, b));
+    }
+
+    /// The `crc` crate's CRC-32C, which `frame_crc_update` must agree with.
+    fn frame_crc_oracle() -> crc::Crc<u32> {
+        crc::Crc::<u32>::new(&crc::CRC_32_ISCSI)
+    }
+
+    #[test]
+    fn the_frame_crc_is_the_crc_crates_crc_32c_on_every_length_and_value() {
+        let oracle = frame_crc_oracle();
+        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
+        for len in 0..data.len() {
+            let bytes = &data[..len];
+            assert_eq!(
+                frame_crc_finish(frame_crc_update(FRAME_CRC_INIT, bytes)),
+                oracle.checksum(bytes),
+                "{len} bytes"
+            );
+            // Fed in two parts, as the serialiser feeds it.
+            let (a, b) = bytes.split_at(len / 3);
+            assert_eq!(
+                frame_crc_finish(frame_crc_update(frame_crc_update(FRAME_CRC_INIT, a), b)),
+                oracle.checksum(bytes)
+            );
+        }
+    }
+
+    #[test]
+    fn the_longest_message_is_within_crc_32c_hamming_distance_6_length() {
+        // Koopman's tables: CRC-32C keeps Hamming distance 6 up to 5,243 data bits. Larger
+        // build-time capacities than the defaults lose that (the docs say so).
+        let bits = std::hint::black_box(MAX_ENCODED_LEN) * 8;
+        assert!(bits <= 5243, "{bits} bits");
+    }
+
+    #[test]
+    fn the_crc_is_crc_32c_little_endian_right_after_the_message() {
+        // The check value of CRC-32C ("123456789"), as catalogued: the algorithm is Castagnoli's.
+        assert_eq!(frame_crc_oracle().checksum(b"123456789"), 0xE306_9283);
+        let msg = redirection(true);
+        let bytes = encoded(&msg);
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        let n = encode_frame(&msg, &mut frame).unwrap();
+        let decoded = crate::cobs::decode_in_place(&mut frame[..n]).unwrap();
+        let (message, crc) = frame[..decoded.dst_used].split_at(bytes.len());
+        assert_eq!(message, &bytes[..]);
+        assert_eq!(crc, frame_crc_oracle().checksum(&bytes).to_le_bytes());
+    }
+
+    /// A valid frame of each kind of message: request, redirection with and without E2EE, every
+    /// migration update variant, and the longest message of each type.
+    fn every_kind_of_message() -> Vec<Message> {
+        let (req, redir, update) = maximal_messages();
+        vec![
+            Message::Request(request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, false)),
+            Message::Request(request(ServiceKind::McvideoPrivateCall, USER2_AT_B, true)),
+            Message::Request(req),
+            Message::Redirection(redirection(true)),
+            Message::Redirection(redirection(false)),
+            Message::Redirection(redir),
+            Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B))),
+            Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None)),
+            Message::MigrationUpdate(MigrationUpdate::MovedOn {
+                primary_id: id(USER2_PRIMARY),
+                partner_system: system(SYSTEM_C),
+                partner_id: id(USER2_AT_C),
+                security_domain_info: Some(sdi(KMS_B)),
+            }),
+            Message::MigrationUpdate(MigrationUpdate::Returned {
+                primary_id: id(USER2_PRIMARY),
+            }),
+            Message::MigrationUpdate(registered(USER2_AT_B, USER2_PRIMARY, Some(KMS_B))),
+            Message::MigrationUpdate(departed(USER2_AT_B)),
+            Message::MigrationUpdate(update),
+        ]
+    }
+
+    fn frame_of_message(msg: &Message) -> Vec<u8> {
+        let mut frame = [0u8; MAX_FRAME_LEN];
+        let n = match msg {
+            Message::Request(m) => encode_frame(m, &mut frame),
+            Message::Redirection(m) => encode_frame(m, &mut frame),
+            Message::MigrationUpdate(m) => encode_frame(m, &mut frame),
+        }
+        .unwrap();
+        frame[..n].to_vec()
+    }
+
+    /// Decodes `frame` with bits `first_bit + flips[i]` flipped (bit `8 * k` is the least
+    /// significant bit of byte `k`) and asserts a frame-level refusal: never a message, never
+    /// a message-level error.
+    fn assert_refused_with(frame: &[u8], scratch: &mut Vec<u8>, first_bit: usize, flips: &[usize]) {
+        scratch.clear();
+        scratch.extend_from_slice(frame);
+        for &bit in flips {
+            let at = first_bit + bit;
+            scratch[at / 8] ^= 1 << (at % 8);
+        }
+        let got = decode_frame(scratch);
+        assert!(
+            matches!(
+                got,
+                Err(DecodeError::FrameCheckMismatch) | Err(DecodeError::BadFrame)
+            ),
+            "bits {first_bit} + {flips:?} of {frame:02x?}: {got:?}"
+        );
+    }
+
+    #[test]
+    fn every_single_bit_error_in_a_frame_is_refused_as_a_frame_error() {
+        let mut scratch = Vec::with_capacity(MAX_FRAME_LEN);
+        for msg in every_kind_of_message() {
+            let frame = frame_of_message(&msg);
+            assert_eq!(
+                decode_frame(&mut frame.clone()).unwrap(),
+                msg.as_view(),
+                "the frame is valid"
+            );
+            // The delimiter too.
+            for bit in 0..frame.len() * 8 {
+                assert_refused_with(&frame, &mut scratch, bit, &[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn every_burst_error_of_up_to_16_bits_in_a_frame_is_refused_as_a_frame_error() {
+        let mut scratch = Vec::with_capacity(MAX_FRAME_LEN);
+        let mut every_bit = Vec::new();
+        for msg in every_kind_of_message() {
+            let frame = frame_of_message(&msg);
+            let bits = frame.len() * 8;
+            for burst in 2..=16 {
+                every_bit.clear();
+                every_bit.extend(0..burst);
+                let ends = [0, burst - 1];
+                for first_bit in 0..=bits - burst {
+                    assert_refused_with(&frame, &mut scratch, first_bit, &every_bit);
+                    if burst > 2 {
+                        assert_refused_with(&frame, &mut scratch, first_bit, &ends);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -919,11 +1178,13 @@ mod tests {
             assert_eq!(decode_frame_owned(&mut frame[..n]).unwrap(), msg);
         }
         assert_eq!(
-            decode_message_owned(&[1, 9]),
+            decode_message_owned(&[FORMAT_VERSION, 9]),
             Err(DecodeError::UnknownMessageType(9))
         );
+        let mut trailing = frame_of_message(&Message::Redirection(redirection(false)));
+        trailing.push(5);
         assert_eq!(
-            decode_frame_owned(&mut [2, 1, 0, 5]),
+            decode_frame_owned(&mut trailing),
             Err(DecodeError::TrailingBytes)
         );
     }
@@ -958,6 +1219,60 @@ mod tests {
         assert_eq!(decode_frame(&mut []), Err(DecodeError::BadFrame));
         let mut overrun = vec![0x09, 1, 2];
         assert_eq!(decode_frame(&mut overrun), Err(DecodeError::BadFrame));
+    }
+
+    #[test]
+    fn a_frame_with_a_wrong_crc_or_too_short_for_one_is_a_frame_check_mismatch() {
+        let msg = redirection(false);
+        let bytes = encoded(&msg);
+        // The message alone, COBS-framed without a CRC.
+        let mut no_crc = vec![0u8; MAX_FRAME_LEN];
+        let n = postcard::to_slice_cobs(
+            &envelope::<PrivateCallRedirection>(&msg.view()),
+            &mut no_crc,
+        )
+        .unwrap()
+        .len();
+        assert_eq!(
+            decode_frame(&mut no_crc[..n]),
+            Err(DecodeError::FrameCheckMismatch)
+        );
+        // Any wrong CRC, with the message intact.
+        let good = frame_of(&bytes);
+        let crc = frame_crc_oracle().checksum(&bytes);
+        for wrong in [crc ^ 1, crc ^ 0x8000_0000, !crc, 0, crc.swap_bytes()] {
+            let mut covered = bytes.clone();
+            covered.extend_from_slice(&wrong.to_le_bytes());
+            let mut frame = frame_of_raw(&covered);
+            assert_ne!(frame, good);
+            assert_eq!(
+                decode_frame(&mut frame),
+                Err(DecodeError::FrameCheckMismatch),
+                "crc {wrong:08x}"
+            );
+        }
+        // Frames that decode to fewer bytes than a CRC: the bare delimiter, one to three bytes.
+        for covered in [&[][..], &[2], &[2, 1], &[2, 1, 0]] {
+            let mut frame = frame_of_raw(covered);
+            assert_eq!(
+                decode_frame_owned(&mut frame),
+                Err(DecodeError::FrameCheckMismatch),
+                "{covered:?}"
+            );
+        }
+        // Four bytes whose CRC part matches an empty message: the CRC passes, the message is
+        // truncated.
+        let mut empty = frame_of(&[]);
+        assert_eq!(decode_frame(&mut empty), Err(DecodeError::Truncated));
+    }
+
+    /// `covered` COBS-encoded with its delimiter, nothing appended.
+    fn frame_of_raw(covered: &[u8]) -> Vec<u8> {
+        use postcard::ser_flavors::{Cobs, Flavor, Slice};
+        let mut out = vec![0u8; 2 * MAX_FRAME_LEN];
+        let mut flavor = Cobs::try_new(Slice::new(&mut out)).unwrap();
+        flavor.try_extend(covered).unwrap();
+        flavor.finalize().unwrap().to_vec()
     }
 
     #[test]

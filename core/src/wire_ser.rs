@@ -8,7 +8,7 @@
 //! bytes — unsigned varints, zigzag varints for signed integers, a tag byte for `Option`, a
 //! varint variant index, a varint length before strings, bytes, sequences and maps, nothing for
 //! tuples and structs — with `get`/`get_mut` only. It also counts what it writes (and, on
-//! request, the bytes of its COBS frame) past the end of its buffer, so one serialiser per
+//! request, the CRC and the bytes of its COBS frame) past the end of its buffer, so one serialiser per
 //! message type serves encoding, size computation and the decoder's canonical-length check.
 //! Decoding stays postcard's (`postcard::take_from_bytes`), which has no such panic path; the
 //! tests hold this serialiser's output to postcard's own for every kind of value.
@@ -19,14 +19,52 @@ use serde::de::{Deserialize, Deserializer};
 use serde::ser::{self, Serialize};
 
 use crate::cobs::EncodedLen;
+use crate::wire::{frame_crc_finish, frame_crc_update, FRAME_CRC_INIT};
 
-/// What serialising a value produced: its length, and the length of its COBS frame.
+/// What serialising a value produced: its length, and the length and CRC of its frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Lengths {
     /// Bytes of the postcard encoding.
     pub(crate) len: usize,
-    /// Bytes of its COBS frame, `0x00` delimiter included; counted only by [`measure_frame`].
+    /// Bytes of its frame, the COBS encoding of the encoding and its CRC with the `0x00`
+    /// delimiter; counted only by [`measure_frame`].
     pub(crate) frame_len: usize,
+    /// The frame's CRC-32C over the encoding; computed only by [`measure_frame`].
+    pub(crate) crc: u32,
+}
+
+/// The frame of the bytes written so far: their CRC and the length of their COBS encoding.
+struct FrameCount {
+    cobs: EncodedLen,
+    crc: u32,
+}
+
+impl FrameCount {
+    fn new() -> Self {
+        Self {
+            cobs: EncodedLen::new(),
+            crc: FRAME_CRC_INIT,
+        }
+    }
+
+    /// Not inlined: one copy, not one per write in each message type's serialiser.
+    #[inline(never)]
+    fn extend(&mut self, bytes: &[u8]) {
+        self.crc = frame_crc_update(self.crc, bytes);
+        for &byte in bytes {
+            self.cobs.push(byte);
+        }
+    }
+
+    /// The frame's length, with the CRC's bytes and the delimiter, and the CRC.
+    fn finish(self) -> (usize, u32) {
+        let crc = frame_crc_finish(self.crc);
+        let mut cobs = self.cobs;
+        for &byte in &crc.to_le_bytes() {
+            cobs.push(byte);
+        }
+        (cobs.len().saturating_add(1), crc)
+    }
 }
 
 /// Serialises `value` into `out` and returns its length. Writes exactly the encoding when `out`
@@ -41,7 +79,7 @@ pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> usize {
     run(value, &mut [], false).len
 }
 
-/// The lengths of `value`'s encoding and of its COBS frame, writing nothing.
+/// The lengths of `value`'s encoding and of its frame, and the frame's CRC, writing nothing.
 pub(crate) fn measure_frame<T: Serialize + ?Sized>(value: &T) -> Lengths {
     run(value, &mut [], true)
 }
@@ -50,19 +88,26 @@ fn run<T: Serialize + ?Sized>(value: &T, out: &mut [u8], count_frame: bool) -> L
     let mut writer = Writer {
         out,
         len: 0,
-        frame: count_frame.then(EncodedLen::new),
+        frame: count_frame.then(FrameCount::new),
     };
     match value.serialize(&mut writer) {
-        Ok(()) => Lengths {
-            len: writer.len,
-            // The COBS encoding and the 0x00 delimiter.
-            frame_len: writer.frame.map_or(0, |f| f.len().saturating_add(1)),
-        },
+        Ok(()) => {
+            let (frame_len, crc) = match writer.frame {
+                Some(frame) => frame.finish(),
+                None => (0, 0),
+            };
+            Lengths {
+                len: writer.len,
+                frame_len,
+                crc,
+            }
+        }
         // This crate's types always serialise; should one ever fail, an impossible length
         // makes every caller report an error rather than succeed.
         Err(Unsupported) => Lengths {
             len: usize::MAX,
             frame_len: usize::MAX,
+            crc: 0,
         },
     }
 }
@@ -71,7 +116,7 @@ fn run<T: Serialize + ?Sized>(value: &T, out: &mut [u8], count_frame: bool) -> L
 struct Writer<'b> {
     out: &'b mut [u8],
     len: usize,
-    frame: Option<EncodedLen>,
+    frame: Option<FrameCount>,
 }
 
 impl Writer<'_> {
@@ -81,7 +126,7 @@ impl Writer<'_> {
         }
         self.len = self.len.saturating_add(1);
         if let Some(frame) = &mut self.frame {
-            frame.push(byte);
+            frame.extend(core::slice::from_ref(&byte));
         }
     }
 
@@ -96,9 +141,7 @@ impl Writer<'_> {
         }
         self.len = end;
         if let Some(frame) = &mut self.frame {
-            for &byte in bytes {
-                frame.push(byte);
-            }
+            frame.extend(bytes);
         }
     }
 
@@ -592,13 +635,19 @@ mod tests {
     }
 
     #[test]
-    fn the_frame_length_is_the_cobs_encoding_and_its_delimiter() {
+    fn the_frame_is_the_cobs_encoding_of_the_bytes_and_their_crc_and_its_delimiter() {
         // A zero byte, then a run of non-zero bytes longer than one COBS block.
         let long = "x".repeat(300);
         let value = (0u8, long.as_str(), 0u8);
         let bytes = ours(&value);
         let lengths = measure_frame(&value);
         assert_eq!(lengths.len, bytes.len());
-        assert_eq!(lengths.frame_len, crate::cobs::encoded_len(&bytes) + 1);
+        assert_eq!(
+            lengths.crc,
+            crc::Crc::<u32>::new(&crc::CRC_32_ISCSI).checksum(&bytes)
+        );
+        let mut covered = bytes.clone();
+        covered.extend_from_slice(&lengths.crc.to_le_bytes());
+        assert_eq!(lengths.frame_len, crate::cobs::encoded_len(&covered) + 1);
     }
 }

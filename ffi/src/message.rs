@@ -27,9 +27,9 @@ pub const MCX_MESSAGE_SIZE: usize = 696;
 /// `mcx_message_encode`, `mcx_call_request` and `mcx_server_decide`'s redirection.
 pub const MCX_MAX_ENCODED_LEN: usize = 649;
 
-/// Longest COBS frame of any message, delimiter included: a buffer this long always suffices
-/// for `mcx_message_encode_frame`.
-pub const MCX_MAX_FRAME_LEN: usize = 653;
+/// Longest frame of any message (COBS of the message and its CRC-32C, then the delimiter): a
+/// buffer this long always suffices for `mcx_message_encode_frame`.
+pub const MCX_MAX_FRAME_LEN: usize = 657;
 
 /// Storage for one message: a private call request, a private call redirection or a migration
 /// update. Declare it anywhere (static, stack); fill it with `mcx_message_decode` or an
@@ -303,7 +303,8 @@ pub extern "C" fn mcx_message_decode(msg: *mut mcx_message_t, bytes: *const u8, 
     })
 }
 
-/// Decodes one COBS frame (with or without its trailing `0x00`) into `msg`.
+/// Decodes one frame (with or without its trailing `0x00`) into `msg`: COBS, then the CRC-32C
+/// (`MCX_E_DECODE_FRAME_CHECK_MISMATCH` if it does not match), then the message.
 ///
 /// The frame is decoded **in place**: `frame`'s bytes are overwritten, even when the frame is
 /// invalid. `msg` is unchanged on failure.
@@ -360,7 +361,8 @@ pub extern "C" fn mcx_message_encode(
     })
 }
 
-/// Encodes a message as one COBS frame for a byte stream (UART), trailing `0x00` included;
+/// Encodes a message as one frame for a byte stream (UART): COBS of the message and its
+/// CRC-32C (little-endian), trailing `0x00` included;
 /// otherwise as `mcx_message_encode` (`MCX_MAX_FRAME_LEN` bytes always suffice).
 #[no_mangle]
 pub extern "C" fn mcx_message_encode_frame(

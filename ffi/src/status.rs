@@ -70,6 +70,9 @@ pub const MCX_E_DECODE_INVALID_FIELD: i32 = 0 - 4308;
 pub const MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO: i32 = 0 - 4309;
 /// A byte-stream frame is not valid COBS.
 pub const MCX_E_DECODE_BAD_FRAME: i32 = 0 - 4310;
+/// A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
+/// short to hold one: the bytes were corrupted on the link.
+pub const MCX_E_DECODE_FRAME_CHECK_MISMATCH: i32 = 0 - 4311;
 
 /// Migration table full: no free entry and no departed visitor to evict. Table unchanged.
 pub const MCX_E_TABLE_FULL: i32 = 0 - 4401;
@@ -197,6 +200,7 @@ status_table! {
     MCX_E_DECODE_INVALID_FIELD => "field on the wire is not a valid identifier",
     MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO => "received redirection requires end-to-end encryption but has no security domain information",
     MCX_E_DECODE_BAD_FRAME => "invalid COBS frame",
+    MCX_E_DECODE_FRAME_CHECK_MISMATCH => "frame CRC mismatch",
     MCX_E_TABLE_FULL => "migration table full",
     MCX_E_TABLE_NOT_MIGRATED => "user is not recorded as migrated",
     MCX_E_TABLE_NOT_VISITING => "user is not recorded as a visiting user",
@@ -260,6 +264,7 @@ impl ToStatus for DecodeError {
             DecodeError::InvalidField(_) => MCX_E_DECODE_INVALID_FIELD,
             DecodeError::MissingSecurityDomainInfo => MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO,
             DecodeError::BadFrame => MCX_E_DECODE_BAD_FRAME,
+            DecodeError::FrameCheckMismatch => MCX_E_DECODE_FRAME_CHECK_MISMATCH,
         }
     }
 }
@@ -363,6 +368,35 @@ mod tests {
                 assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
             }
         }
+    }
+
+    /// Each `DecodeError` variant has its own code; a corrupted frame (issue 12) is told apart
+    /// from invalid COBS and from every message-level error.
+    #[test]
+    fn every_decode_error_has_its_own_code() {
+        let all = [
+            DecodeError::Truncated,
+            DecodeError::TrailingBytes,
+            DecodeError::UnsupportedVersion(1),
+            DecodeError::UnknownMessageType(9),
+            DecodeError::UnexpectedMessageType,
+            DecodeError::Malformed,
+            DecodeError::InvalidUtf8,
+            DecodeError::InvalidField(IdError::Empty),
+            DecodeError::MissingSecurityDomainInfo,
+            DecodeError::BadFrame,
+            DecodeError::FrameCheckMismatch,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            assert!(STATUS_TABLE.iter().any(|e| e.code == a.status()), "{a:?}");
+            for b in &all[i + 1..] {
+                assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
+            }
+        }
+        assert_eq!(
+            DecodeError::FrameCheckMismatch.status(),
+            MCX_E_DECODE_FRAME_CHECK_MISMATCH
+        );
     }
 
     #[test]

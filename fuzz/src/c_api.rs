@@ -435,6 +435,8 @@ pub struct Harness {
     slots: Vec<PoolSlot>,
     /// The last bytes a function encoded, for `Bytes::Last`.
     last: Vec<u8>,
+    /// `last` is a frame `mcx_message_encode_frame` wrote.
+    last_is_frame: bool,
     /// A message storage of the target's own, for re-decoding outputs.
     spare: Box<Slot>,
     /// The request of the last call started, for `Bytes::FollowUp`.
@@ -605,6 +607,7 @@ impl Harness {
         Harness {
             slots: (0..SLOTS).map(|_| PoolSlot::uninit()).collect(),
             last: Vec::new(),
+            last_is_frame: false,
             spare: spare.mem,
             dialled: None,
         }
@@ -850,6 +853,7 @@ impl Harness {
                         "restoring its own snapshot changed the table"
                     );
                     self.last = snapshot;
+                    self.last_is_frame = false;
                 }
             }
             Op::TableRestore(t, b) => {
@@ -960,6 +964,18 @@ impl Harness {
                 let mut input = self.bytes(b);
                 let before = self.before(&[*m]);
                 let rc = mcx_message_decode_frame(p, input.ptr_mut(), input.len);
+                // One byte of a frame XORed is an error burst of at most 8 bits: the frame's
+                // CRC-32C catches every one, before anything in the message is looked at.
+                if let (true, Bytes::Last { cut: None, flip: Some((_, xor)) }) =
+                    (self.last_is_frame, b)
+                {
+                    if *xor != 0 && !self.last.is_empty() {
+                        assert!(
+                            rc == MCX_E_DECODE_FRAME_CHECK_MISMATCH || rc == MCX_E_DECODE_BAD_FRAME,
+                            "a frame with a byte corrupted: {rc}"
+                        );
+                    }
+                }
                 self.after("mcx_message_decode_frame", rc, DECODE, &before, &[*m], &[]);
             }
             Op::Encode {
@@ -1015,6 +1031,7 @@ impl Harness {
                         "{what}: decoded message encodes otherwise"
                     );
                     self.last = bytes;
+                    self.last_is_frame = *frame;
                 }
             }
             Op::Getter { msg, which, out } => {
@@ -1148,6 +1165,7 @@ impl Harness {
                     assert_eq!(mcx_message_type(spare, &mut ty), MCX_OK);
                     assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST);
                     self.last = request;
+                    self.last_is_frame = false;
                 }
             }
             Op::CallRequestMessage(c, m) => {
@@ -1402,6 +1420,7 @@ impl Harness {
                 assert_eq!(mcx_message_type(spare, &mut ty), MCX_OK);
                 assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
                 self.last = redirection;
+                self.last_is_frame = false;
             }
             _ => panic!("{what}: decision {d}"),
         }

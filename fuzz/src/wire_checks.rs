@@ -84,7 +84,16 @@ pub fn check_decode_any(data: &[u8]) {
         assert_eq!(Ok(m.as_view()), any, "owned and view decodes disagree");
     }
 
-    // The same bytes as a COBS frame, decoded in place on a copy.
+    // The same bytes framed with their CRC-32C, as the docs define a frame: the frame decodes
+    // exactly as the message does.
+    let mut framed = frame_of(data);
+    assert_eq!(
+        decode_frame(&mut framed),
+        decode_message(data),
+        "a frame with a good CRC decodes otherwise than its message"
+    );
+
+    // The bytes themselves as a frame, decoded in place on a copy.
     let mut copy = data.to_vec();
     if let Ok(view) = decode_frame(&mut copy) {
         assert_eq!(view.validate(), Ok(()), "an accepted frame must validate");
@@ -97,6 +106,33 @@ pub fn check_decode_any(data: &[u8]) {
         let back = decode_frame(&mut frame[..n]).expect("a frame we encoded must decode");
         assert_eq!(back, owned.as_view());
     }
+}
+
+/// `bytes` framed as `wire`'s docs define it, written independently of the library:
+/// COBS(`bytes` || CRC-32C of `bytes`, little-endian), then `0x00`.
+fn frame_of(bytes: &[u8]) -> Vec<u8> {
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI).checksum(bytes);
+    let mut covered = bytes.to_vec();
+    covered.extend_from_slice(&crc.to_le_bytes());
+    let mut out = vec![0u8];
+    let mut code_at = 0;
+    for byte in covered {
+        if byte == 0 {
+            out[code_at] = u8::try_from(out.len() - code_at).unwrap();
+            code_at = out.len();
+            out.push(0);
+        } else {
+            out.push(byte);
+            if out.len() - code_at == 0xFF {
+                out[code_at] = 0xFF;
+                code_at = out.len();
+                out.push(0);
+            }
+        }
+    }
+    out[code_at] = u8::try_from(out.len() - code_at).unwrap();
+    out.push(0);
+    out
 }
 
 fn message_type(view: &MessageView<'_>) -> MessageType {
@@ -185,5 +221,20 @@ pub fn check_roundtrip(data: &[u8]) {
         encode_frame_any(&owned, &mut [0u8; MAX_FRAME_LEN][..f - 1]),
         Err(EncodeError::BufferTooSmall { needed: f })
     );
+    assert_eq!(frame[..f], frame_of(encoded)[..], "the frame is not the documented one");
+    // Every single-bit error in the frame, delimiter included, is refused as a frame error
+    // (CRC-32C, Hamming distance 6 at these lengths), never as a message or a message error.
+    for bit in 0..f * 8 {
+        let mut corrupted = frame[..f].to_vec();
+        corrupted[bit / 8] ^= 1 << (bit % 8);
+        let got = decode_frame(&mut corrupted);
+        assert!(
+            matches!(
+                got,
+                Err(DecodeError::FrameCheckMismatch) | Err(DecodeError::BadFrame)
+            ),
+            "bit {bit} of the frame flipped: {got:?}"
+        );
+    }
     assert_eq!(decode_frame(&mut frame[..f]), Ok(view));
 }

@@ -268,7 +268,7 @@ fn pre_conditions_migration_updates_arrive_as_bytes_and_frames_and_fill_the_tabl
     let at = find(
         &l,
         0,
-        &["migration update to MC system A: (99 bytes): 01 03 00"],
+        &["migration update to MC system A: (99 bytes): 02 03 00"],
     );
     let at = find(&l, at, &["MC system A applied it: success"]);
     let at = find(&l, at, &["migration update to MC system B:"]);

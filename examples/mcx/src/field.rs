@@ -18,7 +18,7 @@ use mcx_migrate::{
 use crate::render::{body, header, Style};
 
 /// Reads raw bytes or hex text: captured message files hold either. Every message, framed or
-/// not, holds the format version byte 0x01, which never occurs in hex text, so content that is
+/// not, holds the format version byte 0x02, which never occurs in hex text, so content that is
 /// entirely hex text is taken as hex.
 pub fn bytes_from_file_content(content: &[u8]) -> Result<Vec<u8>, String> {
     match std::str::from_utf8(content) {

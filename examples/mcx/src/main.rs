@@ -61,7 +61,8 @@ enum Command {
         /// Print the message as JSON, in the form `mcx encode --json` reads.
         #[arg(long)]
         json: bool,
-        /// The input is a COBS frame (as on a UART link), with or without its 0x00 delimiter.
+        /// The input is a frame (as on a UART link: COBS of the message and its CRC-32C), with or
+        /// without its 0x00 delimiter.
         #[arg(long)]
         frame: bool,
     },
@@ -76,7 +77,8 @@ enum Command {
         /// The JSON file to read (`-` for stdin).
         #[arg(long, value_name = "FILE|-")]
         json: PathBuf,
-        /// Print a COBS frame, 0x00 delimiter included, instead of the bare message.
+        /// Print a frame (COBS of the message and its CRC-32C), 0x00 delimiter included, instead of
+        /// the bare message.
         #[arg(long)]
         frame: bool,
     },

@@ -262,7 +262,7 @@ pub fn header(view: &MessageView<'_>, len: usize, frame: bool) -> String {
         MessageView::MigrationUpdate(_) => MessageType::MigrationUpdate,
     } as u8;
     let what = if frame {
-        "bytes in a COBS frame"
+        "bytes in a COBS frame, CRC-32C checked"
     } else {
         "bytes"
     };

@@ -81,7 +81,7 @@ fn decode_prints_every_information_element_of_a_redirection() {
     let out = squash(&stdout_ok(mcx(&["decode", &hex(&bytes)])));
     for line in [
         format!(
-            "private call redirection: {} bytes (format version 1, message type 2)",
+            "private call redirection: {} bytes (format version 2, message type 2)",
             bytes.len()
         ),
         "service MCVideo private call".into(),
@@ -155,9 +155,11 @@ fn decode_of_a_bad_message_prints_the_exact_decode_error_and_fails() {
     trailing.push(0);
     for bad in [
         vec![],
-        vec![0x01],
+        vec![0x02],
         vec![0x02, 0x01],
-        vec![0x01, 0x09],
+        vec![0x02, 0x09],
+        // Format version 1 is not one this build speaks.
+        vec![0x01, 0x02],
         valid[..valid.len() - 1].to_vec(),
         trailing,
         no_sdi,
@@ -214,9 +216,38 @@ fn encode_frame_gives_a_cobs_frame_that_decode_frame_reads() {
         out.contains("MC service ID assigned here sip:visitor-0042@mc-b.example"),
         "{out}"
     );
-    // The bare message read as a frame is not valid COBS.
+    assert!(
+        out.contains("bytes in a COBS frame, CRC-32C checked"),
+        "{out}"
+    );
+    // The bare message read as a frame is not a frame.
     let out = mcx(&["decode", "--frame", plain.trim()]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn decode_frame_reports_a_corrupted_frame_as_a_crc_mismatch() {
+    let json = r#"{"MigrationUpdate": {"VisitorDeparted": {"local_id": "sip:visitor-0042@mc-b.example"}}}"#;
+    let frame = stdout_ok(mcx_with_stdin(
+        &["encode", "--frame", "--json", "-"],
+        json.as_bytes(),
+    ));
+    let frame = frame.trim();
+    let mut bytes: Vec<u8> = (0..frame.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&frame[i..i + 2], 16).unwrap())
+        .collect();
+    // A bit of the partner-assigned ID flipped on the link ('v' becomes 'w').
+    let at = bytes.windows(7).position(|w| w == b"visitor").unwrap();
+    bytes[at] ^= 0x01;
+    let out = mcx(&["decode", "--frame", &hex(&bytes)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: cannot decode: frame CRC mismatch: corrupted on the link \
+         (DecodeError::FrameCheckMismatch)\n"
+    );
 }
 
 #[test]

@@ -42,7 +42,7 @@ static void request_is_built_encoded_and_decoded(void) {
     CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
                                               USER2_PRIMARY, true, NULL));
     CHECK_RC(MCX_OK, mcx_message_encode(&req, wire, sizeof wire, &len));
-    CHECK(len > 2 && wire[0] == 1 && wire[1] == MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+    CHECK(len > 2 && wire[0] == 2 && wire[1] == MCX_MESSAGE_PRIVATE_CALL_REQUEST);
     /* Asking for the length with a NULL buffer of capacity 0. */
     CHECK_RC(MCX_E_BUFFER_TOO_SMALL, mcx_message_encode(&req, NULL, 0, &needed));
     CHECK(needed == len);

@@ -154,12 +154,16 @@ static void bad_strings_are_refused(void) {
 
 static void garbage_bytes_are_refused(void) {
     uint8_t bytes[MCX_MAX_ENCODED_LEN + 1];
-    static const uint8_t bad_version[] = {2, 1, 0};
-    static const uint8_t bad_type[] = {1, 9, 0};
-    static const uint8_t bad_tag[] = {1, 1, 7};
-    static const uint8_t bad_update_tag[] = {1, 3, 9};
+    uint8_t frame[MCX_MAX_FRAME_LEN];
+    /* Format version 1 is not one this build speaks. */
+    static const uint8_t bad_version[] = {1, 1, 0};
+    static const uint8_t bad_type[] = {2, 9, 0};
+    static const uint8_t bad_tag[] = {2, 1, 7};
+    static const uint8_t bad_update_tag[] = {2, 3, 9};
     static uint8_t bad_frame[] = {5, 1, 0};
-    size_t len = 0;
+    /* Valid COBS, but three bytes: too short to hold a CRC-32C. */
+    static uint8_t frame_without_crc[] = {4, 1, 3, 3, 0};
+    size_t len = 0, bit;
 
     CHECK_RC_UNCHANGED(MCX_E_DECODE_TRUNCATED, msg, mcx_message_decode(&msg, NULL, 0));
     CHECK_RC_UNCHANGED(MCX_E_DECODE_TRUNCATED, msg, mcx_message_decode(&msg, wire, wire_len - 1));
@@ -180,6 +184,22 @@ static void garbage_bytes_are_refused(void) {
     CHECK_RC_UNCHANGED(MCX_E_DECODE_INVALID_FIELD, msg, mcx_message_decode(&msg, bytes, wire_len));
     CHECK_RC_UNCHANGED(MCX_E_DECODE_BAD_FRAME, msg,
                        mcx_message_decode_frame(&msg, bad_frame, sizeof bad_frame));
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_FRAME_CHECK_MISMATCH, msg,
+                       mcx_message_decode_frame(&msg, frame_without_crc,
+                                                sizeof frame_without_crc));
+    /* One bit flipped anywhere in a frame (the request's): refused, the message untouched. */
+    CHECK_RC(MCX_OK, mcx_message_encode_frame(&request, frame, sizeof frame, &len));
+    for (bit = 0; bit < 8 * len; bit++) {
+        int32_t rc;
+        CHECK_RC(MCX_OK, mcx_message_encode_frame(&request, frame, sizeof frame, &len));
+        frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        rc = mcx_message_decode_frame(&msg, frame, len);
+        CHECK(rc == MCX_E_DECODE_FRAME_CHECK_MISMATCH || rc == MCX_E_DECODE_BAD_FRAME);
+    }
+    CHECK_RC(MCX_OK, mcx_message_encode_frame(&request, frame, sizeof frame, &len));
+    frame[1] ^= 0x10;
+    CHECK_RC_UNCHANGED(MCX_E_DECODE_FRAME_CHECK_MISMATCH, msg,
+                       mcx_message_decode_frame(&msg, frame, len));
     CHECK_RC_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, table,
                        mcx_table_apply_bytes(&table, wire, wire_len));
     CHECK_RC_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, call,
