@@ -21,15 +21,39 @@ pub enum IdError {
     InvalidDomainName,
 }
 
-impl fmt::Display for IdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl IdError {
+    /// Every variant.
+    pub const ALL: [IdError; 5] = [
+        IdError::Empty,
+        IdError::TooLong,
+        IdError::ControlCharacter,
+        IdError::InvalidUri,
+        IdError::InvalidDomainName,
+    ];
+
+    /// The error's text, also its tag through serde: an identifier's `Deserialize` reports the
+    /// error as `invalid_value(Unexpected::Other(tag), ..)`, from which a deserialiser's error
+    /// type gets it back with [`from_tag`](Self::from_tag) (serde's error API has no typed
+    /// channel).
+    pub const fn tag(self) -> &'static str {
+        match self {
             IdError::Empty => "empty identifier",
             IdError::TooLong => "identifier longer than its capacity",
             IdError::ControlCharacter => "identifier holds a control character",
             IdError::InvalidUri => "identifier is not a valid URI of the required scheme",
             IdError::InvalidDomainName => "identifier is not a valid domain name",
-        })
+        }
+    }
+
+    /// The error whose [`tag`](Self::tag) is `tag`, or `None`.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.tag() == tag)
+    }
+}
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
     }
 }
 

@@ -90,6 +90,7 @@ pub mod message;
 pub mod server;
 pub mod table;
 pub mod wire;
+mod wire_de;
 mod wire_ser;
 
 pub use error::{
