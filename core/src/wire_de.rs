@@ -683,4 +683,49 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn every_identifier_error_arrives_intact_through_decoding() {
+        use crate::id::{KmsUriRef, McServiceIdRef, McSystemIdRef};
+        let too_long = std::format!("sip:{}", "a".repeat(crate::McServiceId::CAPACITY));
+        let cases: [(&str, IdError); 4] = [
+            ("", IdError::Empty),
+            (&too_long, IdError::TooLong),
+            ("sip:a\nb", IdError::ControlCharacter),
+            ("http:a", IdError::InvalidUri),
+        ];
+        for (text, error) in cases {
+            let bytes = ours(&text);
+            assert_eq!(
+                from_bytes_exact::<McServiceIdRef>(&bytes),
+                Err(DecodeError::InvalidField(error)),
+                "{text:?}"
+            );
+        }
+        let bytes = ours(&"a_b.example");
+        assert_eq!(
+            from_bytes_exact::<McSystemIdRef>(&bytes),
+            Err(DecodeError::InvalidField(IdError::InvalidDomainName))
+        );
+        let bytes = ours(&"no scheme");
+        assert_eq!(
+            from_bytes_exact::<KmsUriRef>(&bytes),
+            Err(DecodeError::InvalidField(IdError::InvalidUri))
+        );
+        // Inside a structure, and valid ones pass.
+        let bytes = ours(&(1u8, Some("sip:a@x"), "mc-b.example"));
+        assert_eq!(
+            from_bytes_exact::<(u8, Option<McServiceIdRef>, McSystemIdRef)>(&bytes),
+            Ok((
+                1,
+                Some(McServiceIdRef::new("sip:a@x").unwrap()),
+                McSystemIdRef::new("mc-b.example").unwrap()
+            ))
+        );
+        let bytes = ours(&(1u8, Some("sip:a@x"), "mc_b"));
+        assert_eq!(
+            from_bytes_exact::<(u8, Option<McServiceIdRef>, McSystemIdRef)>(&bytes),
+            Err(DecodeError::InvalidField(IdError::InvalidDomainName))
+        );
+    }
 }
