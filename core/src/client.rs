@@ -87,7 +87,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Overwrites this call with a new one of `request`, `dialled` being the target's primary
     /// ID (validated: taken from a request or an `McServiceId`).
     fn restart(&mut self, request: &PrivateCallRequest, dialled: &str) {
-        request.as_view().write_validated(&mut self.request);
+        request.as_view().copy_into(&mut self.request);
         self.dialled.set_validated(dialled);
         self.released.clear();
     }
@@ -149,11 +149,6 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// e.g. straight from [`PrivateCallRedirectionView::decode`]: no owned redirection is
     /// built, so a small firmware stack never holds one. The same checks in the same order,
     /// the same errors; on `Err` the call is unchanged.
-    ///
-    /// The view's identifiers must be valid, as a decoded view's are: one built by hand from
-    /// unchecked strings would be followed into a request whose identifiers break their types'
-    /// rules (never a panic or undefined behaviour). Check such a view with
-    /// [`PrivateCallRedirectionView::validate`] first.
     pub fn on_redirection_view(
         &mut self,
         redirection: &PrivateCallRedirectionView<'_>,
@@ -173,7 +168,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             return Err(RedirectionError::E2eeDowngrade);
         }
         let to = redirection.target_migrated;
-        if self.follows_edge(&self.request.target, to) {
+        if self.follows_edge(&self.request.target, to.as_str()) {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
@@ -181,7 +176,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         self.released
             .push(self.request.target.clone())
             .map_err(|_| RedirectionError::TooManyRedirections)?;
-        self.request.target.set_validated(to);
+        self.request.target.set_validated(to.as_str());
         let sdi = redirection.security_domain_info.as_ref().map(|s| s.kms_uri);
         sdi_write(
             &mut self.request.security_domain_info,

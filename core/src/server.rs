@@ -101,8 +101,7 @@ pub enum DecisionOutcome {
 /// [`PrivateCallRedirection`] is built, so the stack holds no owned message. The decision rules
 /// are those of [`decide`].
 ///
-/// `request` is a validated view: from [`PrivateCallRequest::as_view`] or a decode; its strings
-/// are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
+/// The identifiers of `request` (valid by type) are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
 /// redirection does not fit (`PrivateCallRedirection::MAX_ENCODED_LEN` bytes always suffice);
 /// the table is never modified.
 pub fn decide_encode<const N: usize>(
@@ -110,7 +109,7 @@ pub fn decide_encode<const N: usize>(
     request: &PrivateCallRequestView<'_>,
     buf: &mut [u8],
 ) -> Result<DecisionOutcome, EncodeError> {
-    match route(table, request.target, request.e2ee_required) {
+    match route(table, request.target.as_str(), request.e2ee_required) {
         Route::Proceed => Ok(DecisionOutcome::Proceed),
         Route::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
         Route::Redirect {
@@ -123,12 +122,12 @@ pub fn decide_encode<const N: usize>(
                 calling_party: request.calling_party,
                 target_primary: match reason {
                     RedirectionReason::TargetMigrated => request.target,
-                    RedirectionReason::TargetNoLongerServed => target_migrated.as_str(),
+                    RedirectionReason::TargetNoLongerServed => target_migrated.as_borrowed(),
                 },
-                target_migrated: target_migrated.as_str(),
+                target_migrated: target_migrated.as_borrowed(),
                 e2ee_required: request.e2ee_required,
                 security_domain_info: security_domain_info.map(|s| SecurityDomainInfoView {
-                    kms_uri: s.kms_uri.as_str(),
+                    kms_uri: s.kms_uri.as_borrowed(),
                 }),
                 reason: Some(reason),
             };
