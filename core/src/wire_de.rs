@@ -452,8 +452,8 @@ mod tests {
             i64_: n as i64,
             s: "sip:ä@x",
             b: &[0, 1, 0xff],
-            o: (n % 2 == 0).then_some(n as u32),
-            t: (n % 3 == 0, 7),
+            o: n.is_multiple_of(2).then_some(n as u32),
+            t: (n.is_multiple_of(3), 7),
             unit: (),
             k: [
                 Kinds::Unit,

@@ -71,7 +71,7 @@ pub fn to_json(view: &MessageView<'_>) -> Result<Value, serde_json::Error> {
 
 /// Validates a view exactly as the decoder would (its identifiers as they are deserialised,
 /// then the rules between fields), copies it and encodes it.
-fn encode_view<'a, M: WireMessage>(inner: &'a Value, frame: bool) -> Result<Vec<u8>, String> {
+fn encode_view<M: WireMessage>(inner: &Value, frame: bool) -> Result<Vec<u8>, String> {
     let view = M::View::deserialize(inner).map_err(|e| format!("invalid JSON message: {e}"))?;
     M::validate_view(&view).map_err(|e| format!("invalid message: {e} (DecodeError::{e:?})"))?;
     let owned = M::from_view(&view);
