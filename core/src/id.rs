@@ -562,9 +562,9 @@ fn invalid<E: serde::de::Error>(e: IdError, expected: &dyn serde::de::Expected) 
 
 borrowed_id! {
     /// A borrowed, validated [`McServiceId`].
-    McServiceIdRef => McServiceId, "an MC service ID (sip:, sips: or tel: URI)";
+    McServiceIdRef => McServiceId, "an MC service ID";
     /// A borrowed, validated [`McSystemId`].
-    McSystemIdRef => McSystemId, "an MC system identity (a domain name)";
+    McSystemIdRef => McSystemId, "an MC system ID";
     /// A borrowed, validated [`KmsUri`].
     KmsUriRef => KmsUri, "a KMS URI";
 }

@@ -81,23 +81,45 @@ impl<'de> Reader<'de> {
         Ok(byte)
     }
 
-    /// An unsigned varint of at most `max_bytes` bytes whose value is at most `max`.
+    /// A `u32` varint (every tag and length of this crate's messages), in 32-bit arithmetic:
+    /// no 64-bit shift helpers in a 32-bit firmware.
     #[inline(always)]
-    fn varint(&mut self, max_bytes: u32, max: u64) -> Result<u64, DecodeError> {
+    fn u32(&mut self) -> Result<u32, DecodeError> {
         let first = self.byte()?;
         // Fast path: every tag, flag and length of this crate's messages fits one byte.
         if first < 0x80 {
-            return Ok(u64::from(first));
+            return Ok(u32::from(first));
         }
-        self.varint_rest(first, max_bytes, max)
+        self.u32_rest(first)
     }
 
-    /// The bytes after a varint's first, which had its continuation bit set.
+    /// The bytes of a `u32` varint after its first, which had its continuation bit set.
     #[inline(never)]
-    fn varint_rest(&mut self, first: u8, max_bytes: u32, max: u64) -> Result<u64, DecodeError> {
-        let mut value = u64::from(first & 0x7f);
+    fn u32_rest(&mut self, first: u8) -> Result<u32, DecodeError> {
+        let mut value = u32::from(first & 0x7f);
         let mut shift: u32 = 7;
-        for _ in 1..max_bytes {
+        loop {
+            let byte = self.byte()?;
+            // The fifth byte holds bits 28 to 34: above bit 31, or a continuation bit after
+            // it, is overflow; a last byte of zero adds nothing, so the varint is longer than
+            // it needs to be.
+            if (shift == 28 && byte > 0x0f) || byte == 0 {
+                return Err(DecodeError::Malformed);
+            }
+            value |= u32::from(byte & 0x7f).wrapping_shl(shift);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift = shift.wrapping_add(7);
+        }
+    }
+
+    /// An unsigned varint of at most `max_bytes` bytes whose value is at most `max`, for the
+    /// wider and narrower integers (none in this crate's messages).
+    fn varint(&mut self, max_bytes: u32, max: u64) -> Result<u64, DecodeError> {
+        let mut value: u64 = 0;
+        let mut shift: u32 = 0;
+        for _ in 0..max_bytes {
             let byte = self.byte()?;
             let chunk = u64::from(byte & 0x7f);
             // Bits that would fall off the top of a u64: overflow.
@@ -107,26 +129,20 @@ impl<'de> Reader<'de> {
             }
             value |= shifted;
             if byte & 0x80 == 0 {
-                // A last byte of zero adds nothing: the varint is longer than it needs to be.
-                if byte == 0 || value > max {
+                // Over-long (a last byte of zero after others) or out of range.
+                if (byte == 0 && shift > 0) || value > max {
                     return Err(DecodeError::Malformed);
                 }
                 return Ok(value);
             }
             shift = shift.saturating_add(7);
         }
-        // Still a continuation bit after the longest encoding of the type.
         Err(DecodeError::Malformed)
     }
 
     fn u16(&mut self) -> Result<u16, DecodeError> {
         let v = self.varint(3, u64::from(u16::MAX))?;
         u16::try_from(v).map_err(|_| DecodeError::Malformed)
-    }
-
-    fn u32(&mut self) -> Result<u32, DecodeError> {
-        let v = self.varint(5, u64::from(u32::MAX))?;
-        u32::try_from(v).map_err(|_| DecodeError::Malformed)
     }
 
     fn u64(&mut self) -> Result<u64, DecodeError> {
