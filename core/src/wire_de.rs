@@ -181,6 +181,7 @@ struct Fixed<'r, 'de> {
 impl<'de> SeqAccess<'de> for Fixed<'_, 'de> {
     type Error = DecodeError;
 
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
