@@ -4,7 +4,7 @@
 use heapless::Vec;
 
 use crate::error::RedirectionError;
-use crate::id::{McServiceId, RedirectionReason};
+use crate::id::{McServiceId, McServiceIdRef, RedirectionReason};
 use crate::log::debug;
 use crate::message::{
     sdi_write, PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest,
@@ -66,7 +66,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Step 1 as [`start`](Self::start), overwriting this call in place with a call of
     /// `request`, whatever it held: no second call or request is staged on the stack.
     pub fn start_in_place(&mut self, request: &PrivateCallRequest) {
-        request.as_view().write_validated(&mut self.request);
+        request.as_view().copy_into(&mut self.request);
         self.released.clear();
     }
 
@@ -111,11 +111,6 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// e.g. straight from [`PrivateCallRedirectionView::decode`]: no owned redirection is
     /// built, so a small firmware stack never holds one. The same checks in the same order,
     /// the same errors; on `Err` the call is unchanged.
-    ///
-    /// The view's identifiers must be valid, as a decoded view's are: one built by hand from
-    /// unchecked strings would be followed into a request whose identifiers break their types'
-    /// rules (never a panic or undefined behaviour). Check such a view with
-    /// [`PrivateCallRedirectionView::validate`] first.
     pub fn on_redirection_view(
         &mut self,
         redirection: &PrivateCallRedirectionView<'_>,
@@ -134,7 +129,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        if self.follows_edge(&self.request.target, to) {
+        if self.follows_edge(&self.request.target, to.as_str()) {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
@@ -142,7 +137,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         self.released
             .push(self.request.target.clone())
             .map_err(|_| RedirectionError::TooManyRedirections)?;
-        self.request.target.set_validated(to);
+        self.request.target.set_validated(to.as_str());
         let sdi = redirection.security_domain_info.as_ref().map(|s| s.kms_uri);
         sdi_write(
             &mut self.request.security_domain_info,
@@ -167,7 +162,10 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// beforehand whether the ID it calls is a primary or a partner-assigned one. The optional
     /// reason (IE 5), when present, says which of the two shapes this is; without it, whichever
     /// IE names the called ID decides.
-    fn next_target<'r>(&self, redirection: &PrivateCallRedirectionView<'r>) -> Option<&'r str> {
+    fn next_target<'r>(
+        &self,
+        redirection: &PrivateCallRedirectionView<'r>,
+    ) -> Option<McServiceIdRef<'r>> {
         let called = &self.request.target;
         let names_primary = *called == redirection.target_primary;
         let names_migrated = *called == redirection.target_migrated;

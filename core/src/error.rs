@@ -21,6 +21,44 @@ pub enum IdError {
     InvalidDomainName,
 }
 
+impl IdError {
+    /// Every variant.
+    pub const ALL: [IdError; 5] = [
+        IdError::Empty,
+        IdError::TooLong,
+        IdError::ControlCharacter,
+        IdError::InvalidUri,
+        IdError::InvalidDomainName,
+    ];
+
+    /// The error's tag through serde, its variant name: an identifier's `Deserialize` reports
+    /// the error as `invalid_value(Unexpected::Other(tag), ..)`, from which a deserialiser's
+    /// error type gets it back with [`from_tag`](Self::from_tag) (serde's error API has no
+    /// typed channel). Short, not the [`Display`](fmt::Display) text: the firmware holds these
+    /// strings.
+    pub const fn tag(self) -> &'static str {
+        match self {
+            IdError::Empty => "Empty",
+            IdError::TooLong => "TooLong",
+            IdError::ControlCharacter => "ControlCharacter",
+            IdError::InvalidUri => "InvalidUri",
+            IdError::InvalidDomainName => "InvalidDomainName",
+        }
+    }
+
+    /// The error whose [`tag`](Self::tag) is `tag`, or `None`.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        Some(match tag {
+            "Empty" => IdError::Empty,
+            "TooLong" => IdError::TooLong,
+            "ControlCharacter" => IdError::ControlCharacter,
+            "InvalidUri" => IdError::InvalidUri,
+            "InvalidDomainName" => IdError::InvalidDomainName,
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

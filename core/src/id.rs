@@ -417,6 +417,158 @@ macro_rules! string_newtype_impls {
 
 string_newtype_impls!(McServiceId, McSystemId, KmsUri);
 
+/// The borrowed forms of the validated string types: a `&str` that can only be made by
+/// validation ([`new`](McServiceIdRef::new)) or from the owned type
+/// ([`McServiceId::as_borrowed`]), so a view of a message holds valid identifiers by type. Its
+/// `Deserialize` validates the string as the deserialiser hands it over (one pass over the
+/// wire bytes) and accepts only borrowed strings.
+macro_rules! borrowed_id {
+    ($($(#[$doc:meta])* $name:ident => $owned:ident, $expecting:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub struct $name<'a>(&'a str);
+
+        impl<'a> $name<'a> {
+            /// `s`, validated; errors as
+            #[doc = concat!("[`", stringify!($owned), "::validate`].")]
+            pub fn new(s: &'a str) -> Result<Self, IdError> {
+                $owned::validate(s)?;
+                Ok(Self(s))
+            }
+
+            /// The identifier as text.
+            pub fn as_str(self) -> &'a str {
+                self.0
+            }
+
+            /// An owned copy; no second validation.
+            pub fn to_owned_id(self) -> $owned {
+                $owned::from_validated(self.0)
+            }
+        }
+
+        impl $owned {
+            /// The borrowed form of this identifier.
+            pub fn as_borrowed(&self) -> $name<'_> {
+                $name(self.as_str())
+            }
+        }
+
+        impl<'a> From<&'a $owned> for $name<'a> {
+            fn from(id: &'a $owned) -> Self {
+                id.as_borrowed()
+            }
+        }
+
+        impl From<$name<'_>> for $owned {
+            fn from(id: $name<'_>) -> Self {
+                id.to_owned_id()
+            }
+        }
+
+        impl<'a> TryFrom<&'a str> for $name<'a> {
+            type Error = IdError;
+            fn try_from(s: &'a str) -> Result<Self, IdError> {
+                Self::new(s)
+            }
+        }
+
+        impl Deref for $name<'_> {
+            type Target = str;
+            fn deref(&self) -> &str {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name<'_> {
+            fn as_ref(&self) -> &str {
+                self.0
+            }
+        }
+
+        impl PartialEq<str> for $name<'_> {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name<'_> {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$owned> for $name<'_> {
+            fn eq(&self, other: &$owned) -> bool {
+                self.0 == other.as_str()
+            }
+        }
+
+        impl PartialEq<$name<'_>> for $owned {
+            fn eq(&self, other: &$name<'_>) -> bool {
+                self.as_str() == other.0
+            }
+        }
+
+        impl fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.0, f)
+            }
+        }
+
+        impl fmt::Display for $name<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+
+        impl serde::Serialize for $name<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.0)
+            }
+        }
+
+        impl<'de: 'a, 'a> serde::Deserialize<'de> for $name<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visit<'a>(core::marker::PhantomData<&'a ()>);
+
+                impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+                    type Value = $name<'a>;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+
+                    fn visit_borrowed_str<E: serde::de::Error>(
+                        self,
+                        v: &'de str,
+                    ) -> Result<$name<'a>, E> {
+                        $name::new(v).map_err(|e| invalid::<E>(e, &self))
+                    }
+                }
+
+                deserializer.deserialize_str(Visit(core::marker::PhantomData))
+            }
+        }
+    )*};
+}
+
+/// An identifier refused by validation, as a serde error: the [`IdError`]'s tag travels as
+/// `Unexpected::Other`, so the crate's deserialiser maps it back to the `IdError`.
+fn invalid<E: serde::de::Error>(e: IdError, expected: &dyn serde::de::Expected) -> E {
+    E::invalid_value(serde::de::Unexpected::Other(e.tag()), expected)
+}
+
+borrowed_id! {
+    /// A borrowed, validated [`McServiceId`].
+    McServiceIdRef => McServiceId, "an MC service ID";
+    /// A borrowed, validated [`McSystemId`].
+    McSystemIdRef => McSystemId, "an MC system ID";
+    /// A borrowed, validated [`KmsUri`].
+    KmsUriRef => KmsUri, "a KMS URI";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,5 +722,45 @@ mod tests {
         let long = std::format!("https://{}", "k".repeat(KmsUri::CAPACITY));
         assert_eq!(kms.set(&long), Err(IdError::TooLong));
         assert_eq!(kms, "https://kms.mc-b.example/kms");
+    }
+
+    #[test]
+    fn borrowed_ids_are_made_only_by_validation_and_compare_as_their_text() {
+        let id = McServiceIdRef::new("sip:a@x").unwrap();
+        assert_eq!(id, "sip:a@x");
+        assert_eq!(id.as_str(), "sip:a@x");
+        assert_eq!(&*id, "sip:a@x");
+        assert_eq!(std::format!("{id} {id:?}"), "sip:a@x \"sip:a@x\"");
+        let owned = McServiceId::new("sip:a@x").unwrap();
+        assert_eq!(id, owned);
+        assert_eq!(owned, id);
+        assert_eq!(owned.as_borrowed(), id);
+        assert_eq!(McServiceId::from(id), owned);
+        assert_eq!(McServiceIdRef::new("x"), Err(IdError::InvalidUri));
+        assert_eq!(McServiceIdRef::new(""), Err(IdError::Empty));
+        assert_eq!(McSystemIdRef::new("a_b"), Err(IdError::InvalidDomainName));
+        assert_eq!(McSystemIdRef::new("mc-b.example").unwrap(), "mc-b.example");
+        assert_eq!(KmsUriRef::new("no scheme"), Err(IdError::InvalidUri));
+        let kms = KmsUri::new("https://k").unwrap();
+        assert_eq!(kms.as_borrowed().to_owned_id(), kms);
+    }
+
+    #[test]
+    fn borrowed_ids_serialise_as_plain_strings_and_other_deserialisers_refuse_invalid_ones() {
+        let id = McServiceIdRef::new("sip:a@x").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"sip:a@x\"");
+        assert_eq!(
+            serde_json::from_str::<McServiceIdRef>("\"sip:a@x\"").unwrap(),
+            id
+        );
+        let refused = serde_json::from_str::<McServiceIdRef>("\"http:a\"").unwrap_err();
+        assert!(
+            std::string::ToString::to_string(&refused).contains(IdError::InvalidUri.tag()),
+            "{refused}"
+        );
+        assert!(serde_json::from_str::<McSystemIdRef>("\"a_b\"").is_err());
+        assert!(serde_json::from_str::<KmsUriRef>("\"\"").is_err());
+        // A string the deserialiser cannot lend (it holds an escape) is refused, not copied.
+        assert!(serde_json::from_str::<McServiceIdRef>("\"sip:\\u0061@x\"").is_err());
     }
 }

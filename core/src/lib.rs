@@ -90,12 +90,16 @@ pub mod message;
 pub mod server;
 pub mod table;
 pub mod wire;
+mod wire_de;
 mod wire_ser;
 
 pub use error::{
     ApplyError, DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError,
 };
-pub use id::{KmsUri, McServiceId, McSystemId, RedirectionReason, SecurityDomainInfo, ServiceKind};
+pub use id::{
+    KmsUri, KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, RedirectionReason,
+    SecurityDomainInfo, ServiceKind,
+};
 pub use message::{
     Message, MessageView, MigrationUpdate, MigrationUpdateView, PrivateCallRedirection,
     PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView, SecurityDomainInfoView,

@@ -115,8 +115,7 @@ pub enum DecisionOutcome {
 /// [`PrivateCallRedirection`] is built, so the stack holds no owned message. The decision rules
 /// are those of [`decide`].
 ///
-/// `request` is a validated view: from [`PrivateCallRequest::as_view`] or a decode; its strings
-/// are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
+/// The identifiers of `request` (valid by type) are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
 /// redirection does not fit (`PrivateCallRedirection::MAX_ENCODED_LEN` bytes always suffice);
 /// the table is never modified.
 pub fn decide_encode<const N: usize>(
@@ -124,7 +123,7 @@ pub fn decide_encode<const N: usize>(
     request: &PrivateCallRequestView<'_>,
     buf: &mut [u8],
 ) -> Result<DecisionOutcome, EncodeError> {
-    match route(table, request.target, request.e2ee_required) {
+    match route(table, request.target.as_str(), request.e2ee_required) {
         Route::Proceed => Ok(DecisionOutcome::Proceed),
         Route::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
         Route::Redirect {
@@ -133,7 +132,7 @@ pub fn decide_encode<const N: usize>(
             reason,
         } => {
             let (target_primary, target_migrated) =
-                target_ies(reason, request.target, next.as_str());
+                target_ies(reason, request.target, next.as_borrowed());
             let redirection = PrivateCallRedirectionView {
                 service_kind: request.service_kind,
                 calling_party: request.calling_party,
@@ -141,7 +140,7 @@ pub fn decide_encode<const N: usize>(
                 target_migrated,
                 e2ee_required: request.e2ee_required,
                 security_domain_info: security_domain_info.map(|s| SecurityDomainInfoView {
-                    kms_uri: s.kms_uri.as_str(),
+                    kms_uri: s.kms_uri.as_borrowed(),
                 }),
                 reason: Some(reason),
             };

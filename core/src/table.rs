@@ -37,7 +37,7 @@ pub use hash::{BuildIdHasher, IdHasher};
 pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 
 use crate::error::{ApplyError, TableError};
-use crate::id::{McServiceId, McSystemId, SecurityDomainInfo};
+use crate::id::{McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, SecurityDomainInfo};
 use crate::message::{sdi_write, MigrationUpdate, MigrationUpdateView, SecurityDomainInfoView};
 
 /// At the primary MC system: where one of its users migrated to.
@@ -211,8 +211,8 @@ fn write_record(record: &mut Record, update: &MigrationUpdateView<'_>) {
 /// Writes a migrated-away record in place.
 fn write_migrated(
     record: &mut Record,
-    partner_system: &str,
-    partner_id: &str,
+    partner_system: McSystemIdRef<'_>,
+    partner_id: McServiceIdRef<'_>,
     security_domain_info: &Option<SecurityDomainInfoView<'_>>,
 ) {
     if !matches!(record, Record::MigratedAway(_)) {
@@ -223,8 +223,8 @@ fn write_migrated(
         });
     }
     if let Record::MigratedAway(r) = record {
-        r.partner_system.set_validated(partner_system);
-        r.partner_id.set_validated(partner_id);
+        r.partner_system.set_validated(partner_system.as_str());
+        r.partner_id.set_validated(partner_id.as_str());
         sdi_write(
             &mut r.security_domain_info,
             security_domain_info.as_ref().map(|s| s.kms_uri),
@@ -235,16 +235,16 @@ fn write_migrated(
 /// Writes a present visitor record in place.
 fn write_visitor(
     record: &mut Record,
-    primary_id: &str,
-    primary_system: &str,
+    primary_id: McServiceIdRef<'_>,
+    primary_system: McSystemIdRef<'_>,
     primary_security_domain_info: &Option<SecurityDomainInfoView<'_>>,
 ) {
     if !matches!(record, Record::Visiting(_)) {
         *record = Record::Visiting(VisitorRecord::EMPTY);
     }
     if let Record::Visiting(v) = record {
-        v.primary_id.set_validated(primary_id);
-        v.primary_system.set_validated(primary_system);
+        v.primary_id.set_validated(primary_id.as_str());
+        v.primary_system.set_validated(primary_system.as_str());
         sdi_write(
             &mut v.primary_security_domain_info,
             primary_security_domain_info.as_ref().map(|s| s.kms_uri),
@@ -350,11 +350,10 @@ impl<const N: usize> MigrationTable<N> {
     }
 
     /// [`apply`](Self::apply) for an update given as a borrowed view, e.g. straight from
-    /// [`MigrationUpdateView::decode`]: no owned update is built. The view's fields are checked
-    /// first ([`ApplyError::InvalidField`]); then the rules and errors are those of `apply`
-    /// ([`ApplyError::Table`]). On `Err` the table is unchanged.
+    /// [`MigrationUpdateView::decode`]: no owned update is built. The view's identifiers are
+    /// valid by type; the rules and errors are those of `apply` ([`ApplyError::Table`]). On
+    /// `Err` the table is unchanged.
     pub fn apply_view(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, ApplyError> {
-        update.check_fields().map_err(ApplyError::InvalidField)?;
         self.apply_validated(update).map_err(ApplyError::Table)
     }
 
@@ -797,16 +796,21 @@ mod tests {
             by_view.apply_view(&returned(USER2_PRIMARY).as_view()),
             Err(ApplyError::Table(TableError::NotMigrated))
         );
+        // An invalid identifier cannot reach a view: its borrowed ID refuses it.
+        assert_eq!(
+            McServiceIdRef::new("visitor-0042@mc-b.example"),
+            Err(crate::IdError::InvalidUri)
+        );
         let before = contents(&by_view);
-        let bad = MigrationUpdateView::Migrated {
-            primary_id: USER2_PRIMARY,
-            partner_system: SYSTEM_B,
-            partner_id: "visitor-0042@mc-b.example",
+        let refused = MigrationUpdateView::MovedOn {
+            primary_id: McServiceIdRef::new(USER2_AT_C).unwrap(),
+            partner_system: McSystemIdRef::new(SYSTEM_B).unwrap(),
+            partner_id: McServiceIdRef::new(USER2_AT_B).unwrap(),
             security_domain_info: None,
         };
         assert_eq!(
-            by_view.apply_view(&bad),
-            Err(ApplyError::InvalidField(crate::IdError::InvalidUri))
+            by_view.apply_view(&refused),
+            Err(ApplyError::Table(TableError::NotMigrated))
         );
         assert_eq!(
             contents(&by_view),

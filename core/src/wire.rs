@@ -41,12 +41,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
-use crate::error::{DecodeError, EncodeError, IdError};
+use crate::error::{DecodeError, EncodeError};
 use crate::message::{
     e2ee_rule_holds, Message, MessageView, MigrationUpdate, MigrationUpdateView,
     PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
-    Validated,
 };
+use crate::wire_de::from_bytes_exact;
 use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
 
 /// The wire format version this build speaks, first byte of every message.
@@ -185,15 +185,11 @@ pub trait WireMessage: sealed::Sealed + Sized {
     type View<'a>: Serialize + Deserialize<'a>;
     /// This message as a view.
     fn view(&self) -> Self::View<'_>;
-    /// Checks a decoded view: every field and IE rule.
+    /// Checks the rules between a decoded view's fields (the E2EE NOTE of a redirection); its
+    /// identifiers are valid by type.
     fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError>;
-    /// Copies a view into owned storage, validating every field.
-    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError>;
-    /// Copies a view that [`validate_view`](Self::validate_view) accepted, without checking its
-    /// fields again. Internal to [`decode`]; a view that was not validated would give
-    /// identifiers that break their types' rules (never a panic or undefined behaviour).
-    #[doc(hidden)]
-    fn from_validated_view(view: &Self::View<'_>) -> Self;
+    /// Copies a view into owned storage.
+    fn from_view(view: &Self::View<'_>) -> Self;
     /// The view of this type inside `message`, or `None` for another type.
     #[doc(hidden)]
     fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>>;
@@ -211,15 +207,11 @@ impl WireMessage for PrivateCallRequest {
     fn view(&self) -> Self::View<'_> {
         self.as_view()
     }
-    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
-        view.validate()
+    fn validate_view(_view: &Self::View<'_>) -> Result<(), DecodeError> {
+        Ok(())
     }
-    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
+    fn from_view(view: &Self::View<'_>) -> Self {
         view.to_owned()
-    }
-    fn from_validated_view(view: &Self::View<'_>) -> Self {
-        view.copy::<Validated>()
-            .unwrap_or_else(|never| match never {})
     }
     fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
         match message {
@@ -240,12 +232,8 @@ impl WireMessage for PrivateCallRedirection {
     fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
         view.validate()
     }
-    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
+    fn from_view(view: &Self::View<'_>) -> Self {
         view.to_owned()
-    }
-    fn from_validated_view(view: &Self::View<'_>) -> Self {
-        view.copy::<Validated>()
-            .unwrap_or_else(|never| match never {})
     }
     fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
         match message {
@@ -270,15 +258,11 @@ impl WireMessage for MigrationUpdate {
     fn view(&self) -> Self::View<'_> {
         self.as_view()
     }
-    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
-        view.validate()
+    fn validate_view(_view: &Self::View<'_>) -> Result<(), DecodeError> {
+        Ok(())
     }
-    fn from_view(view: &Self::View<'_>) -> Result<Self, IdError> {
+    fn from_view(view: &Self::View<'_>) -> Self {
         view.to_owned()
-    }
-    fn from_validated_view(view: &Self::View<'_>) -> Self {
-        view.copy::<Validated>()
-            .unwrap_or_else(|never| match never {})
     }
     fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
         match message {
@@ -306,9 +290,9 @@ pub fn encode<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeEr
 }
 
 /// Encodes a message given as its borrowed view, with no owned copy of it (e.g. a private call
-/// redirection put together from a request and a migration table record). The view's strings
-/// are written as they are: build it from validated identifiers. The IE rules are the caller's
-/// to keep (see [`encode`]); errors otherwise as there.
+/// redirection put together from a request and a migration table record). Its identifiers are
+/// valid by type; the IE rules are the caller's to keep (see [`encode`]); errors otherwise as
+/// there.
 pub fn encode_view<M: WireMessage>(
     view: &M::View<'_>,
     buf: &mut [u8],
@@ -407,32 +391,15 @@ pub fn peek_type(bytes: &[u8]) -> Result<(MessageType, &[u8]), DecodeError> {
     Ok((ty, payload))
 }
 
-fn map_postcard(e: postcard::Error) -> DecodeError {
-    match e {
-        postcard::Error::DeserializeUnexpectedEnd => DecodeError::Truncated,
-        postcard::Error::DeserializeBadUtf8 => DecodeError::InvalidUtf8,
-        _ => DecodeError::Malformed,
-    }
-}
-
-/// Decodes a payload that must fill `payload` exactly (postcard alone would ignore trailing
-/// bytes), then validates it.
-fn payload<'a, T: Deserialize<'a> + Serialize>(
+/// Decodes a payload that must fill `payload` exactly, in one pass: [`wire_de`](crate::wire_de)
+/// refuses non-canonical encodings and the identifier types validate each string as it is
+/// read. Only the rules between fields remain to check after it, in `check`.
+fn payload<'a, T: Deserialize<'a>>(
     payload: &'a [u8],
-    validate: impl FnOnce(&T) -> Result<(), DecodeError>,
+    check: impl FnOnce(&T) -> Result<(), DecodeError>,
 ) -> Result<T, DecodeError> {
-    let (value, rest) = postcard::take_from_bytes::<T>(payload).map_err(map_postcard)?;
-    if !rest.is_empty() {
-        return Err(DecodeError::TrailingBytes);
-    }
-    // postcard accepts over-long varints (`0x87 0x00` for 7). The encoding must be canonical —
-    // one message, one byte string — so that re-encoding reproduces the input exactly; a
-    // payload longer than its canonical encoding is malformed.
-    // Measured in its envelope, the form the encoder serialises (one serialiser per type).
-    if measure(&(FORMAT_VERSION, 0u8, &value)) != payload.len().saturating_add(HEADER_LEN) {
-        return Err(DecodeError::Malformed);
-    }
-    validate(&value)?;
+    let value = from_bytes_exact::<T>(payload)?;
+    check(&value)?;
     Ok(value)
 }
 
@@ -453,7 +420,7 @@ pub fn decode_view<'a, M: WireMessage>(bytes: &'a [u8]) -> Result<M::View<'a>, D
 /// Decodes a message of type `M` into owned storage; errors as for [`decode_view`].
 pub fn decode<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
     let view = decode_view::<M>(bytes)?;
-    Ok(M::from_validated_view(&view))
+    Ok(M::from_view(&view))
 }
 
 /// Decodes any message as a zero-copy view into `bytes`, fully validated.
@@ -461,31 +428,22 @@ pub fn decode_message(bytes: &[u8]) -> Result<MessageView<'_>, DecodeError> {
     let (ty, body) = peek_type(bytes)?;
     Ok(match ty {
         MessageType::PrivateCallRequest => {
-            MessageView::Request(payload(body, PrivateCallRequestView::validate)?)
+            MessageView::Request(payload(body, |_: &PrivateCallRequestView<'_>| Ok(()))?)
         }
         MessageType::PrivateCallRedirection => {
             MessageView::Redirection(payload(body, PrivateCallRedirectionView::validate)?)
         }
         MessageType::MigrationUpdate => {
-            MessageView::MigrationUpdate(payload(body, MigrationUpdateView::validate)?)
+            MessageView::MigrationUpdate(payload(body, |_: &MigrationUpdateView<'_>| Ok(()))?)
         }
     })
 }
 
 /// Decodes any message into owned storage, fully validated; errors as for [`decode_message`].
 ///
-/// The same as `decode_message(bytes)?.to_owned()` but checks every field once, not twice:
-/// the copy trusts the validation the decoder has just done.
+/// The same as `decode_message(bytes)?.to_owned()`.
 pub fn decode_message_owned(bytes: &[u8]) -> Result<Message, DecodeError> {
-    Ok(match decode_message(bytes)? {
-        MessageView::Request(m) => Message::Request(PrivateCallRequest::from_validated_view(&m)),
-        MessageView::Redirection(m) => {
-            Message::Redirection(PrivateCallRedirection::from_validated_view(&m))
-        }
-        MessageView::MigrationUpdate(m) => {
-            Message::MigrationUpdate(MigrationUpdate::from_validated_view(&m))
-        }
-    })
+    Ok(decode_message(bytes)?.to_owned())
 }
 
 /// Decodes one frame in place and returns a view of the message it carries.
@@ -572,6 +530,7 @@ inherent_wire_methods!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::IdError;
     use crate::id::{RedirectionReason, SecurityDomainInfo, ServiceKind};
     use crate::testutil::*;
     use std::vec;
@@ -704,7 +663,7 @@ mod tests {
             let n = encode_message(&msg, &mut buf).unwrap();
             let view = decode_message(&buf[..n]).unwrap();
             assert_eq!(view, msg.as_view());
-            assert_eq!(view.to_owned().unwrap(), msg);
+            assert_eq!(view.to_owned(), msg);
             match &msg {
                 Message::Request(m) => {
                     assert_eq!(&PrivateCallRequest::decode(&buf[..n]).unwrap(), m)
@@ -928,15 +887,16 @@ mod tests {
 
     #[test]
     fn over_long_string_is_a_decode_error() {
-        // A well-formed postcard string one byte over the ID capacity.
+        // A well-formed postcard string one byte over the ID capacity, in the layout of a
+        // request (no view can hold it).
         let long = string_of(MC_SERVICE_ID_CAPACITY + 1, "sip:");
-        let view = PrivateCallRequestView {
-            service_kind: ServiceKind::McpttPrivateCall,
-            calling_party: USER1,
-            target: &long,
-            e2ee_required: false,
-            security_domain_info: None,
-        };
+        let view = (
+            ServiceKind::McpttPrivateCall,
+            USER1,
+            long.as_str(),
+            false,
+            None::<&str>,
+        );
         let mut buf = [0u8; 2 * MAX_ENCODED_LEN];
         let n = postcard::to_slice(&(FORMAT_VERSION, 1u8, view), &mut buf)
             .unwrap()
@@ -1163,10 +1123,7 @@ mod tests {
             let mut buf = [0u8; MAX_ENCODED_LEN];
             let n = encode_message(&msg, &mut buf).unwrap();
             let owned = decode_message_owned(&buf[..n]).unwrap();
-            assert_eq!(
-                owned,
-                decode_message(&buf[..n]).unwrap().to_owned().unwrap()
-            );
+            assert_eq!(owned, decode_message(&buf[..n]).unwrap().to_owned());
             assert_eq!(owned, msg);
             let mut frame = [0u8; MAX_FRAME_LEN];
             let n = match &msg {

@@ -8,14 +8,13 @@
 //! bytes — unsigned varints, zigzag varints for signed integers, a tag byte for `Option`, a
 //! varint variant index, a varint length before strings, bytes, sequences and maps, nothing for
 //! tuples and structs — with `get`/`get_mut` only. It also counts what it writes (and, on
-//! request, the CRC and the bytes of its COBS frame) past the end of its buffer, so one serialiser per
-//! message type serves encoding, size computation and the decoder's canonical-length check.
-//! Decoding stays postcard's (`postcard::take_from_bytes`), which has no such panic path; the
-//! tests hold this serialiser's output to postcard's own for every kind of value.
+//! request, the CRC and the bytes of its COBS frame) past the end of its buffer, so one
+//! serialiser per message type serves encoding and size computation. Its counterpart for
+//! decoding is [`wire_de`](crate::wire_de); the tests hold this serialiser's output to
+//! postcard's own for every kind of value.
 
 use core::fmt::{self, Display, Write as _};
 
-use serde::de::{Deserialize, Deserializer};
 use serde::ser::{self, Serialize};
 
 use crate::cobs::EncodedLen;
@@ -468,16 +467,6 @@ impl ser::SerializeMap for &mut Writer<'_> {
     fn end(self) -> Result<(), Unsupported> {
         Ok(())
     }
-}
-
-/// Deserialises a borrowed string: postcard's own `str` decoding, kept out of line so that the
-/// firmware holds it once rather than inlined into every string field of every message (the
-/// derived decoders inline each field's decoding at `opt-level = "z"`). Every `&str` field of
-/// the wire and snapshot layouts uses it (`#[serde(deserialize_with = "crate::wire_ser::str",
-/// borrow)]`).
-#[inline(never)]
-pub(crate) fn str<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'de str, D::Error> {
-    <&'de str>::deserialize(deserializer)
 }
 
 #[cfg(test)]

@@ -236,21 +236,21 @@ proptest! {
         let n = wire::encode_message(&msg, &mut buf).unwrap();
         let view = wire::decode_message(&buf[..n]).unwrap();
         prop_assert_eq!(view, msg.as_view());
-        prop_assert_eq!(view.to_owned().unwrap(), msg.clone());
+        prop_assert_eq!(view.to_owned(), msg.clone());
         let mut frame = [0u8; MAX_FRAME_LEN];
         let f = match &msg {
             Message::Request(m) => m.encode_frame(&mut frame),
             Message::Redirection(m) => m.encode_frame(&mut frame),
             Message::MigrationUpdate(m) => m.encode_frame(&mut frame),
         }.unwrap();
-        prop_assert_eq!(wire::decode_frame(&mut frame[..f]).unwrap().to_owned().unwrap(), msg);
+        prop_assert_eq!(wire::decode_frame(&mut frame[..f]).unwrap().to_owned(), msg);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic_and_accepted_ones_are_valid(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         if let Ok(view) = wire::decode_message(&bytes) {
             prop_assert!(view.validate().is_ok());
-            let owned = view.to_owned().unwrap();
+            let owned = view.to_owned();
             // The encoding is canonical: re-encoding gives the same bytes.
             let mut buf = [0u8; MAX_ENCODED_LEN];
             let n = wire::encode_message(&owned, &mut buf).unwrap();

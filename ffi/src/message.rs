@@ -7,7 +7,7 @@ use core::mem::{align_of, size_of};
 
 use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{
-    EncodeError, KmsUri, McServiceId, McSystemId, Message, MessageView, MigrationUpdate,
+    EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MessageView, MigrationUpdate,
     MigrationUpdateView, PrivateCallRequest, PrivateCallRequestView, RedirectionReason,
     SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
 };
@@ -123,26 +123,21 @@ pub(crate) fn service_kind(value: u32) -> Result<ServiceKind, Status> {
 
 fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfoView<'a>>, Status> {
     match c_str_opt(kms_uri)? {
-        Some(kms_uri) => {
-            KmsUri::validate(kms_uri)?;
-            Ok(Some(SecurityDomainInfoView { kms_uri }))
-        }
+        Some(kms_uri) => Ok(Some(SecurityDomainInfoView {
+            kms_uri: KmsUriRef::new(kms_uri)?,
+        })),
         None => Ok(None),
     }
 }
 
-/// A C string checked as an MC service ID, borrowed, not copied.
-fn id<'a>(p: *const c_char) -> Result<&'a str, Status> {
-    let s = c_str(p)?;
-    McServiceId::validate(s)?;
-    Ok(s)
+/// A C string validated as an MC service ID, borrowed, not copied.
+fn id<'a>(p: *const c_char) -> Result<McServiceIdRef<'a>, Status> {
+    Ok(McServiceIdRef::new(c_str(p)?)?)
 }
 
-/// A C string checked as an MC system identity, borrowed, not copied.
-fn system<'a>(p: *const c_char) -> Result<&'a str, Status> {
-    let s = c_str(p)?;
-    McSystemId::validate(s)?;
-    Ok(s)
+/// A C string validated as an MC system identity, borrowed, not copied.
+fn system<'a>(p: *const c_char) -> Result<McSystemIdRef<'a>, Status> {
+    Ok(McSystemIdRef::new(c_str(p)?)?)
 }
 
 /// The private call request in `msg`: `MCX_E_WRONG_MESSAGE_TYPE` for another message, and
@@ -154,13 +149,12 @@ pub(crate) fn request_of<'a>(msg: *const mcx_message_t) -> Result<&'a PrivateCal
     }
 }
 
-/// Writes a checked message view into `msg`'s storage in place: the caller has validated every
-/// field, so nothing fails once the storage is touched and a failed call leaves `msg`
-/// unchanged. No owned message is staged on the stack.
+/// Writes a message view (valid by type) into `msg`'s storage in place: nothing fails once the
+/// storage is touched, so a failed call leaves `msg` unchanged. No owned message is staged on
+/// the stack.
 #[inline(never)]
 pub(crate) fn write_message(msg: *mut mcx_message_t, view: &MessageView<'_>) -> Result<(), Status> {
-    // Checked already (by the builder or the decoder): copied without a second check.
-    view.copy_validated_into(abi::init_placeholder(msg, || Message::PLACEHOLDER)?);
+    view.copy_into(abi::init_placeholder(msg, || Message::PLACEHOLDER)?);
     Ok(())
 }
 

@@ -35,13 +35,9 @@ pub fn check_decode_any(data: &[u8]) {
     let ty = peek_type(data).map(|(ty, _)| ty);
     if let Ok(view) = &any {
         assert_eq!(view.validate(), Ok(()), "an accepted view must validate");
-        assert!(
-            view.to_owned().is_ok(),
-            "an accepted view must copy into owned storage"
-        );
         assert_eq!(ty.ok(), Some(message_type(view)));
     }
-    let owned = any.and_then(|v| v.to_owned().map_err(DecodeError::from));
+    let owned = any.map(|v| v.to_owned());
 
     // Each typed decoder, view and owned, against decode_message.
     expected_typed(
@@ -97,9 +93,7 @@ pub fn check_decode_any(data: &[u8]) {
     let mut copy = data.to_vec();
     if let Ok(view) = decode_frame(&mut copy) {
         assert_eq!(view.validate(), Ok(()), "an accepted frame must validate");
-        let owned = view
-            .to_owned()
-            .expect("an accepted frame must copy into owned storage");
+        let owned = view.to_owned();
         // Re-framing what was accepted gives the same message back.
         let mut frame = [0u8; MAX_FRAME_LEN];
         let n = encode_frame_any(&owned, &mut frame).expect("an accepted message must encode");
@@ -167,9 +161,7 @@ pub fn check_roundtrip(data: &[u8]) {
     let Ok(view) = decode_message(data) else {
         return;
     };
-    let owned = view
-        .to_owned()
-        .expect("an accepted view must copy into owned storage");
+    let owned = view.to_owned();
     assert_eq!(owned.as_view(), view, "owned copy differs from the view");
 
     let mut buf = [0u8; MAX_ENCODED_LEN];
@@ -183,7 +175,7 @@ pub fn check_roundtrip(data: &[u8]) {
     // decode → encode → decode is the identity, as a view and owned, through every decoder.
     let again = decode_message(encoded).expect("our own encoding must decode");
     assert_eq!(again, view);
-    assert_eq!(again.to_owned().as_ref(), Ok(&owned));
+    assert_eq!(again.to_owned(), owned);
     match &owned {
         Message::Request(m) => assert_eq!(PrivateCallRequest::decode(encoded).as_ref(), Ok(m)),
         Message::Redirection(m) => {
@@ -197,8 +189,7 @@ pub fn check_roundtrip(data: &[u8]) {
     assert_eq!(encode_typed(&owned, &mut typed), Ok(n));
     assert_eq!(&typed[..n], encoded);
     let mut fixpoint = [0u8; MAX_ENCODED_LEN];
-    let m = encode_message(&again.to_owned().expect("checked above"), &mut fixpoint)
-        .expect("re-encoding must succeed");
+    let m = encode_message(&again.to_owned(), &mut fixpoint).expect("re-encoding must succeed");
     assert_eq!(&fixpoint[..m], encoded, "encoding is not a fixpoint");
 
     // The buffer-size contract: exactly n bytes suffice, one less reports n.

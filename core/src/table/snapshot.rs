@@ -22,10 +22,11 @@ use serde::ser::SerializeTuple;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{MigrationTable, Record, Slot, VisitorState};
-use crate::error::SnapshotError;
+use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceId;
 use crate::message::{sdi_view, MigrationUpdateView};
 use crate::wire::{ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
+use crate::wire_de::take_from_bytes;
 use crate::wire_ser::{measure, serialize_into};
 
 /// First bytes of every snapshot.
@@ -68,18 +69,18 @@ impl<'a> EntryView<'a> {
         match &slot.record {
             Record::MigratedAway(m) => EntryView {
                 update: MigrationUpdateView::Migrated {
-                    primary_id: key.as_str(),
-                    partner_system: m.partner_system.as_str(),
-                    partner_id: m.partner_id.as_str(),
+                    primary_id: key.as_borrowed(),
+                    partner_system: m.partner_system.as_borrowed(),
+                    partner_id: m.partner_id.as_borrowed(),
                     security_domain_info: sdi_view(&m.security_domain_info),
                 },
                 departed_at: None,
             },
             Record::Visiting(v) => EntryView {
                 update: MigrationUpdateView::VisitorRegistered {
-                    local_id: key.as_str(),
-                    primary_id: v.primary_id.as_str(),
-                    primary_system: v.primary_system.as_str(),
+                    local_id: key.as_borrowed(),
+                    primary_id: v.primary_id.as_borrowed(),
+                    primary_system: v.primary_system.as_borrowed(),
                     primary_security_domain_info: sdi_view(&v.primary_security_domain_info),
                 },
                 departed_at: (v.state == VisitorState::Departed).then_some(slot.departed_at),
@@ -92,11 +93,10 @@ impl<'a> EntryView<'a> {
         self.update.key()
     }
 
-    /// Checks every rule a normal update keeps: valid fields, an update that creates a record
+    /// Checks every rule a normal update keeps (its fields are valid by type): an update that creates a record
     /// ("migrated" or "visitor registered"), and a departure order only for a visitor, one
     /// that the table's departure counter had reached.
     fn check(&self, departures: u64) -> Result<(), SnapshotError> {
-        self.update.check_fields()?;
         match (&self.update, self.departed_at) {
             (MigrationUpdateView::Migrated { .. }, None)
             | (MigrationUpdateView::VisitorRegistered { .. }, None) => Ok(()),
@@ -140,17 +140,13 @@ impl<const N: usize> Serialize for Body<'_, N> {
     }
 }
 
-/// Decodes one canonical postcard value from the front of `bytes`.
-fn take<'a, T: Deserialize<'a> + Serialize>(
-    bytes: &'a [u8],
-) -> Result<(T, &'a [u8]), SnapshotError> {
-    let (value, rest) =
-        postcard::take_from_bytes::<T>(bytes).map_err(|_| SnapshotError::Malformed)?;
-    let used = bytes.len().saturating_sub(rest.len());
-    if measure(&value) != used {
-        return Err(SnapshotError::Malformed);
-    }
-    Ok((value, rest))
+/// Decodes one canonical postcard value from the front of `bytes`, identifiers validated as
+/// they are read.
+fn take<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), SnapshotError> {
+    take_from_bytes::<T>(bytes).map_err(|e| match e {
+        DecodeError::InvalidField(e) => SnapshotError::InvalidField(e),
+        _ => SnapshotError::Malformed,
+    })
 }
 
 /// The records of a body, decoded one by one.

@@ -165,7 +165,7 @@ impl Network {
         let MessageView::MigrationUpdate(view) = wire::decode_frame(frame)? else {
             return Err(Failure::NotAMigrationUpdate);
         };
-        let received = view.to_owned()?;
+        let received = view.to_owned();
         let applied = self.table(system).apply(&received)?;
         info!("MC system {} applied it: {}", system, applied.change);
         Ok(())

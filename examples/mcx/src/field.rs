@@ -10,10 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use mcx_migrate::wire::{decode_frame, decode_message, encode, encode_frame, WireMessage};
-use mcx_migrate::{
-    DecodeError, MessageView, MigrationUpdateView, PrivateCallRedirectionView,
-    PrivateCallRequestView,
-};
+use mcx_migrate::{DecodeError, MessageView};
 
 use crate::render::{body, header, Style};
 
@@ -72,15 +69,12 @@ pub fn to_json(view: &MessageView<'_>) -> Result<Value, serde_json::Error> {
     })
 }
 
-/// Validates a view exactly as the decoder would, copies it and encodes it.
-fn encode_view<'a, M: WireMessage>(
-    inner: &'a Value,
-    validate: impl FnOnce(&M::View<'a>) -> Result<(), DecodeError>,
-    frame: bool,
-) -> Result<Vec<u8>, String> {
+/// Validates a view exactly as the decoder would (its identifiers as they are deserialised,
+/// then the rules between fields), copies it and encodes it.
+fn encode_view<M: WireMessage>(inner: &Value, frame: bool) -> Result<Vec<u8>, String> {
     let view = M::View::deserialize(inner).map_err(|e| format!("invalid JSON message: {e}"))?;
-    validate(&view).map_err(|e| format!("invalid message: {e} (DecodeError::{e:?})"))?;
-    let owned = M::from_view(&view).map_err(|e| format!("invalid message: {e}"))?;
+    M::validate_view(&view).map_err(|e| format!("invalid message: {e} (DecodeError::{e:?})"))?;
+    let owned = M::from_view(&view);
     let mut buf = vec![0u8; mcx_migrate::wire::MAX_FRAME_LEN];
     let len = if frame {
         encode_frame(&owned, &mut buf)
@@ -105,17 +99,9 @@ pub fn encode_json(text: &str, frame: bool) -> Result<Vec<u8>, String> {
         }
     };
     match ty.as_str() {
-        "PrivateCallRequest" => {
-            encode_view::<PrivateCallRequest>(inner, PrivateCallRequestView::validate, frame)
-        }
-        "PrivateCallRedirection" => encode_view::<PrivateCallRedirection>(
-            inner,
-            PrivateCallRedirectionView::validate,
-            frame,
-        ),
-        "MigrationUpdate" => {
-            encode_view::<MigrationUpdate>(inner, MigrationUpdateView::validate, frame)
-        }
+        "PrivateCallRequest" => encode_view::<PrivateCallRequest>(inner, frame),
+        "PrivateCallRedirection" => encode_view::<PrivateCallRedirection>(inner, frame),
+        "MigrationUpdate" => encode_view::<MigrationUpdate>(inner, frame),
         other => Err(format!(
             "unknown message type {other:?}: expected PrivateCallRequest, \
              PrivateCallRedirection or MigrationUpdate"
