@@ -1,6 +1,7 @@
-//! The links between README.md, CHANGELOG.md and the pages of docs/ lead somewhere: every
-//! relative link names a file that exists and, with `#anchor`, a heading of that file (GitHub's
-//! anchors: lower case, punctuation dropped, spaces as hyphens).
+//! What the docs promise about the repository itself: the links between README.md,
+//! CHANGELOG.md and the pages of docs/ lead somewhere (every relative link names a file that
+//! exists and, with `#anchor`, a heading of that file: GitHub's anchors, lower case, punctuation
+//! dropped, spaces as hyphens), and CI runs exactly the test command the README gives.
 
 use std::path::{Path, PathBuf};
 
@@ -127,4 +128,38 @@ fn every_relative_link_of_the_docs_leads_somewhere() {
         })
         .collect();
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+/// The test command of the README: the second command of its first `sh` block (the first is
+/// the main job).
+fn readme_test_command(readme: &str) -> Option<String> {
+    let block = readme.split("```sh\n").nth(1)?.split("```").next()?;
+    let line = block.lines().nth(1)?;
+    Some(line.split('#').next()?.trim().to_owned())
+}
+
+#[test]
+fn the_readme_test_command_is_read_from_its_first_sh_block() {
+    let readme =
+        "# x\n\n```sh\ncargo run -p a   # main\nscripts/t  # tests\n```\n```sh\nother\n```\n";
+    assert_eq!(readme_test_command(readme).as_deref(), Some("scripts/t"));
+    assert_eq!(readme_test_command("no block"), None);
+}
+
+/// `.ci/run` runs the README's test command exactly, as a line of its own: a newcomer and CI
+/// run the same tests.
+#[test]
+fn ci_runs_exactly_the_readme_test_command() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("read README.md");
+    let ci = std::fs::read_to_string(root.join(".ci/run")).expect("read .ci/run");
+    let command = readme_test_command(&readme).expect("README's first sh block has two commands");
+    assert!(
+        ci.lines().any(|l| l.trim() == command),
+        "`.ci/run` has no line `{command}`, the README's test command"
+    );
+    assert!(
+        root.join(&command).exists(),
+        "the README's test command `{command}` is not a file of the repository"
+    );
 }
