@@ -20,8 +20,10 @@
 //!   and unchecked arithmetic outside its tests (lints in `core/src/lib.rs`), this crate denies
 //!   the same, and every build profile sets `panic = "abort"` as a last line of defence.
 //!
-//! `unsafe` lives only in the private `abi` module, the pointer conversions, each with its `// SAFETY:` argument
-//! (and in the `panic-never` feature's panic handler, which is never to run).
+//! `unsafe` code lives in the private `abi` module, the pointer conversions, each with its
+//! `// SAFETY:` argument. Elsewhere: one `unsafe impl Storage` per object type (`mcx_table_t`,
+//! `mcx_message_t`, `mcx_call_t`), the promise `abi` relies on about their size and alignment;
+//! the `panic-never` feature's panic handler, which is never to run; and the unit tests.
 #![cfg_attr(target_os = "none", no_std)]
 #![deny(missing_docs)]
 #![cfg_attr(

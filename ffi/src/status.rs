@@ -3,7 +3,7 @@
 //! never reused: a removed code stays reserved.
 //!
 //! [`STATUS_TABLE`] is the single mapping from code to name and description;
-//! [`mcx_status_str`] reads it and the README's "Error codes" table is checked against it.
+//! [`mcx_status_str`] reads it, and `ffi/tests/docs.rs` writes docs/c-api.md's code table from it.
 
 use core::ffi::c_char;
 
@@ -143,7 +143,7 @@ macro_rules! status_table {
         /// Every description, each NUL-terminated, in table order, then "unknown status code": one
         /// string, so that `mcx_status_str` links the texts and [`CODES`], neither the table
         /// and its C names nor a 46-arm `match` returning (pointer, length) pairs (together
-        /// 1.5 KiB of flash, README "C firmware and footprint").
+        /// 1.5 KiB of flash, docs/footprint.md).
         const DESCRIPTIONS: &str = concat!($($text, "\0",)* "unknown status code\0");
 
         /// The codes in table order, as `i16` (every code fits): the `n`th is described by
@@ -412,35 +412,5 @@ mod tests {
     fn unknown_status_code_has_a_static_description() {
         assert_eq!(describe(-1), "unknown status code\0");
         assert_eq!(describe(i32::MIN), "unknown status code\0");
-    }
-
-    /// README.md's "Error codes" table is this status table, row for row. (A unit test: an
-    /// integration test cannot name this crate, whose library name equals the core's.)
-    #[test]
-    fn readme_error_codes_table_matches_the_status_table() {
-        let readme = include_str!("../../README.md");
-        let section = readme
-            .split("\n## Error codes\n")
-            .nth(1)
-            .expect("README has a '## Error codes' section");
-        let rows: std::vec::Vec<(i32, &str, &str)> = section
-            .lines()
-            .take_while(|l| !l.starts_with("## "))
-            .filter(|l| l.starts_with("| ") && !l.starts_with("| code"))
-            .map(|l| {
-                let cells: std::vec::Vec<&str> =
-                    l.trim_matches('|').split(" | ").map(str::trim).collect();
-                (
-                    cells[0].parse().expect("a numeric code"),
-                    cells[1].trim_matches('`'),
-                    cells[2],
-                )
-            })
-            .collect();
-        let expected: std::vec::Vec<(i32, &str, &str)> = STATUS_TABLE
-            .iter()
-            .map(|e| (e.code, e.name, e.description.trim_end_matches('\0')))
-            .collect();
-        assert_eq!(rows, expected, "README's error code table is out of date");
     }
 }

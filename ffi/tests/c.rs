@@ -1,7 +1,7 @@
 //! Drives the C side: builds the staticlib, compiles the C tests and the C examples against it
 //! and `include/mcx_migrate.h` with `-std=c99 -Wall -Wextra -Werror -pedantic` (the header also
 //! as C++17), runs them, and runs them again under AddressSanitizer + UndefinedBehaviorSanitizer
-//! and under valgrind. Needs `cc`, `c++` and `valgrind` (installed by `.ci/run`).
+//! and under valgrind. Needs `cc`, `c++` and `valgrind` (installed by `scripts/test`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

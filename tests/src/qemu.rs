@@ -5,7 +5,7 @@
 //! The firmware talks to the host through semihosting only: its output arrives on QEMU's
 //! stdout, and its semihosting exit code (`SYS_EXIT_EXTENDED`) becomes QEMU's exit status.
 //! Tools the tests need are never optional: a missing one fails the test with the command that
-//! installs it (`.ci/run` runs those commands on a fresh machine).
+//! installs it (`scripts/test`, the test command, runs those commands on a fresh machine).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// How to install QEMU for Arm on Debian.
 pub const QEMU_INSTALL: &str = "apt-get install qemu-system-arm";
 
-/// How to install the defmt log decoder, at the version `.ci/run` pins.
+/// How to install the defmt log decoder, at the version `scripts/test` pins.
 pub const DEFMT_PRINT_INSTALL: &str = "cargo install defmt-print --locked --version 1.2.0";
 
 /// The repository root (the workspace that holds `tests/`).
@@ -32,7 +32,7 @@ pub fn repo_root() -> PathBuf {
 pub fn require_tool(tool: &str, install: &str) {
     match Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status() {
         Ok(_) => {}
-        Err(e) => panic!("`{tool}` is needed but cannot be run ({e}): install it with `{install}` (.ci/run does)"),
+        Err(e) => panic!("`{tool}` is needed but cannot be run ({e}): install it with `{install}` (scripts/test does)"),
     }
 }
 

@@ -18,6 +18,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use mcx_migrate_tests::generated::{self, grouped};
 use mcx_migrate_tests::qemu;
 
 /// Longer than the firmware needs by two orders of magnitude; only a hang reaches it.
@@ -127,7 +128,7 @@ fn build_staticlib_in(target_dir: &Path, features: &[&str]) -> PathBuf {
         .output()
         .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
     check(
-        &format!("cargo rustc -p mcx-migrate-ffi {features:?} --target {TARGET} (needs `rustup target add {TARGET}`, .ci/run adds it)"),
+        &format!("cargo rustc -p mcx-migrate-ffi {features:?} --target {TARGET} (needs `rustup target add {TARGET}`, scripts/test adds it)"),
         &output,
     );
     target_dir.join(TARGET).join("release")
@@ -664,11 +665,19 @@ fn verdict(value: u64, target: u64, limit: u64) -> &'static str {
 }
 
 struct SizeReport {
+    /// `target/firmware-c/size-report.md`: the sections below and the largest library
+    /// sections.
     text: String,
+    /// The summary table: flash, RAM, deepest stack, against target and CI limit. README.md and
+    /// docs/footprint.md carry it as the generated section `footprint-summary`.
+    summary: String,
+    /// Library flash by origin (docs/footprint.md, `flash-by-origin`).
+    by_origin: String,
+    /// Stack per C API call, painted and static (docs/footprint.md, `stack-per-call`).
+    per_call: String,
     /// Library flash in the Fig. 10.16.y.3-1 firmware (handset and gateways): the CI limit's.
     flash: u64,
-    /// Library flash with the whole C API (the gateway reboot step adds snapshot, restore and
-    /// a call started with the primary ID).
+    /// Library flash with the whole C API (the firmware with its gateway reboot step).
     flash_whole_api: u64,
     /// Painted stack per C API call.
     stack: BTreeMap<String, u64>,
@@ -702,6 +711,25 @@ fn stack_limit_counts_the_painted_and_the_static_figure() {
     );
 }
 
+/// `bytes` as `16 293 B (15.9 KiB)`.
+fn bytes_and_kib(bytes: u64) -> String {
+    format!("{} B ({:.1} KiB)", grouped(bytes), bytes as f64 / 1024.0)
+}
+
+/// The first two words of `rustc --version` (`rustc 1.95.0`): the figures depend on it.
+fn rustc_version() -> String {
+    let output = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run rustc: {e}"));
+    check("rustc --version", &output);
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn size_report() -> &'static SizeReport {
     static REPORT: OnceLock<SizeReport> = OnceLock::new();
     REPORT.get_or_init(|| {
@@ -724,75 +752,12 @@ fn size_report() -> &'static SizeReport {
         };
         let (table_size, capacity) = (define("MCX_TABLE_SIZE"), define("MCX_TABLE_CAPACITY"));
 
-        let mut t = String::new();
-        let w = &mut t;
-        let _ = writeln!(w, "# mcx-migrate size report: C firmware on mps2-an386 (Cortex-M4F, {TARGET})\n");
-        let _ = writeln!(w, "Library built release, opt-level \"z\", LTO, codegen-units 1, panic abort; C linked with arm-none-eabi-gcc -Os, --gc-sections, newlib (rdimon).\n");
-        let _ = writeln!(w, "| measure | value | target | CI limit | verdict |");
-        let _ = writeln!(w, "|---|---:|---:|---:|---|");
-        let _ = writeln!(
-            w,
-            "| flash the library adds to the Fig. 10.16.y.3-1 firmware (handset and gateways; .text + .rodata) | {} B ({:.1} KiB) | {} KiB | {} KiB | {} |",
-            scenario.library,
-            scenario.library as f64 / 1024.0,
-            FLASH_TARGET / 1024,
-            FLASH_CI_LIMIT / 1024,
-            verdict(scenario.library, FLASH_TARGET, FLASH_CI_LIMIT)
-        );
-        let _ = writeln!(
-            w,
-            "| flash with the whole C API (the gateway reboot step adds mcx_table_snapshot and mcx_table_restore) | {} B ({:.1} KiB) | | | |",
-            flash.library,
-            flash.library as f64 / 1024.0,
-        );
-        let deepest = stack.iter().max_by_key(|(_, b)| **b);
-        if let Some((function, bytes)) = deepest {
-            let _ = writeln!(
-                w,
-                "| deepest stack of a C API call ({function}) | {bytes} B | {STACK_TARGET} B | {STACK_CI_LIMIT} B | {} |",
-                verdict(*bytes, STACK_TARGET, STACK_CI_LIMIT)
-            );
-        }
-        let _ = writeln!(
-            w,
-            "| static RAM of a migration table of N = {capacity} entries (MCX_TABLE_SIZE) | {table_size} B | | | |"
-        );
-        let _ = writeln!(
-            w,
-            "| bytes per table entry (MCX_TABLE_SIZE / N, overhead included) | {:.1} B | | | |",
-            table_size as f64 / capacity as f64
-        );
-        let _ = writeln!(
-            w,
-            "| mcx_message_t / mcx_call_t (stack or static, per object) | {} B / {} B | | | |",
-            define("MCX_MESSAGE_SIZE"),
-            define("MCX_CALL_SIZE")
-        );
-        let _ = writeln!(
-            w,
-            "\nFlash, the rest of the image: firmware C code {} B, newlib + libgcc {} B. The library's figures sum the input sections from libmcx_migrate_ffi.a that --gc-sections kept in .text and .rodata (linker map): the C API functions the firmware calls, the parts of the core, postcard, heapless and cobs they use, and Rust's compiler_builtins memcpy/memmove/memset. The firmware calls every C API function; linked without its gateway reboot step it calls all but mcx_table_snapshot and mcx_table_restore. The tables below are of the whole C API.\n",
-            flash.firmware, flash.runtime
-        );
-        let _ = writeln!(w, "Library flash by origin:\n");
-        let _ = writeln!(w, "| bytes | origin |\n|---:|---|");
-        let mut origins: Vec<_> = flash.by_origin.iter().collect();
-        origins.sort_by(|a, b| b.1.cmp(a.1));
-        for (origin, bytes) in origins {
-            let _ = writeln!(w, "| {bytes} | {origin} |");
-        }
-        let _ = writeln!(w, "\nLargest library sections:\n");
-        let _ = writeln!(w, "| bytes | section |\n|---:|---|");
-        for (bytes, section) in &flash.largest {
-            let _ = writeln!(w, "| {bytes} | `{section}` |");
-        }
-        let _ = writeln!(
-            w,
-            "\nStack per C API call: \"painted\" is measured on QEMU (the firmware fills 16 KiB below its stack pointer with 0xCCCCCCCC before each call and finds the lowest overwritten word after it; deepest over all calls of the scenario); \"static\" is the deepest branch chain in the linked code's disassembly (frames = pushed registers + `sub sp`), with its largest frames.\n"
-        );
-        let _ = writeln!(w, "| C API function | painted | static | verdict | deepest chain (frame bytes) |");
-        let _ = writeln!(w, "|---|---:|---:|---|---|");
+        // Stack per call, deepest painted first, with the static walk's figure and chain.
         let mut memo = HashMap::new();
         let mut static_stack = BTreeMap::new();
+        let mut per_call = String::from(
+            "| C API call | painted | static | verdict | deepest static chain (frames of 128 B or more) |\n|---|---:|---:|---|---|\n",
+        );
         let mut rows: Vec<_> = stack.iter().collect();
         rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (function, bytes) in rows {
@@ -801,17 +766,103 @@ fn size_report() -> &'static SizeReport {
             let chain: Vec<String> = path
                 .iter()
                 .filter(|(_, frame)| *frame >= 128)
-                .map(|(name, frame)| format!("{} {frame}", short(name)))
+                .map(|(name, frame)| format!("`{}` {frame}", short(name)))
                 .collect();
             let _ = writeln!(
-                w,
-                "| {function} | {bytes} B | {total} B | {} | {} |",
-                verdict(*bytes, STACK_TARGET, STACK_CI_LIMIT),
+                per_call,
+                "| `{function}` | {bytes} B | {total} B | {} | {} |",
+                verdict((*bytes).max(total), STACK_TARGET, STACK_CI_LIMIT),
                 chain.join(" → ")
             );
         }
+        let deepest = |figures: &BTreeMap<String, u64>| {
+            figures
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(f, b)| (f.clone(), *b))
+                .unwrap_or_default()
+        };
+        let (painted_fn, painted) = deepest(&stack);
+        let (static_fn, statik) = deepest(&static_stack);
+
+        let mut summary = String::from(
+            "| measure | measured | target | CI limit | verdict |\n|---|---:|---:|---:|---|\n",
+        );
+        let s = &mut summary;
+        let _ = writeln!(
+            s,
+            "| flash the library adds to the Fig. 10.16.y.3-1 firmware (handset and gateways) | {} | {} KiB | {} KiB | {} |",
+            bytes_and_kib(scenario.library),
+            FLASH_TARGET / 1024,
+            FLASH_CI_LIMIT / 1024,
+            verdict(scenario.library, FLASH_TARGET, FLASH_CI_LIMIT)
+        );
+        let _ = writeln!(
+            s,
+            "| the same, the firmware calling all {} C API functions (its gateway reboot step added) | {} | | | |",
+            MEASURED_FUNCTIONS.len(),
+            bytes_and_kib(flash.library),
+        );
+        let _ = writeln!(
+            s,
+            "| deepest stack of a C API call, painted (`{painted_fn}`) / static (`{static_fn}`) | {painted} B / {statik} B | {STACK_TARGET} B | {STACK_CI_LIMIT} B | {} |",
+            verdict(painted.max(statik), STACK_TARGET, STACK_CI_LIMIT)
+        );
+        let _ = writeln!(
+            s,
+            "| static RAM of a migration table of {capacity} entries (`MCX_TABLE_SIZE`) | {} B | | | |",
+            grouped(table_size)
+        );
+        let _ = writeln!(
+            s,
+            "| bytes per table entry (`MCX_TABLE_SIZE` / {capacity}, overhead included) | {:.1} B | | | |",
+            table_size as f64 / capacity as f64
+        );
+        let _ = writeln!(
+            s,
+            "| `mcx_message_t` / `mcx_call_t` | {} B / {} B | | | |",
+            grouped(define("MCX_MESSAGE_SIZE")),
+            grouped(define("MCX_CALL_SIZE"))
+        );
+        let _ = writeln!(
+            s,
+            "\n{TARGET} on QEMU `mps2-an386`, {}, default identifier capacities; library built release (`opt-level = \"z\"`, LTO, one codegen unit).",
+            rustc_version()
+        );
+
+        let mut by_origin = String::from("| bytes | origin |\n|---:|---|\n");
+        let mut origins: Vec<_> = flash.by_origin.iter().collect();
+        origins.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (origin, bytes) in origins {
+            let _ = writeln!(by_origin, "| {} | {origin} |", grouped(*bytes));
+        }
+
+        let mut t = String::new();
+        let w = &mut t;
+        let _ = writeln!(w, "# mcx-migrate size report: C firmware on mps2-an386 (Cortex-M4F, {TARGET})\n");
+        let _ = writeln!(w, "Library built release, opt-level \"z\", LTO, codegen-units 1, panic abort; C linked with arm-none-eabi-gcc -Os, --gc-sections, newlib (rdimon).\n");
+        let _ = writeln!(w, "{summary}");
+        let _ = writeln!(
+            w,
+            "Flash, the rest of the image: firmware C code {} B, newlib + libgcc {} B. The library's figures sum the input sections from libmcx_migrate_ffi.a that --gc-sections kept in .text and .rodata (linker map). The tables below are of the whole C API.\n",
+            flash.firmware, flash.runtime
+        );
+        let _ = writeln!(w, "Library flash by origin:\n\n{by_origin}");
+        let _ = writeln!(w, "Largest library sections:\n");
+        let _ = writeln!(w, "| bytes | section |\n|---:|---|");
+        for (bytes, section) in &flash.largest {
+            let _ = writeln!(w, "| {bytes} | `{section}` |");
+        }
+        let _ = writeln!(
+            w,
+            "\nStack per C API call: \"painted\" is measured on QEMU (the firmware fills 16 KiB below its stack pointer with 0xCCCCCCCC before each call and finds the lowest overwritten word after it; deepest over all calls of the scenario); \"static\" is the deepest branch chain in the linked code's disassembly (frames = pushed registers + `sub sp`), with its largest frames.\n"
+        );
+        let _ = write!(w, "{per_call}");
         SizeReport {
             text: t,
+            summary,
+            by_origin,
+            per_call,
             flash: scenario.library,
             flash_whole_api: flash.library,
             stack,
@@ -854,6 +905,54 @@ fn size_report_is_complete_and_within_the_ci_limits() {
         "flash of the Fig. 10.16.y.3-1 firmware {} B above the CI limit of {FLASH_CI_LIMIT} B:\n{}",
         report.flash,
         report.text
+    );
+}
+
+/// The command that rewrites the generated footprint sections.
+const BLESS_FOOTPRINT: &str = "cargo test -p mcx-migrate-tests --test firmware_c";
+
+/// README.md's footprint table and docs/footprint.md's figures are this run's: the flash and
+/// stack figures are deterministic for a given toolchain (the same code links to the same bytes
+/// and QEMU runs it the same way), so any change shows here and is blessed on purpose.
+#[test]
+fn footprint_figures_in_the_docs_are_this_runs() {
+    let report = size_report();
+    let root = qemu::repo_root();
+    let (readme, footprint) = (root.join("README.md"), root.join("docs/footprint.md"));
+    let sections = [
+        (&readme, "footprint-summary", &report.summary),
+        (&footprint, "footprint-summary", &report.summary),
+        (&footprint, "flash-by-origin", &report.by_origin),
+        (&footprint, "stack-per-call", &report.per_call),
+    ];
+    let errors: Vec<String> = sections
+        .iter()
+        .filter_map(|(file, name, content)| {
+            generated::check_section(file, name, content, BLESS_FOOTPRINT).err()
+        })
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n\n"));
+}
+
+/// The firmware measures every `extern "C"` function of the ffi crate, so "all N C API
+/// functions" in the size report counts them all.
+#[test]
+fn the_firmware_measures_every_c_api_function() {
+    let src = qemu::repo_root().join("ffi/src");
+    let mut defined = Vec::new();
+    for entry in std::fs::read_dir(&src).expect("read ffi/src") {
+        let text = std::fs::read_to_string(entry.expect("an entry").path()).expect("read");
+        defined.extend(text.lines().filter_map(|l| {
+            let rest = l.trim_start().strip_prefix("pub extern \"C\" fn ")?;
+            Some(rest.split('(').next()?.trim().to_owned())
+        }));
+    }
+    defined.sort();
+    let mut measured: Vec<String> = MEASURED_FUNCTIONS.iter().map(|f| f.to_string()).collect();
+    measured.sort();
+    assert_eq!(
+        defined, measured,
+        "MEASURED_FUNCTIONS against ffi/src's extern \"C\" functions"
     );
 }
 

@@ -1,0 +1,165 @@
+//! What the docs promise about the repository itself: the links between README.md,
+//! CHANGELOG.md and the pages of docs/ lead somewhere (every relative link names a file that
+//! exists and, with `#anchor`, a heading of that file: GitHub's anchors, lower case, punctuation
+//! dropped, spaces as hyphens), and CI runs exactly the test command the README gives.
+
+use std::path::{Path, PathBuf};
+
+use mcx_migrate_tests::qemu::repo_root;
+
+/// The Markdown files whose links are checked.
+fn pages() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut pages = vec![root.join("README.md"), root.join("CHANGELOG.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .expect("read docs/")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
+    pages
+}
+
+/// GitHub's anchor for a heading's text.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The anchors of a Markdown text's headings (outside code blocks).
+fn anchors(text: &str) -> Vec<String> {
+    let mut in_code = false;
+    text.lines()
+        .filter(|l| {
+            if l.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            !in_code && l.starts_with('#')
+        })
+        .map(|l| anchor(l.trim_start_matches('#')))
+        .collect()
+}
+
+/// The targets of the inline links `[text](target)` of a Markdown text.
+fn link_targets(text: &str) -> Vec<&str> {
+    text.match_indices("](")
+        .filter_map(|(at, _)| text[at + 2..].split(')').next())
+        .collect()
+}
+
+/// The broken relative links of `page`: (target, why).
+fn broken_links(page: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(page).expect("read a page");
+    let dir = page.parent().expect("a page's directory");
+    let mut broken = Vec::new();
+    for target in link_targets(&text) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        let (file, fragment) = match target.split_once('#') {
+            Some((file, fragment)) => (file, Some(fragment)),
+            None => (target, None),
+        };
+        let linked = if file.is_empty() {
+            page.to_path_buf()
+        } else {
+            dir.join(file)
+        };
+        if !linked.exists() {
+            broken.push((target.to_owned(), "no such file".to_owned()));
+            continue;
+        }
+        if let Some(fragment) = fragment {
+            let linked_text = std::fs::read_to_string(&linked).unwrap_or_default();
+            if !anchors(&linked_text).iter().any(|a| a == fragment) {
+                broken.push((target.to_owned(), "no such heading".to_owned()));
+            }
+        }
+    }
+    broken
+}
+
+#[test]
+fn anchors_follow_github() {
+    assert_eq!(
+        anchor(" Surviving a reboot: the table in flash"),
+        "surviving-a-reboot-the-table-in-flash"
+    );
+    assert_eq!(
+        anchor(" The C example: `examples/firmware-c`"),
+        "the-c-example-examplesfirmware-c"
+    );
+    assert_eq!(
+        anchors("# A\n```sh\n# not a heading\n```\n## B-c\n"),
+        ["a", "b-c"]
+    );
+}
+
+#[test]
+fn a_link_to_a_missing_file_or_heading_is_reported() {
+    let dir = std::env::temp_dir().join(format!("mcx-docs-links-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    let page = dir.join("page.md");
+    std::fs::write(
+        &page,
+        "# Top\n\n[ok](page.md#top) [ok](#top) [web](https://example.invalid/x) \
+         [gone](missing.md) [bad](page.md#nowhere)\n",
+    )
+    .expect("write a page");
+    let broken: Vec<String> = broken_links(&page).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(broken, ["missing.md", "page.md#nowhere"]);
+    std::fs::remove_dir_all(&dir).expect("remove the temporary directory");
+}
+
+#[test]
+fn every_relative_link_of_the_docs_leads_somewhere() {
+    let broken: Vec<String> = pages()
+        .iter()
+        .flat_map(|page| {
+            broken_links(page)
+                .into_iter()
+                .map(move |(target, why)| format!("{}: {target}: {why}", page.display()))
+        })
+        .collect();
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+/// The test command of the README: the second command of its first `sh` block (the first is
+/// the main job).
+fn readme_test_command(readme: &str) -> Option<String> {
+    let block = readme.split("```sh\n").nth(1)?.split("```").next()?;
+    let line = block.lines().nth(1)?;
+    Some(line.split('#').next()?.trim().to_owned())
+}
+
+#[test]
+fn the_readme_test_command_is_read_from_its_first_sh_block() {
+    let readme =
+        "# x\n\n```sh\ncargo run -p a   # main\nscripts/t  # tests\n```\n```sh\nother\n```\n";
+    assert_eq!(readme_test_command(readme).as_deref(), Some("scripts/t"));
+    assert_eq!(readme_test_command("no block"), None);
+}
+
+/// `.ci/run` runs the README's test command exactly, as a line of its own: a newcomer and CI
+/// run the same tests.
+#[test]
+fn ci_runs_exactly_the_readme_test_command() {
+    let root = repo_root();
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("read README.md");
+    let ci = std::fs::read_to_string(root.join(".ci/run")).expect("read .ci/run");
+    let command = readme_test_command(&readme).expect("README's first sh block has two commands");
+    assert!(
+        ci.lines().any(|l| l.trim() == command),
+        "`.ci/run` has no line `{command}`, the README's test command"
+    );
+    assert!(
+        root.join(&command).exists(),
+        "the README's test command `{command}` is not a file of the repository"
+    );
+}
