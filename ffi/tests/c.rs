@@ -126,9 +126,9 @@ const PROGRAMS: &[(&str, &[&str], &[&str])] = &[
         &[
             "redirection (112 bytes) to sip:visitor-0042@mc-b.example, KMS https://kms.mc-b.example/kms",
             "target served here, call proceeds",
-            "request: rejected: end-to-end encryption required",
+            "request: no security domain info for target",
             "refused: -4301 (message truncated)",
-            "refused: -4303 (unsupported wire format version)",
+            "refused: -4303 (unsupported version)",
             "migration table full; 16/16 records",
             // Issue 8: saved to flash; after the reboot the empty table lets a call to the
             // migrated user proceed; restored, the same call is redirected again.

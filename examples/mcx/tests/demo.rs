@@ -86,7 +86,7 @@ fn fig_10_16_y_3_1_redirects_from_a_to_b_for_mcptt_mcvideo_and_mcdata() {
                 &format!("{id} of the target from the migrated MC system (M) sip:visitor-0042@mc-b.example"),
                 "security domain information (O) absent",
                 "redirection reason (O) target migrated to a partner MC system",
-                "hex 0102",
+                "hex 0202",
                 "MC service client 1 releases the private call request to sip:user2@mc-a.example and calls sip:visitor-0042@mc-b.example",
                 "[step 5 ] MC service client 1 → MC service server B: private call request",
                 &format!("[{procedures} ] MC service server B"),
