@@ -97,7 +97,9 @@ pub fn check_section_with(
     // Tests of one binary run on threads, and two of them may bless sections of one file:
     // the read-modify-write of a file is one critical section, or one rewrite loses the other.
     static FILES: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = FILES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _guard = FILES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let shown = file.display();
     let text = std::fs::read_to_string(file).map_err(|e| format!("read {shown}: {e}"))?;
     let updated = replace_section(&text, name, content)
