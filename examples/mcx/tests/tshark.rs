@@ -654,3 +654,72 @@ fn tshark_shows_each_malformed_message_as_the_library_refuses_it() {
     }
     check(&path, &cases);
 }
+
+#[test]
+fn tshark_agrees_with_the_library_on_every_truncation_and_byte_corruption() {
+    let messages = [
+        encoded(&PrivateCallRequest {
+            service_kind: ServiceKind::McdataOneToOne,
+            calling_party: id("sip:user1@mc-a.example"),
+            target: id("sip:user2@mc-a.example"),
+            e2ee_required: true,
+            security_domain_info: Some(
+                SecurityDomainInfo::new("https://kms.mc-a.example/kms").unwrap(),
+            ),
+        }),
+        encoded(&PrivateCallRedirection {
+            service_kind: ServiceKind::McpttPrivateCall,
+            calling_party: id("sip:user1@mc-a.example"),
+            target_primary: id("sip:user2@mc-a.example"),
+            target_migrated: id("sip:visitor-0042@mc-b.example"),
+            e2ee_required: true,
+            security_domain_info: Some(
+                SecurityDomainInfo::new("https://kms.mc-b.example/kms").unwrap(),
+            ),
+            reason: Some(RedirectionReason::TargetMigrated),
+        }),
+        encoded(&MigrationUpdate::Migrated {
+            primary_id: id("sip:user2@mc-a.example"),
+            partner_system: mcx_migrate::McSystemId::new("mc-b.example").unwrap(),
+            partner_id: id("sip:visitor-0042@mc-b.example"),
+            security_domain_info: None,
+        }),
+    ];
+    let mut cases: Vec<(Vec<u8>, bool, &str)> = Vec::new();
+    for message in &messages {
+        for len in 1..=message.len() {
+            let prefix = message[..len].to_vec();
+            cases.push((frame_of(&prefix), true, "framed prefix"));
+            cases.push((prefix, false, "prefix"));
+        }
+        for at in 0..message.len() {
+            for byte in [0x80, 0xFF] {
+                let mut corrupted = message.clone();
+                corrupted[at] = byte;
+                cases.push((corrupted, false, "one byte corrupted"));
+            }
+        }
+    }
+    let packets: Vec<pcap::Packet> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (payload, framed, _))| {
+            let port = if *framed {
+                pcap::FRAME_PORT
+            } else {
+                pcap::BARE_PORT
+            };
+            pcap::Packet {
+                micros: i as u64,
+                src: [10, 0, 0, 1],
+                dst: [10, 0, 0, 11],
+                src_port: port,
+                dst_port: port,
+                payload: payload.clone(),
+            }
+        })
+        .collect();
+    let path = temp("corrupted.pcap");
+    std::fs::write(&path, pcap::write(&packets).unwrap()).unwrap();
+    check(&path, &cases);
+}
