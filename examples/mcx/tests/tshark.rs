@@ -60,6 +60,8 @@ const FIELDS: &[&str] = &[
     "mcx.update.local_id",
     "mcx.update.primary_system",
     "mcx.length",
+    "mcx_frame.encoded_len",
+    "mcx_frame.decoded_len",
     "mcx_frame.crc",
     "mcx_frame.crc.computed",
     "mcx_frame.crc.good",
@@ -91,14 +93,14 @@ fn tshark(args: &[&str]) -> std::process::Output {
     }
 }
 
-fn lua_script() -> String {
-    format!("lua_script:{}", dissector().display())
+fn lua_script(script: &Path) -> String {
+    format!("lua_script:{}", script.display())
 }
 
 /// Checks tshark loads the dissector (it refuses Lua scripts as root unless its init.lua
 /// allows them).
-fn assert_dissector_loads() {
-    let out = tshark(&["-G", "protocols", "-X", &lua_script()]);
+fn assert_dissector_loads(script: &Path) {
+    let out = tshark(&["-G", "protocols", "-X", &lua_script(script)]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -108,14 +110,19 @@ fn assert_dissector_loads() {
                 .any(|l| l.split('\t').nth(2) == Some("mcx_frame")),
         "tshark did not load {}: is Lua enabled (enable_lua) and, as root, \
          run_user_scripts_when_superuser = true in /etc/wireshark/init.lua? stderr:\n{stderr}",
-        dissector().display()
+        script.display()
     );
 }
 
 /// The fields and expert infos tshark shows for each packet of `file`, by packet.
 fn dissect(file: &Path) -> Vec<BTreeMap<String, Vec<String>>> {
-    assert_dissector_loads();
-    let script = lua_script();
+    dissect_with(&dissector(), file)
+}
+
+/// As [`dissect`], with another copy of the dissector.
+fn dissect_with(script: &Path, file: &Path) -> Vec<BTreeMap<String, Vec<String>>> {
+    assert_dissector_loads(script);
+    let script = lua_script(script);
     let mut args = vec![
         "-n",
         "-X",
@@ -370,6 +377,12 @@ fn expected(payload: &[u8], framed: bool) -> Expected {
                 let (message, crc) = data.split_at(data.len() - 4);
                 let crc = format!("0x{:08x}", u32::from_le_bytes(crc.try_into().unwrap()));
                 assert_eq!(crc, format!("0x{:08x}", crc32c(message)));
+                let encoded_len = payload
+                    .iter()
+                    .position(|&b| b == 0)
+                    .unwrap_or(payload.len());
+                e.set("mcx_frame.encoded_len", encoded_len);
+                e.set("mcx_frame.decoded_len", data.len());
                 e.set("mcx_frame.crc", &crc);
                 e.set("mcx_frame.crc.computed", &crc);
                 e.set("mcx_frame.crc.good", 1);
@@ -722,4 +735,103 @@ fn tshark_agrees_with_the_library_on_every_truncation_and_byte_corruption() {
     let path = temp("corrupted.pcap");
     std::fs::write(&path, pcap::write(&packets).unwrap()).unwrap();
     check(&path, &cases);
+}
+
+/// Fields the comparison leaves out: shown only for a frame whose CRC does not match, when the
+/// library shows no message at all.
+const UNCOMPARED: &[&str] = &["mcx_frame.unchecked"];
+
+#[test]
+fn every_field_and_expert_info_of_the_dissector_is_compared_and_documented() {
+    let lua = std::fs::read_to_string(dissector()).unwrap();
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/wireshark.md"),
+    )
+    .unwrap();
+    let declared = |prefix: &str| -> Vec<String> {
+        lua.split(prefix)
+            .skip(1)
+            .filter_map(|rest| rest.split_once('(')?.1.strip_prefix('"'))
+            .filter_map(|rest| rest.split_once('"'))
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    };
+    let fields = declared("ProtoField.");
+    let experts = declared("ProtoExpert.new");
+    assert!(
+        fields.len() > 20 && experts.len() > 10,
+        "{fields:?} {experts:?}"
+    );
+    for f in &fields {
+        assert!(
+            FIELDS.contains(&f.as_str()) || UNCOMPARED.contains(&f.as_str()),
+            "the test does not compare {f}"
+        );
+    }
+    for x in &experts {
+        assert!(
+            EXPERTS.contains(&x.as_str()),
+            "the test does not look for {x}"
+        );
+    }
+    for name in fields.iter().chain(&experts) {
+        let documented = docs.contains(&format!("`{name}`"));
+        let internal = name.ends_with("dissector_error");
+        assert!(
+            documented || internal,
+            "docs/wireshark.md does not name {name}"
+        );
+    }
+}
+
+#[test]
+fn a_failure_inside_the_dissector_is_expert_info_not_a_lua_error() {
+    // A copy of the dissector whose request body fails as an unforeseen bug would.
+    let lua = std::fs::read_to_string(dissector()).unwrap();
+    let broken = lua.replacen(
+        "local function request(r)\n",
+        "local function request(r)\n    error(\"injected failure\")\n",
+        1,
+    );
+    assert_ne!(broken, lua);
+    let script = temp("broken.lua");
+    std::fs::write(&script, broken).unwrap();
+    let mut request = encoded(&PrivateCallRequest {
+        service_kind: ServiceKind::McpttPrivateCall,
+        calling_party: id("sip:user1@mc-a.example"),
+        target: id("sip:user2@mc-a.example"),
+        e2ee_required: false,
+        security_domain_info: None,
+    });
+    // Version 2, which the dissector reads, whatever version this library build writes: the
+    // failure must come from inside the request's body.
+    request[0] = 2;
+    let packets: Vec<pcap::Packet> = [
+        (pcap::BARE_PORT, request.clone()),
+        (pcap::FRAME_PORT, frame_of(&request)),
+    ]
+    .into_iter()
+    .map(|(port, payload)| pcap::Packet {
+        micros: 0,
+        src: [10, 0, 0, 1],
+        dst: [10, 0, 0, 11],
+        src_port: port,
+        dst_port: port,
+        payload,
+    })
+    .collect();
+    let path = temp("broken.pcap");
+    std::fs::write(&path, pcap::write(&packets).unwrap()).unwrap();
+    for shown in dissect_with(&script, &path) {
+        assert!(
+            shown.contains_key("mcx.expert.dissector_error")
+                || shown.contains_key("mcx_frame.expert.dissector_error"),
+            "{shown:#?}"
+        );
+        let messages = &shown["_ws.expert.message"];
+        assert!(
+            messages.iter().any(|m| m.contains("injected failure")),
+            "{shown:#?}"
+        );
+    }
 }
