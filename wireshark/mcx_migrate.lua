@@ -19,7 +19,13 @@ local FRAME_PORT = 52381
 local VARINT_MAX_BYTES = 5
 local U32_MAX = 4294967295
 
-local bitlib = bit32 or bit
+-- Lua 5.2 (Wireshark up to 4.2) has bit32, and Wireshark bundles LuaBitOp as `bit`; Lua 5.3+
+-- has integer operators, compiled from text so that this file still parses under 5.2.
+local bitlib = bit32 or bit or load([[return {
+    band = function(a, b) return a & b end,
+    bxor = function(a, b) return a ~ b end,
+    rshift = function(a, n) return (a & 0xFFFFFFFF) >> n end,
+}]])()
 local band, bxor, rshift = bitlib.band, bitlib.bxor, bitlib.rshift
 
 -- LuaBitOp (bit) returns signed 32-bit results, bit32 unsigned: work in unsigned.
