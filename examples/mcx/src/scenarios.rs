@@ -354,7 +354,9 @@ fn refuse_spoofed(net: &mut Net) -> SimResult<()> {
             _ => return Err(format!("client 1 did not refuse with {expected:?}")),
         }
     }
-    net.note("The genuine answer of MC service server A arrives; the call goes on unchanged:");
+    let genuine = "The genuine answer of MC service server A arrives; the call goes on unchanged:";
+    net.note(genuine);
+    net.chart_note(&[], NoteKind::Context, genuine);
     let mut last_reason = None;
     let outcome = match net.answer(at, &request, &mut call, &mut last_reason)? {
         Hop::Done(outcome) => outcome,
