@@ -8,12 +8,15 @@
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{Change, MigrationTable, Record, VisitorState};
-use mcx_migrate::wire::{decode_message, MAX_ENCODED_LEN};
+use mcx_migrate::wire::{
+    decode_message, decode_message_owned, encode_frame, MAX_ENCODED_LEN, MAX_FRAME_LEN,
+};
 use mcx_migrate::{
-    McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+    McServiceId, McSystemId, Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
     RedirectionError, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
+use crate::pcap::{address_of, Packet, BARE_PORT, FRAME_PORT};
 use crate::render::{body, message_name, Style};
 
 /// Errors of the simulation itself (never expected: they mean the demonstration is broken).
@@ -24,6 +27,57 @@ const TABLE_CAPACITY: usize = 16;
 
 /// Who sends the caller's messages.
 pub const CLIENT_1: &str = "MC service client 1";
+
+/// The called user's client, where a call that goes through ends.
+pub const CLIENT_2: &str = "MC service client 2";
+
+/// What a note on the chart records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// A server's or client's decision: a migration table check, a redirection followed, a
+    /// table updated.
+    Decision,
+    /// A rejection or a refusal.
+    Refusal,
+    /// How a call ended.
+    Outcome,
+    /// What happens meanwhile, outside the messages (pre-conditions, a user migrating on).
+    Context,
+}
+
+/// One entry of a run's record: every message that crossed a link, with who sent it to whom,
+/// and the decisions taken. The text output, the sequence charts and the capture are all drawn
+/// from this one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A scenario starts (with a fresh set of MC systems).
+    Scenario {
+        /// Its `--scenario` name.
+        name: &'static str,
+        /// Its title.
+        title: &'static str,
+    },
+    /// A message crossed a link.
+    Message {
+        /// The spec step, as printed.
+        step: String,
+        /// The sending entity ("MC service client 1", "MC system B", ...).
+        from: String,
+        /// The receiving entity.
+        to: String,
+        /// The bytes on the link: the library's encoding of the message.
+        bytes: Vec<u8>,
+    },
+    /// A decision, refusal or outcome, at the entities it concerns.
+    Note {
+        /// The entities (one, or the two ends of a span).
+        over: Vec<String>,
+        /// Short text for the chart.
+        text: String,
+        /// What kind of note.
+        kind: NoteKind,
+    },
+}
 
 /// One MC system and its MC service server.
 pub struct System {
@@ -82,6 +136,10 @@ pub struct Net {
     pub systems: Vec<System>,
     /// Where MC service client 2 is served now: (index of the system, its ID there).
     pub user2_at: (usize, McServiceId),
+    /// Every message and decision of the run, in order.
+    pub record: Vec<Entry>,
+    /// Print nothing (a chart is printed instead of the text).
+    pub quiet: bool,
     seq: usize,
 }
 
@@ -138,20 +196,38 @@ impl Net {
                 system("C", "mc-c.example")?,
             ],
             user2_at: (A, id(ids::USER2_PRIMARY)?),
+            record: Vec::new(),
+            quiet: false,
             seq: 0,
         })
+    }
+
+    /// Prints one line of the text output, unless quiet.
+    pub fn say(&self, line: &str) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+
+    /// Records a note for the charts.
+    pub fn chart_note(&mut self, over: &[&str], kind: NoteKind, text: impl Into<String>) {
+        self.record.push(Entry::Note {
+            over: over.iter().map(|s| (*s).to_owned()).collect(),
+            text: text.into(),
+            kind,
+        });
     }
 
     /// Prints one numbered line of the flow: `  7. [step 3           ] text`.
     pub fn event(&mut self, step: &str, text: &str) {
         self.seq += 1;
         let label = self.style.cyan(&format!("[{step:<17}]"));
-        println!("{:>4}. {label} {text}", self.seq);
+        self.say(&format!("{:>4}. {label} {text}", self.seq));
     }
 
     /// Prints an unnumbered detail under the last event.
     pub fn note(&self, text: &str) {
-        println!("       {text}");
+        self.say(&format!("       {text}"));
     }
 
     /// Encodes, "transmits" and decodes one message, printing it as received. Returns the bytes.
@@ -170,7 +246,15 @@ impl Net {
             step,
             &format!("{from} → {to}: {name}, {} bytes", bytes.len()),
         );
-        print!("{}", body(&self.style, &view, &bytes, "         "));
+        if !self.quiet {
+            print!("{}", body(&self.style, &view, &bytes, "         "));
+        }
+        self.record.push(Entry::Message {
+            step: step.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            bytes: bytes.clone(),
+        });
         Ok(bytes)
     }
 
@@ -204,6 +288,7 @@ impl Net {
             Change::MarkedDeparted => "record marked departed",
         };
         self.note(&format!("{server} updates its migration table: {change}"));
+        self.chart_note(&[&server], NoteKind::Decision, change);
         Ok(())
     }
 
@@ -338,6 +423,8 @@ impl Net {
                     self.note(&format!(
                         "{server}: no MC service user 2 here under that ID"
                     ));
+                    let text = "no MC service user 2 here under that ID";
+                    self.chart_note(&[&server], NoteKind::Refusal, text);
                     Outcome::Unreachable
                 };
                 Ok(Hop::Done(outcome))
@@ -348,6 +435,11 @@ impl Net {
                 self.note(&format!(
                     "(RejectReason::{reason:?}: no redirection is sent)"
                 ));
+                self.chart_note(
+                    &[&server],
+                    NoteKind::Refusal,
+                    format!("rejects the private call: {reason}"),
+                );
                 Ok(Hop::Done(Outcome::Rejected(reason)))
             }
             Decision::Redirect(redirection) => {
@@ -371,13 +463,17 @@ impl Net {
         let server = sys.server();
         let target = request.target.as_str();
         let kind = request.service_kind.id_name();
-        let (step, text) = match sys.table.lookup(target) {
+        let (step, text, short) = match sys.table.lookup(target) {
             Some(Record::MigratedAway(m)) => {
                 let partner = self
                     .systems
                     .iter()
                     .find(|s| s.id == m.partner_system)
                     .map_or_else(|| m.partner_system.as_str().to_owned(), System::name);
+                let mut short = format!(
+                    "migration table: user 2 migrated to {partner} as {}",
+                    m.partner_id.as_str()
+                );
                 let mut text = format!(
                     "{server} checks that MC service user 2 has migrated to {partner} \
                      with the new {kind} {}",
@@ -385,24 +481,34 @@ impl Net {
                 );
                 if request.e2ee_required {
                     match &m.security_domain_info {
-                        Some(sdi) => text.push_str(&format!(
-                            "; end-to-end encryption required: security domain information \
-                             from the selected user profile: KMS URI {}",
-                            sdi.kms_uri.as_str()
-                        )),
-                        None => text.push_str(
-                            "; end-to-end encryption required, but the selected user profile \
-                             holds no security domain information",
-                        ),
+                        Some(sdi) => {
+                            text.push_str(&format!(
+                                "; end-to-end encryption required: security domain information \
+                                 from the selected user profile: KMS URI {}",
+                                sdi.kms_uri.as_str()
+                            ));
+                            short.push_str(&format!("; E2EE: KMS URI {}", sdi.kms_uri.as_str()));
+                        }
+                        None => {
+                            text.push_str(
+                                "; end-to-end encryption required, but the selected user profile \
+                                 holds no security domain information",
+                            );
+                            short.push_str("; E2EE required, no security domain information");
+                        }
                     }
                 }
-                ("step 2", text)
+                ("step 2", text, short)
             }
             Some(Record::Visiting(v)) if v.state == VisitorState::Departed => (
                 "consecutive migr.",
                 format!(
                     "{server}: MC service user 2 ({target}) is no longer served here; \
                      its {kind} from its primary MC system is {}",
+                    v.primary_id.as_str()
+                ),
+                format!(
+                    "migration table: {target} no longer served here (departed); primary ID {}",
                     v.primary_id.as_str()
                 ),
             ),
@@ -412,6 +518,7 @@ impl Net {
                     "{server}: {target} is a migrated MC service user present here: the {} proceeds",
                     request.service_kind
                 ),
+                format!("{target} is a visitor present here: the call proceeds"),
             ),
             None => (
                 procedures(request.service_kind),
@@ -419,9 +526,11 @@ impl Net {
                     "{server}: {target} is not in the migration table: the {} proceeds",
                     request.service_kind
                 ),
+                format!("{target} is not in the migration table: the call proceeds"),
             ),
         };
         self.event(step, &text);
+        self.chart_note(&[&server], NoteKind::Decision, short);
     }
 
     /// Client 1 decodes a redirection from the link and follows it (steps 3, 5) or refuses it.
@@ -439,6 +548,11 @@ impl Net {
                     "{CLIENT_1} releases the private call request to {released} and calls {}{sdi}",
                     next.target.as_str()
                 ));
+                let text = format!(
+                    "releases the request to {released}, calls {}{sdi}",
+                    next.target.as_str()
+                );
+                self.chart_note(&[CLIENT_1], NoteKind::Decision, text);
                 Ok(Hop::Redirected)
             }
             Err(e) => {
@@ -447,6 +561,8 @@ impl Net {
                 self.note(&format!(
                     "(RedirectionError::{e:?}; the request to {released} stays outstanding)"
                 ));
+                let text = format!("refuses the redirection: {e}");
+                self.chart_note(&[CLIENT_1], NoteKind::Refusal, text);
                 Ok(Hop::Done(Outcome::Refused(e)))
             }
         }
@@ -473,7 +589,7 @@ impl Net {
     }
 
     /// Prints how the call ended.
-    pub fn result(&self, outcome: Outcome) -> Outcome {
+    pub fn result(&mut self, outcome: Outcome) -> Outcome {
         let text = match &outcome {
             Outcome::Connected { system, id } => self.style.green(&format!(
                 "=> MC service client 2 receives the call at MC system {system} as {id}"
@@ -484,7 +600,68 @@ impl Net {
                 .red(&format!("=> redirection refused, no call ({e:?})")),
             Outcome::Unreachable => self.style.red("=> MC service user 2 unreachable"),
         };
-        println!("      {text}");
+        self.say(&format!("      {text}"));
+        let (over, text) = match &outcome {
+            Outcome::Connected { system, id } => (
+                CLIENT_2,
+                format!("receives the call at MC system {system} as {id}"),
+            ),
+            Outcome::Rejected(r) => (CLIENT_1, format!("call rejected ({r:?})")),
+            Outcome::Refused(e) => (CLIENT_1, format!("redirection refused, no call ({e:?})")),
+            Outcome::Unreachable => (CLIENT_1, "MC service user 2 unreachable".to_owned()),
+        };
+        let kind = match outcome {
+            Outcome::Connected { .. } => NoteKind::Outcome,
+            _ => NoteKind::Refusal,
+        };
+        self.chart_note(&[over], kind, text);
         outcome
     }
+}
+
+/// Whether a link carries COBS frames: a link to or from an MC service client, the handset's
+/// end, where messages cross byte links (UART between the application processor and the radio
+/// MCU); links between MC systems carry bare messages.
+pub fn framed_link(from: &str, to: &str) -> bool {
+    [from, to]
+        .iter()
+        .any(|e| e.starts_with("MC service client"))
+}
+
+/// The run's messages as UDP datagrams between the entities' addresses (see [`crate::pcap`]),
+/// one millisecond apart: bare messages on [`BARE_PORT`], frames on [`FRAME_PORT`]. The bytes
+/// are the library's: the recorded message, or its frame from `wire::encode_frame`.
+pub fn capture(record: &[Entry]) -> SimResult<Vec<Packet>> {
+    let mut packets = Vec::new();
+    for entry in record {
+        let Entry::Message {
+            from, to, bytes, ..
+        } = entry
+        else {
+            continue;
+        };
+        let address = |e: &str| address_of(e).ok_or_else(|| format!("no address for {e}"));
+        let (payload, port) = if framed_link(from, to) {
+            let message = decode_message_owned(bytes).map_err(|e| e.to_string())?;
+            let mut buf = [0u8; MAX_FRAME_LEN];
+            let len = match &message {
+                Message::Request(m) => encode_frame(m, &mut buf),
+                Message::Redirection(m) => encode_frame(m, &mut buf),
+                Message::MigrationUpdate(m) => encode_frame(m, &mut buf),
+            }
+            .map_err(|e| e.to_string())?;
+            (buf[..len].to_vec(), FRAME_PORT)
+        } else {
+            (bytes.clone(), BARE_PORT)
+        };
+        packets.push(Packet {
+            micros: 1_000 * packets.len() as u64,
+            src: address(from)?,
+            dst: address(to)?,
+            src_port: port,
+            dst_port: port,
+            payload,
+        });
+    }
+    Ok(packets)
 }

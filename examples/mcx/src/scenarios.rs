@@ -9,7 +9,7 @@ use mcx_migrate::{
     ServiceKind,
 };
 
-use crate::net::{id, ids, Hop, Net, Outcome, SimResult, B, C, CLIENT_1};
+use crate::net::{id, ids, Entry, Hop, Net, NoteKind, Outcome, SimResult, B, C, CLIENT_1};
 use crate::render::Style;
 
 /// One scenario: its `--scenario` name, a title, and what it runs.
@@ -76,39 +76,62 @@ pub const ALL: &[Scenario] = &[
     },
 ];
 
-/// Runs the named scenarios (all when `only` is `None`). Returns whether every call ended as the
-/// specification requires.
-pub fn run(style: Style, only: Option<&str>) -> bool {
+/// What a run of the demonstration gives: whether every call ended as the specification
+/// requires, and the record of every message and decision (for the charts and the capture).
+pub struct Run {
+    /// Every call ended as the specification requires.
+    pub ok: bool,
+    /// The scenarios' records, each after its [`Entry::Scenario`].
+    pub record: Vec<Entry>,
+}
+
+/// Runs the named scenarios (all when `only` is `None`), printing the text output unless
+/// `quiet`.
+pub fn run(style: Style, only: Option<&str>, quiet: bool) -> Run {
+    let say = |line: &str| {
+        if !quiet {
+            println!("{line}");
+        }
+    };
     let mut failures = 0;
+    let mut record = Vec::new();
     let chosen: Vec<&Scenario> = ALL
         .iter()
         .filter(|s| only.is_none_or(|n| n == s.name))
         .collect();
     for scenario in &chosen {
-        println!(
+        say(&format!(
             "\n{}",
             style.bold(&format!("━━ {}: {}", scenario.name, scenario.title))
-        );
-        let result = Net::new(style).and_then(|mut net| (scenario.run)(&mut net));
+        ));
+        record.push(Entry::Scenario {
+            name: scenario.name,
+            title: scenario.title,
+        });
+        let result = Net::new(style).and_then(|mut net| {
+            net.quiet = quiet;
+            let result = (scenario.run)(&mut net);
+            record.append(&mut net.record);
+            result
+        });
         if let Err(e) = result {
             failures += 1;
-            println!("      {}", style.red(&format!("UNEXPECTED: {e}")));
+            say(&format!("      {}", style.red(&format!("UNEXPECTED: {e}"))));
         }
     }
-    println!();
+    say("");
     if failures == 0 {
         let text = format!(
             "{} scenario(s): every call ended as TS 23.280 §10.16.5 requires",
             chosen.len()
         );
-        println!("{}", style.green(&text));
-        true
+        say(&style.green(&text));
     } else {
-        println!(
-            "{}",
-            style.red(&format!("{failures} scenario(s) ended unexpectedly"))
-        );
-        false
+        say(&style.red(&format!("{failures} scenario(s) ended unexpectedly")));
+    }
+    Run {
+        ok: failures == 0,
+        record,
     }
 }
 
@@ -138,11 +161,18 @@ fn call(kind: ServiceKind, e2ee: bool) -> SimResult<PrivateCall> {
     }))
 }
 
-fn precondition(net: &Net, text: &str) {
-    println!(
+fn precondition(net: &mut Net, text: &str) {
+    net.say(&format!(
         "      {}",
         net.style.dim(&format!("Pre-conditions: {text}"))
-    );
+    ));
+    net.chart_note(&[], NoteKind::Context, format!("Pre-conditions: {text}"));
+}
+
+/// Something that happens between messages, in the text and on the chart.
+fn meanwhile(net: &mut Net, text: &str) {
+    net.say(&format!("      {}", net.style.dim(text)));
+    net.chart_note(&[], NoteKind::Context, text);
 }
 
 fn no_pause(_: &mut Net, _: usize) -> SimResult<()> {
@@ -191,11 +221,9 @@ fn consecutive_migration(net: &mut Net) -> SimResult<()> {
     // After step 3 (A → B) and before client 1's step 5 reaches B, user 2 migrates on to C.
     let outcome = net.complete(&mut call, |net, hop| {
         if hop == 0 {
-            println!(
-                "      {}",
-                net.style.dim(
-                    "Meanwhile MC service user 2 migrates on from MC system B to MC system C:"
-                )
+            meanwhile(
+                net,
+                "Meanwhile MC service user 2 migrates on from MC system B to MC system C:",
             );
             net.move_on(B, ids::USER2_AT_B, C, ids::USER2_AT_C)?;
         }
@@ -224,10 +252,9 @@ fn return_to_primary(net: &mut Net) -> SimResult<()> {
     // and A, which serves the user again, proceeds.
     let outcome = net.complete(&mut first, |net, hop| {
         if hop == 0 {
-            println!(
-                "      {}",
-                net.style
-                    .dim("Meanwhile MC service user 2 returns to its primary MC system A:")
+            meanwhile(
+                net,
+                "Meanwhile MC service user 2 returns to its primary MC system A:",
             );
             net.return_home(B, ids::USER2_AT_B, true)?;
         }
@@ -235,11 +262,7 @@ fn return_to_primary(net: &mut Net) -> SimResult<()> {
     })?;
     expect(outcome, connected("A", ids::USER2_PRIMARY))?;
     expect_redirections(&first, 2)?;
-    println!(
-        "      {}",
-        net.style
-            .dim("A later call goes straight through at MC system A:")
-    );
+    meanwhile(net, "A later call goes straight through at MC system A:");
     let mut later = call(ServiceKind::McpttPrivateCall, false)?;
     let outcome = net.complete(&mut later, no_pause)?;
     expect(outcome, connected("A", ids::USER2_PRIMARY))?;
@@ -331,7 +354,9 @@ fn refuse_spoofed(net: &mut Net) -> SimResult<()> {
             _ => return Err(format!("client 1 did not refuse with {expected:?}")),
         }
     }
-    net.note("The genuine answer of MC service server A arrives; the call goes on unchanged:");
+    let genuine = "The genuine answer of MC service server A arrives; the call goes on unchanged:";
+    net.note(genuine);
+    net.chart_note(&[], NoteKind::Context, genuine);
     let mut last_reason = None;
     let outcome = match net.answer(at, &request, &mut call, &mut last_reason)? {
         Hop::Done(outcome) => outcome,
