@@ -2,31 +2,10 @@
 //! the chart are the messages the demonstration's text lists, in order, between the same
 //! entities; and the committed SVG of the consecutive migration is what the tool writes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
 
-fn mcx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcx"))
-        .args(args)
-        .output()
-        .expect("run mcx")
-}
-
-fn stdout_ok(args: &[&str]) -> String {
-    let out = mcx(args);
-    assert!(
-        out.status.success(),
-        "mcx {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("chart");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+use std::path::Path;
 
 /// (from, to, message name, step) of every message line of the demonstration's text:
 /// `  7. [step 3           ] MC service server A → MC service client 1: private call redirection, 85 bytes`.
@@ -156,7 +135,7 @@ fn the_chart_has_a_lifeline_per_entity_and_notes_for_decisions_refusals_and_outc
 
 #[test]
 fn the_svg_draws_the_same_arrows_and_is_self_contained() {
-    let path = temp("redirect-e2ee.svg");
+    let path = temp("chart", "redirect-e2ee.svg");
     let text = stdout_ok(&[
         "demo",
         "--scenario",
@@ -196,7 +175,7 @@ fn the_svg_draws_the_same_arrows_and_is_self_contained() {
 fn the_committed_consecutive_migration_svg_is_what_the_tool_writes() {
     let committed =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/consecutive-migration.svg");
-    let path = temp("consecutive-migration.svg");
+    let path = temp("chart", "consecutive-migration.svg");
     stdout_ok(&[
         "demo",
         "--scenario",
@@ -258,7 +237,7 @@ fn a_series_of_hex_messages_decodes_to_a_chart_with_guessed_ends() {
         ]
     );
     // The same messages from a file, one per line.
-    let file = temp("series.hex");
+    let file = temp("chart", "series.hex");
     std::fs::write(&file, hex.join("\n") + "\n").unwrap();
     let from_file = stdout_ok(&[
         "decode",

@@ -1,8 +1,10 @@
 //! Captures: `mcx demo --pcap` writes every message of the run, between the entities'
 //! addresses, the bytes the library encoded; `mcx decode --pcap` reads them back.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::*;
+
+use std::path::Path;
 
 use mcx_migrate::wire::{decode_frame_owned, decode_message_owned};
 
@@ -10,29 +12,6 @@ use mcx_migrate::wire::{decode_frame_owned, decode_message_owned};
 #[allow(dead_code)]
 #[path = "../src/pcap.rs"]
 mod pcap;
-
-fn mcx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mcx"))
-        .args(args)
-        .output()
-        .expect("run mcx")
-}
-
-fn stdout_ok(args: &[&str]) -> String {
-    let out = mcx(args);
-    assert!(
-        out.status.success(),
-        "mcx {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("UTF-8")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pcap");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
 
 fn hex(text: &str) -> Vec<u8> {
     (0..text.len())
@@ -68,7 +47,7 @@ fn demo_capture(path: &Path) -> (String, Vec<pcap::Packet>) {
 
 #[test]
 fn the_demo_capture_holds_every_message_between_the_entities_addresses() {
-    let path = temp("demo.pcap");
+    let path = temp("pcap", "demo.pcap");
     let (text, packets) = demo_capture(&path);
     let messages = text_messages(&text);
     assert!(messages.len() > 50, "{} messages", messages.len());
@@ -101,7 +80,7 @@ fn the_demo_capture_holds_every_message_between_the_entities_addresses() {
         u64::from(pcap::EPOCH_SECONDS) * 1_000_000
     );
     assert_eq!(packets[1].micros - packets[0].micros, 1_000);
-    let again = temp("demo-again.pcap");
+    let again = temp("pcap", "demo-again.pcap");
     demo_capture(&again);
     assert_eq!(
         std::fs::read(&path).unwrap(),
@@ -111,7 +90,7 @@ fn the_demo_capture_holds_every_message_between_the_entities_addresses() {
 
 #[test]
 fn decode_pcap_decodes_every_message_and_charts_the_same_flow_as_the_demo() {
-    let path = temp("scenario.pcap");
+    let path = temp("pcap", "scenario.pcap");
     let path = path.to_str().unwrap();
     let text = stdout_ok(&[
         "demo",
@@ -191,7 +170,7 @@ fn decode_pcap_decodes_every_message_and_charts_the_same_flow_as_the_demo() {
 
 #[test]
 fn a_corrupted_packet_is_reported_and_the_others_still_decode() {
-    let path = temp("one-bad.pcap");
+    let path = temp("pcap", "one-bad.pcap");
     let path = path.to_str().unwrap();
     stdout_ok(&["demo", "--scenario", "redirect-mcptt", "--pcap", path]);
     let mut packets = pcap::read(&std::fs::read(path).unwrap()).unwrap();
@@ -216,7 +195,7 @@ fn a_corrupted_packet_is_reported_and_the_others_still_decode() {
 
 #[test]
 fn decode_pcap_names_a_file_that_is_not_a_classic_pcap() {
-    let path = temp("not.pcap");
+    let path = temp("pcap", "not.pcap");
     std::fs::write(&path, b"\x0a\x0d\x0d\x0a\x1c\x00\x00\x00").unwrap();
     let out = mcx(&["decode", "--pcap", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));

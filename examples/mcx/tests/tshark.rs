@@ -9,6 +9,9 @@
 //! `run_user_scripts_when_superuser = true`; the test checks the dissector is loaded and says
 //! so if it is not (docs/wireshark.md).
 
+mod common;
+use common::*;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,12 +33,6 @@ mod pcap;
 
 fn dissector() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wireshark/mcx_migrate.lua")
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tshark");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
 }
 
 /// Every field the dissector defines, and its expert infos: tshark prints each that a packet
@@ -440,7 +437,7 @@ fn crc32c_check_value() {
 
 #[test]
 fn tshark_shows_every_field_of_the_demo_capture_as_the_library_decodes_it() {
-    let path = temp("demo.pcap");
+    let path = temp("tshark", "demo.pcap");
     let out = Command::new(env!("CARGO_BIN_EXE_mcx"))
         .args(["demo", "--pcap", path.to_str().unwrap()])
         .output()
@@ -657,7 +654,7 @@ fn tshark_shows_each_malformed_message_as_the_library_refuses_it() {
             }
         })
         .collect();
-    let path = temp("malformed.pcap");
+    let path = temp("tshark", "malformed.pcap");
     std::fs::write(&path, pcap::write(&packets).unwrap()).unwrap();
     // The library refuses each malformed case (and accepts the valid ones), so the comparison
     // below checks an expert info for each.
@@ -732,7 +729,7 @@ fn tshark_agrees_with_the_library_on_every_truncation_and_byte_corruption() {
             }
         })
         .collect();
-    let path = temp("corrupted.pcap");
+    let path = temp("tshark", "corrupted.pcap");
     std::fs::write(&path, pcap::write(&packets).unwrap()).unwrap();
     check(&path, &cases);
 }
@@ -794,7 +791,7 @@ fn a_failure_inside_the_dissector_is_expert_info_not_a_lua_error() {
         1,
     );
     assert_ne!(broken, lua);
-    let script = temp("broken.lua");
+    let script = temp("tshark", "broken.lua");
     std::fs::write(&script, broken).unwrap();
     let mut request = encoded(&PrivateCallRequest {
         service_kind: ServiceKind::McpttPrivateCall,
@@ -820,7 +817,7 @@ fn a_failure_inside_the_dissector_is_expert_info_not_a_lua_error() {
         payload,
     })
     .collect();
-    let path = temp("broken.pcap");
+    let path = temp("tshark", "broken.pcap");
     std::fs::write(&path, pcap::write(&packets).unwrap()).unwrap();
     for shown in dissect_with(&script, &path) {
         assert!(
