@@ -966,8 +966,13 @@ impl Harness {
                 let rc = mcx_message_decode_frame(p, input.ptr_mut(), input.len);
                 // One byte of a frame XORed is an error burst of at most 8 bits: the frame's
                 // CRC-32C catches every one, before anything in the message is looked at.
-                if let (true, Bytes::Last { cut: None, flip: Some((_, xor)) }) =
-                    (self.last_is_frame, b)
+                if let (
+                    true,
+                    Bytes::Last {
+                        cut: None,
+                        flip: Some((_, xor)),
+                    },
+                ) = (self.last_is_frame, b)
                 {
                     if *xor != 0 && !self.last.is_empty() {
                         assert!(

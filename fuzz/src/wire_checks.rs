@@ -212,7 +212,11 @@ pub fn check_roundtrip(data: &[u8]) {
         encode_frame_any(&owned, &mut [0u8; MAX_FRAME_LEN][..f - 1]),
         Err(EncodeError::BufferTooSmall { needed: f })
     );
-    assert_eq!(frame[..f], frame_of(encoded)[..], "the frame is not the documented one");
+    assert_eq!(
+        frame[..f],
+        frame_of(encoded)[..],
+        "the frame is not the documented one"
+    );
     // Every single-bit error in the frame, delimiter included, is refused as a frame error
     // (CRC-32C, Hamming distance 6 at these lengths), never as a message or a message error.
     for bit in 0..f * 8 {
