@@ -163,3 +163,56 @@ fn ci_runs_exactly_the_readme_test_command() {
         "the README's test command `{command}` is not a file of the repository"
     );
 }
+
+/// The bytes of the code block under `### {heading}` of docs/wire-format.md: the first
+/// hexadecimal pairs of each line, up to the line's description.
+fn example_bytes(heading: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(repo_root().join("docs/wire-format.md"))
+        .expect("read docs/wire-format.md");
+    let after = text
+        .split_once(&format!("### {heading}\n"))
+        .unwrap_or_else(|| panic!("docs/wire-format.md has no heading {heading:?}"))
+        .1;
+    let block = after
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a text code block under the heading")
+        .0;
+    block
+        .lines()
+        .flat_map(|line| {
+            line.split_whitespace()
+                .take_while(|w| w.len() == 2 && w.chars().all(|c| c.is_ascii_hexdigit()))
+                .map(|w| u8::from_str_radix(w, 16).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
+    use mcx_migrate::wire::{decode_message, encode_message, MAX_ENCODED_LEN};
+    use mcx_migrate::{McServiceId, Message, MessageView, PrivateCallRequest, ServiceKind};
+
+    let bytes = example_bytes("Example");
+    let MessageView::Request(request) = decode_message(&bytes).expect("the example decodes")
+    else {
+        panic!("the example is a private call request")
+    };
+    assert_eq!(request.service_kind, ServiceKind::McpttPrivateCall);
+    assert_eq!(request.calling_party, "sip:a@x");
+    assert_eq!(request.target, "sip:b@y");
+    assert!(!request.e2ee_required);
+    assert!(request.security_domain_info.is_none());
+
+    let message = Message::Request(PrivateCallRequest {
+        service_kind: ServiceKind::McpttPrivateCall,
+        calling_party: McServiceId::new("sip:a@x").unwrap(),
+        target: McServiceId::new("sip:b@y").unwrap(),
+        e2ee_required: false,
+        security_domain_info: None,
+    });
+    let mut buf = [0u8; MAX_ENCODED_LEN];
+    let n = encode_message(&message, &mut buf).unwrap();
+    assert_eq!(buf[..n], bytes[..], "the documented bytes are the encoder's");
+}
