@@ -454,6 +454,34 @@
 #define MCX_TABLE_MAX_SNAPSHOT_LEN 10561
 
 /**
+ * Major version of the library (semantic versioning: a C program built against one major
+ * version links against no other).
+ */
+#define MCX_VERSION_MAJOR 0
+
+/**
+ * Minor version of the library.
+ */
+#define MCX_VERSION_MINOR 1
+
+/**
+ * Patch version of the library.
+ */
+#define MCX_VERSION_PATCH 0
+
+/**
+ * Version of the wire format, the first byte of every encoded message: a message of another
+ * version is refused with `MCX_E_DECODE_UNSUPPORTED_VERSION`.
+ */
+#define MCX_WIRE_FORMAT_VERSION 2
+
+/**
+ * Version of the migration table snapshot format (`mcx_table_snapshot`): a snapshot of
+ * another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`.
+ */
+#define MCX_SNAPSHOT_FORMAT_VERSION 2
+
+/**
  * Storage for one outgoing private call's state at the calling MC service client. Declare it,
  * call `mcx_call_start`, send `mcx_call_request`'s bytes, feed each received redirection to
  * `mcx_call_on_redirection_bytes`.
@@ -767,6 +795,13 @@ int32_t mcx_table_snapshot(const union mcx_table_t *table,
  * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
  */
 int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+
+/**
+ * The library's version as a static NUL-terminated string, `"MAJOR.MINOR.PATCH"`: the
+ * version of the code linked, where the `MCX_VERSION_*` macros give the version of the header
+ * compiled against. Never NULL; never free it.
+ */
+const char *mcx_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

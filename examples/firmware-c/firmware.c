@@ -97,6 +97,9 @@ static void stack_record(const char *function, uint32_t depth) {
 #define API_STR(code) \
     (stack_paint(), api_str = mcx_status_str(code), stack_record("mcx_status_str", stack_depth()), \
      api_str)
+/* The same for mcx_version. */
+#define API_VERSION() \
+    (stack_paint(), api_str = mcx_version(), stack_record("mcx_version", stack_depth()), api_str)
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
@@ -314,6 +317,9 @@ int main(void) {
 #endif
 
     printf("mcx-migrate C firmware on mps2-an386: TS 23.280 Fig. 10.16.y.3-1\n");
+#ifndef MCX_FW_SCENARIO_ONLY
+    printf("library %s, wire format %d\n", API_VERSION(), (int)MCX_WIRE_FORMAT_VERSION);
+#endif
     ok(API(mcx_table_init, system_a.table), "init table A");
     ok(API(mcx_table_init, system_b.table), "init table B");
     ok(API(mcx_table_init, system_c.table), "init table C");

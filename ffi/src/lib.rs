@@ -48,12 +48,14 @@ pub mod status;
 pub mod table;
 #[cfg(test)]
 mod tests;
+pub mod version;
 
 pub use client::*;
 pub use message::*;
 pub use server::*;
 pub use status::*;
 pub use table::*;
+pub use version::*;
 
 /// Bare-metal builds of the staticlib need a panic handler. The core never panics (see the
 /// crate docs), so this endless loop is unreachable in practice; firmware that links another

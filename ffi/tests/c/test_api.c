@@ -325,7 +325,36 @@ static void returned_user_is_removed_and_clear_empties(void) {
     CHECK(after == 0);
 }
 
+/* The version macros are usable by the preprocessor; mcx_version() is the library linked, the
+ * macros' "MAJOR.MINOR.PATCH"; encodings and snapshots carry the format versions. */
+#if MCX_VERSION_MAJOR < 0 || MCX_WIRE_FORMAT_VERSION < 1 || MCX_SNAPSHOT_FORMAT_VERSION < 1
+#error "version macros missing from mcx_migrate.h"
+#endif
+static void versions_are_in_the_header_and_the_library(void) {
+    static mcx_table_t empty;
+    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    char want[64];
+    mcx_message_t upd;
+    uint8_t wire[MCX_MAX_ENCODED_LEN];
+    size_t len = 0;
+
+    snprintf(want, sizeof want, "%d.%d.%d", (int)MCX_VERSION_MAJOR, (int)MCX_VERSION_MINOR,
+            (int)MCX_VERSION_PATCH);
+    CHECK(mcx_version() != NULL && strcmp(mcx_version(), want) == 0);
+    CHECK(mcx_version() == mcx_version());
+
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&upd, USER2_PRIMARY));
+    CHECK_RC(MCX_OK, mcx_message_encode(&upd, wire, sizeof wire, &len));
+    CHECK(len > 0 && wire[0] == MCX_WIRE_FORMAT_VERSION);
+
+    CHECK_RC(MCX_OK, mcx_table_init(&empty));
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&empty, snap, sizeof snap, &len));
+    /* The magic "MCXS", then the version byte. */
+    CHECK(len > 4 && snap[4] == MCX_SNAPSHOT_FORMAT_VERSION);
+}
+
 int main(void) {
+    versions_are_in_the_header_and_the_library();
     status_strings_are_static_and_distinct();
     request_is_built_encoded_and_decoded();
     frames_round_trip();
