@@ -42,6 +42,22 @@
 #define MCX_MAX_STRING_LEN 1024
 
 /**
+ * Longest MC service ID (MCPTT ID, MCVideo ID or MCData ID URI) in bytes: an ID of this length
+ * is accepted, a longer one refused with `MCX_E_ID_TOO_LONG`.
+ */
+#define MCX_MC_SERVICE_ID_CAPACITY 128
+
+/**
+ * Longest MC system identity (a DNS domain name) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+ */
+#define MCX_MC_SYSTEM_ID_CAPACITY 253
+
+/**
+ * Longest KMS URI (security domain information) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+ */
+#define MCX_KMS_URI_CAPACITY 128
+
+/**
  * Size in bytes of `mcx_message_t` (for the default build-time identifier capacities).
  */
 #define MCX_MESSAGE_SIZE 696

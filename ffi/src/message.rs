@@ -5,6 +5,7 @@
 use core::ffi::c_char;
 use core::mem::{align_of, size_of};
 
+use mcx_migrate::config;
 use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{
     EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MessageView, MigrationUpdate,
@@ -19,6 +20,36 @@ use crate::status::*;
 /// core accepts for an identifier. A longer string fails with `MCX_E_STRING_TOO_LONG` without
 /// reading past `MCX_MAX_STRING_LEN` + 1 bytes.
 pub const MCX_MAX_STRING_LEN: usize = 1024;
+
+// The identifier capacities are the core's build-time settings (`MCX_MIGRATE_*`,
+// docs/embedded.md), stated in the header as literals (cbindgen writes a constant only when it
+// is one). A build with other capacities does not compile until the literals follow it and the
+// header is regenerated, so the header never states a capacity the library does not have.
+
+/// Longest MC service ID (MCPTT ID, MCVideo ID or MCData ID URI) in bytes: an ID of this length
+/// is accepted, a longer one refused with `MCX_E_ID_TOO_LONG`.
+pub const MCX_MC_SERVICE_ID_CAPACITY: usize = 128;
+/// Longest MC system identity (a DNS domain name) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+pub const MCX_MC_SYSTEM_ID_CAPACITY: usize = 253;
+/// Longest KMS URI (security domain information) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+pub const MCX_KMS_URI_CAPACITY: usize = 128;
+
+const _: () = assert!(
+    MCX_MC_SERVICE_ID_CAPACITY == config::MC_SERVICE_ID_CAPACITY,
+    "MCX_MC_SERVICE_ID_CAPACITY is not this build's MCX_MIGRATE_MC_SERVICE_ID_CAPACITY: set it in ffi/src/message.rs and regenerate the header"
+);
+const _: () = assert!(
+    MCX_MC_SYSTEM_ID_CAPACITY == config::MC_SYSTEM_ID_CAPACITY,
+    "MCX_MC_SYSTEM_ID_CAPACITY is not this build's MCX_MIGRATE_MC_SYSTEM_ID_CAPACITY: set it in ffi/src/message.rs and regenerate the header"
+);
+const _: () = assert!(
+    MCX_KMS_URI_CAPACITY == config::KMS_URI_CAPACITY,
+    "MCX_KMS_URI_CAPACITY is not this build's MCX_MIGRATE_KMS_URI_CAPACITY: set it in ffi/src/message.rs and regenerate the header"
+);
+// Every identifier fits a C string argument, so it is the core that refuses a long one.
+const _: () = assert!(MCX_MC_SERVICE_ID_CAPACITY <= MCX_MAX_STRING_LEN);
+const _: () = assert!(MCX_MC_SYSTEM_ID_CAPACITY <= MCX_MAX_STRING_LEN);
+const _: () = assert!(MCX_KMS_URI_CAPACITY <= MCX_MAX_STRING_LEN);
 
 /// Size in bytes of `mcx_message_t` (for the default build-time identifier capacities).
 pub const MCX_MESSAGE_SIZE: usize = 696;
