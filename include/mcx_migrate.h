@@ -116,6 +116,13 @@
 #define MCX_REASON_TARGET_NO_LONGER_SERVED 1
 
 /**
+ * Redirection reason, as an argument of `mcx_message_init_redirection` only: the redirection
+ * carries no reason (the information element is optional in Table 10.16.y.2-1). Outside the
+ * range of reasons, so that none is ever taken for it.
+ */
+#define MCX_REASON_NONE 255
+
+/**
  * Migration update: a user of this (primary) system migrated to a partner system.
  */
 #define MCX_UPDATE_MIGRATED 1
@@ -581,6 +588,26 @@ int32_t mcx_message_init_request(union mcx_message_t *msg,
                                  const char *target,
                                  bool e2ee_required,
                                  const char *kms_uri);
+
+/**
+ * Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
+ * call from `calling_party` to `target_primary` (the target's MC service ID in its primary MC
+ * system) is to be sent to `target_migrated` (the ID the partner MC system assigned).
+ *
+ * `kms_uri` may be NULL (no security domain information), except with `e2ee_required`: the
+ * NOTE under Table 10.16.y.2-1 makes it mandatory then, and the builder refuses the
+ * redirection with `MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO`, as the encoder would.
+ * `reason` is an `MCX_REASON_*` value, or `MCX_REASON_NONE` for a redirection without one.
+ * On failure `msg` is unchanged.
+ */
+int32_t mcx_message_init_redirection(union mcx_message_t *msg,
+                                     uint32_t service_kind,
+                                     const char *calling_party,
+                                     const char *target_primary,
+                                     const char *target_migrated,
+                                     bool e2ee_required,
+                                     const char *kms_uri,
+                                     uint32_t reason);
 
 /**
  * Builds the migration update "user `primary_id` of this system migrated to `partner_system`,

@@ -437,6 +437,12 @@ int main(void) {
     check(result.redirections == 2 && result.reasons[0] == MCX_REASON_TARGET_NO_LONGER_SERVED
               && result.reached_system == 'C',
           "a call to the cached ID at B: B sends it home, A sends it on to C");
+    /* A gateway that relays a redirection (step 3) builds it from its fields. */
+    check(API(mcx_message_init_redirection, &scratch, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+              USER2_PRIMARY, USER2_AT_B, true, KMS_B, MCX_REASON_TARGET_MIGRATED) == MCX_OK
+              && API(mcx_message_reason, &scratch, &value) == MCX_OK
+              && value == MCX_REASON_TARGET_MIGRATED,
+          "a private call redirection built from its fields (Table 10.16.y.2-1)");
 #endif
 
     /* User 2 returns home: A proceeds with calls to the primary ID. */

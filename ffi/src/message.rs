@@ -9,8 +9,8 @@ use mcx_migrate::config;
 use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{
     EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MessageView, MigrationUpdate,
-    MigrationUpdateView, PrivateCallRequest, PrivateCallRequestView, RedirectionReason,
-    SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
+    MigrationUpdateView, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
+    RedirectionReason, SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
 };
 
 use crate::abi::{self, c_str, c_str_opt, run, Status, Storage, Stored};
@@ -109,6 +109,10 @@ pub const MCX_REASON_TARGET_MIGRATED: u32 = 0;
 /// Redirection reason: the target is no longer served by this partner MC system (consecutive
 /// migration: the call is sent to the target's primary MC system).
 pub const MCX_REASON_TARGET_NO_LONGER_SERVED: u32 = 1;
+/// Redirection reason, as an argument of `mcx_message_init_redirection` only: the redirection
+/// carries no reason (the information element is optional in Table 10.16.y.2-1). Outside the
+/// range of reasons, so that none is ever taken for it.
+pub const MCX_REASON_NONE: u32 = 0xFF;
 
 /// Migration update: a user of this (primary) system migrated to a partner system.
 pub const MCX_UPDATE_MIGRATED: u32 = 1;
@@ -211,6 +215,54 @@ pub extern "C" fn mcx_message_init_request(
             security_domain_info: sdi(kms_uri)?,
         };
         write_message(msg, &MessageView::Request(request))
+    })
+}
+
+/// The redirection reason argument: `MCX_REASON_NONE` or an `MCX_REASON_*` value.
+fn reason(value: u32) -> Result<Option<RedirectionReason>, Status> {
+    match value {
+        MCX_REASON_NONE => Ok(None),
+        MCX_REASON_TARGET_MIGRATED => Ok(Some(RedirectionReason::TargetMigrated)),
+        MCX_REASON_TARGET_NO_LONGER_SERVED => Ok(Some(RedirectionReason::TargetNoLongerServed)),
+        _ => Err(Status(MCX_E_INVALID_ARGUMENT)),
+    }
+}
+
+/// Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
+/// call from `calling_party` to `target_primary` (the target's MC service ID in its primary MC
+/// system) is to be sent to `target_migrated` (the ID the partner MC system assigned).
+///
+/// `kms_uri` may be NULL (no security domain information), except with `e2ee_required`: the
+/// NOTE under Table 10.16.y.2-1 makes it mandatory then, and the builder refuses the
+/// redirection with `MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO`, as the encoder would.
+/// `reason` is an `MCX_REASON_*` value, or `MCX_REASON_NONE` for a redirection without one.
+/// On failure `msg` is unchanged.
+#[no_mangle]
+pub extern "C" fn mcx_message_init_redirection(
+    msg: *mut mcx_message_t,
+    service_kind: u32,
+    calling_party: *const c_char,
+    target_primary: *const c_char,
+    target_migrated: *const c_char,
+    e2ee_required: bool,
+    kms_uri: *const c_char,
+    reason: u32,
+) -> i32 {
+    run(|| {
+        abi::check_writable(msg)?;
+        let redirection = PrivateCallRedirectionView {
+            service_kind: self::service_kind(service_kind)?,
+            calling_party: id(calling_party)?,
+            target_primary: id(target_primary)?,
+            target_migrated: id(target_migrated)?,
+            e2ee_required,
+            security_domain_info: sdi(kms_uri)?,
+            reason: self::reason(reason)?,
+        };
+        if redirection.validate().is_err() {
+            return Err(EncodeError::MissingSecurityDomainInfo.into());
+        }
+        write_message(msg, &MessageView::Redirection(redirection))
     })
 }
 

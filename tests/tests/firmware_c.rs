@@ -25,7 +25,7 @@ use mcx_migrate_tests::qemu;
 const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Named checks the firmware runs; a firmware that skipped some would report fewer.
-const FIRMWARE_CHECKS: usize = 20;
+const FIRMWARE_CHECKS: usize = 21;
 
 /// How to install the Arm bare-metal toolchain and newlib on Debian.
 const ARM_GCC_INSTALL: &str = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi";
@@ -56,6 +56,7 @@ const MEASURED_FUNCTIONS: &[&str] = &[
     "mcx_message_encode_frame",
     "mcx_message_field",
     "mcx_message_init_migrated",
+    "mcx_message_init_redirection",
     "mcx_message_init_moved_on",
     "mcx_message_init_request",
     "mcx_message_init_returned",

@@ -128,6 +128,62 @@ static void call_to_migrated_user_is_redirected_and_followed(void) {
     CHECK(field_is(&next, MCX_FIELD_KMS_URI, KMS_B));
 }
 
+/* The redirection builder gives the bytes server A sends in step 3, and a call follows the
+ * built redirection as it follows the server's (steps 3 and 5). */
+static void built_redirection_is_the_servers_and_is_followed(void) {
+    mcx_message_t req, built, back;
+    mcx_call_t call;
+    uint8_t request[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN], wire[MCX_MAX_ENCODED_LEN];
+    size_t request_len = 0, answer_len = 0, len = 0, n = 9;
+    uint32_t decision = 99, u = 99;
+    int32_t reject = 1;
+    bool e2ee = false;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_message_encode(&req, request, sizeof request, &request_len));
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_a, request, request_len, answer,
+                                             sizeof answer, &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT);
+
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, true, KMS_B,
+                                                  MCX_REASON_TARGET_MIGRATED));
+    CHECK_RC(MCX_OK, mcx_message_encode(&built, wire, sizeof wire, &len));
+    CHECK(len == answer_len && memcmp(wire, answer, len) == 0);
+
+    CHECK_RC(MCX_OK, mcx_message_type(&built, &u));
+    CHECK(u == MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
+    CHECK_RC(MCX_OK, mcx_message_service_kind(&built, &u));
+    CHECK(u == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
+    CHECK_RC(MCX_OK, mcx_message_e2ee_required(&built, &e2ee));
+    CHECK(e2ee);
+    CHECK(field_is(&built, MCX_FIELD_TARGET_MIGRATED, USER2_AT_B));
+
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    CHECK_RC(MCX_OK, mcx_call_on_redirection(&call, &built));
+    CHECK_RC(MCX_OK, mcx_call_redirections(&call, &n));
+    CHECK(n == 1);
+
+    /* Without a reason (MCX_REASON_NONE) and, E2EE not required, without a KMS URI. */
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, false, NULL,
+                                                  MCX_REASON_NONE));
+    CHECK_RC(MCX_OK, mcx_message_encode(&built, wire, sizeof wire, &len));
+    CHECK_RC(MCX_OK, mcx_message_decode(&back, wire, len));
+    CHECK_RC(MCX_E_ABSENT, mcx_message_reason(&back, &u));
+    CHECK_RC(MCX_E_ABSENT, mcx_message_field(&back, MCX_FIELD_KMS_URI, NULL, 0, &len));
+    CHECK(field_is(&back, MCX_FIELD_CALLING_PARTY, USER1));
+    CHECK(field_is(&back, MCX_FIELD_TARGET_PRIMARY, USER2_PRIMARY));
+
+    /* Consecutive migration: the reason B gives when it sends a caller home. */
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, false, NULL,
+                                                  MCX_REASON_TARGET_NO_LONGER_SERVED));
+    CHECK_RC(MCX_OK, mcx_message_reason(&built, &u));
+    CHECK(u == MCX_REASON_TARGET_NO_LONGER_SERVED);
+}
+
 static void call_to_user_served_here_proceeds(void) {
     mcx_message_t req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
@@ -360,6 +416,7 @@ int main(void) {
     frames_round_trip();
     migration_update_bytes_fill_the_table();
     call_to_migrated_user_is_redirected_and_followed();
+    built_redirection_is_the_servers_and_is_followed();
     call_to_user_served_here_proceeds();
     e2ee_call_without_security_domain_info_is_rejected();
     consecutive_migration_sends_caller_home_then_on();

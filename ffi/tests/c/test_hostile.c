@@ -201,6 +201,47 @@ static void identifiers_are_accepted_up_to_the_capacities_in_the_header(void) {
     CHECK_RC(MCX_OK, mcx_message_init_returned(&msg, USER1));
 }
 
+/* The redirection builder checks every argument and refuses, leaving `msg` as it was, what the
+ * encoder would refuse: E2EE required without security domain information (the NOTE under
+ * Table 10.16.y.2-1). */
+static void redirection_builder_refuses_bad_arguments(void) {
+    CHECK_RC(MCX_E_NULL_ARGUMENT,
+             mcx_message_init_redirection(NULL, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1, USER2,
+                                          USER2_AT_B, false, NULL, MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, NULL,
+                                                    USER2, USER2_AT_B, false, NULL,
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, NULL, false, NULL, MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, 3, USER1, USER2, USER2_AT_B, false, NULL,
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, false, NULL, 2));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, false, NULL, 0xFFFFFFFFu));
+    CHECK_RC_UNCHANGED(MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, true, NULL,
+                                                    MCX_REASON_TARGET_MIGRATED));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, "http://x", false, NULL,
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, true, "no scheme",
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_UTF8, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    "sip:\xff@x", USER2_AT_B, false, NULL,
+                                                    MCX_REASON_NONE));
+}
+
 static void garbage_bytes_are_refused(void) {
     uint8_t bytes[MCX_MAX_ENCODED_LEN + 1];
     uint8_t frame[MCX_MAX_FRAME_LEN];
@@ -523,6 +564,7 @@ int main(void) {
     uninitialised_and_corrupted_objects_are_refused();
     bad_strings_are_refused();
     identifiers_are_accepted_up_to_the_capacities_in_the_header();
+    redirection_builder_refuses_bad_arguments();
     garbage_bytes_are_refused();
     wrong_message_types_and_absent_fields_are_refused();
     table_errors_leave_the_table_unchanged();
