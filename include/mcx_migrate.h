@@ -42,6 +42,22 @@
 #define MCX_MAX_STRING_LEN 1024
 
 /**
+ * Longest MC service ID (MCPTT ID, MCVideo ID or MCData ID URI) in bytes: an ID of this length
+ * is accepted, a longer one refused with `MCX_E_ID_TOO_LONG`.
+ */
+#define MCX_MC_SERVICE_ID_CAPACITY 128
+
+/**
+ * Longest MC system identity (a DNS domain name) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+ */
+#define MCX_MC_SYSTEM_ID_CAPACITY 253
+
+/**
+ * Longest KMS URI (security domain information) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+ */
+#define MCX_KMS_URI_CAPACITY 128
+
+/**
  * Size in bytes of `mcx_message_t` (for the default build-time identifier capacities).
  */
 #define MCX_MESSAGE_SIZE 696
@@ -98,6 +114,13 @@
  * migration: the call is sent to the target's primary MC system).
  */
 #define MCX_REASON_TARGET_NO_LONGER_SERVED 1
+
+/**
+ * Redirection reason, as an argument of `mcx_message_init_redirection` only: the redirection
+ * carries no reason (the information element is optional in Table 10.16.y.2-1). Outside the
+ * range of reasons, so that none is ever taken for it.
+ */
+#define MCX_REASON_NONE 255
 
 /**
  * Migration update: a user of this (primary) system migrated to a partner system.
@@ -454,6 +477,34 @@
 #define MCX_TABLE_MAX_SNAPSHOT_LEN 10561
 
 /**
+ * Major version of the library (semantic versioning: a C program built against one major
+ * version links against no other).
+ */
+#define MCX_VERSION_MAJOR 0
+
+/**
+ * Minor version of the library.
+ */
+#define MCX_VERSION_MINOR 1
+
+/**
+ * Patch version of the library.
+ */
+#define MCX_VERSION_PATCH 0
+
+/**
+ * Version of the wire format, the first byte of every encoded message: a message of another
+ * version is refused with `MCX_E_DECODE_UNSUPPORTED_VERSION`.
+ */
+#define MCX_WIRE_FORMAT_VERSION 2
+
+/**
+ * Version of the migration table snapshot format (`mcx_table_snapshot`): a snapshot of
+ * another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`.
+ */
+#define MCX_SNAPSHOT_FORMAT_VERSION 2
+
+/**
  * Storage for one outgoing private call's state at the calling MC service client. Declare it,
  * call `mcx_call_start`, send `mcx_call_request`'s bytes, feed each received redirection to
  * `mcx_call_on_redirection_bytes`.
@@ -537,6 +588,26 @@ int32_t mcx_message_init_request(union mcx_message_t *msg,
                                  const char *target,
                                  bool e2ee_required,
                                  const char *kms_uri);
+
+/**
+ * Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
+ * call from `calling_party` to `target_primary` (the target's MC service ID in its primary MC
+ * system) is to be sent to `target_migrated` (the ID the partner MC system assigned).
+ *
+ * `kms_uri` may be NULL (no security domain information), except with `e2ee_required`: the
+ * NOTE under Table 10.16.y.2-1 makes it mandatory then, and the builder refuses the
+ * redirection with `MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO`, as the encoder would.
+ * `reason` is an `MCX_REASON_*` value, or `MCX_REASON_NONE` for a redirection without one.
+ * On failure `msg` is unchanged.
+ */
+int32_t mcx_message_init_redirection(union mcx_message_t *msg,
+                                     uint32_t service_kind,
+                                     const char *calling_party,
+                                     const char *target_primary,
+                                     const char *target_migrated,
+                                     bool e2ee_required,
+                                     const char *kms_uri,
+                                     uint32_t reason);
 
 /**
  * Builds the migration update "user `primary_id` of this system migrated to `partner_system`,
@@ -767,6 +838,13 @@ int32_t mcx_table_snapshot(const union mcx_table_t *table,
  * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
  */
 int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+
+/**
+ * The library's version as a static NUL-terminated string, `"MAJOR.MINOR.PATCH"`: the
+ * version of the code linked, where the `MCX_VERSION_*` macros give the version of the header
+ * compiled against. Never NULL; never free it.
+ */
+const char *mcx_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -97,6 +97,9 @@ static void stack_record(const char *function, uint32_t depth) {
 #define API_STR(code) \
     (stack_paint(), api_str = mcx_status_str(code), stack_record("mcx_status_str", stack_depth()), \
      api_str)
+/* The same for mcx_version. */
+#define API_VERSION() \
+    (stack_paint(), api_str = mcx_version(), stack_record("mcx_version", stack_depth()), api_str)
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
@@ -314,6 +317,9 @@ int main(void) {
 #endif
 
     printf("mcx-migrate C firmware on mps2-an386: TS 23.280 Fig. 10.16.y.3-1\n");
+#ifndef MCX_FW_SCENARIO_ONLY
+    printf("library %s, wire format %d\n", API_VERSION(), (int)MCX_WIRE_FORMAT_VERSION);
+#endif
     ok(API(mcx_table_init, system_a.table), "init table A");
     ok(API(mcx_table_init, system_b.table), "init table B");
     ok(API(mcx_table_init, system_c.table), "init table C");
@@ -431,6 +437,12 @@ int main(void) {
     check(result.redirections == 2 && result.reasons[0] == MCX_REASON_TARGET_NO_LONGER_SERVED
               && result.reached_system == 'C',
           "a call to the cached ID at B: B sends it home, A sends it on to C");
+    /* A gateway that relays a redirection (step 3) builds it from its fields. */
+    check(API(mcx_message_init_redirection, &scratch, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+              USER2_PRIMARY, USER2_AT_B, true, KMS_B, MCX_REASON_TARGET_MIGRATED) == MCX_OK
+              && API(mcx_message_reason, &scratch, &value) == MCX_OK
+              && value == MCX_REASON_TARGET_MIGRATED,
+          "a private call redirection built from its fields (Table 10.16.y.2-1)");
 #endif
 
     /* User 2 returns home: A proceeds with calls to the primary ID. */

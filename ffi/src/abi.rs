@@ -3,7 +3,7 @@
 //! exported functions stay short and check their arguments uniformly (the rustls-ffi pattern).
 
 use core::ffi::c_char;
-use core::mem::align_of;
+use core::mem::{align_of, size_of};
 
 use crate::status::*;
 
@@ -101,16 +101,23 @@ pub(crate) fn object_mut<'a, S: Storage>(p: *mut S) -> Result<&'a mut S::Object,
 
 /// Builds an object (with its magic word) straight into storage, whatever the storage held,
 /// without staging it on the stack (a table is kilobytes; a small firmware stack is not).
+///
+/// Every byte of the storage is zeroed first: the object's padding, its unused string capacity
+/// and the storage beyond it are then defined bytes, and the same as in any other object built
+/// the same way, so C may compare objects byte for byte (`memcmp`, and valgrind reports no
+/// read of uninitialised memory). Later in-place changes only write within the object.
 pub(crate) fn init_with<S: Storage>(
     p: *mut S,
     make: impl FnOnce() -> S::Object,
 ) -> Result<(), Status> {
     check_writable(p)?;
     let stored = p.cast::<Stored<S::Object>>();
-    // SAFETY: non-NULL, aligned, large enough (`Storage`'s contract); the field pointers stay
-    // inside the storage and `write` neither reads nor drops the old bytes. The magic word is
-    // written last, so the storage only claims to hold an object once it does.
+    // SAFETY: non-NULL, aligned, large enough (`Storage`'s contract): the zeroing covers
+    // exactly the storage, and the field pointers stay inside it; `write` neither reads nor
+    // drops the old bytes. The magic word is written last, so the storage only claims to hold
+    // an object once it does.
     unsafe {
+        p.cast::<u8>().write_bytes(0, size_of::<S>());
         core::ptr::addr_of_mut!((*stored).object).write(make());
         core::ptr::addr_of_mut!((*stored).magic).write(S::MAGIC);
     }

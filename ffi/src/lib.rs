@@ -16,6 +16,9 @@
 //!   `MCX_MAX_STRING_LEN` + 1 bytes, garbage bytes (a `MCX_E_DECODE_*` code).
 //! - After a failed call every object is exactly as before: each function validates all of its
 //!   arguments and computes its result before it writes anything.
+//! - An initialiser or builder zeroes the whole storage before it places the object, so padding
+//!   and unused string capacity are defined bytes: two objects built the same way compare equal
+//!   with `memcmp` (in optimised builds; an unoptimised one may copy stack temporaries' bytes).
 //! - No panic crosses the boundary: the core denies `unwrap`, `expect`, `panic!`, slice indexing
 //!   and unchecked arithmetic outside its tests (lints in `core/src/lib.rs`), this crate denies
 //!   the same, and every build profile sets `panic = "abort"` as a last line of defence.
@@ -48,12 +51,14 @@ pub mod status;
 pub mod table;
 #[cfg(test)]
 mod tests;
+pub mod version;
 
 pub use client::*;
 pub use message::*;
 pub use server::*;
 pub use status::*;
 pub use table::*;
+pub use version::*;
 
 /// Bare-metal builds of the staticlib need a panic handler. The core never panics (see the
 /// crate docs), so this endless loop is unreachable in practice; firmware that links another

@@ -5,11 +5,12 @@
 use core::ffi::c_char;
 use core::mem::{align_of, size_of};
 
+use mcx_migrate::config;
 use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{
     EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MessageView, MigrationUpdate,
-    MigrationUpdateView, PrivateCallRequest, PrivateCallRequestView, RedirectionReason,
-    SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
+    MigrationUpdateView, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
+    RedirectionReason, SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
 };
 
 use crate::abi::{self, c_str, c_str_opt, run, Status, Storage, Stored};
@@ -19,6 +20,36 @@ use crate::status::*;
 /// core accepts for an identifier. A longer string fails with `MCX_E_STRING_TOO_LONG` without
 /// reading past `MCX_MAX_STRING_LEN` + 1 bytes.
 pub const MCX_MAX_STRING_LEN: usize = 1024;
+
+// The identifier capacities are the core's build-time settings (`MCX_MIGRATE_*`,
+// docs/embedded.md), stated in the header as literals (cbindgen writes a constant only when it
+// is one). A build with other capacities does not compile until the literals follow it and the
+// header is regenerated, so the header never states a capacity the library does not have.
+
+/// Longest MC service ID (MCPTT ID, MCVideo ID or MCData ID URI) in bytes: an ID of this length
+/// is accepted, a longer one refused with `MCX_E_ID_TOO_LONG`.
+pub const MCX_MC_SERVICE_ID_CAPACITY: usize = 128;
+/// Longest MC system identity (a DNS domain name) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+pub const MCX_MC_SYSTEM_ID_CAPACITY: usize = 253;
+/// Longest KMS URI (security domain information) in bytes; longer: `MCX_E_ID_TOO_LONG`.
+pub const MCX_KMS_URI_CAPACITY: usize = 128;
+
+const _: () = assert!(
+    MCX_MC_SERVICE_ID_CAPACITY == config::MC_SERVICE_ID_CAPACITY,
+    "MCX_MC_SERVICE_ID_CAPACITY is not this build's MCX_MIGRATE_MC_SERVICE_ID_CAPACITY: set it in ffi/src/message.rs and regenerate the header"
+);
+const _: () = assert!(
+    MCX_MC_SYSTEM_ID_CAPACITY == config::MC_SYSTEM_ID_CAPACITY,
+    "MCX_MC_SYSTEM_ID_CAPACITY is not this build's MCX_MIGRATE_MC_SYSTEM_ID_CAPACITY: set it in ffi/src/message.rs and regenerate the header"
+);
+const _: () = assert!(
+    MCX_KMS_URI_CAPACITY == config::KMS_URI_CAPACITY,
+    "MCX_KMS_URI_CAPACITY is not this build's MCX_MIGRATE_KMS_URI_CAPACITY: set it in ffi/src/message.rs and regenerate the header"
+);
+// Every identifier fits a C string argument, so it is the core that refuses a long one.
+const _: () = assert!(MCX_MC_SERVICE_ID_CAPACITY <= MCX_MAX_STRING_LEN);
+const _: () = assert!(MCX_MC_SYSTEM_ID_CAPACITY <= MCX_MAX_STRING_LEN);
+const _: () = assert!(MCX_KMS_URI_CAPACITY <= MCX_MAX_STRING_LEN);
 
 /// Size in bytes of `mcx_message_t` (for the default build-time identifier capacities).
 pub const MCX_MESSAGE_SIZE: usize = 696;
@@ -78,6 +109,10 @@ pub const MCX_REASON_TARGET_MIGRATED: u32 = 0;
 /// Redirection reason: the target is no longer served by this partner MC system (consecutive
 /// migration: the call is sent to the target's primary MC system).
 pub const MCX_REASON_TARGET_NO_LONGER_SERVED: u32 = 1;
+/// Redirection reason, as an argument of `mcx_message_init_redirection` only: the redirection
+/// carries no reason (the information element is optional in Table 10.16.y.2-1). Outside the
+/// range of reasons, so that none is ever taken for it.
+pub const MCX_REASON_NONE: u32 = 0xFF;
 
 /// Migration update: a user of this (primary) system migrated to a partner system.
 pub const MCX_UPDATE_MIGRATED: u32 = 1;
@@ -180,6 +215,54 @@ pub extern "C" fn mcx_message_init_request(
             security_domain_info: sdi(kms_uri)?,
         };
         write_message(msg, &MessageView::Request(request))
+    })
+}
+
+/// The redirection reason argument: `MCX_REASON_NONE` or an `MCX_REASON_*` value.
+fn reason(value: u32) -> Result<Option<RedirectionReason>, Status> {
+    match value {
+        MCX_REASON_NONE => Ok(None),
+        MCX_REASON_TARGET_MIGRATED => Ok(Some(RedirectionReason::TargetMigrated)),
+        MCX_REASON_TARGET_NO_LONGER_SERVED => Ok(Some(RedirectionReason::TargetNoLongerServed)),
+        _ => Err(Status(MCX_E_INVALID_ARGUMENT)),
+    }
+}
+
+/// Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
+/// call from `calling_party` to `target_primary` (the target's MC service ID in its primary MC
+/// system) is to be sent to `target_migrated` (the ID the partner MC system assigned).
+///
+/// `kms_uri` may be NULL (no security domain information), except with `e2ee_required`: the
+/// NOTE under Table 10.16.y.2-1 makes it mandatory then, and the builder refuses the
+/// redirection with `MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO`, as the encoder would.
+/// `reason` is an `MCX_REASON_*` value, or `MCX_REASON_NONE` for a redirection without one.
+/// On failure `msg` is unchanged.
+#[no_mangle]
+pub extern "C" fn mcx_message_init_redirection(
+    msg: *mut mcx_message_t,
+    service_kind: u32,
+    calling_party: *const c_char,
+    target_primary: *const c_char,
+    target_migrated: *const c_char,
+    e2ee_required: bool,
+    kms_uri: *const c_char,
+    reason: u32,
+) -> i32 {
+    run(|| {
+        abi::check_writable(msg)?;
+        let redirection = PrivateCallRedirectionView {
+            service_kind: self::service_kind(service_kind)?,
+            calling_party: id(calling_party)?,
+            target_primary: id(target_primary)?,
+            target_migrated: id(target_migrated)?,
+            e2ee_required,
+            security_domain_info: sdi(kms_uri)?,
+            reason: self::reason(reason)?,
+        };
+        if redirection.validate().is_err() {
+            return Err(EncodeError::MissingSecurityDomainInfo.into());
+        }
+        write_message(msg, &MessageView::Redirection(redirection))
     })
 }
 

@@ -320,3 +320,14 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     assert_eq!(rc, MCX_OK);
     assert_eq!(snapshot_of(&table), snapshot);
 }
+
+#[test]
+fn version_macros_are_the_crate_version_and_mcx_version_returns_it() {
+    let part = |p: &str| p.parse::<u32>().expect("a number");
+    assert_eq!(MCX_VERSION_MAJOR, part(env!("CARGO_PKG_VERSION_MAJOR")));
+    assert_eq!(MCX_VERSION_MINOR, part(env!("CARGO_PKG_VERSION_MINOR")));
+    assert_eq!(MCX_VERSION_PATCH, part(env!("CARGO_PKG_VERSION_PATCH")));
+    // SAFETY: `mcx_version` returns a static NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(mcx_version()) };
+    assert_eq!(text.to_str(), Ok(env!("CARGO_PKG_VERSION")));
+}

@@ -44,8 +44,14 @@ fn staticlib() -> &'static Path {
     static LIB: OnceLock<PathBuf> = OnceLock::new();
     LIB.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        // Optimised (opt-level 1), with the dev profile's debug assertions and overflow checks
+        // kept: an unoptimised build copies Rust's stack temporaries whole, and with them
+        // uninitialised bytes into an object's padding, where the C tests compare objects byte
+        // for byte (`objects_built_the_same_way_are_equal_byte_for_byte`); the release builds
+        // that firmware and `make -C ffi install` use are optimised.
         let output = Command::new(cargo)
             .current_dir(root())
+            .env("CARGO_PROFILE_DEV_OPT_LEVEL", "1")
             .args(["build", "-p", "mcx-migrate-ffi", "--lib", "--target-dir"])
             .arg(out_dir())
             .output()

@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use mcx_migrate_ffi::{
-    MCX_CALL_MAX_REDIRECTIONS, MCX_CALL_SIZE, MCX_MAX_ENCODED_LEN, MCX_MAX_FRAME_LEN,
-    MCX_MAX_STRING_LEN, MCX_MESSAGE_SIZE, MCX_TABLE_CAPACITY, MCX_TABLE_MAX_SNAPSHOT_LEN,
-    MCX_TABLE_SIZE, STATUS_TABLE,
+    MCX_CALL_MAX_REDIRECTIONS, MCX_CALL_SIZE, MCX_KMS_URI_CAPACITY, MCX_MAX_ENCODED_LEN,
+    MCX_MAX_FRAME_LEN, MCX_MAX_STRING_LEN, MCX_MC_SERVICE_ID_CAPACITY, MCX_MC_SYSTEM_ID_CAPACITY,
+    MCX_MESSAGE_SIZE, MCX_TABLE_CAPACITY, MCX_TABLE_MAX_SNAPSHOT_LEN, MCX_TABLE_SIZE, STATUS_TABLE,
 };
 
 const BLESS: &str = "cargo test -p mcx-migrate-ffi --test docs";
@@ -85,6 +85,21 @@ fn storage_sizes_are_current() {
             "MCX_MAX_STRING_LEN",
             MCX_MAX_STRING_LEN,
             "bytes of a C string argument read at most, without its NUL",
+        ),
+        (
+            "MCX_MC_SERVICE_ID_CAPACITY",
+            MCX_MC_SERVICE_ID_CAPACITY,
+            "bytes of the longest MC service ID accepted",
+        ),
+        (
+            "MCX_MC_SYSTEM_ID_CAPACITY",
+            MCX_MC_SYSTEM_ID_CAPACITY,
+            "bytes of the longest MC system identity accepted",
+        ),
+        (
+            "MCX_KMS_URI_CAPACITY",
+            MCX_KMS_URI_CAPACITY,
+            "bytes of the longest KMS URI accepted",
         ),
     ];
     for (name, value, what) in rows {

@@ -214,6 +214,18 @@ pub enum Op {
         e2ee: bool,
         kms: Str,
     },
+    /// `mcx_message_init_redirection`.
+    InitRedirection {
+        msg: Obj,
+        kind: Num,
+        caller: Str,
+        primary: Str,
+        migrated: Str,
+        e2ee: bool,
+        kms: Str,
+        /// See [`reason_arg`]: a reason, `MCX_REASON_NONE`, or out of range.
+        reason: Num,
+    },
     /// One of the five `mcx_message_init_*` update builders (`which` modulo 5), with as many
     /// of the strings as it takes.
     InitUpdate {
@@ -359,6 +371,8 @@ const TABLE: Families = &[40, 44];
 const TABLE_BYTES: Families = &[40, 41, 43, 44];
 const SNAPSHOT: Families = &[40, 47];
 const BUILD: Families = &[40, 41];
+/// A redirection builder also refuses what the encoder refuses (`MCX_E_ENCODE_*`).
+const BUILD_REDIRECTION: Families = &[40, 41, 42];
 const DECODE: Families = &[40, 43];
 const ENCODE: Families = &[40, 42];
 const REDIRECT: Families = &[40, 45];
@@ -891,6 +905,60 @@ impl Harness {
                     kms.ptr(),
                 );
                 self.after("mcx_message_init_request", rc, BUILD, &before, &[*msg], &[]);
+            }
+            Op::InitRedirection {
+                msg,
+                kind,
+                caller,
+                primary,
+                migrated,
+                e2ee,
+                kms,
+                reason,
+            } => {
+                let Some(p) = self.obj::<mcx_message_t>(*msg, false) else {
+                    return;
+                };
+                let (caller, primary, migrated, kms) = (
+                    CString::new(caller, &IDS),
+                    CString::new(primary, &IDS),
+                    CString::new(migrated, &IDS),
+                    CString::new(kms, &KMS),
+                );
+                let reason = reason_arg(*reason);
+                let before = self.before(&[*msg]);
+                let rc = mcx_message_init_redirection(
+                    p,
+                    num(*kind),
+                    caller.ptr(),
+                    primary.ptr(),
+                    migrated.ptr(),
+                    *e2ee,
+                    kms.ptr(),
+                    reason,
+                );
+                self.after(
+                    "mcx_message_init_redirection",
+                    rc,
+                    BUILD_REDIRECTION,
+                    &before,
+                    &[*msg],
+                    &[],
+                );
+                if rc == MCX_OK {
+                    // The NOTE under Table 10.16.y.2-1 holds for every redirection built.
+                    assert!(
+                        !*e2ee || !kms.ptr().is_null(),
+                        "E2EE without a KMS URI built"
+                    );
+                    let mut got = 0u32;
+                    let rc = mcx_message_reason(p, &mut got);
+                    if reason == MCX_REASON_NONE {
+                        assert_eq!(rc, MCX_E_ABSENT, "a redirection built without a reason");
+                    } else {
+                        assert_eq!((rc, got), (MCX_OK, reason), "the reason built");
+                    }
+                }
             }
             Op::InitUpdate {
                 msg,
@@ -1466,6 +1534,15 @@ type Outs = (*mut usize, *mut u32, *mut i32);
 type Encoder = extern "C" fn(*const mcx_message_t, *mut u8, usize, *mut usize) -> i32;
 type U32Getter = extern "C" fn(*const mcx_message_t, *mut u32) -> i32;
 
+/// The redirection reason argument: mostly a reason, `MCX_REASON_NONE` often, sometimes out of
+/// range (refused).
+fn reason_arg(n: Num) -> u32 {
+    match n {
+        Num::Small(v) if v % 12 >= 8 => MCX_REASON_NONE,
+        _ => num(n),
+    }
+}
+
 fn num(n: Num) -> u32 {
     match n {
         Num::Small(v) => u32::from(v % 12),
@@ -1533,6 +1610,7 @@ fn resolve(op: &Op) -> Op {
             ..
         } => (*x, *y) = (t(x), m(y)),
         Op::InitRequest { msg: x, .. }
+        | Op::InitRedirection { msg: x, .. }
         | Op::InitUpdate { msg: x, .. }
         | Op::Decode(x, _)
         | Op::DecodeFrame(x, _)

@@ -37,9 +37,10 @@ static int checks_failed;
     } while (0)
 
 /* Checks that `call` returns `want` and leaves the bytes of object `obj` exactly as before.
- * The object's padding and unused string capacity were never written by anyone: tell
- * valgrind they are defined so the byte comparison itself is not an error (a no-op outside
- * valgrind). */
+ * The library zeroes an object's storage before placing it, but a call that followed a
+ * redirection keeps the released ID in a copy whose unused capacity the core never wrote:
+ * tell valgrind the bytes are defined so the byte comparison itself is not an error (a no-op
+ * outside valgrind). */
 #define CHECK_RC_UNCHANGED(want, obj, call)                                            \
     do {                                                                               \
         static unsigned char before_[sizeof(obj)];                                     \

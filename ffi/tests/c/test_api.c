@@ -128,6 +128,62 @@ static void call_to_migrated_user_is_redirected_and_followed(void) {
     CHECK(field_is(&next, MCX_FIELD_KMS_URI, KMS_B));
 }
 
+/* The redirection builder gives the bytes server A sends in step 3, and a call follows the
+ * built redirection as it follows the server's (steps 3 and 5). */
+static void built_redirection_is_the_servers_and_is_followed(void) {
+    mcx_message_t req, built, back;
+    mcx_call_t call;
+    uint8_t request[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN], wire[MCX_MAX_ENCODED_LEN];
+    size_t request_len = 0, answer_len = 0, len = 0, n = 9;
+    uint32_t decision = 99, u = 99;
+    int32_t reject = 1;
+    bool e2ee = false;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_message_encode(&req, request, sizeof request, &request_len));
+    CHECK_RC(MCX_OK, mcx_server_decide_bytes(&table_a, request, request_len, answer,
+                                             sizeof answer, &answer_len, &decision, &reject));
+    CHECK(decision == MCX_DECISION_REDIRECT);
+
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, true, KMS_B,
+                                                  MCX_REASON_TARGET_MIGRATED));
+    CHECK_RC(MCX_OK, mcx_message_encode(&built, wire, sizeof wire, &len));
+    CHECK(len == answer_len && memcmp(wire, answer, len) == 0);
+
+    CHECK_RC(MCX_OK, mcx_message_type(&built, &u));
+    CHECK(u == MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
+    CHECK_RC(MCX_OK, mcx_message_service_kind(&built, &u));
+    CHECK(u == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
+    CHECK_RC(MCX_OK, mcx_message_e2ee_required(&built, &e2ee));
+    CHECK(e2ee);
+    CHECK(field_is(&built, MCX_FIELD_TARGET_MIGRATED, USER2_AT_B));
+
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    CHECK_RC(MCX_OK, mcx_call_on_redirection(&call, &built));
+    CHECK_RC(MCX_OK, mcx_call_redirections(&call, &n));
+    CHECK(n == 1);
+
+    /* Without a reason (MCX_REASON_NONE) and, E2EE not required, without a KMS URI. */
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, false, NULL,
+                                                  MCX_REASON_NONE));
+    CHECK_RC(MCX_OK, mcx_message_encode(&built, wire, sizeof wire, &len));
+    CHECK_RC(MCX_OK, mcx_message_decode(&back, wire, len));
+    CHECK_RC(MCX_E_ABSENT, mcx_message_reason(&back, &u));
+    CHECK_RC(MCX_E_ABSENT, mcx_message_field(&back, MCX_FIELD_KMS_URI, NULL, 0, &len));
+    CHECK(field_is(&back, MCX_FIELD_CALLING_PARTY, USER1));
+    CHECK(field_is(&back, MCX_FIELD_TARGET_PRIMARY, USER2_PRIMARY));
+
+    /* Consecutive migration: the reason B gives when it sends a caller home. */
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, false, NULL,
+                                                  MCX_REASON_TARGET_NO_LONGER_SERVED));
+    CHECK_RC(MCX_OK, mcx_message_reason(&built, &u));
+    CHECK(u == MCX_REASON_TARGET_NO_LONGER_SERVED);
+}
+
 static void call_to_user_served_here_proceeds(void) {
     mcx_message_t req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
@@ -325,12 +381,99 @@ static void returned_user_is_removed_and_clear_empties(void) {
     CHECK(after == 0);
 }
 
+/* The version macros are usable by the preprocessor; mcx_version() is the library linked, the
+ * macros' "MAJOR.MINOR.PATCH"; encodings and snapshots carry the format versions. */
+#if MCX_VERSION_MAJOR < 0 || MCX_WIRE_FORMAT_VERSION < 1 || MCX_SNAPSHOT_FORMAT_VERSION < 1
+#error "version macros missing from mcx_migrate.h"
+#endif
+static void versions_are_in_the_header_and_the_library(void) {
+    static mcx_table_t empty;
+    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    char want[64];
+    mcx_message_t upd;
+    uint8_t wire[MCX_MAX_ENCODED_LEN];
+    size_t len = 0;
+
+    snprintf(want, sizeof want, "%d.%d.%d", (int)MCX_VERSION_MAJOR, (int)MCX_VERSION_MINOR,
+            (int)MCX_VERSION_PATCH);
+    CHECK(mcx_version() != NULL && strcmp(mcx_version(), want) == 0);
+    CHECK(mcx_version() == mcx_version());
+
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&upd, USER2_PRIMARY));
+    CHECK_RC(MCX_OK, mcx_message_encode(&upd, wire, sizeof wire, &len));
+    CHECK(len > 0 && wire[0] == MCX_WIRE_FORMAT_VERSION);
+
+    CHECK_RC(MCX_OK, mcx_table_init(&empty));
+    CHECK_RC(MCX_OK, mcx_table_snapshot(&empty, snap, sizeof snap, &len));
+    /* The magic "MCXS", then the version byte. */
+    CHECK(len > 4 && snap[4] == MCX_SNAPSHOT_FORMAT_VERSION);
+}
+
+/* Builds the same objects into storage that held `fill` bytes (or, with fill < 0, whatever
+ * the stack held: uninitialised to valgrind) and, from the second run on (`which` 1), checks
+ * that they equal the first run's byte for byte. */
+static mcx_table_t same_table[2];
+
+static void same_bytes_whatever_the_storage_held(int fill, int which) {
+    mcx_message_t req, redir, upd, decoded;
+    mcx_call_t call;
+    uint8_t wire[MCX_MAX_ENCODED_LEN];
+    size_t len = 0;
+    static mcx_message_t want_req, want_redir, want_upd, want_decoded;
+    static mcx_call_t want_call;
+
+    if (fill >= 0) {
+        memset(&req, fill, sizeof req);
+        memset(&redir, fill, sizeof redir);
+        memset(&upd, fill, sizeof upd);
+        memset(&decoded, fill, sizeof decoded);
+        memset(&call, fill, sizeof call);
+        memset(&same_table[which], fill, sizeof same_table[which]);
+    }
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                              USER2_PRIMARY, true, NULL));
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&redir, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                  USER2_PRIMARY, USER2_AT_B, true, KMS_B,
+                                                  MCX_REASON_TARGET_MIGRATED));
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
+    CHECK_RC(MCX_OK, mcx_message_encode(&redir, wire, sizeof wire, &len));
+    CHECK_RC(MCX_OK, mcx_message_decode(&decoded, wire, len));
+    CHECK_RC(MCX_OK, mcx_table_init(&same_table[which]));
+    CHECK_RC(MCX_OK, mcx_table_apply(&same_table[which], &upd));
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    if (which == 0) {
+        want_req = req;
+        want_redir = redir;
+        want_upd = upd;
+        want_decoded = decoded;
+        want_call = call;
+    } else {
+        CHECK(memcmp(&req, &want_req, sizeof req) == 0);
+        CHECK(memcmp(&redir, &want_redir, sizeof redir) == 0);
+        CHECK(memcmp(&upd, &want_upd, sizeof upd) == 0);
+        CHECK(memcmp(&decoded, &want_decoded, sizeof decoded) == 0);
+        CHECK(memcmp(&call, &want_call, sizeof call) == 0);
+        CHECK(memcmp(&same_table[0], &same_table[1], sizeof same_table[0]) == 0);
+    }
+}
+
+/* Every byte of an object the library writes is defined: two objects built the same way are
+ * equal byte for byte whatever their storage held before, and under valgrind comparing them
+ * reads no uninitialised byte (padding and unused string capacity included). */
+static void objects_built_the_same_way_are_equal_byte_for_byte(void) {
+    same_bytes_whatever_the_storage_held(0x00, 0);
+    same_bytes_whatever_the_storage_held(0xFF, 1);
+    same_bytes_whatever_the_storage_held(-1, 1);
+}
+
 int main(void) {
+    versions_are_in_the_header_and_the_library();
     status_strings_are_static_and_distinct();
     request_is_built_encoded_and_decoded();
     frames_round_trip();
     migration_update_bytes_fill_the_table();
     call_to_migrated_user_is_redirected_and_followed();
+    built_redirection_is_the_servers_and_is_followed();
     call_to_user_served_here_proceeds();
     e2ee_call_without_security_domain_info_is_rejected();
     consecutive_migration_sends_caller_home_then_on();
@@ -338,5 +481,6 @@ int main(void) {
     snapshot_restores_the_table_after_a_reboot();
     snapshot_into_a_short_buffer_reports_the_length_needed();
     returned_user_is_removed_and_clear_empties();
+    objects_built_the_same_way_are_equal_byte_for_byte();
     return check_report("test_api");
 }

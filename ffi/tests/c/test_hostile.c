@@ -152,6 +152,96 @@ static void bad_strings_are_refused(void) {
                        mcx_message_init_request(&msg, 7, USER1, USER2, false, NULL));
 }
 
+/* Writes `prefix`, then `fill` bytes up to `len` bytes in all, then `suffix`, and a NUL. */
+static char *id_of_length(char *buf, size_t len, const char *prefix, char fill,
+                          const char *suffix) {
+    size_t head = strlen(prefix), tail = strlen(suffix);
+    memcpy(buf, prefix, head);
+    memset(buf + head, fill, len - head - tail);
+    memcpy(buf + len - tail, suffix, tail + 1);
+    return buf;
+}
+
+/* The header states each identifier capacity: an identifier that long is accepted, one byte
+ * more is MCX_E_ID_TOO_LONG. */
+static void identifiers_are_accepted_up_to_the_capacities_in_the_header(void) {
+    static char id[MCX_MC_SERVICE_ID_CAPACITY + 2];
+    static char system[MCX_MC_SYSTEM_ID_CAPACITY + 2];
+    static char kms[MCX_KMS_URI_CAPACITY + 2];
+    size_t len = 0, at;
+
+    CHECK(MCX_MC_SERVICE_ID_CAPACITY <= MCX_MAX_STRING_LEN);
+    CHECK(MCX_MC_SYSTEM_ID_CAPACITY <= MCX_MAX_STRING_LEN);
+    CHECK(MCX_KMS_URI_CAPACITY <= MCX_MAX_STRING_LEN);
+
+    id_of_length(id, MCX_MC_SERVICE_ID_CAPACITY, "sip:", 'a', "@mc-a.example");
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&msg, id));
+    CHECK_RC(MCX_E_BUFFER_TOO_SMALL,
+             mcx_message_field(&msg, MCX_FIELD_PRIMARY_ID, NULL, 0, &len));
+    CHECK(len == MCX_MC_SERVICE_ID_CAPACITY + 1); /* bytes needed, NUL included */
+    id_of_length(id, MCX_MC_SERVICE_ID_CAPACITY + 1, "sip:", 'a', "@mc-a.example");
+    CHECK_RC_UNCHANGED(MCX_E_ID_TOO_LONG, msg, mcx_message_init_returned(&msg, id));
+
+    /* A domain name of labels of at most 63 bytes. */
+    id_of_length(system, MCX_MC_SYSTEM_ID_CAPACITY, "", 'a', ".example");
+    for (at = 63; at < MCX_MC_SYSTEM_ID_CAPACITY - 8; at += 64) system[at] = '.';
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&msg, USER2, system, USER2_AT_B, NULL));
+    id_of_length(system, MCX_MC_SYSTEM_ID_CAPACITY + 1, "", 'a', ".example");
+    for (at = 63; at < MCX_MC_SYSTEM_ID_CAPACITY - 8; at += 64) system[at] = '.';
+    CHECK_RC_UNCHANGED(MCX_E_ID_TOO_LONG, msg,
+                       mcx_message_init_migrated(&msg, USER2, system, USER2_AT_B, NULL));
+
+    id_of_length(kms, MCX_KMS_URI_CAPACITY, "https://kms.mc-b.example/", 'k', "");
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&msg, USER2, SYSTEM_B, USER2_AT_B, kms));
+    id_of_length(kms, MCX_KMS_URI_CAPACITY + 1, "https://kms.mc-b.example/", 'k', "");
+    CHECK_RC_UNCHANGED(MCX_E_ID_TOO_LONG, msg,
+                       mcx_message_init_migrated(&msg, USER2, SYSTEM_B, USER2_AT_B, kms));
+
+    /* As setup() left it, for the tests after this one. */
+    CHECK_RC(MCX_OK, mcx_message_init_returned(&msg, USER1));
+}
+
+/* The redirection builder checks every argument and refuses, leaving `msg` as it was, what the
+ * encoder would refuse: E2EE required without security domain information (the NOTE under
+ * Table 10.16.y.2-1). */
+static void redirection_builder_refuses_bad_arguments(void) {
+    CHECK_RC(MCX_E_NULL_ARGUMENT,
+             mcx_message_init_redirection(NULL, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1, USER2,
+                                          USER2_AT_B, false, NULL, MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, NULL,
+                                                    USER2, USER2_AT_B, false, NULL,
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, NULL, false, NULL, MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, 3, USER1, USER2, USER2_AT_B, false, NULL,
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, false, NULL, 2));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_ARGUMENT, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, false, NULL, 0xFFFFFFFFu));
+    CHECK_RC_UNCHANGED(MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, true, NULL,
+                                                    MCX_REASON_TARGET_MIGRATED));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, "http://x", false, NULL,
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_ID_INVALID_URI, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    USER2, USER2_AT_B, true, "no scheme",
+                                                    MCX_REASON_NONE));
+    CHECK_RC_UNCHANGED(MCX_E_INVALID_UTF8, msg,
+                       mcx_message_init_redirection(&msg, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
+                                                    "sip:\xff@x", USER2_AT_B, false, NULL,
+                                                    MCX_REASON_NONE));
+}
+
 static void garbage_bytes_are_refused(void) {
     uint8_t bytes[MCX_MAX_ENCODED_LEN + 1];
     uint8_t frame[MCX_MAX_FRAME_LEN];
@@ -473,6 +563,8 @@ int main(void) {
     null_pointers_are_refused();
     uninitialised_and_corrupted_objects_are_refused();
     bad_strings_are_refused();
+    identifiers_are_accepted_up_to_the_capacities_in_the_header();
+    redirection_builder_refuses_bad_arguments();
     garbage_bytes_are_refused();
     wrong_message_types_and_absent_fields_are_refused();
     table_errors_leave_the_table_unchanged();
