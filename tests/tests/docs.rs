@@ -195,8 +195,7 @@ fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
     use mcx_migrate::{McServiceId, Message, MessageView, PrivateCallRequest, ServiceKind};
 
     let bytes = example_bytes("Example");
-    let MessageView::Request(request) = decode_message(&bytes).expect("the example decodes")
-    else {
+    let MessageView::Request(request) = decode_message(&bytes).expect("the example decodes") else {
         panic!("the example is a private call request")
     };
     assert_eq!(request.service_kind, ServiceKind::McpttPrivateCall);
@@ -214,5 +213,9 @@ fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
     });
     let mut buf = [0u8; MAX_ENCODED_LEN];
     let n = encode_message(&message, &mut buf).unwrap();
-    assert_eq!(buf[..n], bytes[..], "the documented bytes are the encoder's");
+    assert_eq!(
+        buf[..n],
+        bytes[..],
+        "the documented bytes are the encoder's"
+    );
 }
