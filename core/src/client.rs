@@ -133,10 +133,14 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
-        // changed.
+        // changed. Written in place (an empty ID, then its text), not as a moved clone: a C
+        // caller's storage keeps every byte defined (the clone's unused capacity is not).
         self.released
-            .push(self.request.target.clone())
+            .push(McServiceId::EMPTY)
             .map_err(|_| RedirectionError::TooManyRedirections)?;
+        if let Some(released) = self.released.last_mut() {
+            released.set_validated(self.request.target.as_str());
+        }
         self.request.target.set_validated(to.as_str());
         let sdi = redirection.security_domain_info.as_ref().map(|s| s.kms_uri);
         sdi_write(

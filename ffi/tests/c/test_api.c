@@ -441,6 +441,7 @@ static void same_bytes_whatever_the_storage_held(int fill, int which) {
     CHECK_RC(MCX_OK, mcx_table_init(&same_table[which]));
     CHECK_RC(MCX_OK, mcx_table_apply(&same_table[which], &upd));
     CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    CHECK_RC(MCX_OK, mcx_call_on_redirection(&call, &redir));
     if (which == 0) {
         want_req = req;
         want_redir = redir;
