@@ -1,6 +1,6 @@
 //! Build-time capacities (the smoltcp `gen_config` pattern): each fixed-capacity string in the
 //! library takes its capacity from an environment variable read here, so firmware can trade RAM
-//! against the longest identifier it accepts without patching the source. See README.md,
+//! against the longest identifier it accepts without patching the source. See docs/embedded.md,
 //! "Build-time capacities".
 
 use std::{env, fs, path::PathBuf};

@@ -459,8 +459,8 @@
 
 /**
  * Records one migration table holds: users of this system that migrated away plus users
- * visiting from other systems. A power of two, fixed at build time; see README.md, "C quick
- * start", for how to choose it. Lookups hash, so their cost does not depend on it.
+ * visiting from other systems. A power of two, fixed at build time; see docs/c-api.md,
+ * "Choosing the table capacity". Lookups hash, so their cost does not depend on it.
  */
 #define MCX_TABLE_CAPACITY 16
 

@@ -6,8 +6,7 @@
 //! than 254 data bytes stands for its bytes and one `0x00`, and a full block (`0xFF`) for its
 //! 254 bytes alone; the last block's implied `0x00` is dropped. Our own small implementation,
 //! because the crate's indexes slices (a panic path) and postcard's flavor duplicates the
-//! serialiser: on a Cortex-M both cost flash the firmware needs (README, "C firmware and
-//! footprint").
+//! serialiser: on a Cortex-M both cost flash the firmware needs (docs/footprint.md).
 
 /// Longest block: a code byte of `0xFF` carries 254 data bytes.
 const FULL_BLOCK: u8 = 0xFF;

@@ -213,7 +213,7 @@ impl McSystemId {
         check_length(s, Self::CAPACITY)?;
         check_no_control(s)?;
         // On bytes, not `str` patterns: a char search keeps a slicing panic path in the linked
-        // code (README, "Panic-freedom proof").
+        // code (docs/footprint.md, "Panic-freedom proof").
         let label_ok = |label: &[u8]| {
             !label.is_empty()
                 && label.len() <= 63

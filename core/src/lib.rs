@@ -76,7 +76,7 @@ extern crate std;
 
 pub mod config {
     //! Build-time capacities, from `MCX_MIGRATE_*` environment variables read by `build.rs`
-    //! (see README.md, "Build-time capacities").
+    //! (see docs/embedded.md, "Build-time capacities").
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 

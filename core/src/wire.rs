@@ -65,7 +65,7 @@ pub(crate) const FRAME_CRC_INIT: u32 = 0xFFFF_FFFF;
 /// reflected, so `0x82F63B78` shifted right) and returns it; the CRC is the register's
 /// complement ([`frame_crc_finish`]). Bitwise, no 1 KiB lookup table; written out rather than
 /// taken from the `crc` crate, whose general-purpose loop costs the firmware several times the
-/// flash (README, "C firmware and footprint"); the tests hold it to the crate's `CRC_32_ISCSI`.
+/// flash (docs/footprint.md); the tests hold it to the crate's `CRC_32_ISCSI`.
 /// Never inlined: one copy for the serialiser's every write and the decoder.
 #[inline(never)]
 pub(crate) fn frame_crc_update(mut crc: u32, bytes: &[u8]) -> u32 {

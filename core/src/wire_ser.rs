@@ -4,7 +4,7 @@
 //! postcard writes every integer and every string length through its `varint_u32`,
 //! `varint_u64` and `varint_usize`, whose `&mut out[..=i]` LLVM does not prove in bounds at
 //! `opt-level = "z"`: bounds checks, so panic paths, in every firmware that encodes a message or
-//! takes a table snapshot (README, "Panic-freedom proof"). This serialiser writes the same
+//! takes a table snapshot (docs/footprint.md, "Panic-freedom proof"). This serialiser writes the same
 //! bytes — unsigned varints, zigzag varints for signed integers, a tag byte for `Option`, a
 //! varint variant index, a varint length before strings, bytes, sequences and maps, nothing for
 //! tuples and structs — with `get`/`get_mut` only. It also counts what it writes (and, on

@@ -35,7 +35,7 @@ unsafe impl Storage for mcx_call_t {
 }
 const _: () = assert!(
     size_of::<Stored<Call>>() <= size_of::<mcx_call_t>(),
-    "MCX_CALL_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+    "MCX_CALL_SIZE is too small for this build: raise it (see the Storage sizes section of docs/c-api.md) and regenerate the header"
 );
 const _: () = assert!(align_of::<Stored<Call>>() <= align_of::<mcx_call_t>());
 const _: () = assert!(MCX_CALL_MAX_REDIRECTIONS == DEFAULT_MAX_REDIRECTIONS);

@@ -78,7 +78,7 @@ unsafe impl Storage for mcx_message_t {
 }
 const _: () = assert!(
     size_of::<Stored<Message>>() <= size_of::<mcx_message_t>(),
-    "MCX_MESSAGE_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+    "MCX_MESSAGE_SIZE is too small for this build: raise it (see the Storage sizes section of docs/c-api.md) and regenerate the header"
 );
 const _: () = assert!(align_of::<Stored<Message>>() <= align_of::<mcx_message_t>());
 const _: () = assert!(

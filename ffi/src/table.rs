@@ -10,8 +10,8 @@ use crate::message::mcx_message_t;
 use crate::status::*;
 
 /// Records one migration table holds: users of this system that migrated away plus users
-/// visiting from other systems. A power of two, fixed at build time; see README.md, "C quick
-/// start", for how to choose it. Lookups hash, so their cost does not depend on it.
+/// visiting from other systems. A power of two, fixed at build time; see docs/c-api.md,
+/// "Choosing the table capacity". Lookups hash, so their cost does not depend on it.
 pub const MCX_TABLE_CAPACITY: usize = 16;
 
 /// Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
@@ -36,7 +36,7 @@ unsafe impl Storage for mcx_table_t {
 }
 const _: () = assert!(
     size_of::<Stored<Table>>() <= size_of::<mcx_table_t>(),
-    "MCX_TABLE_SIZE is too small for this build: raise it (see README, C quick start) and regenerate the header"
+    "MCX_TABLE_SIZE is too small for this build: raise it (see docs/c-api.md, Choosing the table capacity) and regenerate the header"
 );
 const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
 

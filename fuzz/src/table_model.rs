@@ -265,7 +265,9 @@ impl Model {
         }
     }
 
-    /// What `server::decide` must answer, from its documentation.
+    /// What `server::decide` must answer, from its documentation: IE 2 is the target's ID from
+    /// its primary system, IE 3 the ID from the migrated system; the dialled ID is the one or
+    /// the other.
     fn decide(&self, request: &PrivateCallRequest) -> Decision {
         let (migrated, sdi, reason, primary) = match self.records.get(&request.target) {
             Some(ModelRecord::Away { partner, sdi, .. }) => (
@@ -280,7 +282,7 @@ impl Model {
                 departed: Some(_),
                 ..
             }) => (
-                primary,
+                &request.target,
                 sdi,
                 RedirectionReason::TargetNoLongerServed,
                 primary,

@@ -45,7 +45,7 @@ fn build() -> PathBuf {
     assert!(
         status.success(),
         "building examples/firmware-rs failed ({status}); it needs the target: \
-         `rustup target add thumbv7em-none-eabihf` (.ci/run adds it)"
+         `rustup target add thumbv7em-none-eabihf` (scripts/test adds it)"
     );
     target_dir.join("thumbv7em-none-eabihf/release/mcx-migrate-firmware-rs")
 }
