@@ -123,49 +123,42 @@ const fn splat(b: u8) -> u64 {
 /// Never false for such a byte; may be true for a clean word (a borrow across bytes), which
 /// only costs the exact per-byte look that follows.
 fn may_hold_blank(word: u64) -> bool {
-    let high = splat(0x80);
     let below = word.wrapping_sub(splat(0x21)) & !word;
     let del = word ^ splat(0x7f);
     let is_del = del.wrapping_sub(splat(0x01)) & !del;
-    (below | is_del) & high != 0
+    (below | is_del) & splat(0x80) != 0
+}
+
+/// The eight bytes of `chunk` as a word; a word of zeros (every byte a hit) should it not be
+/// eight bytes long, so that it goes to the exact check.
+fn word(chunk: &[u8]) -> u64 {
+    chunk.try_into().map_or(0, u64::from_ne_bytes)
 }
 
 /// Control characters and spaces in `bytes`: [`IdError::ControlCharacter`] if any byte is one
 /// (wherever it is: it outranks every shape error), else whether a space occurs.
 ///
-/// Every decoded message runs this over each of its identifiers: eight bytes at a time, with the
-/// exact per-byte check only for a word that may hold a hit. The tail of a string of eight bytes
-/// or more is its last eight bytes, overlapping the word before (a byte looked at twice gives
-/// the same answer).
+/// Every decoded message runs this over each of its identifiers: eight bytes at a time (the
+/// tail as the last eight bytes, overlapping the word before), and the exact per-byte look only
+/// when a word may hold a hit or the string is shorter than a word.
 fn check_blanks(bytes: &[u8]) -> Result<bool, IdError> {
-    let mut space = false;
-    let mut look = |chunk: &[u8]| {
-        for &b in chunk {
-            if is_control(b) {
-                return Err(IdError::ControlCharacter);
-            }
-            space |= b == b' ';
+    let last = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..));
+    if let Some(last) = last {
+        let hit = bytes
+            .chunks_exact(8)
+            .fold(may_hold_blank(word(last)), |hit, chunk| {
+                hit | may_hold_blank(word(chunk))
+            });
+        if !hit {
+            return Ok(false);
         }
-        Ok(())
-    };
-    let mut check_word = |chunk: &[u8]| {
-        // Always eight bytes; were it not, the word of zeros sends it to the exact check.
-        let word = chunk.try_into().map_or(0, u64::from_ne_bytes);
-        if may_hold_blank(word) {
-            look(chunk)
-        } else {
-            Ok(())
-        }
-    };
-    let mut words = bytes.chunks_exact(8);
-    for chunk in &mut words {
-        check_word(chunk)?;
     }
-    if !words.remainder().is_empty() {
-        match bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) {
-            Some(last) => check_word(last)?,
-            None => look(bytes)?,
+    let mut space = false;
+    for &b in bytes {
+        if is_control(b) {
+            return Err(IdError::ControlCharacter);
         }
+        space |= b == b' ';
     }
     Ok(space)
 }
