@@ -114,13 +114,53 @@ fn is_control(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 
-/// [`is_control`] over a whole string.
-fn check_no_control(s: &str) -> Result<(), IdError> {
-    if s.bytes().any(is_control) {
-        Err(IdError::ControlCharacter)
-    } else {
-        Ok(())
+/// Eight copies of the byte `b`, one per byte of a `u64`.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// Whether a byte of `word` may be a control character or a space (below `0x21`, or `0x7f`).
+/// Never false for such a byte; may be true for a clean word (a borrow across bytes), which
+/// only costs the exact per-byte look that follows.
+fn may_hold_blank(word: u64) -> bool {
+    let below = word.wrapping_sub(splat(0x21)) & !word;
+    let del = word ^ splat(0x7f);
+    let is_del = del.wrapping_sub(splat(0x01)) & !del;
+    (below | is_del) & splat(0x80) != 0
+}
+
+/// The eight bytes of `chunk` as a word; a word of zeros (every byte a hit) should it not be
+/// eight bytes long, so that it goes to the exact check.
+fn word(chunk: &[u8]) -> u64 {
+    chunk.try_into().map_or(0, u64::from_ne_bytes)
+}
+
+/// Control characters and spaces in `bytes`: [`IdError::ControlCharacter`] if any byte is one
+/// (wherever it is: it outranks every shape error), else whether a space occurs.
+///
+/// Every decoded message runs this over each of its identifiers: eight bytes at a time (the
+/// tail as the last eight bytes, overlapping the word before), and the exact per-byte look only
+/// when a word may hold a hit or the string is shorter than a word.
+fn check_blanks(bytes: &[u8]) -> Result<bool, IdError> {
+    let last = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..));
+    if let Some(last) = last {
+        let hit = bytes
+            .chunks_exact(8)
+            .fold(may_hold_blank(word(last)), |hit, chunk| {
+                hit | may_hold_blank(word(chunk))
+            });
+        if !hit {
+            return Ok(false);
+        }
     }
+    let mut space = false;
+    for &b in bytes {
+        if is_control(b) {
+            return Err(IdError::ControlCharacter);
+        }
+        space |= b == b' ';
+    }
+    Ok(space)
 }
 
 /// Common length checks: empty first, then capacity.
@@ -158,20 +198,22 @@ impl McServiceId {
     /// [`IdError::InvalidUri`] (no `sip:`/`sips:`/`tel:` scheme, nothing after it, or a space).
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
-        // One pass over the bytes for both checks: every decoded message validates three IDs,
-        // so this is the decoder's hot loop.
-        let mut space = false;
-        for b in s.bytes() {
-            if is_control(b) {
-                return Err(IdError::ControlCharacter);
-            }
-            space |= b == b' ';
-        }
-        let after_scheme = ["sip:", "sips:", "tel:"].iter().find_map(|scheme| {
-            s.get(..scheme.len())
-                .filter(|head| head.eq_ignore_ascii_case(scheme))
-                .map(|_| scheme.len())
-        });
+        let space = check_blanks(s.as_bytes())?;
+        // The scheme, case-insensitively, four bytes at once: setting bit 5 of each byte folds
+        // the case of a letter, and only the letter's other case or, for `:`, the control
+        // character 0x1a (refused above) fold onto the same byte.
+        let bytes = s.as_bytes();
+        let head = bytes
+            .first_chunk::<4>()
+            .map(|h| u32::from_le_bytes(*h) | 0x2020_2020);
+        let is = |scheme: &[u8; 4]| head == Some(u32::from_le_bytes(*scheme));
+        let after_scheme = if is(b"sip:") || is(b"tel:") {
+            Some(4)
+        } else if is(b"sips") && bytes.get(4) == Some(&b':') {
+            Some(5)
+        } else {
+            None
+        };
         match after_scheme {
             Some(len) if s.len() > len && !space => Ok(()),
             _ => Err(IdError::InvalidUri),
@@ -211,7 +253,7 @@ impl McSystemId {
     /// `-`), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
-        check_no_control(s)?;
+        check_blanks(s.as_bytes())?;
         // On bytes, not `str` patterns: a char search keeps a slicing panic path in the linked
         // code (docs/footprint.md, "Panic-freedom proof").
         let label_ok = |label: &[u8]| {
@@ -262,28 +304,18 @@ impl KmsUri {
     /// something, or a space), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
         check_length(s, Self::CAPACITY)?;
-        // One pass over the bytes, as in `McServiceId::validate`: control characters first
-        // (they take precedence), and the scheme and the rest checked on the way.
-        let mut colon = None;
-        let mut scheme_ok = true;
-        let mut space = false;
-        for (at, &b) in s.as_bytes().iter().enumerate() {
-            if is_control(b) {
-                return Err(IdError::ControlCharacter);
-            }
-            if colon.is_some() {
-                space |= b == b' ';
-            } else if b == b':' {
-                colon = Some(at);
-            } else if at == 0 {
-                scheme_ok &= b.is_ascii_alphabetic();
-            } else {
-                scheme_ok &= b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
-            }
-        }
+        // Control characters first (they take precedence). A space anywhere is refused: after
+        // the colon it is one, before it the scheme check below would refuse it anyway.
+        let space = check_blanks(s.as_bytes())?;
+        let bytes = s.as_bytes();
+        let colon = bytes.iter().position(|&b| b == b':');
+        let scheme = bytes.get(..colon.unwrap_or(0)).unwrap_or_default();
+        let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
+            && scheme
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
         // A scheme of at least one byte, then something after the colon.
-        let shape_ok =
-            colon.is_some_and(|at| at > 0 && at.saturating_add(1) < s.len()) && scheme_ok;
+        let shape_ok = colon.is_some_and(|at| at.saturating_add(1) < s.len()) && scheme_ok;
         if shape_ok && !space {
             Ok(())
         } else {
@@ -690,6 +722,145 @@ mod tests {
                 Err(IdError::ControlCharacter),
                 "{bad:?}"
             );
+        }
+    }
+
+    /// The validation rules written out plainly, byte by byte: what the word-at-a-time checks
+    /// must agree with, error for error.
+    mod reference {
+        use super::*;
+
+        fn length(s: &str, capacity: usize) -> Result<(), IdError> {
+            if s.is_empty() {
+                Err(IdError::Empty)
+            } else if s.len() > capacity {
+                Err(IdError::TooLong)
+            } else if s.bytes().any(|b| b < 0x20 || b == 0x7f) {
+                Err(IdError::ControlCharacter)
+            } else {
+                Ok(())
+            }
+        }
+
+        pub fn service_id(s: &str) -> Result<(), IdError> {
+            length(s, McServiceId::CAPACITY)?;
+            let lower = s.to_ascii_lowercase();
+            let rest = ["sip:", "sips:", "tel:"]
+                .iter()
+                .find_map(|scheme| lower.strip_prefix(scheme));
+            match rest {
+                Some(rest) if !rest.is_empty() && !s.contains(' ') => Ok(()),
+                _ => Err(IdError::InvalidUri),
+            }
+        }
+
+        pub fn system_id(s: &str) -> Result<(), IdError> {
+            length(s, McSystemId::CAPACITY)?;
+            let label_ok = |l: &str| {
+                (1..=63).contains(&l.len())
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            };
+            if s.split('.').all(label_ok) {
+                Ok(())
+            } else {
+                Err(IdError::InvalidDomainName)
+            }
+        }
+
+        pub fn kms_uri(s: &str) -> Result<(), IdError> {
+            length(s, KmsUri::CAPACITY)?;
+            let ok = match s.split_once(':') {
+                Some((scheme, rest)) => {
+                    scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                        && scheme
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+                        && !rest.is_empty()
+                        && !rest.contains(' ')
+                }
+                None => false,
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(IdError::InvalidUri)
+            }
+        }
+    }
+
+    /// Every validator against its reference on `s`.
+    fn assert_as_reference(s: &str) {
+        assert_eq!(McServiceId::validate(s), reference::service_id(s), "{s:?}");
+        assert_eq!(McSystemId::validate(s), reference::system_id(s), "{s:?}");
+        assert_eq!(KmsUri::validate(s), reference::kms_uri(s), "{s:?}");
+    }
+
+    #[test]
+    fn every_control_byte_and_the_space_at_every_position_is_found() {
+        for base in [
+            "sip:member-0042@mc-a.example",
+            "https://kms.mc-b.example/kms",
+            "mc-b.example.net",
+            "tel:+4930555002",
+            "sip:\u{e9}l\u{e8}ve-0042@mc-a.example",
+        ] {
+            for at in 0..=base.len() {
+                if !base.is_char_boundary(at) {
+                    continue;
+                }
+                for b in (0u8..=0x20).chain([0x7f]) {
+                    let mut s = StdString::from(&base[..at]);
+                    s.push(char::from(b));
+                    s.push_str(&base[at..]);
+                    assert_as_reference(&s);
+                    // In place of the byte there, too.
+                    let mut t = StdString::from(&base[..at]);
+                    t.push(char::from(b));
+                    t.push_str(base.get(at + 1..).unwrap_or(""));
+                    assert_as_reference(&t);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_check_flags_every_blank_byte_in_every_lane() {
+        for lane in 0..8 {
+            for b in 0u8..=255 {
+                let mut word = [b'a'; 8];
+                word[lane] = b;
+                let blank = b <= 0x20 || b == 0x7f;
+                assert!(
+                    !blank || may_hold_blank(u64::from_ne_bytes(word)),
+                    "byte {b:#04x} in lane {lane}"
+                );
+            }
+        }
+        assert!(!may_hold_blank(u64::from_ne_bytes(*b"sip:memb")));
+        assert!(!may_hold_blank(u64::from_ne_bytes([
+            0xc3, 0xa9, 0x80, 0xff, 0x7e, 0x21, b'~', 0xfe
+        ])));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn validation_matches_the_reference(
+            s in "([sS][iI][pP][sS]?|[tT][eE][lL]|sipp|sip\\x1a|https|a|)[:;]?[a-z0-9@.:+ -]{0,40}",
+            noise in proptest::collection::vec((0usize..200, proptest::char::any()), 0..3),
+        ) {
+            let mut s = s;
+            for (at, c) in noise {
+                let at = (0..=at.min(s.len())).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+                s.insert(at, c);
+            }
+            assert_as_reference(&s);
+        }
+
+        #[test]
+        fn validation_matches_the_reference_on_any_string(s in "\\PC{0,300}|[\\x00-\\x7f]{0,300}") {
+            assert_as_reference(&s);
         }
     }
 
