@@ -346,6 +346,15 @@ fn run(command: Command, style: Style) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`mcx decode ... | head`) would fail
+    // every later `println!` with a panic. A command-line tool ends quietly instead, as `cat`
+    // does: the default action.
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL is a valid
+    // action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let style = Style::detect();
     let command = cli.command.unwrap_or(Command::Demo {

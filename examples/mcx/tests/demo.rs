@@ -295,3 +295,40 @@ fn output_is_plain_text_when_stdout_is_not_a_terminal() {
         "ESC byte in piped error output"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    // `mcx decode -f many.hex | head -c 16`: far more output than a pipe buffers (64 KiB), and
+    // the reader closes the pipe after 16 bytes.
+    let message = scenario("redirect-mcptt")
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("hex "))
+        .expect("the demo prints a message's hex")
+        .trim()
+        .to_owned();
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("many-messages.hex");
+    std::fs::write(&file, format!("{message}\n").repeat(3000)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mcx"))
+        .args(["decode", "-f"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mcx");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("mcx prints");
+    let out = child.wait_with_output().expect("mcx ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("panicked"),
+        "mcx panicked on a closed pipe: {stderr}"
+    );
+}
