@@ -408,13 +408,13 @@ fn payload<'a, T: Deserialize<'a>>(
 /// Returns [`DecodeError::UnexpectedMessageType`] for a message of another type, and any other
 /// [`DecodeError`] for bytes that are not a valid message.
 pub fn decode_view<'a, M: WireMessage>(bytes: &'a [u8]) -> Result<M::View<'a>, DecodeError> {
-    let (ty, _) = peek_type(bytes)?;
+    let (ty, body) = peek_type(bytes)?;
     if ty != M::MESSAGE_TYPE {
         return Err(DecodeError::UnexpectedMessageType);
     }
-    // Through `decode_message`, so that each message type has one decoder in the firmware
-    // rather than a second, typed copy of it.
-    M::from_message_view(decode_message(bytes)?).ok_or(DecodeError::UnexpectedMessageType)
+    // Through `decode_body`, so that each message type has one decoder in the firmware rather
+    // than a second, typed copy of it; the envelope is read once.
+    M::from_message_view(decode_body(ty, body)?).ok_or(DecodeError::UnexpectedMessageType)
 }
 
 /// Decodes a message of type `M` into owned storage; errors as for [`decode_view`].
@@ -426,6 +426,12 @@ pub fn decode<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
 /// Decodes any message as a zero-copy view into `bytes`, fully validated.
 pub fn decode_message(bytes: &[u8]) -> Result<MessageView<'_>, DecodeError> {
     let (ty, body) = peek_type(bytes)?;
+    decode_body(ty, body)
+}
+
+/// Decodes the message of type `ty` from `body`, the bytes after its envelope. Not generic: the
+/// one decoder of each message type, for [`decode_message`] and [`decode_view`] alike.
+fn decode_body(ty: MessageType, body: &[u8]) -> Result<MessageView<'_>, DecodeError> {
     Ok(match ty {
         MessageType::PrivateCallRequest => {
             MessageView::Request(payload(body, |_: &PrivateCallRequestView<'_>| Ok(()))?)
