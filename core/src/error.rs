@@ -171,7 +171,8 @@ impl core::error::Error for DecodeError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum TableError {
-    /// The update needs a new entry, every entry is live, and no departed record can be evicted.
+    /// The update needs more bytes than the table's storage has free, and evicting every departed
+    /// visitor record would not free enough (live records are never evicted).
     TableFull,
     /// "Moved on" or "returned" for a user the table does not record as migrated away.
     NotMigrated,
@@ -195,27 +196,28 @@ impl fmt::Display for TableError {
 
 impl core::error::Error for TableError {}
 
-/// Why [`MigrationTable::apply_view`](crate::table::MigrationTable::apply_view) did not apply a
-/// migration update. After any of these the table is exactly as before.
+/// Why a migration table cannot use the storage it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum ApplyError {
-    /// A field of the update is not a valid identifier.
-    InvalidField(IdError),
-    /// The update does not fit the table (see [`TableError`]).
-    Table(TableError),
+pub enum StorageError {
+    /// The storage is shorter than [`MIN_STORAGE_LEN`](crate::table::MIN_STORAGE_LEN).
+    TooSmall {
+        /// The shortest storage a table accepts.
+        needed: usize,
+    },
 }
 
-impl fmt::Display for ApplyError {
+impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApplyError::InvalidField(e) => write!(f, "invalid field: {e}"),
-            ApplyError::Table(e) => fmt::Display::fmt(e, f),
+            StorageError::TooSmall { needed } => {
+                write!(f, "table storage too small: {needed} bytes needed")
+            }
         }
     }
 }
 
-impl core::error::Error for ApplyError {}
+impl core::error::Error for StorageError {}
 
 /// Why a calling client refused a private call redirection. After any of these the call is
 /// exactly as before: the outstanding request is not released.
@@ -272,8 +274,12 @@ pub enum SnapshotError {
     UnsupportedVersion(u8),
     /// The CRC-32 over the snapshot does not match: the bytes were corrupted.
     CrcMismatch,
-    /// The snapshot holds more records than this build's table capacity.
-    TooManyEntries,
+    /// The snapshot's records do not fit the table's storage; `needed` bytes of storage would
+    /// hold them.
+    TableTooSmall {
+        /// The storage length that holds the snapshot's records.
+        needed: usize,
+    },
     /// Two records of the snapshot have the same key.
     DuplicateKey,
     /// The snapshot's structure is not the canonical encoding this library writes.
@@ -301,7 +307,9 @@ impl fmt::Display for SnapshotError {
             SnapshotError::NotASnapshot => f.write_str("not a migration table snapshot"),
             SnapshotError::UnsupportedVersion(v) => write!(f, "unsupported snapshot version {v}"),
             SnapshotError::CrcMismatch => f.write_str("snapshot CRC mismatch"),
-            SnapshotError::TooManyEntries => f.write_str("snapshot holds more records than fit"),
+            SnapshotError::TableTooSmall { needed } => {
+                write!(f, "snapshot needs a table of {needed} bytes")
+            }
             SnapshotError::DuplicateKey => f.write_str("snapshot holds a key twice"),
             SnapshotError::Malformed => f.write_str("malformed snapshot"),
             SnapshotError::InvalidField(e) => write!(f, "invalid field in snapshot: {e}"),

@@ -474,6 +474,11 @@ macro_rules! borrowed_id {
                 self.0
             }
 
+            /// `s`, which the caller validated (it came out of a value of this type).
+            pub(crate) fn from_validated(s: &'a str) -> Self {
+                Self(s)
+            }
+
             /// An owned copy; no second validation.
             pub fn to_owned_id(self) -> $owned {
                 $owned::from_validated(self.0)

@@ -94,7 +94,7 @@ mod wire_de;
 mod wire_ser;
 
 pub use error::{
-    ApplyError, DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError,
+    DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, StorageError, TableError,
 };
 pub use id::{
     KmsUri, KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, RedirectionReason,

@@ -2,13 +2,13 @@
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
 use crate::error::EncodeError;
-use crate::id::{McServiceId, RedirectionReason, SecurityDomainInfo};
+use crate::id::{McServiceIdRef, RedirectionReason, SecurityDomainInfo};
 use crate::log::debug;
 use crate::message::{
     PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
     SecurityDomainInfoView,
 };
-use crate::table::{MigrationTable, Record, VisitorState};
+use crate::table::{MigrationLookup, Record, VisitorState};
 use crate::wire::encode_view;
 
 /// Why the server refuses a private call request instead of proceeding or redirecting.
@@ -61,7 +61,7 @@ pub enum Decision {
 ///   IE 3 (Table 10.16.y.2-1), reason [`RedirectionReason::TargetNoLongerServed`], with the
 ///   primary ID's security domain information under the same E2EE rule.
 /// - Otherwise: [`Decision::Proceed`].
-pub fn decide<const N: usize>(table: &MigrationTable<N>, request: &PrivateCallRequest) -> Decision {
+pub fn decide<T: MigrationLookup + ?Sized>(table: &T, request: &PrivateCallRequest) -> Decision {
     match route(table, request.target.as_str(), request.e2ee_required) {
         Route::Proceed => Decision::Proceed,
         Route::Reject(reason) => Decision::Reject(reason),
@@ -70,14 +70,17 @@ pub fn decide<const N: usize>(table: &MigrationTable<N>, request: &PrivateCallRe
             security_domain_info,
             reason,
         } => {
-            let (target_primary, target_migrated) = target_ies(reason, &request.target, next);
+            let (target_primary, target_migrated) =
+                target_ies(reason, request.target.as_borrowed(), next);
             Decision::Redirect(PrivateCallRedirection {
                 service_kind: request.service_kind,
                 calling_party: request.calling_party.clone(),
-                target_primary: target_primary.clone(),
-                target_migrated: target_migrated.clone(),
+                target_primary: target_primary.to_owned_id(),
+                target_migrated: target_migrated.to_owned_id(),
                 e2ee_required: request.e2ee_required,
-                security_domain_info: security_domain_info.cloned(),
+                security_domain_info: security_domain_info.map(|s| SecurityDomainInfo {
+                    kms_uri: s.kms_uri.to_owned_id(),
+                }),
                 reason: Some(reason),
             })
         }
@@ -118,8 +121,8 @@ pub enum DecisionOutcome {
 /// The identifiers of `request` (valid by type) are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
 /// redirection does not fit (`PrivateCallRedirection::MAX_ENCODED_LEN` bytes always suffice);
 /// the table is never modified.
-pub fn decide_encode<const N: usize>(
-    table: &MigrationTable<N>,
+pub fn decide_encode<T: MigrationLookup + ?Sized>(
+    table: &T,
     request: &PrivateCallRequestView<'_>,
     buf: &mut [u8],
 ) -> Result<DecisionOutcome, EncodeError> {
@@ -132,16 +135,14 @@ pub fn decide_encode<const N: usize>(
             reason,
         } => {
             let (target_primary, target_migrated) =
-                target_ies(reason, request.target, next.as_borrowed());
+                target_ies(reason, request.target, next);
             let redirection = PrivateCallRedirectionView {
                 service_kind: request.service_kind,
                 calling_party: request.calling_party,
                 target_primary,
                 target_migrated,
                 e2ee_required: request.e2ee_required,
-                security_domain_info: security_domain_info.map(|s| SecurityDomainInfoView {
-                    kms_uri: s.kms_uri.as_borrowed(),
-                }),
+                security_domain_info,
                 reason: Some(reason),
             };
             encode_view::<PrivateCallRedirection>(&redirection, buf)
@@ -156,28 +157,28 @@ enum Route<'t> {
     Reject(RejectReason),
     Redirect {
         /// The ID to call next.
-        next: &'t McServiceId,
+        next: McServiceIdRef<'t>,
         /// The security domain information to include: `Some` only when E2EE is required.
-        security_domain_info: Option<&'t SecurityDomainInfo>,
+        security_domain_info: Option<SecurityDomainInfoView<'t>>,
         reason: RedirectionReason,
     },
 }
 
 /// The rules of [`decide`] for a request to `target`.
-fn route<'t, const N: usize>(
-    table: &'t MigrationTable<N>,
+fn route<'t, T: MigrationLookup + ?Sized>(
+    table: &'t T,
     target: &str,
     e2ee_required: bool,
 ) -> Route<'t> {
     let (next, security_domain_info, reason) = match table.lookup(target) {
         Some(Record::MigratedAway(migrated)) => (
-            &migrated.partner_id,
-            &migrated.security_domain_info,
+            migrated.partner_id,
+            migrated.security_domain_info,
             RedirectionReason::TargetMigrated,
         ),
         Some(Record::Visiting(visitor)) if visitor.state == VisitorState::Departed => (
-            &visitor.primary_id,
-            &visitor.primary_security_domain_info,
+            visitor.primary_id,
+            visitor.primary_security_domain_info,
             RedirectionReason::TargetNoLongerServed,
         ),
         Some(Record::Visiting(_)) | None => {
@@ -194,7 +195,7 @@ fn route<'t, const N: usize>(
     Route::Redirect {
         next,
         security_domain_info: if e2ee_required {
-            security_domain_info.as_ref()
+            security_domain_info
         } else {
             None
         },
@@ -206,17 +207,18 @@ fn route<'t, const N: usize>(
 mod tests {
     use super::*;
     use crate::id::ServiceKind;
+    use crate::table::ArrayTable;
     use crate::testutil::*;
 
-    fn table_a(kms: Option<&str>) -> MigrationTable<8> {
-        let mut t = MigrationTable::new();
+    fn table_a(kms: Option<&str>) -> ArrayTable<1024> {
+        let mut t = ArrayTable::EMPTY;
         t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, kms))
             .unwrap();
         t
     }
 
-    fn table_b(state_departed: bool, kms: Option<&str>) -> MigrationTable<8> {
-        let mut t = MigrationTable::new();
+    fn table_b(state_departed: bool, kms: Option<&str>) -> ArrayTable<1024> {
+        let mut t = ArrayTable::EMPTY;
         t.apply(&registered(USER2_AT_B, USER2_PRIMARY, kms))
             .unwrap();
         if state_departed {
@@ -277,7 +279,7 @@ mod tests {
     fn a_user_who_never_migrated_proceeds() {
         let req = request(ServiceKind::McdataOneToOne, "sip:user3@mc-a.example", true);
         assert_eq!(decide(&table_a(Some(KMS_B)), &req), Decision::Proceed);
-        assert_eq!(decide(&MigrationTable::<2>::new(), &req), Decision::Proceed);
+        assert_eq!(decide(&ArrayTable::<64>::EMPTY, &req), Decision::Proceed);
     }
 
     #[test]

@@ -12,44 +12,73 @@
 //! Both kinds of key are MC service IDs of this system's own namespace, so they never collide;
 //! an update that would give one ID both roles is refused ([`TableError::RoleConflict`]).
 //!
-//! # Capacity and eviction policy
-//! The table holds at most `N` records (`N` a power of two from 2 to 32 768, checked at compile
-//! time by [`MigrationTable::new`]). Lookups hash the ID ([`IdHasher`]) into an index of `2 * N`
-//! buckets (open addressing, linear probing), which is therefore at most half full: their cost
-//! does not grow with `N`, and a full table looks up as fast as a half-empty one. When the table is
-//! full and an update needs a new record, the **oldest departed** visitor record is evicted (it
-//! only serves to send stale calls home; the primary system still knows where the user is). A
-//! live record — a migrated-away user, a present visitor — is never evicted: if no departed
-//! record exists the update fails with [`TableError::TableFull`] and the table is unchanged.
-//! Finding the oldest departed record scans the table, which happens only on a full-table
-//! insert.
+//! # Storage: the caller's bytes, records at their length
+//! A [`MigrationTable`] lives in storage its user provides: a `&mut [u8]` of any length and
+//! alignment from [`MIN_STORAGE_LEN`] bytes up, or an array owned by the table
+//! ([`ArrayTable`], `const`-constructible for a `static`). Records are packed at the length of
+//! their strings, [`RECORD_HEADER_LEN`] bytes of header each; the key index takes at least two
+//! [`BUCKET_LEN`]-byte buckets per record at the end of the storage. [`storage_len`] sizes
+//! storage for a number of records and their string bytes.
+//!
+//! # Full tables and eviction
+//! An update that needs more bytes than the storage has left is refused with
+//! [`TableError::TableFull`] and the table is unchanged, unless evicting departed visitor records
+//! makes it fit: then the **oldest departed** records are evicted, as few as needed (they only
+//! serve to send stale calls home; the primary system still knows where the user is). A live
+//! record — a migrated-away user, a present visitor — is never evicted. Space freed by removed
+//! records is reused in place, and when it lies in holes between records the table slides the
+//! records down (compaction, linear in the storage length, constant stack): an update that fits
+//! the free bytes never fails because they are split.
+//!
+//! # Any store can answer
+//! [`server::decide`](crate::server::decide) reads records through [`MigrationLookup`], which
+//! this table implements; a host-side server can implement it over its own store (see
+//! docs/design.md, "Scaling out the migration table").
 
-use heapless::Vec;
+use core::fmt;
 
 mod hash;
-mod index;
 mod snapshot;
-
-use index::{KeyIndex, Probe};
+mod store;
 
 pub use hash::{BuildIdHasher, IdHasher};
+pub use snapshot::{max_snapshot_len, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
+pub use store::{buckets_for, BUCKET_LEN, HEADER_LEN as RECORD_HEADER_LEN, MIN_BUCKETS};
 
-pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
+use store::{Index, Raw, Tag, MAX_CAP};
 
-use crate::error::{ApplyError, TableError};
-use crate::id::{McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, SecurityDomainInfo};
-use crate::message::{sdi_write, MigrationUpdate, MigrationUpdateView, SecurityDomainInfoView};
+use crate::error::{StorageError, TableError};
+use crate::id::{KmsUriRef, McServiceIdRef, McSystemIdRef};
+use crate::message::{MigrationUpdate, MigrationUpdateView, SecurityDomainInfoView};
+
+/// The smallest storage a table accepts: the index of an empty table.
+pub const MIN_STORAGE_LEN: usize = MIN_BUCKETS * BUCKET_LEN;
+
+/// Bytes of storage that always hold `records` records whose strings (key, the other IDs and the
+/// KMS URI) total at most `records * string_bytes` bytes: a header and two index buckets per
+/// record, plus [`MIN_STORAGE_LEN`]. Saturates instead of overflowing.
+///
+/// For typical IDs (`sip:user0042@mc-a.example`, a 12-byte system, a 28-byte KMS URI: about
+/// 100 string bytes a record) that is about 131 bytes a record.
+pub const fn storage_len(records: usize, string_bytes: usize) -> usize {
+    let per_record = RECORD_HEADER_LEN
+        .saturating_add(string_bytes)
+        .saturating_add(2 * BUCKET_LEN);
+    records
+        .saturating_mul(per_record)
+        .saturating_add(MIN_STORAGE_LEN)
+}
 
 /// At the primary MC system: where one of its users migrated to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct MigratedRecord {
+pub struct MigratedRecord<'t> {
     /// The partner MC system the user migrated to.
-    pub partner_system: McSystemId,
+    pub partner_system: McSystemIdRef<'t>,
     /// The MC service ID the partner system assigned.
-    pub partner_id: McServiceId,
+    pub partner_id: McServiceIdRef<'t>,
     /// The security domain information of `partner_id`, if known.
-    pub security_domain_info: Option<SecurityDomainInfo>,
+    pub security_domain_info: Option<SecurityDomainInfoView<'t>>,
 }
 
 /// Whether a visiting user is still served by this (partner) system.
@@ -64,30 +93,30 @@ pub enum VisitorState {
 }
 
 /// At a partner MC system: a user visiting from its primary system.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct VisitorRecord {
+pub struct VisitorRecord<'t> {
     /// The user's MC service ID at its primary system.
-    pub primary_id: McServiceId,
+    pub primary_id: McServiceIdRef<'t>,
     /// The user's primary MC system.
-    pub primary_system: McSystemId,
+    pub primary_system: McSystemIdRef<'t>,
     /// The security domain information of `primary_id`, if known.
-    pub primary_security_domain_info: Option<SecurityDomainInfo>,
+    pub primary_security_domain_info: Option<SecurityDomainInfoView<'t>>,
     /// Present or departed.
     pub state: VisitorState,
 }
 
-/// One record of the migration table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One record of the migration table, borrowed from wherever it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Record {
+pub enum Record<'t> {
     /// Keyed by the primary ID of a user of this system that migrated away.
-    MigratedAway(MigratedRecord),
+    MigratedAway(MigratedRecord<'t>),
     /// Keyed by the ID this system assigned to a visiting user.
-    Visiting(VisitorRecord),
+    Visiting(VisitorRecord<'t>),
 }
 
-impl Record {
+impl Record<'_> {
     /// Whether the record is live, so never evicted: everything but a departed visitor.
     pub fn is_live(&self) -> bool {
         !matches!(
@@ -98,6 +127,15 @@ impl Record {
             })
         )
     }
+}
+
+/// Where [`server::decide`](crate::server::decide) reads migration records: the one question
+/// the procedure asks of a store. [`MigrationTable`] implements it; a host-side MC service server
+/// can implement it over its own (replicated) store and get exactly the same decisions.
+pub trait MigrationLookup {
+    /// The record keyed by the MC service ID `id` (a primary ID of this system's user that
+    /// migrated away, or an ID this system assigned to a visitor), if there is one.
+    fn lookup(&self, id: &str) -> Option<Record<'_>>;
 }
 
 /// What applying an update did to the table.
@@ -115,800 +153,624 @@ pub enum Change {
 }
 
 /// The result of a successful [`MigrationTable::apply`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Applied {
     /// What happened to the updated record.
     pub change: Change,
-    /// The departed visitor record evicted to make room, if any: eviction is never silent.
-    pub evicted: Option<McServiceId>,
+    /// Departed visitor records evicted to make room, oldest first: eviction is never silent.
+    pub evicted: usize,
 }
 
-#[derive(Debug, Clone)]
-struct Slot {
-    record: Record,
-    /// Departure order for eviction, oldest first; meaningful only while departed.
-    departed_at: u64,
-}
+/// A table whose storage is an array it owns: `const`-constructible, so a firmware can declare it
+/// `static` (behind its own lock) with no `unsafe` and no heap.
+///
+/// ```
+/// use mcx_migrate::table::{storage_len, ArrayTable};
+/// const BYTES: usize = storage_len(64, 100);
+/// static TABLE: std::sync::Mutex<ArrayTable<BYTES>> = std::sync::Mutex::new(ArrayTable::EMPTY);
+/// assert!(TABLE.lock().unwrap().is_empty());
+/// ```
+pub type ArrayTable<const BYTES: usize> = MigrationTable<[u8; BYTES]>;
 
-impl Slot {
-    /// A placeholder slot, filled in place right after its insertion.
-    const EMPTY: Slot = Slot {
-        record: Record::Visiting(VisitorRecord::EMPTY),
-        departed_at: 0,
-    };
-}
-
-impl VisitorRecord {
-    /// A placeholder record, filled in place right after it is written.
-    const EMPTY: VisitorRecord = VisitorRecord {
-        primary_id: McServiceId::EMPTY,
-        primary_system: McSystemId::EMPTY,
-        primary_security_domain_info: None,
-        state: VisitorState::Present,
-    };
-}
-
-/// The migration table of one MC service server: at most `N` records (`N` a power of two from
-/// 2 to 32 768), no heap. See the [module docs](self) for the eviction policy.
-#[derive(Debug, Clone)]
-pub struct MigrationTable<const N: usize> {
-    /// The key of each record, at the record's index in `slots`.
-    keys: Vec<McServiceId, N>,
-    /// The records, apart from their keys: a lookup reads only the index and the keys it
-    /// compares, and an update writes a record field by field into its slot.
-    slots: Vec<Slot, N>,
-    /// Hashed index of `keys`: `2 * N` buckets, each naming a record.
-    index: KeyIndex<N>,
+/// The migration table of one MC service server, over storage `S` (`&mut [u8]`, `[u8; N]`, or
+/// anything that lends its bytes). See the [module docs](self) for the layout and the eviction
+/// policy.
+#[derive(Clone)]
+pub struct MigrationTable<S> {
+    storage: S,
+    /// Bytes of `storage` the table uses: its length, at most [`MAX_CAP`].
+    cap: usize,
+    /// End of the records (and holes) at the start of the storage.
+    heap_end: usize,
+    /// Buckets of the index at the end of the storage.
+    buckets: usize,
+    /// Records.
+    len: usize,
+    /// Bytes the records need (headers and strings, no slack, no holes).
+    live_bytes: usize,
+    /// A hole (offset, length) to reuse first; length 0 when none is known.
+    hole: (usize, usize),
+    /// Visitors marked departed so far: the departure order of the next one.
     departures: u64,
 }
 
-/// Moves the last item into `index`'s place and the removed one to the end, in place: no
-/// `slice::swap` (its bounds check would link a panic path into firmware); `index` past the
-/// end changes nothing.
-fn swap_with_last<T>(items: &mut [T], index: usize) {
-    let Some(last) = items.len().checked_sub(1) else {
-        return;
-    };
-    if let Some((head, tail)) = items.split_at_mut_checked(last) {
-        if let (Some(removed), Some(moved)) = (head.get_mut(index), tail.first_mut()) {
-            core::mem::swap(removed, moved);
-        }
+impl<S: AsRef<[u8]> + AsMut<[u8]>> fmt::Debug for MigrationTable<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MigrationTable")
+            .field("records", &self.len)
+            .field("storage_len", &self.cap)
+            .field("bytes_in_use", &self.bytes_in_use())
+            .finish()
     }
 }
 
-/// Writes the record of a "migrated", "moved on" or "visitor registered" update in place.
-#[inline(never)]
-fn write_record(record: &mut Record, update: &MigrationUpdateView<'_>) {
+impl<const BYTES: usize> MigrationTable<[u8; BYTES]> {
+    /// An empty table over a zeroed array of `BYTES` bytes (a compile error below
+    /// [`MIN_STORAGE_LEN`]).
+    pub const EMPTY: Self = {
+        assert!(
+            BYTES >= MIN_STORAGE_LEN,
+            "a migration table needs at least MIN_STORAGE_LEN bytes"
+        );
+        MigrationTable {
+            storage: [0; BYTES],
+            cap: if BYTES > MAX_CAP { MAX_CAP } else { BYTES },
+            heap_end: 0,
+            buckets: MIN_BUCKETS,
+            len: 0,
+            live_bytes: 0,
+            hole: (0, 0),
+            departures: 0,
+        }
+    };
+}
+
+/// One record found through the index.
+#[derive(Clone, Copy)]
+struct Found<'t> {
+    bucket: usize,
+    offset: usize,
+    raw: Raw<'t>,
+}
+
+fn text(bytes: &[u8]) -> Option<&str> {
+    core::str::from_utf8(bytes).ok()
+}
+
+fn sdi_of(kms: &[u8]) -> Option<Option<SecurityDomainInfoView<'_>>> {
+    if kms.is_empty() {
+        return Some(None);
+    }
+    Some(Some(SecurityDomainInfoView {
+        kms_uri: KmsUriRef::from_validated(text(kms)?),
+    }))
+}
+
+/// The record `raw` holds; `None` for a hole. Its strings were valid identifiers when written.
+fn record(raw: Raw<'_>) -> Option<Record<'_>> {
+    Some(match raw.tag {
+        Tag::Hole => return None,
+        Tag::MigratedAway => Record::MigratedAway(MigratedRecord {
+            partner_system: McSystemIdRef::from_validated(text(raw.a)?),
+            partner_id: McServiceIdRef::from_validated(text(raw.b)?),
+            security_domain_info: sdi_of(raw.kms)?,
+        }),
+        Tag::VisitorPresent | Tag::VisitorDeparted => Record::Visiting(VisitorRecord {
+            primary_id: McServiceIdRef::from_validated(text(raw.a)?),
+            primary_system: McSystemIdRef::from_validated(text(raw.b)?),
+            primary_security_domain_info: sdi_of(raw.kms)?,
+            state: if raw.tag == Tag::VisitorDeparted {
+                VisitorState::Departed
+            } else {
+                VisitorState::Present
+            },
+        }),
+    })
+}
+
+/// The record an update writes: its tag and strings (key, field A, field B, KMS URI); `None`
+/// for the updates that write no record.
+fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
+    fn kms<'u>(sdi: &Option<SecurityDomainInfoView<'u>>) -> &'u [u8] {
+        sdi.as_ref().map_or(&[], |s| s.kms_uri.as_str().as_bytes())
+    }
     match *update {
         MigrationUpdateView::Migrated {
+            primary_id,
             partner_system,
             partner_id,
             ref security_domain_info,
-            ..
         }
         | MigrationUpdateView::MovedOn {
+            primary_id,
             partner_system,
             partner_id,
             ref security_domain_info,
-            ..
-        } => write_migrated(record, partner_system, partner_id, security_domain_info),
+        } => Some((
+            Tag::MigratedAway,
+            [
+                primary_id.as_str().as_bytes(),
+                partner_system.as_str().as_bytes(),
+                partner_id.as_str().as_bytes(),
+                kms(security_domain_info),
+            ],
+        )),
         MigrationUpdateView::VisitorRegistered {
+            local_id,
             primary_id,
             primary_system,
             ref primary_security_domain_info,
-            ..
-        } => write_visitor(
-            record,
-            primary_id,
-            primary_system,
-            primary_security_domain_info,
-        ),
-        MigrationUpdateView::Returned { .. } | MigrationUpdateView::VisitorDeparted { .. } => {}
+        } => Some((
+            Tag::VisitorPresent,
+            [
+                local_id.as_str().as_bytes(),
+                primary_id.as_str().as_bytes(),
+                primary_system.as_str().as_bytes(),
+                kms(primary_security_domain_info),
+            ],
+        )),
+        MigrationUpdateView::Returned { .. } | MigrationUpdateView::VisitorDeparted { .. } => None,
     }
 }
 
-/// Writes a migrated-away record in place.
-fn write_migrated(
-    record: &mut Record,
-    partner_system: McSystemIdRef<'_>,
-    partner_id: McServiceIdRef<'_>,
-    security_domain_info: &Option<SecurityDomainInfoView<'_>>,
-) {
-    if !matches!(record, Record::MigratedAway(_)) {
-        *record = Record::MigratedAway(MigratedRecord {
-            partner_system: McSystemId::EMPTY,
-            partner_id: McServiceId::EMPTY,
-            security_domain_info: None,
-        });
-    }
-    if let Record::MigratedAway(r) = record {
-        r.partner_system.set_validated(partner_system.as_str());
-        r.partner_id.set_validated(partner_id.as_str());
-        sdi_write(
-            &mut r.security_domain_info,
-            security_domain_info.as_ref().map(|s| s.kms_uri),
-        );
-    }
+/// The records (not holes) in `heap`, with their offsets.
+fn records(heap: &[u8]) -> impl Iterator<Item = (usize, Raw<'_>)> {
+    let mut offset = 0usize;
+    core::iter::from_fn(move || loop {
+        let raw = store::raw(heap, offset)?;
+        let at = offset;
+        offset = offset.checked_add(raw.size)?;
+        if raw.tag != Tag::Hole {
+            return Some((at, raw));
+        }
+    })
 }
 
-/// Writes a present visitor record in place.
-fn write_visitor(
-    record: &mut Record,
-    primary_id: McServiceIdRef<'_>,
-    primary_system: McSystemIdRef<'_>,
-    primary_security_domain_info: &Option<SecurityDomainInfoView<'_>>,
-) {
-    if !matches!(record, Record::Visiting(_)) {
-        *record = Record::Visiting(VisitorRecord::EMPTY);
-    }
-    if let Record::Visiting(v) = record {
-        v.primary_id.set_validated(primary_id.as_str());
-        v.primary_system.set_validated(primary_system.as_str());
-        sdi_write(
-            &mut v.primary_security_domain_info,
-            primary_security_domain_info.as_ref().map(|s| s.kms_uri),
-        );
-        v.state = VisitorState::Present;
-    }
-}
-
-impl<const N: usize> Default for MigrationTable<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const N: usize> MigrationTable<N> {
-    /// An empty table; `const`, so it can live in a `static`. `N` must be a power of two from
-    /// 2 to 32 768: anything else does not compile.
-    ///
-    /// ```compile_fail
-    /// let table = mcx_migrate::table::MigrationTable::<12>::new();
-    /// ```
-    pub const fn new() -> Self {
-        Self {
-            keys: Vec::new(),
-            slots: Vec::new(),
-            index: KeyIndex::new(),
+impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+    /// An empty table over `storage`, whatever it held. Any alignment works; only the first
+    /// 4 GiB of a larger storage are used. [`StorageError::TooSmall`] below
+    /// [`MIN_STORAGE_LEN`] bytes.
+    pub fn new(storage: S) -> Result<Self, StorageError> {
+        let len = storage.as_ref().len();
+        if len < MIN_STORAGE_LEN {
+            return Err(StorageError::TooSmall {
+                needed: MIN_STORAGE_LEN,
+            });
+        }
+        let mut table = MigrationTable {
+            storage,
+            cap: len.min(MAX_CAP),
+            heap_end: 0,
+            buckets: MIN_BUCKETS,
+            len: 0,
+            live_bytes: 0,
+            hole: (0, 0),
             departures: 0,
+        };
+        table.clear();
+        Ok(table)
+    }
+
+    /// The storage, giving the table up.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.storage.as_ref()
+    }
+
+    fn index(&self) -> Index<'_> {
+        Index {
+            bytes: self.storage.as_ref(),
+            buckets: self.buckets,
+            cap: self.cap,
         }
     }
 
-    /// The record index of `id`.
-    fn find(&self, id: &str) -> Option<usize> {
-        match self.index.find(id, &self.keys) {
-            Probe::Found { record, .. } => Some(record),
-            Probe::Vacant(_) | Probe::Full => None,
-        }
+    /// Start of the index.
+    fn index_start(&self, buckets: usize) -> Option<usize> {
+        self.cap.checked_sub(buckets.checked_mul(BUCKET_LEN)?)
     }
 
-    /// The record for `id` (a primary ID of a migrated-away user, or an ID assigned here to a
-    /// visitor), in time independent of `N`.
-    pub fn lookup(&self, id: &str) -> Option<&Record> {
-        self.slot(id).map(|slot| &slot.record)
+    fn find(&self, key: &[u8]) -> Option<Found<'_>> {
+        let (bucket, offset) = self.index().probe(key)?;
+        Some(Found {
+            bucket,
+            offset,
+            raw: store::raw(self.bytes(), offset)?,
+        })
     }
 
-    /// The slot of `id`.
-    fn slot(&self, id: &str) -> Option<&Slot> {
-        self.find(id).and_then(|i| self.slots.get(i))
+    /// The record keyed by `id`, if any.
+    pub fn lookup(&self, id: &str) -> Option<Record<'_>> {
+        self.find(id.as_bytes()).and_then(|found| record(found.raw))
     }
 
-    /// The slot of `id`, for writing.
-    fn slot_mut(&mut self, id: &str) -> Option<&mut Slot> {
-        self.find(id).and_then(|i| self.slots.get_mut(i))
-    }
-
-    /// Every key with its slot.
-    fn entries(&self) -> impl Iterator<Item = (&McServiceId, &Slot)> {
-        self.keys.iter().zip(self.slots.iter())
-    }
-
-    /// Number of records, live and departed.
+    /// Number of records.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.len
     }
 
     /// Whether the table holds no record.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len == 0
     }
 
-    /// The most records the table holds: `N`.
-    pub const fn capacity(&self) -> usize {
-        N
+    /// Bytes of storage the table uses: the storage's length (at most 4 GiB).
+    pub fn storage_len(&self) -> usize {
+        self.cap
     }
 
-    /// Every record with its key, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&McServiceId, &Record)> {
-        self.entries().map(|(id, slot)| (id, &slot.record))
+    /// Bytes the records and the smallest index for them need: what a table needs to hold these
+    /// records, and what [`restore`](Self::restore) of their snapshot needs.
+    pub fn bytes_in_use(&self) -> usize {
+        self.live_bytes
+            .saturating_add(buckets_for(self.len).saturating_mul(BUCKET_LEN))
+    }
+
+    /// Every record with its key, in storage order.
+    pub fn iter(&self) -> impl Iterator<Item = (McServiceIdRef<'_>, Record<'_>)> {
+        self.entries().map(|(key, record, _)| (key, record))
     }
 
     /// Removes every record.
     pub fn clear(&mut self) {
-        self.keys.clear();
-        self.slots.clear();
-        self.index.clear();
+        self.heap_end = 0;
+        self.len = 0;
+        self.live_bytes = 0;
+        self.hole = (0, 0);
         self.departures = 0;
+        self.buckets = MIN_BUCKETS;
+        self.rebuild_index(MIN_BUCKETS);
     }
 
-    /// Applies a migration update (clause 10.6.3) atomically: on `Err` the table is unchanged.
-    ///
-    /// | update | needs | does |
-    /// |---|---|---|
-    /// | `Migrated` | no visitor record for the ID | inserts or replaces the migrated-away record |
-    /// | `MovedOn` | a migrated-away record | replaces it |
-    /// | `Returned` | a migrated-away record | removes it |
-    /// | `VisitorRegistered` | no migrated-away record for the ID | inserts or replaces the visitor record, present |
-    /// | `VisitorDeparted` | a visitor record | marks it departed |
-    ///
-    /// Errors: [`TableError::NotMigrated`], [`TableError::NotVisiting`],
-    /// [`TableError::RoleConflict`] as the table says; [`TableError::TableFull`] when a new
-    /// record is needed, the table is full and holds no departed record to evict.
+    /// Applies a migration update (clause 10.6.3): "migrated" and "moved on" write the
+    /// migrated-away record of a user of this system, "returned" removes it; "visitor
+    /// registered" writes a visitor record, "visitor departed" marks it departed. On error the
+    /// table is unchanged.
     pub fn apply(&mut self, update: &MigrationUpdate) -> Result<Applied, TableError> {
-        self.apply_validated(&update.as_view())
+        self.apply_view(&update.as_view())
     }
 
-    /// [`apply`](Self::apply) for an update given as a borrowed view, e.g. straight from
-    /// [`MigrationUpdateView::decode`]: no owned update is built. The view's identifiers are
-    /// valid by type; the rules and errors are those of `apply` ([`ApplyError::Table`]). On
-    /// `Err` the table is unchanged.
-    pub fn apply_view(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, ApplyError> {
-        self.apply_validated(update).map_err(ApplyError::Table)
-    }
-
-    /// [`apply`](Self::apply) for a view whose fields are valid.
-    fn apply_validated(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, TableError> {
-        let key = update.key();
-        let existing = self.slot(key).map(|slot| &slot.record);
-        // Every check comes first; the record is then written field by field into its slot,
-        // never staged whole on the stack (a small firmware stack is the limit here).
+    /// [`apply`](Self::apply) for an update borrowed from the wire: its strings are copied
+    /// straight into the record, no owned update is built.
+    pub fn apply_view(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, TableError> {
+        let key = update.key().as_bytes();
+        let found = self.find(key);
+        let tag = found.map(|f| f.raw.tag);
         match *update {
             MigrationUpdateView::Migrated { .. } | MigrationUpdateView::MovedOn { .. } => {
                 let moved_on = matches!(update, MigrationUpdateView::MovedOn { .. });
-                match existing {
-                    Some(Record::MigratedAway(_)) => {}
+                match tag {
+                    Some(Tag::MigratedAway) => {}
                     None if !moved_on => {}
-                    Some(Record::Visiting(_)) if !moved_on => return Err(TableError::RoleConflict),
+                    Some(Tag::VisitorPresent | Tag::VisitorDeparted) if !moved_on => {
+                        return Err(TableError::RoleConflict)
+                    }
                     _ => return Err(TableError::NotMigrated),
                 }
-                self.make_slot(key, update)
+                self.write(update)
             }
-            MigrationUpdateView::Returned { .. } => match existing {
-                Some(Record::MigratedAway(_)) => {
-                    self.remove(key);
+            MigrationUpdateView::Returned { .. } => match found {
+                Some(found) if found.raw.tag == Tag::MigratedAway => {
+                    let (bucket, offset, raw) = (found.bucket, found.offset, found.raw);
+                    let (size, needed) = (raw.size, raw.needed());
+                    self.remove(bucket, offset, size, needed);
                     Ok(Applied {
                         change: Change::Removed,
-                        evicted: None,
+                        evicted: 0,
                     })
                 }
                 _ => Err(TableError::NotMigrated),
             },
             MigrationUpdateView::VisitorRegistered { .. } => {
-                if let Some(Record::MigratedAway(_)) = existing {
+                if tag == Some(Tag::MigratedAway) {
                     return Err(TableError::RoleConflict);
                 }
-                self.make_slot(key, update)
+                self.write(update)
             }
             MigrationUpdateView::VisitorDeparted { .. } => {
-                let departures = self.departures.saturating_add(1);
-                let Some(slot) = self.slot_mut(key) else {
+                let Some(found) = found else {
                     return Err(TableError::NotVisiting);
                 };
-                let Record::Visiting(visitor) = &mut slot.record else {
-                    return Err(TableError::NotVisiting);
-                };
-                // A repeated departure keeps its place in the eviction order.
-                if visitor.state == VisitorState::Present {
-                    visitor.state = VisitorState::Departed;
-                    slot.departed_at = departures;
-                    self.departures = departures;
+                match found.raw.tag {
+                    Tag::VisitorPresent => {
+                        let offset = found.offset;
+                        self.departures = self.departures.saturating_add(1);
+                        // Orders past u32::MAX tie; eviction then picks the lowest offset.
+                        let order = u32::try_from(self.departures).unwrap_or(u32::MAX);
+                        store::set_tag(self.storage.as_mut(), offset, Tag::VisitorDeparted, order);
+                    }
+                    Tag::VisitorDeparted => {}
+                    _ => return Err(TableError::NotVisiting),
                 }
                 Ok(Applied {
                     change: Change::MarkedDeparted,
-                    evicted: None,
+                    evicted: 0,
                 })
             }
         }
     }
 
-    /// Inserts or replaces `key`'s record, evicting the oldest departed record if the table is
-    /// full, then writes `update`'s record in place. Checks everything before changing
-    /// anything; the write cannot fail.
-    fn make_slot(
-        &mut self,
-        key: &str,
-        update: &MigrationUpdateView<'_>,
-    ) -> Result<Applied, TableError> {
-        let (change, evicted) = if self.find(key).is_some() {
-            (Change::Replaced, None)
-        } else {
-            let evicted = if self.keys.len() >= N {
-                let oldest = self.oldest_departed().ok_or(TableError::TableFull)?.clone();
-                self.remove(oldest.as_str());
-                Some(oldest)
+    /// Whether `records` records needing `live` bytes fit the storage once compacted, with the
+    /// smallest index for them.
+    fn fits(&self, records: usize, live: usize) -> bool {
+        buckets_for(records)
+            .checked_mul(BUCKET_LEN)
+            .and_then(|index| index.checked_add(live))
+            .is_some_and(|total| total <= self.cap)
+    }
+
+    /// Writes the record of a "migrated", "moved on" or "visitor registered" update, in place
+    /// when it fits the existing record, else as a new one (evicting departed visitors if
+    /// needed). Everything is checked before anything changes.
+    fn write(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, TableError> {
+        let Some((tag, strings)) = fields(update) else {
+            return Ok(Applied {
+                change: Change::Replaced,
+                evicted: 0,
+            });
+        };
+        let [key, ..] = strings;
+        let need = store::record_len(strings.map(<[u8]>::len));
+        let found = self
+            .find(key)
+            .map(|f| (f.bucket, f.offset, f.raw.size, f.raw.needed()));
+        if let Some((_, offset, size, old)) = found {
+            if size >= need {
+                store::write_record(self.storage.as_mut(), offset, size, tag, 0, strings);
+                self.live_bytes = self.live_bytes.saturating_sub(old).saturating_add(need);
+                return Ok(Applied {
+                    change: Change::Replaced,
+                    evicted: 0,
+                });
+            }
+        }
+        let (records, live) = match found {
+            Some((_, _, _, old)) => (self.len, self.live_bytes.saturating_sub(old)),
+            None => (self.len.saturating_add(1), self.live_bytes),
+        };
+        let exclude = found.map(|(_, offset, _, _)| offset);
+        let evictions = self.evictions_needed(records, live.saturating_add(need), exclude)?;
+        for _ in 0..evictions {
+            if let Some(oldest) = self.departed_after(None, exclude) {
+                self.remove(oldest.bucket, oldest.offset, oldest.size, oldest.needed);
+            }
+        }
+        if found.is_some() {
+            // Evictions may have moved the key's bucket: look it up again.
+            if let Some(f) = self.find(key) {
+                let (bucket, offset, size, needed) = (f.bucket, f.offset, f.raw.size, f.raw.needed());
+                self.remove(bucket, offset, size, needed);
+            }
+        }
+        self.insert(tag, 0, strings)?;
+        Ok(Applied {
+            change: if found.is_some() {
+                Change::Replaced
             } else {
-                None
-            };
-            self.insert_placeholder(key)?;
-            (Change::Inserted, evicted)
-        };
-        // Cannot fail: the key is in the table now.
-        let slot = self.slot_mut(key).ok_or(TableError::TableFull)?;
-        slot.departed_at = 0;
-        write_record(&mut slot.record, update);
-        Ok(Applied { change, evicted })
+                Change::Inserted
+            },
+            evicted: evictions,
+        })
     }
 
-    /// Inserts `key` with an empty slot, which the caller fills in place.
-    #[inline(never)]
-    fn insert_placeholder(&mut self, key: &str) -> Result<(), TableError> {
-        self.insert_slot(key, Slot::EMPTY)
+    /// How many of the oldest departed visitor records (not the one at `exclude`) must go for
+    /// `records` records needing `live` bytes to fit; [`TableError::TableFull`] if evicting every
+    /// one is not enough. Changes nothing.
+    fn evictions_needed(
+        &self,
+        mut records: usize,
+        mut live: usize,
+        exclude: Option<usize>,
+    ) -> Result<usize, TableError> {
+        let mut evicted = 0usize;
+        let mut last = None;
+        while !self.fits(records, live) {
+            let next = self
+                .departed_after(last, exclude)
+                .ok_or(TableError::TableFull)?;
+            records = records.saturating_sub(1);
+            live = live.saturating_sub(next.needed);
+            evicted = evicted.saturating_add(1);
+            last = Some((next.order, next.offset));
+        }
+        Ok(evicted)
     }
 
-    /// Appends `key` (written in place into the keys) and its slot, at the same index, and
-    /// indexes it. Cannot fail when the caller made room for a key not in the table; should it
-    /// anyway, the table is left as it was and reported full rather than panicking (an evicted
-    /// record was departed, never live).
-    fn insert_slot(&mut self, key: &str, slot: Slot) -> Result<(), TableError> {
-        let Probe::Vacant(vacant) = self.index.find(key, &self.keys) else {
-            return Err(TableError::TableFull);
-        };
-        let record = self.keys.len();
-        if record >= N || self.slots.len() != record {
+    /// The oldest departed visitor record after `last` in (departure order, offset) order,
+    /// skipping the one at `exclude`.
+    fn departed_after(
+        &self,
+        last: Option<(u32, usize)>,
+        exclude: Option<usize>,
+    ) -> Option<Departed> {
+        let heap = self.bytes().get(..self.heap_end)?;
+        let (offset, raw) = records(heap)
+            .filter(|(offset, raw)| {
+                raw.tag == Tag::VisitorDeparted
+                    && Some(*offset) != exclude
+                    && last.is_none_or(|last| (raw.departed_at, *offset) > last)
+            })
+            .min_by_key(|(offset, raw)| (raw.departed_at, *offset))?;
+        let (bucket, _) = self.index().probe(raw.key)?;
+        Some(Departed {
+            bucket,
+            offset,
+            order: raw.departed_at,
+            size: raw.size,
+            needed: raw.needed(),
+        })
+    }
+
+    /// Removes the record at `offset` (of allocated length `size`, needing `needed` bytes),
+    /// named by bucket `bucket`: its bytes become a hole.
+    fn remove(&mut self, bucket: usize, offset: usize, size: usize, needed: usize) {
+        let (cap, buckets) = (self.cap, self.buckets);
+        let bytes = self.storage.as_mut();
+        store::set_tag(bytes, offset, Tag::Hole, 0);
+        store::unlink(bytes, cap, buckets, bucket);
+        self.len = self.len.saturating_sub(1);
+        self.live_bytes = self.live_bytes.saturating_sub(needed);
+        if offset.saturating_add(size) == self.heap_end {
+            self.heap_end = offset;
+            if self.hole.0 >= offset {
+                self.hole = (0, 0);
+            }
+        } else if size >= self.hole.1 {
+            self.hole = (offset, size);
+        }
+    }
+
+    /// Inserts a record the caller checked fits once compacted with the smallest index.
+    fn insert(&mut self, tag: Tag, departed_at: u32, strings: [&[u8]; 4]) -> Result<(), TableError> {
+        let need = store::record_len(strings.map(<[u8]>::len));
+        let (offset, size) = self.allocate(need).ok_or(TableError::TableFull)?;
+        let [key, ..] = strings;
+        let (cap, buckets) = (self.cap, self.buckets);
+        let bytes = self.storage.as_mut();
+        store::write_record(bytes, offset, size, tag, departed_at, strings);
+        if !store::link(bytes, cap, buckets, offset, store::key_hash(key)) {
+            store::set_tag(bytes, offset, Tag::Hole, 0);
             return Err(TableError::TableFull);
         }
-        match self.keys.push_mut(McServiceId::EMPTY) {
-            Ok(id) => id.set_validated(key),
-            Err(_) => return Err(TableError::TableFull),
-        }
-        if self.slots.push(slot).is_err() || !self.index.link(vacant, record) {
-            self.keys.truncate(record);
-            self.slots.truncate(record);
-            return Err(TableError::TableFull);
-        }
+        self.len = self.len.saturating_add(1);
+        self.live_bytes = self.live_bytes.saturating_add(need);
         Ok(())
     }
 
-    /// Removes `key` and its record: its bucket leaves the index (backward-shift deletion),
-    /// and the last record takes the removed one's index, in place, its bucket renumbered. No
-    /// record is moved out by value.
-    #[inline(never)]
-    fn remove(&mut self, key: &str) {
-        let Probe::Found { at, record } = self.index.find(key, &self.keys) else {
-            return;
-        };
-        self.index.unlink(at);
-        let Some(last) = self.keys.len().checked_sub(1) else {
-            return;
-        };
-        if record != last {
-            if let Some(moved) = self.keys.get(last) {
-                self.index.renumber(moved.as_str(), last, record);
+    /// Room for one more record of `need` bytes: an index with two buckets per record (grown by
+    /// doubling while the bytes allow, so growth costs amortised constant time) and the record's
+    /// bytes, from a hole, the free tail, or after compaction.
+    fn allocate(&mut self, need: usize) -> Option<(usize, usize)> {
+        let least = buckets_for(self.len.saturating_add(1));
+        if self.buckets < least {
+            let room = self
+                .cap
+                .saturating_sub(self.live_bytes.saturating_add(need))
+                / BUCKET_LEN;
+            let buckets = self.buckets.saturating_mul(2).min(room).max(least);
+            if self.index_start(buckets).is_none_or(|start| self.heap_end > start) {
+                self.compact();
             }
-            swap_with_last(&mut self.keys, record);
-            swap_with_last(&mut self.slots, record);
+            if !self.rebuild_index(buckets) {
+                return None;
+            }
         }
-        self.keys.truncate(last);
-        self.slots.truncate(last);
+        if let Some(room) = self.take(need) {
+            return Some(room);
+        }
+        self.compact();
+        if let Some(room) = self.take(need) {
+            return Some(room);
+        }
+        if self.buckets > least {
+            self.rebuild_index(least);
+        }
+        self.take(need)
     }
 
-    fn oldest_departed(&self) -> Option<&McServiceId> {
-        self.entries()
-            .filter(|(_, slot)| !slot.record.is_live())
-            .min_by_key(|(_, slot)| slot.departed_at)
-            .map(|(id, _)| id)
+    /// The known hole if it holds `need` bytes, else the free tail.
+    fn take(&mut self, need: usize) -> Option<(usize, usize)> {
+        let (offset, size) = self.hole;
+        if size >= need {
+            self.hole = (0, 0);
+            return Some((offset, size));
+        }
+        let end = self.heap_end.checked_add(need)?;
+        if end > self.index_start(self.buckets)? {
+            return None;
+        }
+        let offset = self.heap_end;
+        self.heap_end = end;
+        Some((offset, need))
+    }
+
+    /// Slides every record down over the holes before it and trims its slack, then rebuilds the
+    /// index: time linear in the storage length, constant stack.
+    fn compact(&mut self) {
+        let heap_end = self.heap_end;
+        let bytes = self.storage.as_mut();
+        let (mut read, mut write) = (0usize, 0usize);
+        while read < heap_end {
+            let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), read) else {
+                break;
+            };
+            let (size, tag, needed) = (raw.size, raw.tag, raw.needed());
+            if tag != Tag::Hole {
+                if let Some(end) = read.checked_add(needed) {
+                    bytes.copy_within(read..end.min(heap_end), write);
+                }
+                store::set_size(bytes, write, needed);
+                write = write.saturating_add(needed);
+            }
+            read = read.saturating_add(size);
+        }
+        self.heap_end = write;
+        self.hole = (0, 0);
+        self.rebuild_index(self.buckets);
+    }
+
+    /// Makes the index `buckets` buckets long and links every record into it; false (index
+    /// unchanged) if it would overlap the records.
+    fn rebuild_index(&mut self, buckets: usize) -> bool {
+        let Some(start) = self.index_start(buckets) else {
+            return false;
+        };
+        if start < self.heap_end {
+            return false;
+        }
+        let (cap, heap_end) = (self.cap, self.heap_end);
+        let bytes = self.storage.as_mut();
+        if let Some(index) = bytes.get_mut(start..cap) {
+            index.fill(0);
+        }
+        self.buckets = buckets;
+        let mut offset = 0usize;
+        while offset < heap_end {
+            let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), offset) else {
+                break;
+            };
+            let (size, tag, hash) = (raw.size, raw.tag, store::key_hash(raw.key));
+            if tag != Tag::Hole {
+                store::link(bytes, cap, buckets, offset, hash);
+            }
+            offset = offset.saturating_add(size);
+        }
+        true
+    }
+}
+
+impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+    /// Every record with its key and departure order.
+    fn entries(&self) -> impl Iterator<Item = (McServiceIdRef<'_>, Record<'_>, u32)> {
+        let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
+        records(heap).filter_map(|(_, raw)| {
+            Some((
+                McServiceIdRef::from_validated(text(raw.key)?),
+                record(raw)?,
+                raw.departed_at,
+            ))
+        })
+    }
+}
+
+/// A departed visitor record, as eviction sees it.
+struct Departed {
+    bucket: usize,
+    offset: usize,
+    order: u32,
+    size: usize,
+    needed: usize,
+}
+
+impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationLookup for MigrationTable<S> {
+    fn lookup(&self, id: &str) -> Option<Record<'_>> {
+        MigrationTable::lookup(self, id)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testutil::*;
-
-    type Table = MigrationTable<4>;
-
-    fn moved_on(primary: &str, partner: &str) -> MigrationUpdate {
-        MigrationUpdate::MovedOn {
-            primary_id: id(primary),
-            partner_system: system(SYSTEM_C),
-            partner_id: id(partner),
-            security_domain_info: Some(sdi(KMS_C)),
-        }
-    }
-
-    fn returned(primary: &str) -> MigrationUpdate {
-        MigrationUpdate::Returned {
-            primary_id: id(primary),
-        }
-    }
-
-    /// Every record, sorted, for before/after comparisons.
-    fn contents<const N: usize>(t: &MigrationTable<N>) -> std::vec::Vec<(McServiceId, Record)> {
-        let mut v: std::vec::Vec<_> = t.iter().map(|(k, r)| (k.clone(), r.clone())).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    }
-
-    #[test]
-    fn primary_side_migrated_record_maps_primary_id_to_partner_id_and_sdi() {
-        let mut t = Table::new();
-        let applied = t
-            .apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
-            .unwrap();
-        assert_eq!(
-            applied,
-            Applied {
-                change: Change::Inserted,
-                evicted: None
-            }
-        );
-        assert_eq!(
-            t.lookup(USER2_PRIMARY),
-            Some(&Record::MigratedAway(MigratedRecord {
-                partner_system: system(SYSTEM_B),
-                partner_id: id(USER2_AT_B),
-                security_domain_info: Some(sdi(KMS_B)),
-            }))
-        );
-        assert_eq!(t.lookup(USER2_AT_B), None, "keyed by the primary ID only");
-    }
-
-    #[test]
-    fn migrated_again_replaces_the_record() {
-        let mut t = Table::new();
-        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        let applied = t
-            .apply(&migrated(USER2_PRIMARY, SYSTEM_C, USER2_AT_C, None))
-            .unwrap();
-        assert_eq!(applied.change, Change::Replaced);
-        assert_eq!(t.len(), 1);
-        assert!(
-            matches!(t.lookup(USER2_PRIMARY), Some(Record::MigratedAway(r)) if r.partner_id == USER2_AT_C)
-        );
-    }
-
-    #[test]
-    fn moved_on_replaces_a_migrated_record_and_needs_one() {
-        let mut t = Table::new();
-        assert_eq!(
-            t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C)),
-            Err(TableError::NotMigrated)
-        );
-        assert!(t.is_empty());
-        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
-            .unwrap();
-        assert_eq!(
-            t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C))
-                .unwrap()
-                .change,
-            Change::Replaced
-        );
-        let Some(Record::MigratedAway(r)) = t.lookup(USER2_PRIMARY) else {
-            panic!()
-        };
-        assert_eq!(
-            (r.partner_system.as_str(), r.partner_id.as_str()),
-            (SYSTEM_C, USER2_AT_C)
-        );
-        assert_eq!(r.security_domain_info, Some(sdi(KMS_C)));
-    }
-
-    #[test]
-    fn returned_removes_the_migrated_record_and_needs_one() {
-        let mut t = Table::new();
-        assert_eq!(
-            t.apply(&returned(USER2_PRIMARY)),
-            Err(TableError::NotMigrated)
-        );
-        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        assert_eq!(
-            t.apply(&returned(USER2_PRIMARY)).unwrap().change,
-            Change::Removed
-        );
-        assert_eq!(t.lookup(USER2_PRIMARY), None);
-        assert_eq!(
-            t.apply(&returned(USER2_PRIMARY)),
-            Err(TableError::NotMigrated)
-        );
-    }
-
-    #[test]
-    fn partner_side_visitor_record_maps_local_id_to_primary_with_a_state() {
-        let mut t = Table::new();
-        t.apply(&registered(USER2_AT_B, USER2_PRIMARY, Some(KMS_A)))
-            .unwrap();
-        let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
-            panic!()
-        };
-        assert_eq!(v.primary_id, USER2_PRIMARY);
-        assert_eq!(v.primary_system, SYSTEM_A);
-        assert_eq!(v.state, VisitorState::Present);
-        assert_eq!(
-            t.apply(&departed(USER2_AT_B)).unwrap().change,
-            Change::MarkedDeparted
-        );
-        let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
-            panic!()
-        };
-        assert_eq!(
-            v.state,
-            VisitorState::Departed,
-            "kept, so a stale call is sent home"
-        );
-        t.apply(&registered(USER2_AT_B, USER2_PRIMARY, None))
-            .unwrap();
-        let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
-            panic!()
-        };
-        assert_eq!(
-            v.state,
-            VisitorState::Present,
-            "a returning visitor is present again"
-        );
-    }
-
-    #[test]
-    fn departure_of_an_unknown_visitor_is_an_error_and_changes_nothing() {
-        let mut t = Table::new();
-        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        let before = contents(&t);
-        assert_eq!(t.apply(&departed(USER2_AT_C)), Err(TableError::NotVisiting));
-        assert_eq!(
-            t.apply(&departed(USER2_PRIMARY)),
-            Err(TableError::NotVisiting)
-        );
-        assert_eq!(contents(&t), before);
-    }
-
-    #[test]
-    fn one_id_cannot_hold_both_roles() {
-        let mut t = Table::new();
-        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        t.apply(&registered(USER2_AT_C, USER1, None)).unwrap();
-        let before = contents(&t);
-        assert_eq!(
-            t.apply(&registered(USER2_PRIMARY, USER1, None)),
-            Err(TableError::RoleConflict)
-        );
-        assert_eq!(
-            t.apply(&migrated(USER2_AT_C, SYSTEM_B, USER2_AT_B, None)),
-            Err(TableError::RoleConflict)
-        );
-        assert_eq!(
-            t.apply(&moved_on(USER2_AT_C, USER2_AT_B)),
-            Err(TableError::NotMigrated)
-        );
-        assert_eq!(t.apply(&returned(USER2_AT_C)), Err(TableError::NotMigrated));
-        assert_eq!(contents(&t), before);
-    }
-
-    #[test]
-    fn full_table_refuses_a_new_live_record_and_changes_nothing() {
-        let mut t = Table::new();
-        for n in 0..4 {
-            t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
-                .unwrap();
-        }
-        let before = contents(&t);
-        assert_eq!(
-            t.apply(&migrated(&nth_id(4), SYSTEM_B, USER2_AT_B, None)),
-            Err(TableError::TableFull)
-        );
-        assert_eq!(
-            t.apply(&registered(USER2_AT_C, USER2_PRIMARY, None)),
-            Err(TableError::TableFull)
-        );
-        assert_eq!(contents(&t), before, "nothing live is dropped");
-        // Updating an existing record needs no room.
-        assert_eq!(
-            t.apply(&migrated(&nth_id(0), SYSTEM_C, USER2_AT_C, None))
-                .unwrap()
-                .change,
-            Change::Replaced
-        );
-    }
-
-    #[test]
-    fn full_table_evicts_the_oldest_departed_record_and_says_so() {
-        let mut t = Table::new();
-        let visitors = [
-            "sip:v1@mc-b.example",
-            "sip:v2@mc-b.example",
-            "sip:v3@mc-b.example",
-        ];
-        for v in visitors {
-            t.apply(&registered(v, USER2_PRIMARY, None)).unwrap();
-        }
-        t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        // Depart v3 first, then v1: v3 is the oldest departure.
-        t.apply(&departed(visitors[2])).unwrap();
-        t.apply(&departed(visitors[0])).unwrap();
-        // A repeated departure does not refresh its place.
-        t.apply(&departed(visitors[2])).unwrap();
-        let applied = t.apply(&registered(USER2_AT_C, USER1, None)).unwrap();
-        assert_eq!(applied.change, Change::Inserted);
-        assert_eq!(
-            applied.evicted.as_ref().map(|e| e.as_str()),
-            Some(visitors[2])
-        );
-        assert_eq!(t.lookup(visitors[2]), None);
-        // USER2_AT_C is a visitor key now: a role conflict, which evicts nothing.
-        let applied = t.apply(&migrated(USER2_AT_C, SYSTEM_C, USER2_AT_B, None));
-        assert_eq!(applied, Err(TableError::RoleConflict));
-        assert!(t.lookup(visitors[0]).is_some());
-        let applied = t
-            .apply(&migrated(&nth_id(9), SYSTEM_C, USER2_AT_C, None))
-            .unwrap();
-        assert_eq!(
-            applied.evicted.as_ref().map(|e| e.as_str()),
-            Some(visitors[0])
-        );
-        // Only live records remain: the next insert fails.
-        assert_eq!(
-            t.apply(&migrated(&nth_id(10), SYSTEM_C, USER2_AT_C, None)),
-            Err(TableError::TableFull)
-        );
-        assert!(t.iter().all(|(_, r)| r.is_live()));
-    }
-
-    #[test]
-    fn lookup_by_str_finds_records_among_many() {
-        let mut t = MigrationTable::<256>::new();
-        for n in 0..256 {
-            t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
-                .unwrap();
-        }
-        assert_eq!(t.len(), 256);
-        assert_eq!(t.capacity(), 256);
-        for n in 0..256 {
-            assert!(t.lookup(nth_id(n).as_str()).is_some());
-        }
-        assert!(t.lookup("sip:nobody@mc-a.example").is_none());
-        t.clear();
-        assert!(t.is_empty());
-    }
-
-    #[test]
-    fn apply_view_applies_like_apply_and_checks_the_fields_first() {
-        let mut by_view = Table::new();
-        let mut by_owned = Table::new();
-        let updates = [
-            migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)),
-            registered(USER2_AT_C, USER1, None),
-            moved_on(USER2_PRIMARY, USER2_AT_C),
-            departed(USER2_AT_C),
-            returned(USER2_PRIMARY),
-        ];
-        for update in &updates {
-            assert_eq!(
-                by_view.apply_view(&update.as_view()),
-                by_owned.apply(update).map_err(ApplyError::Table)
-            );
-            assert_eq!(contents(&by_view), contents(&by_owned));
-        }
-        assert_eq!(
-            by_view.apply_view(&returned(USER2_PRIMARY).as_view()),
-            Err(ApplyError::Table(TableError::NotMigrated))
-        );
-        // An invalid identifier cannot reach a view: its borrowed ID refuses it.
-        assert_eq!(
-            McServiceIdRef::new("visitor-0042@mc-b.example"),
-            Err(crate::IdError::InvalidUri)
-        );
-        let before = contents(&by_view);
-        let refused = MigrationUpdateView::MovedOn {
-            primary_id: McServiceIdRef::new(USER2_AT_C).unwrap(),
-            partner_system: McSystemIdRef::new(SYSTEM_B).unwrap(),
-            partner_id: McServiceIdRef::new(USER2_AT_B).unwrap(),
-            security_domain_info: None,
-        };
-        assert_eq!(
-            by_view.apply_view(&refused),
-            Err(ApplyError::Table(TableError::NotMigrated))
-        );
-        assert_eq!(
-            contents(&by_view),
-            before,
-            "a rejected update changes nothing"
-        );
-    }
-
-    #[test]
-    fn records_stay_with_their_keys_through_removals_and_evictions() {
-        let mut t = Table::new();
-        for n in 0..4 {
-            t.apply(&registered(&nth_id(n), &nth_id(10 + n), None))
-                .unwrap();
-        }
-        t.apply(&departed(&nth_id(1))).unwrap();
-        // Evicts n1 (not the last record): the last record moves into its place.
-        t.apply(&migrated(&nth_id(20), SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        t.apply(&returned(&nth_id(20))).unwrap();
-        assert_eq!(t.len(), 3);
-        for n in [0, 2, 3] {
-            let Some(Record::Visiting(v)) = t.lookup(nth_id(n).as_str()) else {
-                panic!("n{n} lost")
-            };
-            assert_eq!(v.primary_id, nth_id(10 + n));
-        }
-        for (key, record) in t.iter() {
-            assert_eq!(t.lookup(key), Some(record));
-        }
-    }
-
-    /// Updates over the index tests' pool of keys, whose probe chains collide and wrap around
-    /// the end of the index.
-    fn pool_updates() -> impl proptest::strategy::Strategy<Value = std::vec::Vec<(u8, usize)>> {
-        proptest::collection::vec((0u8..4, 0usize..12), 0..120)
-    }
-
-    fn table_keeps_its_index_consistent<const N: usize>(
-        ops: &[(u8, usize)],
-    ) -> Result<(), proptest::test_runner::TestCaseError> {
-        use proptest::prop_assert_eq;
-        let pool = index::tests::pool(N);
-        let mut t = MigrationTable::<N>::new();
-        for &(op, n) in ops {
-            let key = pool[n].as_str();
-            let before = contents(&t);
-            let result = match op {
-                0 => t.apply(&migrated(key, SYSTEM_B, USER2_AT_B, None)),
-                1 => t.apply(&returned(key)),
-                2 => t.apply(&registered(key, USER2_PRIMARY, None)),
-                _ => t.apply(&departed(key)),
-            };
-            if result.is_err() {
-                prop_assert_eq!(contents(&t), before);
-            }
-            index::tests::check(&t.index, &t.keys);
-            prop_assert_eq!(t.keys.len(), t.slots.len());
-            for k in &pool {
-                let listed = t.iter().any(|(id, _)| id.as_str() == k.as_str());
-                prop_assert_eq!(t.lookup(k).is_some(), listed);
-            }
-            for (key, record) in t.iter() {
-                prop_assert_eq!(t.lookup(key), Some(record));
-            }
-        }
-        Ok(())
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn updates_keep_the_index_consistent_n4(ops in pool_updates()) {
-            table_keeps_its_index_consistent::<4>(&ops)?;
-        }
-
-        #[test]
-        fn updates_keep_the_index_consistent_n8(ops in pool_updates()) {
-            table_keeps_its_index_consistent::<8>(&ops)?;
-        }
-    }
-
-    #[test]
-    fn a_full_table_finds_every_record_and_restores_from_a_snapshot() {
-        let mut t = MigrationTable::<8>::new();
-        for n in 0..8 {
-            t.apply(&registered(&nth_id(n), USER2_PRIMARY, None))
-                .unwrap();
-        }
-        index::tests::check(&t.index, &t.keys);
-        let mut buf = std::vec![0u8; MigrationTable::<8>::MAX_SNAPSHOT_LEN];
-        let len = t.snapshot(&mut buf).unwrap();
-        let mut restored = MigrationTable::<8>::new();
-        restored
-            .apply(&migrated(USER1, SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        restored.restore(&buf[..len]).unwrap();
-        index::tests::check(&restored.index, &restored.keys);
-        assert_eq!(contents(&restored), contents(&t));
-        assert_eq!(restored.lookup(USER1), None);
-    }
-}
+mod tests;

@@ -22,9 +22,9 @@ pub struct IdHasher {
 pub type BuildIdHasher = hash32::BuildHasherDefault<IdHasher>;
 
 /// The hash of an MC service ID as the table's index uses it: its bytes through [`IdHasher`].
-pub(super) fn hash_id(id: &str) -> u64 {
+pub(super) fn hash_id(id: &[u8]) -> u64 {
     let mut hasher = IdHasher::default();
-    hasher.write(id.as_bytes());
+    hasher.write(id);
     hasher.finish()
 }
 
@@ -73,7 +73,7 @@ mod tests {
     use std::format;
 
     fn hash(s: &str) -> u64 {
-        hash_id(s)
+        hash_id(s.as_bytes())
     }
 
     #[test]

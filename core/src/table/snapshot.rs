@@ -21,11 +21,11 @@ use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
 use serde::ser::SerializeTuple;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{MigrationTable, Record, Slot, VisitorState};
+use super::store::{self, Tag};
+use super::{fields, MigrationTable, Record, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
-use crate::id::McServiceId;
-use crate::message::{sdi_view, MigrationUpdateView};
-use crate::wire::{ID_MAX, SDI_OPTION_MAX, SYSTEM_MAX};
+use crate::id::McServiceIdRef;
+use crate::message::MigrationUpdateView;
 use crate::wire_de::take_from_bytes;
 use crate::wire_ser::{measure, serialize_into};
 
@@ -42,12 +42,7 @@ const CRC_LEN: usize = 4;
 /// Bitwise CRC-32 without a lookup table: snapshots are rare, flash is scarce.
 const CRC32: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISO_HDLC);
 
-/// Longest record: the variant tag, the larger update (a visitor registration: the key, the
-/// primary ID, the primary system and security domain information) and an optional departure
-/// order of up to ten varint bytes.
-const RECORD_MAX: usize = 1 + ID_MAX + ID_MAX + SYSTEM_MAX + SDI_OPTION_MAX + 1 + 10;
-
-/// Header, CRC, and the body's three varints (capacity and count `u32`, departures `u64`).
+/// Header, CRC, and the body's three varints (record bound and count `u32`, departures `u64`).
 const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 
 /// One record of the body: the migration update that creates it, in the wire format's own
@@ -65,30 +60,29 @@ struct EntryView<'a> {
 }
 
 impl<'a> EntryView<'a> {
-    fn of(key: &'a McServiceId, slot: &'a Slot) -> Self {
-        match &slot.record {
+    fn of(key: McServiceIdRef<'a>, record: Record<'a>, departed_at: u64) -> Self {
+        match record {
             Record::MigratedAway(m) => EntryView {
                 update: MigrationUpdateView::Migrated {
-                    primary_id: key.as_borrowed(),
-                    partner_system: m.partner_system.as_borrowed(),
-                    partner_id: m.partner_id.as_borrowed(),
-                    security_domain_info: sdi_view(&m.security_domain_info),
+                    primary_id: key,
+                    partner_system: m.partner_system,
+                    partner_id: m.partner_id,
+                    security_domain_info: m.security_domain_info,
                 },
                 departed_at: None,
             },
             Record::Visiting(v) => EntryView {
                 update: MigrationUpdateView::VisitorRegistered {
-                    local_id: key.as_borrowed(),
-                    primary_id: v.primary_id.as_borrowed(),
-                    primary_system: v.primary_system.as_borrowed(),
-                    primary_security_domain_info: sdi_view(&v.primary_security_domain_info),
+                    local_id: key,
+                    primary_id: v.primary_id,
+                    primary_system: v.primary_system,
+                    primary_security_domain_info: v.primary_security_domain_info,
                 },
-                departed_at: (v.state == VisitorState::Departed).then_some(slot.departed_at),
+                departed_at: (v.state == VisitorState::Departed).then_some(departed_at),
             },
         }
     }
 
-    /// The record's key: the update's.
     fn key(&self) -> &'a str {
         self.update.key()
     }
@@ -112,28 +106,32 @@ impl<'a> EntryView<'a> {
 
 /// The body: capacity, departures, count, then every record, as one postcard tuple (postcard
 /// writes no tuple length).
-struct Body<'t, const N: usize>(&'t MigrationTable<N>);
+struct Body<'t, S>(&'t MigrationTable<S>);
 
-impl<const N: usize> Serialize for Body<'_, N> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl<S: AsRef<[u8]> + AsMut<[u8]>> Serialize for Body<'_, S> {
+    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
         let count = self.0.len();
+        let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
         let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
-        tuple.serialize_element(&u32::try_from(N).unwrap_or(u32::MAX))?;
+        // The record bound: the record count (tables of earlier versions wrote their capacity).
+        tuple.serialize_element(&count_u32)?;
         tuple.serialize_element(&self.0.departures)?;
-        tuple.serialize_element(&u32::try_from(count).unwrap_or(u32::MAX))?;
+        tuple.serialize_element(&count_u32)?;
         // Records in ascending key order: restore then finds duplicate keys by comparing each
         // key with the one before it, in one pass and no extra memory, and the bytes do not
-        // depend on the order the table happened to store its records in. Selecting the next
-        // key costs O(n²) comparisons of keys in RAM, paid when the snapshot is taken.
+        // depend on where the table happened to store its records. Selecting the next key
+        // costs O(n²) comparisons of keys in RAM, paid when the snapshot is taken.
         let mut previous: Option<&str> = None;
         for _ in 0..count {
             let next = self
                 .0
                 .entries()
-                .filter(|(key, _)| previous.is_none_or(|p| key.as_str() > p))
-                .min_by(|(a, _), (b, _)| a.as_str().cmp(b.as_str()));
-            let Some((key, slot)) = next else { break };
-            tuple.serialize_element(&EntryView::of(key, slot))?;
+                .filter(|(key, _, _)| previous.is_none_or(|p| key.as_str() > p))
+                .min_by(|(a, _, _), (b, _, _)| a.as_str().cmp(b.as_str()));
+            let Some((key, record, order)) = next else {
+                break;
+            };
+            tuple.serialize_element(&EntryView::of(key, record, u64::from(order)))?;
             previous = Some(key.as_str());
         }
         tuple.end()
@@ -174,7 +172,7 @@ struct Parsed<'a> {
     entries: Entries<'a>,
 }
 
-fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
+fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
     let magic_len = bytes.len().min(SNAPSHOT_MAGIC.len());
     if bytes.get(..magic_len) != SNAPSHOT_MAGIC.get(..magic_len) {
         return Err(SnapshotError::NotASnapshot);
@@ -199,14 +197,11 @@ fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
-    let (capacity_taken_at, body) = take::<u32>(body)?;
+    let (record_bound, body) = take::<u32>(body)?;
     let (departures, body) = take::<u64>(body)?;
     let (count, body) = take::<u32>(body)?;
-    if usize::try_from(count).map_or(true, |count| count > N) {
-        return Err(SnapshotError::TooManyEntries);
-    }
-    if count > capacity_taken_at {
-        // No table ever held more records than its capacity.
+    if count > record_bound {
+        // The bound is the record count (or the capacity of the table that wrote it).
         return Err(SnapshotError::Malformed);
     }
     Ok(Parsed {
@@ -218,10 +213,19 @@ fn parse<const N: usize>(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
     })
 }
 
-impl<const N: usize> MigrationTable<N> {
-    /// Longest snapshot of a table of `N` records: a buffer this long always suffices for
-    /// [`snapshot`](Self::snapshot).
-    pub const MAX_SNAPSHOT_LEN: usize = FIXED_MAX + N * RECORD_MAX;
+/// Longest snapshot of a table over `storage_len` bytes of storage: a buffer this long always
+/// suffices for [`MigrationTable::snapshot`]. A snapshot record takes at most 21 bytes besides its
+/// strings (a variant tag, four length varints, an option tag, a departure order), less than the
+/// 31 its record takes in the table (header and two index buckets).
+pub const fn max_snapshot_len(storage_len: usize) -> usize {
+    storage_len.saturating_add(FIXED_MAX)
+}
+
+impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+    /// Longest snapshot this table can write: [`max_snapshot_len`] of its storage length.
+    pub fn max_snapshot_len(&self) -> usize {
+        max_snapshot_len(self.storage_len())
+    }
 
     /// Writes the whole table — live and departed records and their eviction order — into
     /// `buf` and returns the snapshot's length. The table is not changed.
@@ -248,16 +252,17 @@ impl<const N: usize> MigrationTable<N> {
 
     /// Replaces the table's contents with a snapshot taken by [`snapshot`](Self::snapshot).
     ///
-    /// The whole snapshot is validated first — magic, version, length, CRC, record count against
-    /// this build's capacity, every record by the rules normal updates keep, keys in ascending
-    /// order without duplicates —
+    /// The whole snapshot is validated first — magic, version, length, CRC, every record by the
+    /// rules normal updates keep, keys in ascending order without duplicates, and that its
+    /// records fit this table's storage (which may differ from the one it was taken from) —
     /// and only then is the table replaced, so on any error the table is untouched and nothing
     /// is half-loaded; no second table is needed in RAM. Bytes after the snapshot's stated
     /// length are ignored (a flash page larger than the snapshot, say).
     ///
     /// Errors: [`SnapshotError::NotASnapshot`], [`SnapshotError::Truncated`],
     /// [`SnapshotError::UnsupportedVersion`], [`SnapshotError::CrcMismatch`],
-    /// [`SnapshotError::TooManyEntries`], [`SnapshotError::Malformed`],
+    /// [`SnapshotError::TableTooSmall`] (with the storage length that would hold it),
+    /// [`SnapshotError::Malformed`],
     /// [`SnapshotError::InvalidField`], [`SnapshotError::InvalidRecord`],
     /// [`SnapshotError::DuplicateKey`].
     ///
@@ -268,10 +273,11 @@ impl<const N: usize> MigrationTable<N> {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), SnapshotError> {
         // Pass 1, over the snapshot as received: structure and CRC (once), every record by the
         // normal update rules, keys strictly ascending, nothing after the last record.
-        let parsed = parse::<N>(bytes)?;
+        let parsed = parse(bytes)?;
         let departures = parsed.departures;
         let mut entries = parsed.entries.clone();
         let mut previous: Option<&str> = None;
+        let (mut records, mut live) = (0usize, 0usize);
         for entry in entries.by_ref() {
             let entry = entry?;
             entry.check(departures)?;
@@ -280,25 +286,36 @@ impl<const N: usize> MigrationTable<N> {
                 Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
                 _ => previous = Some(entry.key()),
             }
+            let (_, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
+            records = records.saturating_add(1);
+            live = live.saturating_add(store::record_len(strings.map(<[u8]>::len)));
         }
         if !entries.rest.is_empty() {
             return Err(SnapshotError::Malformed);
         }
+        let buckets = store::buckets_for(records);
+        if !self.fits(records, live) {
+            return Err(SnapshotError::TableTooSmall {
+                needed: live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN)),
+            });
+        }
         // Pass 2: everything is checked, so replace the contents. The inserts cannot fail: the
-        // count is at most N and the keys are distinct, both checked above.
+        // records fit with an index of `buckets` buckets, and their keys are distinct.
         self.clear();
+        self.rebuild_index(buckets);
         self.departures = departures;
+        let needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
         for entry in parsed.entries {
-            let entry = entry?;
-            // A new key in a table with room: inserted in place, never an eviction.
-            self.make_slot(entry.key(), &entry.update)
-                .map_err(|_| SnapshotError::TooManyEntries)?;
-            if let (Some(at), Some(slot)) = (entry.departed_at, self.slot_mut(entry.key())) {
-                if let Record::Visiting(visitor) = &mut slot.record {
-                    visitor.state = VisitorState::Departed;
-                }
-                slot.departed_at = at;
-            }
+            let Ok(entry) = entry else { continue };
+            let Some((tag, strings)) = fields(&entry.update) else {
+                continue;
+            };
+            let (tag, order) = match entry.departed_at {
+                Some(at) => (Tag::VisitorDeparted, u32::try_from(at).unwrap_or(u32::MAX)),
+                None => (tag, 0),
+            };
+            self.insert(tag, order, strings)
+                .map_err(|_| SnapshotError::TableTooSmall { needed })?;
         }
         Ok(())
     }
@@ -313,11 +330,16 @@ mod tests {
     use std::vec;
     use std::vec::Vec;
 
-    type Table = MigrationTable<8>;
+    type Table = MigrationTable<Vec<u8>>;
+
+    /// An empty table with room to spare.
+    fn table() -> Table {
+        MigrationTable::new(vec![0u8; 4096]).unwrap()
+    }
 
     /// A table with every kind of record: migrated away, present visitor, two departed visitors.
     fn mixed() -> Table {
-        let mut t = Table::new();
+        let mut t = table();
         t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
             .unwrap();
         t.apply(&registered(
@@ -343,20 +365,31 @@ mod tests {
         t
     }
 
-    fn snap<const N: usize>(t: &MigrationTable<N>) -> Vec<u8> {
-        let mut buf = vec![0u8; MigrationTable::<N>::MAX_SNAPSHOT_LEN];
+    /// A visitor record of the length of v2's and v3's.
+    fn fill(n: usize) -> MigrationUpdate {
+        registered(
+            &std::format!("sip:f{n}@mc-a.example"),
+            "sip:x9@mc-b.example",
+            None,
+        )
+    }
+
+    fn snap<S: AsRef<[u8]> + AsMut<[u8]>>(t: &MigrationTable<S>) -> Vec<u8> {
+        let mut buf = vec![0u8; t.max_snapshot_len()];
         let n = t.snapshot(&mut buf).unwrap();
         buf.truncate(n);
         buf
     }
 
     /// Every record with its departure order, sorted by key.
-    fn contents<const N: usize>(t: &MigrationTable<N>) -> Vec<(McServiceId, Record, u64)> {
+    fn contents<S: AsRef<[u8]> + AsMut<[u8]>>(
+        t: &MigrationTable<S>,
+    ) -> Vec<(std::string::String, std::string::String, u32)> {
         let mut v: Vec<_> = t
             .entries()
-            .map(|(k, s)| (k.clone(), s.record.clone(), s.departed_at))
+            .map(|(k, r, o)| (k.as_str().into(), std::format!("{r:?}"), o))
             .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.sort();
         v
     }
 
@@ -374,7 +407,7 @@ mod tests {
 
     /// Restoring `bytes` into a non-empty table fails with `expected` and changes nothing.
     fn refused(bytes: &[u8], expected: SnapshotError) {
-        let mut t = MigrationTable::<8>::new();
+        let mut t = table();
         t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
             .unwrap();
         let before = contents(&t);
@@ -390,7 +423,13 @@ mod tests {
     fn restore_reproduces_every_record_and_the_eviction_order() {
         let original = mixed();
         let bytes = snap(&original);
-        let mut restored = Table::new();
+        // Room for the four records and four more like v2, and a few bytes to spare.
+        let fill_len = store::record_len([19, 19, 12, 0]);
+        let cap = original.bytes_in_use() - store::buckets_for(4) * store::BUCKET_LEN
+            + 4 * fill_len
+            + store::buckets_for(8) * store::BUCKET_LEN
+            + 8;
+        let mut restored = MigrationTable::new(vec![0u8; cap]).unwrap();
         restored
             .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
             .unwrap();
@@ -400,54 +439,34 @@ mod tests {
         // Fill up, then the oldest departure (v3) is evicted first, then v2.
         let mut t = restored;
         for n in 0..4 {
-            assert_eq!(
-                t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
-                    .unwrap()
-                    .evicted,
-                None
-            );
+            assert_eq!(t.apply(&fill(n)).unwrap().evicted, 0);
         }
-        let first = t
-            .apply(&migrated(&nth_id(4), SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        assert_eq!(first.evicted.unwrap(), "sip:v3@mc-a.example");
-        let second = t
-            .apply(&migrated(&nth_id(5), SYSTEM_B, USER2_AT_B, None))
-            .unwrap();
-        assert_eq!(second.evicted.unwrap(), "sip:v2@mc-a.example");
+        assert_eq!(t.apply(&fill(4)).unwrap().evicted, 1);
+        assert_eq!(t.lookup("sip:v3@mc-a.example"), None);
+        assert!(t.lookup("sip:v2@mc-a.example").is_some());
+        assert_eq!(t.apply(&fill(5)).unwrap().evicted, 1);
+        assert_eq!(t.lookup("sip:v2@mc-a.example"), None);
         // And departures after a restore sort after the restored ones.
-        let mut t = Table::new();
+        let mut t = MigrationTable::new(vec![0u8; cap]).unwrap();
         t.restore(&bytes).unwrap();
         t.apply(&departed("sip:v1@mc-a.example")).unwrap();
         for n in 0..4 {
-            t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
-                .unwrap();
+            t.apply(&fill(n)).unwrap();
         }
-        let evicted: Vec<_> = (4..7)
-            .map(|n| {
-                t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
-                    .unwrap()
-                    .evicted
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(
-            evicted,
-            [
-                "sip:v3@mc-a.example",
-                "sip:v2@mc-a.example",
-                "sip:v1@mc-a.example"
-            ]
-        );
+        for (n, gone) in (4..7).zip(["sip:v3@mc-a.example", "sip:v2@mc-a.example", "sip:v1@mc-a.example"]) {
+            let applied = t.apply(&fill(n)).unwrap();
+            assert!(applied.evicted >= 1);
+            assert_eq!(t.lookup(gone), None, "{gone}");
+        }
     }
 
     #[test]
     fn restore_then_snapshot_gives_identical_bytes() {
         let bytes = snap(&mixed());
-        let mut t = Table::new();
+        let mut t = table();
         t.restore(&bytes).unwrap();
         assert_eq!(snap(&t), bytes);
-        let empty = snap(&Table::new());
+        let empty = snap(&table());
         t.restore(&empty).unwrap();
         assert!(t.is_empty());
         assert_eq!(snap(&t), empty);
@@ -462,7 +481,7 @@ mod tests {
             u32::from_le_bytes(bytes[5..9].try_into().unwrap()) as usize,
             bytes.len()
         );
-        assert_eq!(bytes[9], 8, "capacity the snapshot was taken at");
+        assert_eq!(bytes[9], 4, "record bound: the record count");
         let (covered, crc) = bytes.split_last_chunk::<4>().unwrap();
         assert_eq!(CRC32.checksum(covered), u32::from_le_bytes(*crc));
         // CRC-32/ISO-HDLC check value.
@@ -476,7 +495,7 @@ mod tests {
             s.extend(core::iter::repeat_n('x', cap - prefix.len() - 4));
             s
         };
-        let mut t = MigrationTable::<4>::new();
+        let mut t = table();
         for n in 0..4 {
             let key = long(
                 &std::format!("sip:{n}"),
@@ -495,7 +514,7 @@ mod tests {
             t.apply(&departed(&key)).unwrap();
         }
         let n = snap(&t).len();
-        assert!(n <= MigrationTable::<4>::MAX_SNAPSHOT_LEN, "{n}");
+        assert!(n <= max_snapshot_len(t.bytes_in_use()), "{n}");
     }
 
     #[test]
@@ -515,7 +534,7 @@ mod tests {
     fn bytes_after_the_stated_length_are_ignored() {
         let mut bytes = snap(&mixed());
         bytes.extend([0xff; 64]); // the rest of an erased flash page
-        let mut t = Table::new();
+        let mut t = table();
         t.restore(&bytes).unwrap();
         assert_eq!(contents(&t), contents(&mixed()));
     }
@@ -534,7 +553,7 @@ mod tests {
         for bit in 0..bytes.len() * 8 {
             let mut flipped = bytes.clone();
             flipped[bit / 8] ^= 1 << (bit % 8);
-            let mut t = Table::new();
+            let mut t = table();
             t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
                 .unwrap();
             let before = contents(&t);
@@ -562,28 +581,36 @@ mod tests {
     }
 
     #[test]
-    fn more_records_than_this_builds_capacity_are_refused() {
-        let mut big = MigrationTable::<16>::new();
+    fn a_snapshot_restores_into_any_table_its_records_fit() {
+        let mut big = table();
         for n in 0..9 {
             big.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
                 .unwrap();
         }
-        refused(&snap(&big), SnapshotError::TooManyEntries);
-        // Eight fit, whatever capacity the snapshot was taken at.
-        let mut eight = MigrationTable::<16>::new();
-        for n in 0..8 {
-            eight
-                .apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
-                .unwrap();
+        let bytes = snap(&big);
+        let needed = big.bytes_in_use();
+        let mut small = MigrationTable::new(vec![0u8; needed - 1]).unwrap();
+        small
+            .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+            .unwrap();
+        let before = contents(&small);
+        assert_eq!(
+            small.restore(&bytes),
+            Err(SnapshotError::TableTooSmall { needed })
+        );
+        assert_eq!(contents(&small), before, "a table too small is unchanged");
+        // Exactly the bytes it needs, and a larger table: both restore it.
+        for len in [needed, 3 * needed] {
+            let mut t = MigrationTable::new(vec![0u8; len]).unwrap();
+            t.restore(&bytes).unwrap();
+            assert_eq!(contents(&t), contents(&big));
+            assert_eq!(snap(&t), bytes);
         }
-        let mut t = Table::new();
-        t.restore(&snap(&eight)).unwrap();
-        assert_eq!(t.len(), 8);
     }
 
     #[test]
     fn duplicate_keys_are_refused() {
-        let mut t = Table::new();
+        let mut t = table();
         t.apply(&migrated("sip:aa@x", SYSTEM_B, USER2_AT_B, None))
             .unwrap();
         t.apply(&migrated("sip:ab@x", SYSTEM_B, USER2_AT_B, None))
@@ -597,7 +624,7 @@ mod tests {
 
     #[test]
     fn records_out_of_key_order_are_malformed() {
-        let mut t = Table::new();
+        let mut t = table();
         t.apply(&migrated("sip:aa@x", SYSTEM_B, USER2_AT_B, None))
             .unwrap();
         t.apply(&migrated("sip:ab@x", SYSTEM_B, USER2_AT_B, None))
@@ -613,8 +640,8 @@ mod tests {
 
     #[test]
     fn snapshot_bytes_do_not_depend_on_insertion_order() {
-        let mut forward = Table::new();
-        let mut backward = Table::new();
+        let mut forward = table();
+        let mut backward = table();
         for n in 0..6 {
             forward
                 .apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
@@ -627,10 +654,10 @@ mod tests {
     }
 
     #[test]
-    fn a_count_above_the_capacity_it_was_taken_at_is_malformed() {
-        let mut bytes = snap(&Table::new());
-        assert_eq!(&bytes[9..12], &[8, 0, 0]);
-        bytes[9] = 0; // taken at capacity 0, yet ...
+    fn a_count_above_the_record_bound_is_malformed() {
+        let mut bytes = snap(&table());
+        assert_eq!(&bytes[9..12], &[0, 0, 0]);
+        bytes[9] = 0; // a record bound of 0, yet ...
         bytes[11] = 1; // ... one record; the record itself never gets read
         fix_crc(&mut bytes);
         refused(&bytes, SnapshotError::Malformed);
@@ -638,12 +665,12 @@ mod tests {
 
     /// A snapshot of one migrated-away record, and where its update's variant tag is.
     fn one_migrated() -> (Vec<u8>, usize) {
-        let mut t = Table::new();
+        let mut t = table();
         t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
             .unwrap();
         let bytes = snap(&t);
-        // Header, then capacity, departures and count, one varint byte each.
-        assert_eq!(&bytes[9..12], &[8, 0, 1]);
+        // Header, then record bound, departures and count, one varint byte each.
+        assert_eq!(&bytes[9..12], &[1, 0, 1]);
         (bytes, 12)
     }
 
@@ -680,7 +707,7 @@ mod tests {
     #[test]
     fn records_that_break_the_update_rules_are_refused() {
         // A departure order beyond the snapshot's departure count.
-        let mut t = Table::new();
+        let mut t = table();
         t.apply(&registered("sip:v@x", USER2_PRIMARY, None))
             .unwrap();
         t.apply(&departed("sip:v@x")).unwrap();
@@ -709,13 +736,13 @@ mod tests {
         set_len(&mut bytes);
         refused(&bytes, SnapshotError::Malformed);
         // A non-canonical varint for the record count.
-        let mut bytes = snap(&Table::new());
-        assert_eq!(&bytes[9..12], &[8, 0, 0]);
+        let mut bytes = snap(&table());
+        assert_eq!(&bytes[9..12], &[0, 0, 0]);
         bytes.splice(11..12, [0x80, 0x00]);
         set_len(&mut bytes);
         refused(&bytes, SnapshotError::Malformed);
         // A stated length below the minimum.
-        let mut bytes = snap(&Table::new());
+        let mut bytes = snap(&table());
         bytes[5..9].copy_from_slice(&3u32.to_le_bytes());
         refused(&bytes, SnapshotError::Malformed);
     }
@@ -726,7 +753,7 @@ mod tests {
         let before = contents(&t);
         let _ = snap(&t);
         assert_eq!(contents(&t), before);
-        let mut r = Table::new();
+        let mut r = table();
         r.restore(&snap(&t)).unwrap();
         assert_eq!(
             r.apply(&departed("sip:v1@mc-a.example")).unwrap().change,

@@ -1,0 +1,295 @@
+//! The migration table's bytes: records packed at their length from the start of the caller's
+//! storage, and the key index at its end.
+//!
+//! ```text
+//! 0                      heap_end                      cap - BUCKET_LEN * buckets         cap
+//! | record | hole | record | ... free ...             | bucket | bucket | ... | bucket |
+//! ```
+//!
+//! A **record** is a [`HEADER_LEN`]-byte header and the record's strings, back to back:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 0–1 | allocated length of the record, header included (u16 LE): at least its strings' |
+//! | 2 | [`Tag`]: hole, migrated away, visitor present, visitor departed |
+//! | 3–6 | departure order (u32 LE), meaningful while the visitor is departed |
+//! | 7–8, 9–10, 11–12, 13–14 | lengths (u16 LE) of the key, field A, field B and the KMS URI (0: no security domain information) |
+//!
+//! Field A is the partner system of a migrated-away record and the primary ID of a visitor
+//! record; field B the partner ID and the primary system. A removed record becomes a hole of the
+//! same length until a record that fits reuses it or compaction slides the records after it down.
+//!
+//! The **index** is open addressing with linear probing. A bucket is the record's offset plus one
+//! (u32 LE, 0 for an empty bucket) and the high 32 bits of its key's hash (u32 LE), whose
+//! multiply-shift reduction names the home bucket: any bucket count works, and a removal shifts
+//! the rest of the probe sequence back (no tombstones) without hashing a key again. The table
+//! keeps at least two buckets per record, so probe sequences stay short.
+//!
+//! Every access is a checked `get`: bytes that are not what the table wrote give a missing record,
+//! never a panic.
+
+use super::hash::hash_id;
+
+/// Bytes of a record's header.
+pub const HEADER_LEN: usize = 15;
+/// Bytes of one index bucket.
+pub const BUCKET_LEN: usize = 8;
+/// Buckets of the smallest index.
+pub const MIN_BUCKETS: usize = 4;
+/// The largest storage the table addresses: record offsets are 32-bit.
+pub(super) const MAX_CAP: usize = u32::MAX as usize;
+
+/// What a record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tag {
+    Hole = 0,
+    MigratedAway = 1,
+    VisitorPresent = 2,
+    VisitorDeparted = 3,
+}
+
+impl Tag {
+    fn from_u8(b: u8) -> Option<Tag> {
+        Some(match b {
+            0 => Tag::Hole,
+            1 => Tag::MigratedAway,
+            2 => Tag::VisitorPresent,
+            3 => Tag::VisitorDeparted,
+            _ => return None,
+        })
+    }
+}
+
+/// Buckets an index needs for `records` records: two per record, at least [`MIN_BUCKETS`].
+pub const fn buckets_for(records: usize) -> usize {
+    let b = records.saturating_mul(2);
+    if b < MIN_BUCKETS {
+        MIN_BUCKETS
+    } else {
+        b
+    }
+}
+
+/// Bytes a record of strings of these lengths takes.
+pub fn record_len(strings: [usize; 4]) -> usize {
+    strings
+        .iter()
+        .fold(HEADER_LEN, |total, len| total.saturating_add(*len))
+}
+
+/// The high 32 bits of the hash of `key`: what a bucket stores.
+pub(super) fn key_hash(key: &[u8]) -> u32 {
+    (hash_id(key) >> 32) as u32
+}
+
+/// The home bucket of a hash among `buckets` (multiply-shift: any bucket count).
+fn home(hash: u32, buckets: usize) -> usize {
+    (u64::from(hash).wrapping_mul(buckets as u64) >> 32) as usize
+}
+
+/// A record as it lies in storage.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Raw<'t> {
+    /// Allocated length, header included.
+    pub size: usize,
+    pub tag: Tag,
+    pub departed_at: u32,
+    pub key: &'t [u8],
+    pub a: &'t [u8],
+    pub b: &'t [u8],
+    pub kms: &'t [u8],
+}
+
+impl Raw<'_> {
+    /// Bytes the record needs: its header and strings, without slack.
+    pub fn needed(&self) -> usize {
+        record_len([self.key.len(), self.a.len(), self.b.len(), self.kms.len()])
+    }
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let b = bytes.get(at..at.checked_add(2)?)?;
+    Some(usize::from(u16::from_le_bytes([*b.first()?, *b.get(1)?])))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_le_bytes(b))
+}
+
+fn put(bytes: &mut [u8], at: usize, value: &[u8]) {
+    if let Some(dst) = at
+        .checked_add(value.len())
+        .and_then(|end| bytes.get_mut(at..end))
+    {
+        dst.copy_from_slice(value);
+    }
+}
+
+/// The record at `offset` of `heap` (the storage up to the heap's end).
+pub(super) fn raw(heap: &[u8], offset: usize) -> Option<Raw<'_>> {
+    let header = heap.get(offset..offset.checked_add(HEADER_LEN)?)?;
+    let size = u16_at(header, 0)?;
+    let tag = Tag::from_u8(*header.get(2)?)?;
+    let departed_at = u32_at(header, 3)?;
+    let lens = [
+        u16_at(header, 7)?,
+        u16_at(header, 9)?,
+        u16_at(header, 11)?,
+        u16_at(header, 13)?,
+    ];
+    if size < HEADER_LEN || tag != Tag::Hole && size < record_len(lens) {
+        return None;
+    }
+    let body = heap.get(offset.checked_add(HEADER_LEN)?..offset.checked_add(size)?)?;
+    let (key, rest) = body.split_at_checked(lens[0])?;
+    let (a, rest) = rest.split_at_checked(lens[1])?;
+    let (b, rest) = rest.split_at_checked(lens[2])?;
+    let kms = rest.get(..lens[3])?;
+    Some(Raw {
+        size,
+        tag,
+        departed_at,
+        key,
+        a,
+        b,
+        kms,
+    })
+}
+
+/// Writes a record of allocated length `size` at `offset`; the caller checked it fits.
+pub(super) fn write_record(
+    bytes: &mut [u8],
+    offset: usize,
+    size: usize,
+    tag: Tag,
+    departed_at: u32,
+    strings: [&[u8]; 4],
+) {
+    let mut header = [0u8; HEADER_LEN];
+    put(&mut header, 0, &(size as u16).to_le_bytes());
+    put(&mut header, 2, &[tag as u8]);
+    put(&mut header, 3, &departed_at.to_le_bytes());
+    let mut at = HEADER_LEN;
+    for (field, s) in [7, 9, 11, 13].into_iter().zip(strings) {
+        put(&mut header, field, &(s.len() as u16).to_le_bytes());
+        put(bytes, offset.saturating_add(at), s);
+        at = at.saturating_add(s.len());
+    }
+    put(bytes, offset, &header);
+}
+
+/// Sets the tag and departure order of the record at `offset`.
+pub(super) fn set_tag(bytes: &mut [u8], offset: usize, tag: Tag, departed_at: u32) {
+    put(bytes, offset.saturating_add(2), &[tag as u8]);
+    put(bytes, offset.saturating_add(3), &departed_at.to_le_bytes());
+}
+
+/// Sets the allocated length of the record at `offset`.
+pub(super) fn set_size(bytes: &mut [u8], offset: usize, size: usize) {
+    put(bytes, offset, &(size as u16).to_le_bytes());
+}
+
+/// The key index: `buckets` buckets ending at `cap`.
+pub(super) struct Index<'s> {
+    pub bytes: &'s [u8],
+    pub buckets: usize,
+    pub cap: usize,
+}
+
+fn bucket_start(cap: usize, buckets: usize, i: usize) -> usize {
+    cap.wrapping_sub(buckets.wrapping_sub(i).wrapping_mul(BUCKET_LEN))
+}
+
+/// Bucket `i`: (offset + 1, hash).
+pub(super) fn bucket(bytes: &[u8], cap: usize, buckets: usize, i: usize) -> (u32, u32) {
+    let at = bucket_start(cap, buckets, i);
+    (
+        u32_at(bytes, at).unwrap_or(0),
+        u32_at(bytes, at.wrapping_add(4)).unwrap_or(0),
+    )
+}
+
+pub(super) fn set_bucket(
+    bytes: &mut [u8],
+    cap: usize,
+    buckets: usize,
+    i: usize,
+    value: (u32, u32),
+) {
+    let at = bucket_start(cap, buckets, i);
+    put(bytes, at, &value.0.to_le_bytes());
+    put(bytes, at.wrapping_add(4), &value.1.to_le_bytes());
+}
+
+impl Index<'_> {
+    fn next(&self, i: usize) -> usize {
+        next(i, self.buckets)
+    }
+
+    /// Finds `key`: the bucket naming its record, and the record's offset.
+    pub fn probe(&self, key: &[u8]) -> Option<(usize, usize)> {
+        let hash = key_hash(key);
+        let mut i = home(hash, self.buckets);
+        for _ in 0..self.buckets {
+            let (offset1, h) = bucket(self.bytes, self.cap, self.buckets, i);
+            let offset = (offset1 as usize).checked_sub(1)?;
+            if h == hash && raw(self.bytes, offset).is_some_and(|r| r.key == key) {
+                return Some((i, offset));
+            }
+            i = self.next(i);
+        }
+        None
+    }
+}
+
+/// The bucket after `i`, wrapping around.
+fn next(i: usize, buckets: usize) -> usize {
+    let n = i.wrapping_add(1);
+    if n >= buckets {
+        0
+    } else {
+        n
+    }
+}
+
+/// Empties bucket `at` and shifts the rest of its probe sequence back (no tombstones).
+pub(super) fn unlink(bytes: &mut [u8], cap: usize, buckets: usize, at: usize) {
+    let mut hole = at;
+    let mut j = next(at, buckets);
+    for _ in 0..buckets {
+        let (offset1, hash) = bucket(bytes, cap, buckets, j);
+        if offset1 == 0 {
+            break;
+        }
+        let h = home(hash, buckets);
+        // The entry at j may move to the hole unless its home lies cyclically in (hole, j].
+        let stays = if hole <= j {
+            hole < h && h <= j
+        } else {
+            hole < h || h <= j
+        };
+        if !stays {
+            set_bucket(bytes, cap, buckets, hole, (offset1, hash));
+            hole = j;
+        }
+        j = next(j, buckets);
+    }
+    set_bucket(bytes, cap, buckets, hole, (0, 0));
+}
+
+/// Puts (offset, hash) into the first empty bucket from the hash's home; false if none is empty.
+pub(super) fn link(bytes: &mut [u8], cap: usize, buckets: usize, offset: usize, hash: u32) -> bool {
+    let Ok(offset1) = u32::try_from(offset.saturating_add(1)) else {
+        return false;
+    };
+    let mut i = home(hash, buckets);
+    for _ in 0..buckets {
+        if bucket(bytes, cap, buckets, i).0 == 0 {
+            set_bucket(bytes, cap, buckets, i, (offset1, hash));
+            return true;
+        }
+        i = next(i, buckets);
+    }
+    false
+}
