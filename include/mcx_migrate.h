@@ -8,8 +8,9 @@
  *   short buffer gives MCX_E_BUFFER_TOO_SMALL (MCX_E_SNAPSHOT_BUFFER_TOO_SMALL for
  *   mcx_table_snapshot) with the needed length in out_len.
  * - Nothing allocates: mcx_table_t, mcx_message_t and mcx_call_t are storage you declare
- *   (static or on the stack) and fill with an mcx_*_init / builder function. They own
- *   nothing, so there is no free.
+ *   (static or on the stack) and fill with an mcx_*_init / builder function; a table's
+ *   records live in a buffer you size (MCX_TABLE_STORAGE_LEN) and give to mcx_table_init.
+ *   They own nothing, so there is no free.
  * - NULL pointers, objects never initialised or corrupted, bad strings and garbage bytes
  *   are errors, never crashes; after a failed call every object is exactly as before.
  * - Objects are not thread-safe: use one object from one thread at a time.
@@ -23,6 +24,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+/**
+ * Bytes of table storage that always hold `records` records whose strings (key, the other
+ * two IDs, the KMS URI) take `string_bytes` bytes each on average: what
+ * mcx_table_storage_len() returns, as a constant expression for a static array's size.
+ */
+#define MCX_TABLE_STORAGE_LEN(records, string_bytes) \
+  ((size_t)(records) * (MCX_TABLE_RECORD_HEADER_LEN + (size_t)(string_bytes) + 2 * MCX_TABLE_BUCKET_LEN) \
+   + MCX_TABLE_MIN_STORAGE_LEN)
+
+/** Longest snapshot of a table over `storage_len` bytes of storage: a buffer this long always suffices. */
+#define MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len) ((size_t)(storage_len) + MCX_TABLE_SNAPSHOT_OVERHEAD)
+
 
 /**
  * Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
@@ -350,7 +363,8 @@
 #define MCX_E_DECODE_FRAME_CHECK_MISMATCH (0 - 4311)
 
 /**
- * Migration table full: no free entry and no departed visitor to evict. Table unchanged.
+ * Migration table full: the update needs more bytes than the table's storage has free, even
+ * after evicting every departed visitor record. Table unchanged.
  */
 #define MCX_E_TABLE_FULL (0 - 4401)
 
@@ -368,6 +382,12 @@
  * The ID is recorded with the other role (migrated-away user vs visiting user).
  */
 #define MCX_E_TABLE_ROLE_CONFLICT (0 - 4404)
+
+/**
+ * `mcx_table_init`: the storage is shorter than `MCX_TABLE_MIN_STORAGE_LEN` bytes. Nothing
+ * written.
+ */
+#define MCX_E_TABLE_STORAGE_TOO_SMALL (0 - 4405)
 
 /**
  * Redirection refused: it names another calling party.
@@ -408,7 +428,7 @@
 
 /**
  * The caller's buffer is too small for the migration table snapshot; the needed length was
- * written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN` always suffices).
+ * written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` always suffices).
  */
 #define MCX_E_SNAPSHOT_BUFFER_TOO_SMALL (0 - 4701)
 
@@ -433,9 +453,10 @@
 #define MCX_E_SNAPSHOT_CRC_MISMATCH (0 - 4705)
 
 /**
- * Restore refused: the snapshot holds more records than `MCX_TABLE_CAPACITY`.
+ * Restore refused: the snapshot's records do not fit the table's storage (a table as large as
+ * the one that took it always suffices).
  */
-#define MCX_E_SNAPSHOT_TOO_MANY_ENTRIES (0 - 4706)
+#define MCX_E_SNAPSHOT_TABLE_TOO_SMALL (0 - 4706)
 
 /**
  * Restore refused: two records of the snapshot have the same key.
@@ -458,23 +479,31 @@
 #define MCX_E_SNAPSHOT_INVALID_RECORD (0 - 4710)
 
 /**
- * Records one migration table holds: users of this system that migrated away plus users
- * visiting from other systems. A power of two, fixed at build time; see docs/c-api.md,
- * "Choosing the table capacity". Lookups hash, so their cost does not depend on it.
+ * Size in bytes of `mcx_table_t`: the table's handle (where its storage is, how full it is).
+ * The records live in the storage given to `mcx_table_init`.
  */
-#define MCX_TABLE_CAPACITY 16
+#define MCX_TABLE_SIZE 96
 
 /**
- * Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
- * identifier capacities).
+ * The smallest storage `mcx_table_init` accepts: an empty table's index.
  */
-#define MCX_TABLE_SIZE 11296
+#define MCX_TABLE_MIN_STORAGE_LEN 32
 
 /**
- * Longest migration table snapshot (`mcx_table_snapshot`) of a table of `MCX_TABLE_CAPACITY`
- * records: a buffer (or flash area) this long always suffices.
+ * Bytes of a record's header in table storage; its strings follow at their length.
  */
-#define MCX_TABLE_MAX_SNAPSHOT_LEN 10561
+#define MCX_TABLE_RECORD_HEADER_LEN 15
+
+/**
+ * Bytes of one index bucket in table storage; the table keeps two per record.
+ */
+#define MCX_TABLE_BUCKET_LEN 8
+
+/**
+ * What a snapshot adds to the bytes of table storage it describes, at most: the bound
+ * `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` is `storage_len` plus this.
+ */
+#define MCX_TABLE_SNAPSHOT_OVERHEAD 33
 
 /**
  * Major version of the library (semantic versioning: a C program built against one major
@@ -525,8 +554,9 @@ typedef union mcx_message_t {
 } mcx_message_t;
 
 /**
- * Storage for a migration table. Declare it (typically `static`), call `mcx_table_init` once,
- * then apply migration updates and ask `mcx_server_decide`.
+ * A migration table's handle. Declare it (typically `static`) next to the storage for its
+ * records, call `mcx_table_init` once, then apply migration updates and ask
+ * `mcx_server_decide`.
  */
 typedef union mcx_table_t {
   uint8_t _opaque[MCX_TABLE_SIZE];
@@ -776,9 +806,31 @@ int32_t mcx_server_decide_bytes(const union mcx_table_t *table,
 const char *mcx_status_str(int32_t status);
 
 /**
- * Initialises `table` as an empty migration table, whatever it held before.
+ * Bytes of storage that always hold `records` records whose strings (the key, the other two IDs
+ * and the KMS URI) total at most `string_bytes` bytes each on average:
+ * `MCX_TABLE_STORAGE_LEN(records, string_bytes)`, as a function. Saturates at `SIZE_MAX`.
  */
-int32_t mcx_table_init(union mcx_table_t *table);
+size_t mcx_table_storage_len(size_t records, size_t string_bytes);
+
+/**
+ * Initialises `table` as an empty migration table over the `storage_len` bytes at `storage`
+ * (any alignment), whatever either held before. The storage must stay valid, and be touched by
+ * nothing but `mcx_table_*` calls on this table, for as long as the table is used; the
+ * library keeps no other pointer and allocates nothing. `mcx_table_storage_len` (or the
+ * `MCX_TABLE_STORAGE_LEN` macro, usable in a static array's size) sizes it.
+ *
+ * `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_INVALID_ARGUMENT` for a
+ * misaligned `table`, `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN`
+ * bytes; on any of these nothing is written.
+ */
+int32_t mcx_table_init(union mcx_table_t *table, void *storage, size_t storage_len);
+
+/**
+ * Writes the bytes the records of `table` and the smallest index for them take to
+ * `*out_bytes`: how full the storage is, and the storage length a table restoring its
+ * snapshot needs.
+ */
+int32_t mcx_table_bytes_in_use(const union mcx_table_t *table, size_t *out_bytes);
 
 /**
  * Removes every record. Returns `MCX_E_NOT_INITIALISED` for a table never initialised.
@@ -796,8 +848,8 @@ int32_t mcx_table_len(const union mcx_table_t *table, size_t *out_len);
  *
  * `MCX_E_WRONG_MESSAGE_TYPE` if `update` is not a migration update; `MCX_E_TABLE_*` when the
  * update does not fit the table (full, not migrated, not visiting, role conflict). On any
- * failure the table is unchanged. When the table is full, the oldest departed visitor record
- * is evicted to make room; live records never are.
+ * failure the table is unchanged. When the storage is full, the oldest departed visitor
+ * records are evicted to make room, as few as needed; live records never are.
  */
 int32_t mcx_table_apply(union mcx_table_t *table, const union mcx_message_t *update);
 
@@ -815,7 +867,7 @@ int32_t mcx_table_apply_bytes(union mcx_table_t *table, const uint8_t *bytes, si
  * `*out_len`. The table is not changed.
  *
  * The snapshot holds a magic word, a format version, its length, the records and a CRC-32.
- * `MCX_TABLE_MAX_SNAPSHOT_LEN` bytes always suffice. A smaller buffer gives
+ * `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` bytes always suffice. A smaller buffer gives
  * `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` with the needed length in `*out_len` (`buf` may be NULL
  * with `cap` 0 to ask for it); the buffer's contents are then unspecified.
  */
@@ -832,8 +884,9 @@ int32_t mcx_table_snapshot(const union mcx_table_t *table,
  * The whole snapshot is checked before the table is touched, so on any failure the table is
  * exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
  * `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
- * `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TOO_MANY_ENTRIES` (more
- * records than `MCX_TABLE_CAPACITY`), `MCX_E_SNAPSHOT_MALFORMED`,
+ * `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TABLE_TOO_SMALL` (the
+ * records do not fit this table's storage; `mcx_table_bytes_in_use` of the table that took
+ * the snapshot is enough), `MCX_E_SNAPSHOT_MALFORMED`,
  * `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
  * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
  */

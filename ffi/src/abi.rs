@@ -28,7 +28,8 @@ from_core_error!(
     mcx_migrate::DecodeError,
     mcx_migrate::TableError,
     mcx_migrate::RedirectionError,
-    mcx_migrate::SnapshotError
+    mcx_migrate::SnapshotError,
+    mcx_migrate::StorageError
 );
 
 /// Runs an exported function's body and turns its outcome into a status code.
@@ -209,6 +210,23 @@ pub(crate) fn buffer<'a>(p: *mut u8, cap: usize) -> Result<&'a mut [u8], Status>
     // SAFETY: non-NULL, `cap` fits `isize`, and the caller promises `cap` writable bytes that
     // nothing else accesses during the call.
     Ok(unsafe { core::slice::from_raw_parts_mut(p, cap) })
+}
+
+/// Borrows a table's storage for as long as the table is used: `len` bytes at `p`, any
+/// alignment; `p` must not be NULL.
+pub(crate) fn table_storage(p: *mut u8, len: usize) -> Result<&'static mut [u8], Status> {
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    if len > isize::MAX as usize {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    // SAFETY: non-NULL, `len` fits `isize`, and the caller of `mcx_table_init` promises `len`
+    // writable bytes that stay valid, and that nothing but the library's `mcx_table_*` calls on
+    // this table touches, until the table is initialised again or no longer used (the o1heap
+    // contract for its arena). The `'static` borrow is only ever reached through the table
+    // object, one call at a time.
+    Ok(unsafe { core::slice::from_raw_parts_mut(p, len) })
 }
 
 /// A checked, required out-pointer: checked before any work is done, written at the end.

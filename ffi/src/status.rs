@@ -8,7 +8,9 @@
 use core::ffi::c_char;
 
 use mcx_migrate::server::RejectReason;
-use mcx_migrate::{DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, TableError};
+use mcx_migrate::{
+    DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, StorageError, TableError,
+};
 
 // Codes are written `0 - N` so that cbindgen emits `(0 - N)`: a bare `-N` macro would turn
 // `x-MCX_E_...` into `x--N` in C.
@@ -74,7 +76,8 @@ pub const MCX_E_DECODE_BAD_FRAME: i32 = 0 - 4310;
 /// short to hold one: the bytes were corrupted on the link.
 pub const MCX_E_DECODE_FRAME_CHECK_MISMATCH: i32 = 0 - 4311;
 
-/// Migration table full: no free entry and no departed visitor to evict. Table unchanged.
+/// Migration table full: the update needs more bytes than the table's storage has free, even
+/// after evicting every departed visitor record. Table unchanged.
 pub const MCX_E_TABLE_FULL: i32 = 0 - 4401;
 /// "Moved on" or "returned" for a user not recorded as migrated.
 pub const MCX_E_TABLE_NOT_MIGRATED: i32 = 0 - 4402;
@@ -82,6 +85,9 @@ pub const MCX_E_TABLE_NOT_MIGRATED: i32 = 0 - 4402;
 pub const MCX_E_TABLE_NOT_VISITING: i32 = 0 - 4403;
 /// The ID is recorded with the other role (migrated-away user vs visiting user).
 pub const MCX_E_TABLE_ROLE_CONFLICT: i32 = 0 - 4404;
+/// `mcx_table_init`: the storage is shorter than `MCX_TABLE_MIN_STORAGE_LEN` bytes. Nothing
+/// written.
+pub const MCX_E_TABLE_STORAGE_TOO_SMALL: i32 = 0 - 4405;
 
 /// Redirection refused: it names another calling party.
 pub const MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY: i32 = 0 - 4501;
@@ -102,7 +108,7 @@ pub const MCX_E_REDIRECTION_LOOP: i32 = 0 - 4506;
 pub const MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE: i32 = 0 - 4601;
 
 /// The caller's buffer is too small for the migration table snapshot; the needed length was
-/// written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN` always suffices).
+/// written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` always suffices).
 pub const MCX_E_SNAPSHOT_BUFFER_TOO_SMALL: i32 = 0 - 4701;
 /// Restore refused: the bytes end before the snapshot does (its header states its length).
 pub const MCX_E_SNAPSHOT_TRUNCATED: i32 = 0 - 4702;
@@ -112,8 +118,9 @@ pub const MCX_E_SNAPSHOT_NOT_A_SNAPSHOT: i32 = 0 - 4703;
 pub const MCX_E_SNAPSHOT_UNSUPPORTED_VERSION: i32 = 0 - 4704;
 /// Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
 pub const MCX_E_SNAPSHOT_CRC_MISMATCH: i32 = 0 - 4705;
-/// Restore refused: the snapshot holds more records than `MCX_TABLE_CAPACITY`.
-pub const MCX_E_SNAPSHOT_TOO_MANY_ENTRIES: i32 = 0 - 4706;
+/// Restore refused: the snapshot's records do not fit the table's storage (a table as large as
+/// the one that took it always suffices).
+pub const MCX_E_SNAPSHOT_TABLE_TOO_SMALL: i32 = 0 - 4706;
 /// Restore refused: two records of the snapshot have the same key.
 pub const MCX_E_SNAPSHOT_DUPLICATE_KEY: i32 = 0 - 4707;
 /// Restore refused: the snapshot's structure is not the canonical encoding the library writes.
@@ -205,6 +212,7 @@ status_table! {
     MCX_E_TABLE_NOT_MIGRATED => "user not migrated",
     MCX_E_TABLE_NOT_VISITING => "user not visiting",
     MCX_E_TABLE_ROLE_CONFLICT => "ID has the other role",
+    MCX_E_TABLE_STORAGE_TOO_SMALL => "table storage too small",
     MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY => "other calling party",
     MCX_E_REDIRECTION_MISMATCHED_TARGET => "other target",
     MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND => "other service kind",
@@ -217,7 +225,7 @@ status_table! {
     MCX_E_SNAPSHOT_NOT_A_SNAPSHOT => "not a snapshot",
     MCX_E_SNAPSHOT_UNSUPPORTED_VERSION => "unsupported snapshot version",
     MCX_E_SNAPSHOT_CRC_MISMATCH => "snapshot CRC mismatch",
-    MCX_E_SNAPSHOT_TOO_MANY_ENTRIES => "too many snapshot records",
+    MCX_E_SNAPSHOT_TABLE_TOO_SMALL => "snapshot does not fit the table",
     MCX_E_SNAPSHOT_DUPLICATE_KEY => "duplicate snapshot key",
     MCX_E_SNAPSHOT_MALFORMED => "malformed snapshot",
     MCX_E_SNAPSHOT_INVALID_FIELD => "invalid snapshot field",
@@ -280,6 +288,14 @@ impl ToStatus for TableError {
     }
 }
 
+impl ToStatus for StorageError {
+    fn status(&self) -> i32 {
+        match self {
+            StorageError::TooSmall { .. } => MCX_E_TABLE_STORAGE_TOO_SMALL,
+        }
+    }
+}
+
 impl ToStatus for RedirectionError {
     fn status(&self) -> i32 {
         match self {
@@ -301,7 +317,7 @@ impl ToStatus for SnapshotError {
             SnapshotError::NotASnapshot => MCX_E_SNAPSHOT_NOT_A_SNAPSHOT,
             SnapshotError::UnsupportedVersion(_) => MCX_E_SNAPSHOT_UNSUPPORTED_VERSION,
             SnapshotError::CrcMismatch => MCX_E_SNAPSHOT_CRC_MISMATCH,
-            SnapshotError::TooManyEntries => MCX_E_SNAPSHOT_TOO_MANY_ENTRIES,
+            SnapshotError::TableTooSmall { .. } => MCX_E_SNAPSHOT_TABLE_TOO_SMALL,
             SnapshotError::DuplicateKey => MCX_E_SNAPSHOT_DUPLICATE_KEY,
             SnapshotError::Malformed => MCX_E_SNAPSHOT_MALFORMED,
             SnapshotError::InvalidField(_) => MCX_E_SNAPSHOT_INVALID_FIELD,

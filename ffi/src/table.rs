@@ -1,57 +1,103 @@
 //! The migration table from C (§10.16.5.3 pre-conditions; updates of clause 10.6.3).
 
+use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 
-use mcx_migrate::table::MigrationTable;
-use mcx_migrate::{ApplyError, Message, MigrationUpdate, MigrationUpdateView, SnapshotError};
+use mcx_migrate::table::{self, MigrationTable};
+use mcx_migrate::{Message, MigrationUpdate, MigrationUpdateView, SnapshotError};
 
 use crate::abi::{self, run, Status, Storage, Stored};
 use crate::message::mcx_message_t;
 use crate::status::*;
 
-/// Records one migration table holds: users of this system that migrated away plus users
-/// visiting from other systems. A power of two, fixed at build time; see docs/c-api.md,
-/// "Choosing the table capacity". Lookups hash, so their cost does not depend on it.
-pub const MCX_TABLE_CAPACITY: usize = 16;
+/// Size in bytes of `mcx_table_t`: the table's handle (where its storage is, how full it is).
+/// The records live in the storage given to `mcx_table_init`.
+pub const MCX_TABLE_SIZE: usize = 96;
 
-/// Size in bytes of `mcx_table_t` (for `MCX_TABLE_CAPACITY` and the default build-time
-/// identifier capacities).
-pub const MCX_TABLE_SIZE: usize = 11_296;
+/// The smallest storage `mcx_table_init` accepts: an empty table's index.
+pub const MCX_TABLE_MIN_STORAGE_LEN: usize = 32;
+const _: () = assert!(MCX_TABLE_MIN_STORAGE_LEN == table::MIN_STORAGE_LEN);
 
-/// Storage for a migration table. Declare it (typically `static`), call `mcx_table_init` once,
-/// then apply migration updates and ask `mcx_server_decide`.
+/// Bytes of a record's header in table storage; its strings follow at their length.
+pub const MCX_TABLE_RECORD_HEADER_LEN: usize = 15;
+const _: () = assert!(MCX_TABLE_RECORD_HEADER_LEN == table::RECORD_HEADER_LEN);
+
+/// Bytes of one index bucket in table storage; the table keeps two per record.
+pub const MCX_TABLE_BUCKET_LEN: usize = 8;
+const _: () = assert!(MCX_TABLE_BUCKET_LEN == table::BUCKET_LEN);
+
+/// What a snapshot adds to the bytes of table storage it describes, at most: the bound
+/// `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` is `storage_len` plus this.
+pub const MCX_TABLE_SNAPSHOT_OVERHEAD: usize = 33;
+const _: () = assert!(MCX_TABLE_SNAPSHOT_OVERHEAD == table::max_snapshot_len(0));
+
+/// A migration table's handle. Declare it (typically `static`) next to the storage for its
+/// records, call `mcx_table_init` once, then apply migration updates and ask
+/// `mcx_server_decide`.
 #[repr(C)]
 pub union mcx_table_t {
     _opaque: [u8; MCX_TABLE_SIZE],
     _align: u64,
 }
 
-/// The Rust table behind `mcx_table_t`.
-pub(crate) type Table = MigrationTable<MCX_TABLE_CAPACITY>;
+/// The Rust table behind `mcx_table_t`: over the storage given to `mcx_table_init`.
+pub(crate) type Table = MigrationTable<&'static mut [u8]>;
 
 // SAFETY: size and alignment are asserted right below.
 unsafe impl Storage for mcx_table_t {
     type Object = Table;
     const MAGIC: u32 = 0x4D43_5854; // "MCXT"
 }
-const _: () = assert!(
-    size_of::<Stored<Table>>() <= size_of::<mcx_table_t>(),
-    "MCX_TABLE_SIZE is too small for this build: raise it (see docs/c-api.md, Choosing the table capacity) and regenerate the header"
-);
+const _: () = assert!(size_of::<Stored<Table>>() <= size_of::<mcx_table_t>());
 const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
 
-/// Longest migration table snapshot (`mcx_table_snapshot`) of a table of `MCX_TABLE_CAPACITY`
-/// records: a buffer (or flash area) this long always suffices.
-pub const MCX_TABLE_MAX_SNAPSHOT_LEN: usize = 10_561;
-const _: () = assert!(
-    MCX_TABLE_MAX_SNAPSHOT_LEN == Table::MAX_SNAPSHOT_LEN,
-    "MCX_TABLE_MAX_SNAPSHOT_LEN differs from the core's MAX_SNAPSHOT_LEN: set it and regenerate the header"
-);
-
-/// Initialises `table` as an empty migration table, whatever it held before.
+/// Bytes of storage that always hold `records` records whose strings (the key, the other two IDs
+/// and the KMS URI) total at most `string_bytes` bytes each on average:
+/// `MCX_TABLE_STORAGE_LEN(records, string_bytes)`, as a function. Saturates at `SIZE_MAX`.
 #[no_mangle]
-pub extern "C" fn mcx_table_init(table: *mut mcx_table_t) -> i32 {
-    run(|| abi::init_with(table, Table::new))
+pub extern "C" fn mcx_table_storage_len(records: usize, string_bytes: usize) -> usize {
+    table::storage_len(records, string_bytes)
+}
+
+/// Initialises `table` as an empty migration table over the `storage_len` bytes at `storage`
+/// (any alignment), whatever either held before. The storage must stay valid, and be touched by
+/// nothing but `mcx_table_*` calls on this table, for as long as the table is used; the
+/// library keeps no other pointer and allocates nothing. `mcx_table_storage_len` (or the
+/// `MCX_TABLE_STORAGE_LEN` macro, usable in a static array's size) sizes it.
+///
+/// `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_INVALID_ARGUMENT` for a
+/// misaligned `table`, `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN`
+/// bytes; on any of these nothing is written.
+#[no_mangle]
+pub extern "C" fn mcx_table_init(
+    table: *mut mcx_table_t,
+    storage: *mut c_void,
+    storage_len: usize,
+) -> i32 {
+    run(|| {
+        abi::check_writable(table)?;
+        if storage.is_null() {
+            return Err(Status(MCX_E_NULL_ARGUMENT));
+        }
+        if storage_len < MCX_TABLE_MIN_STORAGE_LEN {
+            return Err(Status(MCX_E_TABLE_STORAGE_TOO_SMALL));
+        }
+        let storage = abi::table_storage(storage.cast(), storage_len)?;
+        let new = Table::new(storage)?;
+        abi::init_with(table, move || new)
+    })
+}
+
+/// Writes the bytes the records of `table` and the smallest index for them take to
+/// `*out_bytes`: how full the storage is, and the storage length a table restoring its
+/// snapshot needs.
+#[no_mangle]
+pub extern "C" fn mcx_table_bytes_in_use(table: *const mcx_table_t, out_bytes: *mut usize) -> i32 {
+    run(|| {
+        let out_bytes = abi::out(out_bytes)?;
+        out_bytes.set(abi::object(table)?.bytes_in_use());
+        Ok(())
+    })
 }
 
 /// Removes every record. Returns `MCX_E_NOT_INITIALISED` for a table never initialised.
@@ -84,8 +130,8 @@ fn apply(table: *mut mcx_table_t, update: &MigrationUpdate) -> Result<(), Status
 ///
 /// `MCX_E_WRONG_MESSAGE_TYPE` if `update` is not a migration update; `MCX_E_TABLE_*` when the
 /// update does not fit the table (full, not migrated, not visiting, role conflict). On any
-/// failure the table is unchanged. When the table is full, the oldest departed visitor record
-/// is evicted to make room; live records never are.
+/// failure the table is unchanged. When the storage is full, the oldest departed visitor
+/// records are evicted to make room, as few as needed; live records never are.
 #[no_mangle]
 pub extern "C" fn mcx_table_apply(table: *mut mcx_table_t, update: *const mcx_message_t) -> i32 {
     run(|| match abi::object(update)? {
@@ -108,11 +154,8 @@ pub extern "C" fn mcx_table_apply_bytes(
         abi::object(table.cast_const())?;
         let update = MigrationUpdateView::decode(abi::bytes(bytes, len)?)?;
         // Applied from the view into the table record: no owned update is built.
-        match abi::object_mut(table)?.apply_view(&update) {
-            Ok(_) => Ok(()),
-            Err(ApplyError::InvalidField(e)) => Err(e.into()),
-            Err(ApplyError::Table(e)) => Err(e.into()),
-        }
+        abi::object_mut(table)?.apply_view(&update)?;
+        Ok(())
     })
 }
 
@@ -121,7 +164,7 @@ pub extern "C" fn mcx_table_apply_bytes(
 /// `*out_len`. The table is not changed.
 ///
 /// The snapshot holds a magic word, a format version, its length, the records and a CRC-32.
-/// `MCX_TABLE_MAX_SNAPSHOT_LEN` bytes always suffice. A smaller buffer gives
+/// `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` bytes always suffice. A smaller buffer gives
 /// `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` with the needed length in `*out_len` (`buf` may be NULL
 /// with `cap` 0 to ask for it); the buffer's contents are then unspecified.
 #[no_mangle]
@@ -155,8 +198,9 @@ pub extern "C" fn mcx_table_snapshot(
 /// The whole snapshot is checked before the table is touched, so on any failure the table is
 /// exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
 /// `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
-/// `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TOO_MANY_ENTRIES` (more
-/// records than `MCX_TABLE_CAPACITY`), `MCX_E_SNAPSHOT_MALFORMED`,
+/// `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TABLE_TOO_SMALL` (the
+/// records do not fit this table's storage; `mcx_table_bytes_in_use` of the table that took
+/// the snapshot is enough), `MCX_E_SNAPSHOT_MALFORMED`,
 /// `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
 /// `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
 #[no_mangle]
