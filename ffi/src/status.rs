@@ -372,7 +372,7 @@ mod tests {
             SnapshotError::NotASnapshot,
             SnapshotError::UnsupportedVersion(2),
             SnapshotError::CrcMismatch,
-            SnapshotError::TooManyEntries,
+            SnapshotError::TableTooSmall { needed: 1 },
             SnapshotError::DuplicateKey,
             SnapshotError::Malformed,
             SnapshotError::InvalidField(IdError::Empty),
@@ -384,6 +384,18 @@ mod tests {
                 assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
             }
         }
+    }
+
+    /// A too-small table storage and a full table are told apart, and neither is a snapshot code.
+    #[test]
+    fn table_storage_and_table_errors_have_their_own_codes() {
+        let storage = StorageError::TooSmall { needed: 32 }.status();
+        assert_eq!(storage, MCX_E_TABLE_STORAGE_TOO_SMALL);
+        assert_ne!(storage, TableError::TableFull.status());
+        assert_ne!(
+            SnapshotError::TableTooSmall { needed: 1 }.status(),
+            TableError::TableFull.status()
+        );
     }
 
     /// Each `DecodeError` variant has its own code; a corrupted frame (issue 12) is told apart

@@ -62,12 +62,64 @@ fn misaligned_object_pointers_are_invalid_arguments() {
         .cast::<u8>()
         .wrapping_add(1)
         .cast::<mcx_table_t>();
-    assert_eq!(mcx_table_init(misaligned), MCX_E_INVALID_ARGUMENT);
+    let mut records = [0u8; 64];
+    assert_eq!(
+        mcx_table_init(misaligned, records.as_mut_ptr().cast(), records.len()),
+        MCX_E_INVALID_ARGUMENT
+    );
     let mut len = 0usize;
     assert_eq!(mcx_table_len(misaligned, &mut len), MCX_E_INVALID_ARGUMENT);
     assert!(
         zeroed_bytes_of(&*storage).iter().all(|&b| b == 0),
         "nothing written"
+    );
+}
+
+/// Storage for a test table's records, alive for the rest of the test run.
+const TEST_STORAGE_LEN: usize = 2048;
+
+/// Initialises `table` over fresh storage of [`TEST_STORAGE_LEN`] bytes.
+fn init_table(table: *mut mcx_table_t) -> i32 {
+    let storage = std::boxed::Box::leak(std::vec![0u8; TEST_STORAGE_LEN].into_boxed_slice());
+    mcx_table_init(table, storage.as_mut_ptr().cast(), storage.len())
+}
+
+#[test]
+fn table_storage_is_checked_before_anything_is_written_and_any_alignment_works() {
+    let mut table = zeroed::<mcx_table_t>();
+    let mut records = [0xA5u8; 4 * MCX_TABLE_MIN_STORAGE_LEN + 1];
+    assert_eq!(
+        mcx_table_init(&mut *table, core::ptr::null_mut(), 64),
+        MCX_E_NULL_ARGUMENT
+    );
+    assert_eq!(
+        mcx_table_init(
+            &mut *table,
+            records.as_mut_ptr().cast(),
+            MCX_TABLE_MIN_STORAGE_LEN - 1
+        ),
+        MCX_E_TABLE_STORAGE_TOO_SMALL
+    );
+    assert!(zeroed_bytes_of(&*table).iter().all(|&b| b == 0), "handle untouched");
+    assert!(records.iter().all(|&b| b == 0xA5), "storage untouched");
+    let mut len = 1usize;
+    assert_eq!(mcx_table_len(&*table, &mut len), MCX_E_NOT_INITIALISED);
+    // An odd address works: the table reads its storage byte by byte.
+    let odd = records.as_mut_ptr().wrapping_add(1);
+    assert_eq!(
+        mcx_table_init(&mut *table, odd.cast(), 4 * MCX_TABLE_MIN_STORAGE_LEN),
+        MCX_OK
+    );
+    assert_eq!(mcx_table_len(&*table, &mut len), MCX_OK);
+    assert_eq!(len, 0);
+    let mut used = 0usize;
+    assert_eq!(mcx_table_bytes_in_use(&*table, &mut used), MCX_OK);
+    assert_eq!(used, MCX_TABLE_MIN_STORAGE_LEN);
+    assert_eq!(
+        mcx_table_storage_len(10, 100),
+        10 * (MCX_TABLE_RECORD_HEADER_LEN + 100 + 2 * MCX_TABLE_BUCKET_LEN)
+            + MCX_TABLE_MIN_STORAGE_LEN,
+        "the header's MCX_TABLE_STORAGE_LEN formula"
     );
 }
 
@@ -102,7 +154,7 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
     let mut table = zeroed::<mcx_table_t>();
     let mut call = zeroed::<mcx_call_t>();
     let mut msg = zeroed::<mcx_message_t>();
-    assert_eq!(mcx_table_init(&mut *table), MCX_OK);
+    assert_eq!(init_table(&mut *table), MCX_OK);
     assert_eq!(
         mcx_message_init_migrated(
             &mut *msg,
@@ -224,7 +276,7 @@ fn apply_ok(table: &mut mcx_table_t, msg: &mcx_message_t) {
 fn mixed_table() -> std::boxed::Box<mcx_table_t> {
     let mut table = zeroed::<mcx_table_t>();
     let mut msg = zeroed::<mcx_message_t>();
-    assert_eq!(mcx_table_init(&mut *table), MCX_OK);
+    assert_eq!(init_table(&mut *table), MCX_OK);
     let migrated = mcx_message_init_migrated(
         &mut *msg,
         USER2.as_ptr(),
@@ -253,7 +305,7 @@ fn mixed_table() -> std::boxed::Box<mcx_table_t> {
 
 /// The snapshot of `table`, taken through the C API.
 fn snapshot_of(table: &mcx_table_t) -> std::vec::Vec<u8> {
-    let mut buf = std::vec![0u8; MCX_TABLE_MAX_SNAPSHOT_LEN];
+    let mut buf = std::vec![0u8; TEST_STORAGE_LEN + MCX_TABLE_SNAPSHOT_OVERHEAD];
     let mut len = 0usize;
     assert_eq!(
         mcx_table_snapshot(table, buf.as_mut_ptr(), buf.len(), &mut len),
@@ -273,7 +325,7 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     let snapshot = snapshot_of(&mixed_table());
     let mut table = zeroed::<mcx_table_t>();
     let mut msg = zeroed::<mcx_message_t>();
-    assert_eq!(mcx_table_init(&mut *table), MCX_OK);
+    assert_eq!(init_table(&mut *table), MCX_OK);
     let other = mcx_message_init_migrated(
         &mut *msg,
         USER1.as_ptr(),

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use mcx_migrate_ffi::{
     MCX_CALL_MAX_REDIRECTIONS, MCX_CALL_SIZE, MCX_KMS_URI_CAPACITY, MCX_MAX_ENCODED_LEN,
     MCX_MAX_FRAME_LEN, MCX_MAX_STRING_LEN, MCX_MC_SERVICE_ID_CAPACITY, MCX_MC_SYSTEM_ID_CAPACITY,
-    MCX_MESSAGE_SIZE, MCX_TABLE_CAPACITY, MCX_TABLE_MAX_SNAPSHOT_LEN, MCX_TABLE_SIZE, STATUS_TABLE,
+    MCX_MESSAGE_SIZE, MCX_TABLE_BUCKET_LEN, MCX_TABLE_MIN_STORAGE_LEN, MCX_TABLE_RECORD_HEADER_LEN,
+    MCX_TABLE_SIZE, MCX_TABLE_SNAPSHOT_OVERHEAD, STATUS_TABLE,
 };
 
 const BLESS: &str = "cargo test -p mcx-migrate-ffi --test docs";
@@ -44,17 +45,27 @@ fn storage_sizes_are_current() {
         (
             "MCX_TABLE_SIZE",
             MCX_TABLE_SIZE,
-            "bytes of `mcx_table_t`, a migration table",
+            "bytes of `mcx_table_t`, a migration table's handle (its records live in the storage given to `mcx_table_init`)",
         ),
         (
-            "MCX_TABLE_CAPACITY",
-            MCX_TABLE_CAPACITY,
-            "records a table holds",
+            "MCX_TABLE_MIN_STORAGE_LEN",
+            MCX_TABLE_MIN_STORAGE_LEN,
+            "smallest table storage: an empty table's index",
         ),
         (
-            "MCX_TABLE_MAX_SNAPSHOT_LEN",
-            MCX_TABLE_MAX_SNAPSHOT_LEN,
-            "bytes that always hold a table snapshot",
+            "MCX_TABLE_RECORD_HEADER_LEN",
+            MCX_TABLE_RECORD_HEADER_LEN,
+            "table storage per record besides its strings",
+        ),
+        (
+            "MCX_TABLE_BUCKET_LEN",
+            MCX_TABLE_BUCKET_LEN,
+            "bytes of an index bucket; a table keeps two per record",
+        ),
+        (
+            "MCX_TABLE_SNAPSHOT_OVERHEAD",
+            MCX_TABLE_SNAPSHOT_OVERHEAD,
+            "`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` is `storage_len` plus this",
         ),
         (
             "MCX_MESSAGE_SIZE",

@@ -12,8 +12,9 @@ static_assert(MCX_E_NULL_ARGUMENT < 0 && MCX_OK == 0, "status codes");
 
 int main() {
     static mcx_table_t table;
+    static std::uint8_t records[MCX_TABLE_STORAGE_LEN(8, 100)];
     std::size_t len = 1;
-    if (mcx_table_init(&table) != MCX_OK || mcx_table_len(&table, &len) != MCX_OK || len != 0) {
+    if (mcx_table_init(&table, records, sizeof records) != MCX_OK || mcx_table_len(&table, &len) != MCX_OK || len != 0) {
         return 1;
     }
     std::printf("header_cpp: %s\n", mcx_status_str(MCX_OK));

@@ -15,14 +15,35 @@
 #define KMS_B "https://kms.mc-b.example/kms"
 #define KMS_C "https://kms.mc-c.example/kms"
 
+/* Each table's records live in storage the caller sizes: here for 16 records of up to 120
+ * string bytes each (key, the other two IDs, the KMS URI). */
+#define RECORDS_STORAGE_LEN MCX_TABLE_STORAGE_LEN(16, 120)
+#define SNAPSHOT_BUF_LEN MCX_TABLE_MAX_SNAPSHOT_LEN(RECORDS_STORAGE_LEN)
 static mcx_table_t table_a;
 static mcx_table_t table_b;
+static uint8_t records_a[RECORDS_STORAGE_LEN];
+static uint8_t records_b[RECORDS_STORAGE_LEN];
 
 static int field_is(const mcx_message_t *msg, uint32_t field, const char *want) {
     char buf[MCX_MAX_STRING_LEN + 1];
     size_t len = 0;
     int32_t rc = mcx_message_field(msg, field, buf, sizeof buf, &len);
     return rc == MCX_OK && len == strlen(want) && strcmp(buf, want) == 0;
+}
+
+/* The storage-size macro is a constant expression equal to the function. */
+static uint8_t sized_by_macro[MCX_TABLE_STORAGE_LEN(64, 100)];
+static void table_storage_is_sized_by_macro_or_function(void) {
+    mcx_table_t t;
+    size_t used = 0;
+    CHECK(sizeof sized_by_macro == mcx_table_storage_len(64, 100));
+    CHECK(MCX_TABLE_MAX_SNAPSHOT_LEN(1000) == 1000 + MCX_TABLE_SNAPSHOT_OVERHEAD);
+    CHECK_RC(MCX_E_TABLE_STORAGE_TOO_SMALL,
+             mcx_table_init(&t, sized_by_macro, MCX_TABLE_MIN_STORAGE_LEN - 1));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_init(&t, NULL, sizeof sized_by_macro));
+    CHECK_RC(MCX_OK, mcx_table_init(&t, sized_by_macro + 1, sizeof sized_by_macro - 1));
+    CHECK_RC(MCX_OK, mcx_table_bytes_in_use(&t, &used));
+    CHECK(used == MCX_TABLE_MIN_STORAGE_LEN);
 }
 
 static void status_strings_are_static_and_distinct(void) {
@@ -83,7 +104,7 @@ static void migration_update_bytes_fill_the_table(void) {
     uint8_t wire[MCX_MAX_ENCODED_LEN];
     size_t len = 0, n = 99;
 
-    CHECK_RC(MCX_OK, mcx_table_init(&table_a));
+    CHECK_RC(MCX_OK, mcx_table_init(&table_a, records_a, sizeof records_a));
     CHECK_RC(MCX_OK, mcx_table_len(&table_a, &n));
     CHECK(n == 0);
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
@@ -229,7 +250,7 @@ static void consecutive_migration_sends_caller_home_then_on(void) {
     uint32_t decision = 99, reason = 99;
     int32_t reject = 1;
 
-    CHECK_RC(MCX_OK, mcx_table_init(&table_b));
+    CHECK_RC(MCX_OK, mcx_table_init(&table_b, records_b, sizeof records_b));
     CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2_AT_B, USER2_PRIMARY,
                                                          SYSTEM_A, KMS_A));
     CHECK_RC(MCX_OK, mcx_table_apply(&table_b, &upd));
@@ -310,9 +331,13 @@ static void a_call_to_a_cached_partner_id_follows_the_redirection_home(void) {
 /* Issue 8: a snapshot restored into a re-initialised table ("after a reboot") gives the same
  * records, the same snapshot bytes, and the same answer to a call to a migrated user. */
 static void snapshot_restores_the_table_after_a_reboot(void) {
-    static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN];
-    static uint8_t again[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static uint8_t flash[SNAPSHOT_BUF_LEN];
+    static uint8_t again[SNAPSHOT_BUF_LEN];
     static mcx_table_t rebooted;
+    /* A table of another size: the snapshot's records are what must fit. */
+    static uint8_t rebooted_records[RECORDS_STORAGE_LEN / 2];
+    static uint8_t too_small[MCX_TABLE_MIN_STORAGE_LEN + 40];
+    size_t in_use = 0;
     mcx_message_t req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
     size_t len = 0, again_len = 0, answer_len = 0, records = 0, restored_records = 9;
@@ -320,10 +345,14 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
     int32_t reject = 1;
 
     CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, flash, sizeof flash, &len));
-    CHECK(len > 13 && len <= MCX_TABLE_MAX_SNAPSHOT_LEN);
+    CHECK(len > 13 && len <= SNAPSHOT_BUF_LEN);
     CHECK(memcmp(flash, "MCXS", 4) == 0);
 
-    CHECK_RC(MCX_OK, mcx_table_init(&rebooted));
+    CHECK_RC(MCX_OK, mcx_table_init(&rebooted, too_small, sizeof too_small));
+    CHECK_RC(MCX_E_SNAPSHOT_TABLE_TOO_SMALL, mcx_table_restore(&rebooted, flash, len));
+    CHECK_RC(MCX_OK, mcx_table_bytes_in_use(&table_a, &in_use));
+    CHECK(in_use > sizeof too_small && in_use <= sizeof rebooted_records);
+    CHECK_RC(MCX_OK, mcx_table_init(&rebooted, rebooted_records, sizeof rebooted_records));
     CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
     CHECK(restored_records == 0);
     CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, len));
@@ -337,7 +366,7 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
 
     /* Bytes after the snapshot (the rest of a flash page) are ignored. */
     memset(flash + len, 0xFF, sizeof flash - len);
-    CHECK_RC(MCX_OK, mcx_table_init(&rebooted));
+    CHECK_RC(MCX_OK, mcx_table_init(&rebooted, rebooted_records, sizeof rebooted_records));
     CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, sizeof flash));
     CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
     CHECK(restored_records == records);
@@ -353,7 +382,7 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
 /* A short buffer gives MCX_E_SNAPSHOT_BUFFER_TOO_SMALL and the exact length needed; NULL with
  * capacity 0 asks for it. */
 static void snapshot_into_a_short_buffer_reports_the_length_needed(void) {
-    static uint8_t buf[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static uint8_t buf[SNAPSHOT_BUF_LEN];
     size_t needed = 0, len = 0;
 
     CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, buf, sizeof buf, &needed));
@@ -388,7 +417,8 @@ static void returned_user_is_removed_and_clear_empties(void) {
 #endif
 static void versions_are_in_the_header_and_the_library(void) {
     static mcx_table_t empty;
-    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static uint8_t empty_records[MCX_TABLE_MIN_STORAGE_LEN];
+    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN(sizeof empty_records)];
     char want[64];
     mcx_message_t upd;
     uint8_t wire[MCX_MAX_ENCODED_LEN];
@@ -403,7 +433,7 @@ static void versions_are_in_the_header_and_the_library(void) {
     CHECK_RC(MCX_OK, mcx_message_encode(&upd, wire, sizeof wire, &len));
     CHECK(len > 0 && wire[0] == MCX_WIRE_FORMAT_VERSION);
 
-    CHECK_RC(MCX_OK, mcx_table_init(&empty));
+    CHECK_RC(MCX_OK, mcx_table_init(&empty, empty_records, sizeof empty_records));
     CHECK_RC(MCX_OK, mcx_table_snapshot(&empty, snap, sizeof snap, &len));
     /* The magic "MCXS", then the version byte. */
     CHECK(len > 4 && snap[4] == MCX_SNAPSHOT_FORMAT_VERSION);
@@ -413,6 +443,8 @@ static void versions_are_in_the_header_and_the_library(void) {
  * the stack held: uninitialised to valgrind) and, from the second run on (`which` 1), checks
  * that they equal the first run's byte for byte. */
 static mcx_table_t same_table[2];
+/* Both runs' tables use this storage, so their handles (which name it) can be compared. */
+static uint8_t same_records[MCX_TABLE_STORAGE_LEN(2, 120)];
 
 static void same_bytes_whatever_the_storage_held(int fill, int which) {
     mcx_message_t req, redir, upd, decoded;
@@ -438,7 +470,7 @@ static void same_bytes_whatever_the_storage_held(int fill, int which) {
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
     CHECK_RC(MCX_OK, mcx_message_encode(&redir, wire, sizeof wire, &len));
     CHECK_RC(MCX_OK, mcx_message_decode(&decoded, wire, len));
-    CHECK_RC(MCX_OK, mcx_table_init(&same_table[which]));
+    CHECK_RC(MCX_OK, mcx_table_init(&same_table[which], same_records, sizeof same_records));
     CHECK_RC(MCX_OK, mcx_table_apply(&same_table[which], &upd));
     CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
     CHECK_RC(MCX_OK, mcx_call_on_redirection(&call, &redir));
@@ -470,6 +502,7 @@ static void objects_built_the_same_way_are_equal_byte_for_byte(void) {
 int main(void) {
     versions_are_in_the_header_and_the_library();
     status_strings_are_static_and_distinct();
+    table_storage_is_sized_by_macro_or_function();
     request_is_built_encoded_and_decoded();
     frames_round_trip();
     migration_update_bytes_fill_the_table();

@@ -13,7 +13,17 @@
 #define KMS_B "https://kms.mc-b.example/kms"
 
 static mcx_table_t table;
+static uint8_t table_records[MCX_TABLE_STORAGE_LEN(16, 120)];
 static mcx_table_t garbage_table;
+
+/* As CHECK_RC_UNCHANGED for a table: its handle and the storage of its records. */
+#define CHECK_TABLE_UNCHANGED(want, t, records, call)                                  \
+    do {                                                                               \
+        static unsigned char records_before_[sizeof(records)];                         \
+        memcpy(records_before_, (records), sizeof(records));                           \
+        CHECK_RC_UNCHANGED(want, t, call);                                             \
+        CHECK(memcmp(records_before_, (records), sizeof(records)) == 0);               \
+    } while (0)
 static mcx_message_t msg;
 static mcx_message_t request;
 static mcx_message_t update;
@@ -23,7 +33,7 @@ static size_t wire_len;
 
 static void setup(void) {
     memset(&garbage_table, 0xA5, sizeof garbage_table);
-    CHECK_RC(MCX_OK, mcx_table_init(&table));
+    CHECK_RC(MCX_OK, mcx_table_init(&table, table_records, sizeof table_records));
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&update, USER2, SYSTEM_B, USER2_AT_B, KMS_B));
     CHECK_RC(MCX_OK, mcx_table_apply(&table, &update));
     CHECK_RC(MCX_OK, mcx_message_init_request(&request, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
@@ -39,17 +49,21 @@ static void null_pointers_are_refused(void) {
     uint32_t u = 0;
     int32_t r = 0;
 
-    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_init(NULL));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_init(NULL, table_records, sizeof table_records));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records,
+                          mcx_table_init(&table, NULL, sizeof table_records));
+    CHECK_TABLE_UNCHANGED(MCX_E_TABLE_STORAGE_TOO_SMALL, table, table_records,
+                          mcx_table_init(&table, table_records, MCX_TABLE_MIN_STORAGE_LEN - 1));
     CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_len(NULL, &len));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_len(&table, NULL));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_apply(&table, NULL));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_apply_bytes(&table, NULL, 5));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_len(&table, NULL));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_apply(&table, NULL));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_apply_bytes(&table, NULL, 5));
     CHECK(sizeof buf >= 16);
     CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_snapshot(NULL, buf, sizeof buf, &len));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_snapshot(&table, buf, 16, NULL));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_snapshot(&table, NULL, 16, &len));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_snapshot(&table, buf, 16, NULL));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_snapshot(&table, NULL, 16, &len));
     CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_restore(NULL, wire, wire_len));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table, mcx_table_restore(&table, NULL, 16));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_restore(&table, NULL, 16));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
                        mcx_message_init_request(&msg, 0, NULL, USER2, false, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
@@ -62,10 +76,8 @@ static void null_pointers_are_refused(void) {
     CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_message_type(NULL, &u));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
                        mcx_message_field(&msg, MCX_FIELD_PRIMARY_ID, NULL, 10, &len));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table,
-                       mcx_server_decide(&table, &request, buf, sizeof buf, &len, NULL, &r));
-    CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, table,
-                       mcx_server_decide_bytes(&table, wire, wire_len, buf, sizeof buf, &len,
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_server_decide(&table, &request, buf, sizeof buf, &len, NULL, &r));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_server_decide_bytes(&table, wire, wire_len, buf, sizeof buf, &len,
                                                &u, NULL));
     CHECK_RC(MCX_E_NULL_ARGUMENT,
              mcx_server_decide(NULL, &request, buf, sizeof buf, &len, &u, &r));
@@ -106,7 +118,7 @@ static void uninitialised_and_corrupted_objects_are_refused(void) {
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_msg, mcx_message_type(&garbage_msg, &u));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_msg,
                        mcx_message_encode(&garbage_msg, buf, sizeof buf, &len));
-    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table, mcx_table_apply(&table, &garbage_msg));
+    CHECK_TABLE_UNCHANGED(MCX_E_NOT_INITIALISED, table, table_records, mcx_table_apply(&table, &garbage_msg));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_call,
                        mcx_call_request(&garbage_call, buf, sizeof buf, &len));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_call,
@@ -114,14 +126,13 @@ static void uninitialised_and_corrupted_objects_are_refused(void) {
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, call, mcx_call_start(&call, &garbage_msg));
 
     /* Another kind of object: a table passed where a message is expected. */
-    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table,
-                       mcx_message_type((const mcx_message_t *)(const void *)&table, &u));
+    CHECK_TABLE_UNCHANGED(MCX_E_NOT_INITIALISED, table, table_records, mcx_message_type((const mcx_message_t *)(const void *)&table, &u));
 
     /* A corrupted header (first byte overwritten) is detected, then the object works again once
      * the byte is restored. */
     table._opaque[0] ^= 0x01;
-    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table, mcx_table_apply(&table, &update));
-    CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, table, mcx_table_len(&table, &len));
+    CHECK_TABLE_UNCHANGED(MCX_E_NOT_INITIALISED, table, table_records, mcx_table_apply(&table, &update));
+    CHECK_TABLE_UNCHANGED(MCX_E_NOT_INITIALISED, table, table_records, mcx_table_len(&table, &len));
     table._opaque[0] ^= 0x01;
     CHECK_RC(MCX_OK, mcx_table_len(&table, &len));
     CHECK(len == 1);
@@ -290,12 +301,10 @@ static void garbage_bytes_are_refused(void) {
     frame[1] ^= 0x10;
     CHECK_RC_UNCHANGED(MCX_E_DECODE_FRAME_CHECK_MISMATCH, msg,
                        mcx_message_decode_frame(&msg, frame, len));
-    CHECK_RC_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, table,
-                       mcx_table_apply_bytes(&table, wire, wire_len));
+    CHECK_TABLE_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, table, table_records, mcx_table_apply_bytes(&table, wire, wire_len));
     CHECK_RC_UNCHANGED(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE, call,
                        mcx_call_on_redirection_bytes(&call, wire, wire_len));
-    CHECK_RC_UNCHANGED(MCX_E_DECODE_MALFORMED, table,
-                       mcx_table_apply_bytes(&table, bad_update_tag, sizeof bad_update_tag));
+    CHECK_TABLE_UNCHANGED(MCX_E_DECODE_MALFORMED, table, table_records, mcx_table_apply_bytes(&table, bad_update_tag, sizeof bad_update_tag));
     (void)len;
 }
 
@@ -307,11 +316,10 @@ static void wrong_message_types_and_absent_fields_are_refused(void) {
     uint8_t buf[MCX_MAX_ENCODED_LEN];
     int32_t r = 0;
 
-    CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table, mcx_table_apply(&table, &request));
+    CHECK_TABLE_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table, table_records, mcx_table_apply(&table, &request));
     CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, call, mcx_call_start(&call, &update));
     CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, call, mcx_call_on_redirection(&call, &request));
-    CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table,
-                       mcx_server_decide(&table, &update, buf, sizeof buf, &len, &u, &r));
+    CHECK_TABLE_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table, table_records, mcx_server_decide(&table, &update, buf, sizeof buf, &len, &u, &r));
     CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_field(&update, MCX_FIELD_TARGET, text, sizeof text, &len));
     CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_service_kind(&update, &u));
     CHECK_RC(MCX_E_WRONG_MESSAGE_TYPE, mcx_message_e2ee_required(&update, &b));
@@ -326,39 +334,41 @@ static void wrong_message_types_and_absent_fields_are_refused(void) {
     CHECK(len == strlen(USER1) + 1);
     CHECK_RC_UNCHANGED(MCX_E_BUFFER_TOO_SMALL, request, mcx_message_encode(&request, buf, 3, &len));
     CHECK(len == wire_len);
-    CHECK_RC_UNCHANGED(MCX_E_BUFFER_TOO_SMALL, table,
-                       mcx_server_decide(&table, &request, buf, 4, &len, &u, &r));
+    CHECK_TABLE_UNCHANGED(MCX_E_BUFFER_TOO_SMALL, table, table_records, mcx_server_decide(&table, &request, buf, 4, &len, &u, &r));
     CHECK(len > 4 && len <= MCX_MAX_ENCODED_LEN);
 }
 
 static void table_errors_leave_the_table_unchanged(void) {
     static mcx_table_t full;
+    /* Room for four records of these IDs ("sip:userN@mc-a.example", system, partner ID). */
+    static uint8_t full_records[MCX_TABLE_STORAGE_LEN(4, 22 + 12 + 29)];
     mcx_message_t upd;
     char id[64];
     int i;
 
     CHECK_RC(MCX_OK, mcx_message_init_returned(&upd, "sip:nobody@mc-a.example"));
-    CHECK_RC_UNCHANGED(MCX_E_TABLE_NOT_MIGRATED, table, mcx_table_apply(&table, &upd));
+    CHECK_TABLE_UNCHANGED(MCX_E_TABLE_NOT_MIGRATED, table, table_records, mcx_table_apply(&table, &upd));
     CHECK_RC(MCX_OK, mcx_message_init_visitor_departed(&upd, "sip:nobody@mc-a.example"));
-    CHECK_RC_UNCHANGED(MCX_E_TABLE_NOT_VISITING, table, mcx_table_apply(&table, &upd));
+    CHECK_TABLE_UNCHANGED(MCX_E_TABLE_NOT_VISITING, table, table_records, mcx_table_apply(&table, &upd));
     CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2, "sip:u@mc-c.example",
                                                          "mc-c.example", NULL));
-    CHECK_RC_UNCHANGED(MCX_E_TABLE_ROLE_CONFLICT, table, mcx_table_apply(&table, &upd));
+    CHECK_TABLE_UNCHANGED(MCX_E_TABLE_ROLE_CONFLICT, table, table_records, mcx_table_apply(&table, &upd));
 
-    CHECK_RC(MCX_OK, mcx_table_init(&full));
-    for (i = 0; i < MCX_TABLE_CAPACITY; i++) {
+    CHECK_RC(MCX_OK, mcx_table_init(&full, full_records, sizeof full_records));
+    for (i = 0; i < 4; i++) {
         sprintf(id, "sip:user%d@mc-a.example", i);
         CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, id, SYSTEM_B, USER2_AT_B, NULL));
         CHECK_RC(MCX_OK, mcx_table_apply(&full, &upd));
     }
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:one-more@mc-a.example", SYSTEM_B,
                                                USER2_AT_B, NULL));
-    CHECK_RC_UNCHANGED(MCX_E_TABLE_FULL, full, mcx_table_apply(&full, &upd));
+    CHECK_TABLE_UNCHANGED(MCX_E_TABLE_FULL, full, full_records, mcx_table_apply(&full, &upd));
 }
 
 /* Redirections that do not belong to the call are refused and the call is untouched. */
 static void foreign_redirections_leave_the_call_unchanged(void) {
     static mcx_table_t chain;
+    static uint8_t chain_records[MCX_TABLE_STORAGE_LEN(8, 120)];
     mcx_message_t req, upd;
     mcx_call_t c;
     uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
@@ -388,7 +398,7 @@ static void foreign_redirections_leave_the_call_unchanged(void) {
                        mcx_call_on_redirection_bytes(&call, answer, answer_len));
 
     /* A chain user0 -> user1 -> ... and a self-redirection user9 -> user9. */
-    CHECK_RC(MCX_OK, mcx_table_init(&chain));
+    CHECK_RC(MCX_OK, mcx_table_init(&chain, chain_records, sizeof chain_records));
     for (i = 0; i < 6; i++) {
         sprintf(from, "sip:user%d@mc-a.example", i);
         sprintf(to, "sip:user%d@mc-a.example", i + 1);
@@ -417,8 +427,10 @@ static void foreign_redirections_leave_the_call_unchanged(void) {
      * redirection too many. */
     {
         static mcx_table_t home, partners;
-        CHECK_RC(MCX_OK, mcx_table_init(&home));
-        CHECK_RC(MCX_OK, mcx_table_init(&partners));
+        static uint8_t home_records[MCX_TABLE_STORAGE_LEN(4, 120)];
+        static uint8_t partner_records[MCX_TABLE_STORAGE_LEN(4, 120)];
+        CHECK_RC(MCX_OK, mcx_table_init(&home, home_records, sizeof home_records));
+        CHECK_RC(MCX_OK, mcx_table_init(&partners, partner_records, sizeof partner_records));
         CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
                                                   USER2, true, NULL));
         CHECK_RC(MCX_OK, mcx_call_start(&c, &req));
@@ -479,78 +491,78 @@ static void seal(uint8_t *snap, size_t len) {
 
 /* Issue 8: every refused restore returns its own MCX_E_SNAPSHOT_* code and leaves the table
  * byte for byte as it was (it holds other records than the snapshot, so a half-load would
- * show). Snapshot layout: "MCXS", version, u32 LE total length, body (varints: capacity 16,
- * departures, record count, then the records), CRC-32. */
+ * show). Snapshot layout: "MCXS", version, u32 LE total length, body (varints: record bound
+ * (the count), departures, record count, then the records), CRC-32. */
 static void refused_restores_leave_the_table_unchanged(void) {
-    static mcx_table_t source;
-    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN];
-    static uint8_t bad[2 * MCX_TABLE_MAX_SNAPSHOT_LEN];
+    static mcx_table_t source, tiny;
+    static uint8_t source_records[MCX_TABLE_STORAGE_LEN(2, 120)];
+    static uint8_t tiny_records[MCX_TABLE_MIN_STORAGE_LEN + 40];
+    static uint8_t snap[MCX_TABLE_MAX_SNAPSHOT_LEN(sizeof source_records)];
+    static uint8_t bad[2 * sizeof snap];
     mcx_message_t upd;
     size_t len = 0, record_len, i;
-    const size_t count_at = 11; /* 9 header bytes, capacity and departures one varint byte each */
+    const size_t count_at = 11; /* 9 header bytes, bound and departures one varint byte each */
 
-    CHECK_RC(MCX_OK, mcx_table_init(&source));
+    CHECK_RC(MCX_OK, mcx_table_init(&source, source_records, sizeof source_records));
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:user7@mc-a.example", SYSTEM_B,
                                                "sip:visitor-0007@mc-b.example", KMS_B));
     CHECK_RC(MCX_OK, mcx_table_apply(&source, &upd));
     CHECK_RC(MCX_OK, mcx_table_snapshot(&source, snap, sizeof snap, &len));
-    CHECK(snap[9] == MCX_TABLE_CAPACITY && snap[10] == 0 && snap[count_at] == 1);
+    CHECK(snap[9] == 1 && snap[10] == 0 && snap[count_at] == 1);
     record_len = len - count_at - 1 - 4;
 
     /* Erased flash and a wrong magic word. */
     memset(bad, 0xFF, sizeof bad);
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, table_records, mcx_table_restore(&table, bad, len));
     memcpy(bad, snap, len);
     bad[0] ^= 0x20;
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, table_records, mcx_table_restore(&table, bad, len));
 
     /* A version this build does not read. */
     memcpy(bad, snap, len);
     bad[4] = 3;
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table,
-                       mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table, table_records, mcx_table_restore(&table, bad, len));
 
     /* One flipped bit in a record, and a flipped bit in the CRC itself. */
     memcpy(bad, snap, len);
     bad[count_at + 1 + record_len / 2] ^= 0x04;
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, table_records, mcx_table_restore(&table, bad, len));
     memcpy(bad, snap, len);
     bad[len - 1] ^= 0x80;
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, table_records, mcx_table_restore(&table, bad, len));
 
     /* Truncated: each shorter length, down to nothing (NULL is fine with length 0). */
     for (i = 1; i < len; i++) {
-        CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, mcx_table_restore(&table, snap, i));
+        CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, snap, i));
     }
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, mcx_table_restore(&table, snap, 0));
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, mcx_table_restore(&table, NULL, 0));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, snap, 0));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, NULL, 0));
 
-    /* More records than MCX_TABLE_CAPACITY, with a correct CRC. */
-    memcpy(bad, snap, len);
-    bad[count_at] = MCX_TABLE_CAPACITY + 1;
-    seal(bad, len);
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_TOO_MANY_ENTRIES, table,
-                       mcx_table_restore(&table, bad, len));
+    /* A valid snapshot into a table whose storage cannot hold its record. */
+    CHECK_RC(MCX_OK, mcx_table_init(&tiny, tiny_records, sizeof tiny_records));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TABLE_TOO_SMALL, tiny, tiny_records,
+                          mcx_table_restore(&tiny, snap, len));
 
     /* The same record twice, with a correct CRC. */
     memcpy(bad, snap, count_at + 1 + record_len);
+    bad[9] = 2; /* the record bound (the count) */
     bad[count_at] = 2;
     memcpy(bad + count_at + 1 + record_len, snap + count_at + 1, record_len);
     seal(bad, len + record_len);
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_DUPLICATE_KEY, table,
-                       mcx_table_restore(&table, bad, len + record_len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_DUPLICATE_KEY, table, table_records, mcx_table_restore(&table, bad, len + record_len));
 
     /* A record count of 0 followed by a record, with a correct CRC. */
     memcpy(bad, snap, len);
     bad[count_at] = 0;
     seal(bad, len);
-    CHECK_RC_UNCHANGED(MCX_E_SNAPSHOT_MALFORMED, table, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_MALFORMED, table, table_records, mcx_table_restore(&table, bad, len));
 
     /* The unmodified snapshot is accepted and replaces the contents. */
     {
         static mcx_table_t target;
+        static uint8_t target_records[MCX_TABLE_STORAGE_LEN(2, 120)];
         size_t n = 0;
-        CHECK_RC(MCX_OK, mcx_table_init(&target));
+        CHECK_RC(MCX_OK, mcx_table_init(&target, target_records, sizeof target_records));
         CHECK_RC(MCX_OK, mcx_table_apply(&target, &update));
         CHECK_RC(MCX_OK, mcx_table_restore(&target, snap, len));
         CHECK_RC(MCX_OK, mcx_table_len(&target, &n));
