@@ -5,7 +5,7 @@
 //! ```text
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! | magic | version | total len | postcard body                              | CRC-32 |
-//! | MCXS  |   0x02  |  u32 LE   | capacity, departures, count, records...    | u32 LE |
+//! | MCXS  |   0x02  |  u32 LE   | bound, departures, count, records...       | u32 LE |
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! ```
 //!
@@ -13,9 +13,10 @@
 //! migration update that creates it (the wire format's encoding of a "migrated" or a "visitor
 //! registered" update) and each departed visitor with its place in the eviction order.
 //! (Version 1 had a record layout of its own.) The CRC-32 (ISO-HDLC, as in Ethernet and zlib)
-//! covers everything before it. Restoring and snapshotting again, in a table of the capacity
-//! the snapshot was taken at, gives identical bytes: the
-//! decoder accepts only the canonical encoding this module writes.
+//! covers everything before it. The record bound is the record count (tables of earlier
+//! versions wrote their capacity there; a count above it is malformed). Restoring and
+//! snapshotting again, in a table of any storage length that holds the records, gives identical
+//! bytes: the decoder accepts only the canonical encoding this module writes.
 
 use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
 use serde::ser::SerializeTuple;
