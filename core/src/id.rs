@@ -459,36 +459,45 @@ macro_rules! borrowed_id {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-        pub struct $name<'a>(&'a str);
+        pub struct $name<'a>(&'a [u8]);
 
         impl<'a> $name<'a> {
             /// `s`, validated; errors as
             #[doc = concat!("[`", stringify!($owned), "::validate`].")]
             pub fn new(s: &'a str) -> Result<Self, IdError> {
                 $owned::validate(s)?;
-                Ok(Self(s))
+                Ok(Self(s.as_bytes()))
             }
 
             /// The identifier as text.
             pub fn as_str(self) -> &'a str {
+                // The bytes are those of a validated `str` (see `from_validated_bytes`), so
+                // this never fails; safe code must still check UTF-8 to call them a `str`.
+                core::str::from_utf8(self.0).unwrap_or_default()
+            }
+
+            /// The identifier's bytes (UTF-8): what the wire and the table store, with no
+            /// conversion.
+            pub fn as_bytes(self) -> &'a [u8] {
                 self.0
             }
 
-            /// `s`, which the caller validated (it came out of a value of this type).
-            pub(crate) fn from_validated(s: &'a str) -> Self {
-                Self(s)
+            /// The bytes of a value of this type, stored by the crate (the migration table
+            /// keeps identifiers as bytes): reading them back costs no UTF-8 check.
+            pub(crate) fn from_validated_bytes(b: &'a [u8]) -> Self {
+                Self(b)
             }
 
             /// An owned copy; no second validation.
             pub fn to_owned_id(self) -> $owned {
-                $owned::from_validated(self.0)
+                $owned::from_validated(self.as_str())
             }
         }
 
         impl $owned {
             /// The borrowed form of this identifier.
             pub fn as_borrowed(&self) -> $name<'_> {
-                $name(self.as_str())
+                $name(self.as_str().as_bytes())
             }
         }
 
@@ -514,55 +523,61 @@ macro_rules! borrowed_id {
         impl Deref for $name<'_> {
             type Target = str;
             fn deref(&self) -> &str {
-                self.0
+                self.as_str()
             }
         }
 
         impl AsRef<str> for $name<'_> {
             fn as_ref(&self) -> &str {
-                self.0
+                self.as_str()
             }
         }
 
         impl PartialEq<str> for $name<'_> {
             fn eq(&self, other: &str) -> bool {
-                self.0 == other
+                self.0 == other.as_bytes()
             }
         }
 
         impl PartialEq<&str> for $name<'_> {
             fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
+                self.0 == other.as_bytes()
             }
         }
 
         impl PartialEq<$owned> for $name<'_> {
             fn eq(&self, other: &$owned) -> bool {
-                self.0 == other.as_str()
+                self.0 == other.as_str().as_bytes()
             }
         }
 
         impl PartialEq<$name<'_>> for $owned {
             fn eq(&self, other: &$name<'_>) -> bool {
-                self.as_str() == other.0
+                self.as_str().as_bytes() == other.0
             }
         }
 
         impl fmt::Debug for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(self.0, f)
+                fmt::Debug::fmt(self.as_str(), f)
             }
         }
 
         impl fmt::Display for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.0)
+                f.write_str(self.as_str())
             }
         }
 
         impl serde::Serialize for $name<'_> {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.0)
+                // Compact formats (the wire's, postcard's) encode a string as its bytes: no UTF-8
+                // check of bytes already known to be UTF-8. Text formats get the string.
+                if serializer.is_human_readable() {
+                    serializer.serialize_str(self.as_str())
+                } else {
+                    serializer.serialize_bytes(self.0)
+                }
             }
         }
 

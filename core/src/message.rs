@@ -491,13 +491,13 @@ impl<'a> MigrationUpdateView<'a> {
     // Not inlined: inlined, each use built a 20 B lookup table of the variants' key fields
     // (restore had eight).
     #[inline(never)]
-    pub fn key(&self) -> &'a str {
+    pub fn key(&self) -> McServiceIdRef<'a> {
         match *self {
             MigrationUpdateView::Migrated { primary_id, .. }
             | MigrationUpdateView::MovedOn { primary_id, .. }
-            | MigrationUpdateView::Returned { primary_id } => primary_id.as_str(),
+            | MigrationUpdateView::Returned { primary_id } => primary_id,
             MigrationUpdateView::VisitorRegistered { local_id, .. }
-            | MigrationUpdateView::VisitorDeparted { local_id } => local_id.as_str(),
+            | MigrationUpdateView::VisitorDeparted { local_id } => local_id,
         }
     }
 
@@ -818,6 +818,6 @@ mod tests {
         let mut dst = MigrationUpdate::PLACEHOLDER;
         source.as_view().copy_into(&mut dst);
         assert_eq!(dst, source);
-        assert_eq!(source.as_view().key(), source.key().as_str());
+        assert_eq!(source.as_view().key(), *source.key());
     }
 }

@@ -134,8 +134,7 @@ pub fn decide_encode<T: MigrationLookup + ?Sized>(
             security_domain_info,
             reason,
         } => {
-            let (target_primary, target_migrated) =
-                target_ies(reason, request.target, next);
+            let (target_primary, target_migrated) = target_ies(reason, request.target, next);
             let redirection = PrivateCallRedirectionView {
                 service_kind: request.service_kind,
                 calling_party: request.calling_party,

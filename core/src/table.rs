@@ -234,32 +234,26 @@ struct Found<'t> {
     raw: Raw<'t>,
 }
 
-fn text(bytes: &[u8]) -> Option<&str> {
-    core::str::from_utf8(bytes).ok()
+fn sdi_of(kms: &[u8]) -> Option<SecurityDomainInfoView<'_>> {
+    (!kms.is_empty()).then_some(SecurityDomainInfoView {
+        kms_uri: KmsUriRef::from_validated_bytes(kms),
+    })
 }
 
-fn sdi_of(kms: &[u8]) -> Option<Option<SecurityDomainInfoView<'_>>> {
-    if kms.is_empty() {
-        return Some(None);
-    }
-    Some(Some(SecurityDomainInfoView {
-        kms_uri: KmsUriRef::from_validated(text(kms)?),
-    }))
-}
-
-/// The record `raw` holds; `None` for a hole. Its strings were valid identifiers when written.
+/// The record `raw` holds; `None` for a hole. Its strings are the bytes of the valid
+/// identifiers an update wrote, read back as identifiers without a second check.
 fn record(raw: Raw<'_>) -> Option<Record<'_>> {
     Some(match raw.tag {
         Tag::Hole => return None,
         Tag::MigratedAway => Record::MigratedAway(MigratedRecord {
-            partner_system: McSystemIdRef::from_validated(text(raw.a)?),
-            partner_id: McServiceIdRef::from_validated(text(raw.b)?),
-            security_domain_info: sdi_of(raw.kms)?,
+            partner_system: McSystemIdRef::from_validated_bytes(raw.a),
+            partner_id: McServiceIdRef::from_validated_bytes(raw.b),
+            security_domain_info: sdi_of(raw.kms),
         }),
         Tag::VisitorPresent | Tag::VisitorDeparted => Record::Visiting(VisitorRecord {
-            primary_id: McServiceIdRef::from_validated(text(raw.a)?),
-            primary_system: McSystemIdRef::from_validated(text(raw.b)?),
-            primary_security_domain_info: sdi_of(raw.kms)?,
+            primary_id: McServiceIdRef::from_validated_bytes(raw.a),
+            primary_system: McSystemIdRef::from_validated_bytes(raw.b),
+            primary_security_domain_info: sdi_of(raw.kms),
             state: if raw.tag == Tag::VisitorDeparted {
                 VisitorState::Departed
             } else {
@@ -273,7 +267,7 @@ fn record(raw: Raw<'_>) -> Option<Record<'_>> {
 /// for the updates that write no record.
 fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
     fn kms<'u>(sdi: &Option<SecurityDomainInfoView<'u>>) -> &'u [u8] {
-        sdi.as_ref().map_or(&[], |s| s.kms_uri.as_str().as_bytes())
+        sdi.as_ref().map_or(&[], |s| s.kms_uri.as_bytes())
     }
     match *update {
         MigrationUpdateView::Migrated {
@@ -290,9 +284,9 @@ fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> 
         } => Some((
             Tag::MigratedAway,
             [
-                primary_id.as_str().as_bytes(),
-                partner_system.as_str().as_bytes(),
-                partner_id.as_str().as_bytes(),
+                primary_id.as_bytes(),
+                partner_system.as_bytes(),
+                partner_id.as_bytes(),
                 kms(security_domain_info),
             ],
         )),
@@ -304,9 +298,9 @@ fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> 
         } => Some((
             Tag::VisitorPresent,
             [
-                local_id.as_str().as_bytes(),
-                primary_id.as_str().as_bytes(),
-                primary_system.as_str().as_bytes(),
+                local_id.as_bytes(),
+                primary_id.as_bytes(),
+                primary_system.as_bytes(),
                 kms(primary_security_domain_info),
             ],
         )),
@@ -440,6 +434,11 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         let key = update.key().as_bytes();
         let found = self.find(key);
         let tag = found.map(|f| f.raw.tag);
+        let existing = found.map(|f| Existing {
+            offset: f.offset,
+            size: f.raw.size,
+            needed: f.raw.needed(),
+        });
         match *update {
             MigrationUpdateView::Migrated { .. } | MigrationUpdateView::MovedOn { .. } => {
                 let moved_on = matches!(update, MigrationUpdateView::MovedOn { .. });
@@ -451,7 +450,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
                     }
                     _ => return Err(TableError::NotMigrated),
                 }
-                self.write(update)
+                self.write(update, existing)
             }
             MigrationUpdateView::Returned { .. } => match found {
                 Some(found) if found.raw.tag == Tag::MigratedAway => {
@@ -469,7 +468,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
                 if tag == Some(Tag::MigratedAway) {
                     return Err(TableError::RoleConflict);
                 }
-                self.write(update)
+                self.write(update, existing)
             }
             MigrationUpdateView::VisitorDeparted { .. } => {
                 let Some(found) = found else {
@@ -506,7 +505,11 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     /// Writes the record of a "migrated", "moved on" or "visitor registered" update, in place
     /// when it fits the existing record, else as a new one (evicting departed visitors if
     /// needed). Everything is checked before anything changes.
-    fn write(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, TableError> {
+    fn write(
+        &mut self,
+        update: &MigrationUpdateView<'_>,
+        found: Option<Existing>,
+    ) -> Result<Applied, TableError> {
         let Some((tag, strings)) = fields(update) else {
             return Ok(Applied {
                 change: Change::Replaced,
@@ -515,10 +518,12 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         };
         let [key, ..] = strings;
         let need = store::record_len(strings.map(<[u8]>::len));
-        let found = self
-            .find(key)
-            .map(|f| (f.bucket, f.offset, f.raw.size, f.raw.needed()));
-        if let Some((_, offset, size, old)) = found {
+        if let Some(Existing {
+            offset,
+            size,
+            needed: old,
+        }) = found
+        {
             if size >= need {
                 store::write_record(self.storage.as_mut(), offset, size, tag, 0, strings);
                 self.live_bytes = self.live_bytes.saturating_sub(old).saturating_add(need);
@@ -529,10 +534,10 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
             }
         }
         let (records, live) = match found {
-            Some((_, _, _, old)) => (self.len, self.live_bytes.saturating_sub(old)),
+            Some(old) => (self.len, self.live_bytes.saturating_sub(old.needed)),
             None => (self.len.saturating_add(1), self.live_bytes),
         };
-        let exclude = found.map(|(_, offset, _, _)| offset);
+        let exclude = found.map(|old| old.offset);
         let evictions = self.evictions_needed(records, live.saturating_add(need), exclude)?;
         for _ in 0..evictions {
             if let Some(oldest) = self.departed_after(None, exclude) {
@@ -542,7 +547,8 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         if found.is_some() {
             // Evictions may have moved the key's bucket: look it up again.
             if let Some(f) = self.find(key) {
-                let (bucket, offset, size, needed) = (f.bucket, f.offset, f.raw.size, f.raw.needed());
+                let (bucket, offset, size, needed) =
+                    (f.bucket, f.offset, f.raw.size, f.raw.needed());
                 self.remove(bucket, offset, size, needed);
             }
         }
@@ -625,7 +631,12 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     }
 
     /// Inserts a record the caller checked fits once compacted with the smallest index.
-    fn insert(&mut self, tag: Tag, departed_at: u32, strings: [&[u8]; 4]) -> Result<(), TableError> {
+    fn insert(
+        &mut self,
+        tag: Tag,
+        departed_at: u32,
+        strings: [&[u8]; 4],
+    ) -> Result<(), TableError> {
         let need = store::record_len(strings.map(<[u8]>::len));
         let (offset, size) = self.allocate(need).ok_or(TableError::TableFull)?;
         let [key, ..] = strings;
@@ -652,7 +663,10 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
                 .saturating_sub(self.live_bytes.saturating_add(need))
                 / BUCKET_LEN;
             let buckets = self.buckets.saturating_mul(2).min(room).max(least);
-            if self.index_start(buckets).is_none_or(|start| self.heap_end > start) {
+            if self
+                .index_start(buckets)
+                .is_none_or(|start| self.heap_end > start)
+            {
                 self.compact();
             }
             if !self.rebuild_index(buckets) {
@@ -749,12 +763,20 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
         records(heap).filter_map(|(_, raw)| {
             Some((
-                McServiceIdRef::from_validated(text(raw.key)?),
+                McServiceIdRef::from_validated_bytes(raw.key),
                 record(raw)?,
                 raw.departed_at,
             ))
         })
     }
+}
+
+/// The record an update replaces: where it is, its allocated length and the bytes it needs.
+#[derive(Clone, Copy)]
+struct Existing {
+    offset: usize,
+    size: usize,
+    needed: usize,
 }
 
 /// A departed visitor record, as eviction sees it.

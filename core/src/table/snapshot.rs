@@ -84,7 +84,7 @@ impl<'a> EntryView<'a> {
         }
     }
 
-    fn key(&self) -> &'a str {
+    fn key(&self) -> McServiceIdRef<'a> {
         self.update.key()
     }
 
@@ -122,18 +122,18 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Serialize for Body<'_, S> {
         // key with the one before it, in one pass and no extra memory, and the bytes do not
         // depend on where the table happened to store its records. Selecting the next key
         // costs O(n²) comparisons of keys in RAM, paid when the snapshot is taken.
-        let mut previous: Option<&str> = None;
+        let mut previous: Option<McServiceIdRef<'_>> = None;
         for _ in 0..count {
             let next = self
                 .0
                 .entries()
-                .filter(|(key, _, _)| previous.is_none_or(|p| key.as_str() > p))
-                .min_by(|(a, _, _), (b, _, _)| a.as_str().cmp(b.as_str()));
+                .filter(|(key, _, _)| previous.is_none_or(|p| *key > p))
+                .min_by(|(a, _, _), (b, _, _)| a.cmp(b));
             let Some((key, record, order)) = next else {
                 break;
             };
             tuple.serialize_element(&EntryView::of(key, record, u64::from(order)))?;
-            previous = Some(key.as_str());
+            previous = Some(key);
         }
         tuple.end()
     }
@@ -277,12 +277,12 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         let parsed = parse(bytes)?;
         let departures = parsed.departures;
         let mut entries = parsed.entries.clone();
-        let mut previous: Option<&str> = None;
+        let mut previous: Option<McServiceIdRef<'_>> = None;
         let (mut records, mut live) = (0usize, 0usize);
         for entry in entries.by_ref() {
             let entry = entry?;
             entry.check(departures)?;
-            match previous.map(|p| p.cmp(entry.key())) {
+            match previous.map(|p| p.cmp(&entry.key())) {
                 Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
                 Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
                 _ => previous = Some(entry.key()),
@@ -454,7 +454,11 @@ mod tests {
         for n in 0..4 {
             t.apply(&fill(n)).unwrap();
         }
-        for (n, gone) in (4..7).zip(["sip:v3@mc-a.example", "sip:v2@mc-a.example", "sip:v1@mc-a.example"]) {
+        for (n, gone) in (4..7).zip([
+            "sip:v3@mc-a.example",
+            "sip:v2@mc-a.example",
+            "sip:v1@mc-a.example",
+        ]) {
             let applied = t.apply(&fill(n)).unwrap();
             assert!(applied.evicted >= 1);
             assert_eq!(t.lookup(gone), None, "{gone}");

@@ -230,17 +230,33 @@ impl Index<'_> {
     /// Finds `key`: the bucket naming its record, and the record's offset.
     pub fn probe(&self, key: &[u8]) -> Option<(usize, usize)> {
         let hash = key_hash(key);
+        let start = bucket_start(self.cap, self.buckets, 0);
+        let index = self.bytes.get(start..)?;
         let mut i = home(hash, self.buckets);
         for _ in 0..self.buckets {
-            let (offset1, h) = bucket(self.bytes, self.cap, self.buckets, i);
-            let offset = (offset1 as usize).checked_sub(1)?;
-            if h == hash && raw(self.bytes, offset).is_some_and(|r| r.key == key) {
+            let at = i.wrapping_mul(BUCKET_LEN);
+            let bucket: &[u8; BUCKET_LEN] = index
+                .get(at..at.wrapping_add(BUCKET_LEN))?
+                .try_into()
+                .ok()?;
+            let [o0, o1, o2, o3, h0, h1, h2, h3] = *bucket;
+            let offset = (u32::from_le_bytes([o0, o1, o2, o3]) as usize).checked_sub(1)?;
+            if u32::from_le_bytes([h0, h1, h2, h3]) == hash
+                && key_at(self.bytes, offset) == Some(key)
+            {
                 return Some((i, offset));
             }
             i = self.next(i);
         }
         None
     }
+}
+
+/// The key of the record at `offset`: only its length field and its bytes are read.
+fn key_at(bytes: &[u8], offset: usize) -> Option<&[u8]> {
+    let len = u16_at(bytes, offset.checked_add(7)?)?;
+    let start = offset.checked_add(HEADER_LEN)?;
+    bytes.get(start..start.checked_add(len)?)
 }
 
 /// The bucket after `i`, wrapping around.

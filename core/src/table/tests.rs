@@ -62,7 +62,10 @@ fn primary_side_migrated_record_maps_primary_id_to_partner_id_and_sdi() {
     };
     assert_eq!(r.partner_system, SYSTEM_B);
     assert_eq!(r.partner_id, USER2_AT_B);
-    assert_eq!(r.security_domain_info.map(|s| s.kms_uri.as_str()), Some(KMS_B));
+    assert_eq!(
+        r.security_domain_info.map(|s| s.kms_uri.as_str()),
+        Some(KMS_B)
+    );
     assert_eq!(t.lookup(USER2_AT_B), None, "keyed by the primary ID only");
 }
 
@@ -92,7 +95,9 @@ fn moved_on_replaces_a_migrated_record_and_needs_one() {
     t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
         .unwrap();
     assert_eq!(
-        t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C)).unwrap().change,
+        t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C))
+            .unwrap()
+            .change,
         Change::Replaced
     );
     let Some(Record::MigratedAway(r)) = t.lookup(USER2_PRIMARY) else {
@@ -102,7 +107,10 @@ fn moved_on_replaces_a_migrated_record_and_needs_one() {
         (r.partner_system.as_str(), r.partner_id.as_str()),
         (SYSTEM_C, USER2_AT_C)
     );
-    assert_eq!(r.security_domain_info.map(|s| s.kms_uri.as_str()), Some(KMS_C));
+    assert_eq!(
+        r.security_domain_info.map(|s| s.kms_uri.as_str()),
+        Some(KMS_C)
+    );
 }
 
 #[test]
@@ -119,7 +127,11 @@ fn returned_removes_the_migrated_record_and_needs_one() {
         Change::Removed
     );
     assert_eq!(t.lookup(USER2_PRIMARY), None);
-    assert_eq!(t.bytes_in_use(), MIN_STORAGE_LEN, "its bytes are free again");
+    assert_eq!(
+        t.bytes_in_use(),
+        MIN_STORAGE_LEN,
+        "its bytes are free again"
+    );
     assert_eq!(
         t.apply(&returned(USER2_PRIMARY)),
         Err(TableError::NotMigrated)
@@ -144,12 +156,21 @@ fn partner_side_visitor_record_maps_local_id_to_primary_with_a_state() {
     let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
         panic!()
     };
-    assert_eq!(v.state, VisitorState::Departed, "kept, so a stale call is sent home");
-    t.apply(&registered(USER2_AT_B, USER2_PRIMARY, None)).unwrap();
+    assert_eq!(
+        v.state,
+        VisitorState::Departed,
+        "kept, so a stale call is sent home"
+    );
+    t.apply(&registered(USER2_AT_B, USER2_PRIMARY, None))
+        .unwrap();
     let Some(Record::Visiting(v)) = t.lookup(USER2_AT_B) else {
         panic!()
     };
-    assert_eq!(v.state, VisitorState::Present, "a returning visitor is present again");
+    assert_eq!(
+        v.state,
+        VisitorState::Present,
+        "a returning visitor is present again"
+    );
     assert_eq!(v.primary_security_domain_info, None);
 }
 
@@ -216,8 +237,7 @@ fn a_table_sized_by_storage_len_holds_that_many_records() {
     let update = |n: usize| registered(&nth_id(n), USER2_PRIMARY, Some(KMS_A));
     let strings = record_bytes(&update(100)) - RECORD_HEADER_LEN;
     for records in [1, 2, 3, 7, 64, 100] {
-        let mut t =
-            MigrationTable::new(vec![0u8; storage_len(records, strings)]).unwrap();
+        let mut t = MigrationTable::new(vec![0u8; storage_len(records, strings)]).unwrap();
         for n in 100..100 + records {
             t.apply(&update(n)).unwrap();
         }
@@ -237,7 +257,10 @@ fn a_typical_record_takes_at_most_1_3_times_its_strings_plus_32_bytes() {
     );
     let strings = record_bytes(&update) - RECORD_HEADER_LEN;
     let per_record = storage_len(1000, strings) / 1000;
-    assert!(per_record * 10 <= strings * 13 + 320, "{per_record} B for {strings} B of strings");
+    assert!(
+        per_record * 10 <= strings * 13 + 320,
+        "{per_record} B for {strings} B of strings"
+    );
 }
 
 #[test]
@@ -270,7 +293,11 @@ fn a_full_table_refuses_a_new_live_record_and_changes_nothing() {
 
 #[test]
 fn a_full_table_evicts_the_oldest_departed_records_as_few_as_needed() {
-    let visitors = ["sip:v1@mc-b.example", "sip:v2@mc-b.example", "sip:v3@mc-b.example"];
+    let visitors = [
+        "sip:v1@mc-b.example",
+        "sip:v2@mc-b.example",
+        "sip:v3@mc-b.example",
+    ];
     let visitor = |v: &str| registered(v, USER2_PRIMARY, None);
     let live = |n: usize| migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None);
     let len = record_bytes(&visitor(visitors[0]));
@@ -330,7 +357,8 @@ fn a_large_record_evicts_several_departed_records_or_none() {
     assert_eq!(t.apply(&big), Err(TableError::TableFull));
     assert_eq!(contents(&t), before);
     for n in [2, 0, 6, 1] {
-        t.apply(&departed(&format!("sip:s{n}@mc-b.example"))).unwrap();
+        t.apply(&departed(&format!("sip:s{n}@mc-b.example")))
+            .unwrap();
     }
     // The documented rule: records and an index of two buckets each fit the storage.
     let cap = t.storage_len();
@@ -346,7 +374,9 @@ fn a_large_record_evicts_several_departed_records_or_none() {
         let key = format!("sip:s{n}@mc-b.example");
         assert_eq!(t.lookup(&key).is_none(), i < needed, "{key}");
     }
-    assert!(t.lookup("sip:a-rather-long-primary-identity-0001@mc-a.example").is_some());
+    assert!(t
+        .lookup("sip:a-rather-long-primary-identity-0001@mc-a.example")
+        .is_some());
 }
 
 #[test]
@@ -399,7 +429,8 @@ fn a_replacement_that_grows_moves_the_record_and_keeps_the_rest() {
 
 #[test]
 fn lookup_finds_records_among_many_and_clear_empties() {
-    let strings = record_bytes(&migrated(&nth_id(4095), SYSTEM_B, USER2_AT_B, None)) - RECORD_HEADER_LEN;
+    let strings =
+        record_bytes(&migrated(&nth_id(4095), SYSTEM_B, USER2_AT_B, None)) - RECORD_HEADER_LEN;
     let mut t = MigrationTable::new(vec![0u8; storage_len(4096, strings)]).unwrap();
     for n in 0..4096 {
         t.apply(&migrated(&nth_id(n), SYSTEM_B, USER2_AT_B, None))
@@ -428,7 +459,10 @@ fn apply_view_applies_like_apply() {
         returned(USER2_PRIMARY),
     ];
     for update in &updates {
-        assert_eq!(by_view.apply_view(&update.as_view()), by_owned.apply(update));
+        assert_eq!(
+            by_view.apply_view(&update.as_view()),
+            by_owned.apply(update)
+        );
         assert_eq!(contents(&by_view), contents(&by_owned));
     }
 }
@@ -448,7 +482,10 @@ fn pool_updates() -> impl proptest::strategy::Strategy<Value = Vec<(u8, usize)>>
     proptest::collection::vec((0u8..5, 0usize..12), 0..160)
 }
 
-fn index_stays_consistent(storage: usize, ops: &[(u8, usize)]) -> Result<(), proptest::test_runner::TestCaseError> {
+fn index_stays_consistent(
+    storage: usize,
+    ops: &[(u8, usize)],
+) -> Result<(), proptest::test_runner::TestCaseError> {
     use proptest::prop_assert_eq;
     let pool: Vec<String> = (0..12).map(|n| nth_id(n).as_str().to_string()).collect();
     let mut t = MigrationTable::new(vec![0u8; storage]).unwrap();
