@@ -38,6 +38,7 @@
 use core::fmt;
 
 mod hash;
+pub mod save;
 mod snapshot;
 mod store;
 

@@ -74,6 +74,21 @@ pub(crate) fn serialize_into<T: Serialize + ?Sized>(value: &T, out: &mut [u8]) -
 }
 
 /// The length of `value`'s encoding, writing nothing.
+/// Serialises `value` through `sink`, in pieces as they are produced (no buffer); returns the
+/// length written.
+pub(crate) fn serialize_to<T: Serialize + ?Sized>(value: &T, sink: &mut dyn FnMut(&[u8])) -> usize {
+    let mut writer = Writer {
+        out: &mut [],
+        len: 0,
+        frame: None,
+        sink: Some(sink),
+    };
+    match value.serialize(&mut writer) {
+        Ok(()) => writer.len,
+        Err(Unsupported) => usize::MAX,
+    }
+}
+
 pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> usize {
     run(value, &mut [], false).len
 }
@@ -88,6 +103,7 @@ fn run<T: Serialize + ?Sized>(value: &T, out: &mut [u8], count_frame: bool) -> L
         out,
         len: 0,
         frame: count_frame.then(FrameCount::new),
+        sink: None,
     };
     match value.serialize(&mut writer) {
         Ok(()) => {
@@ -111,17 +127,25 @@ fn run<T: Serialize + ?Sized>(value: &T, out: &mut [u8], count_frame: bool) -> L
     }
 }
 
+/// Where a streaming serialisation hands its bytes.
+type Sink<'b> = &'b mut dyn FnMut(&[u8]);
+
 /// Writes into its buffer while there is room and counts every byte.
 struct Writer<'b> {
     out: &'b mut [u8],
     len: usize,
     frame: Option<FrameCount>,
+    /// Where the bytes go instead of `out`, as they are produced.
+    sink: Option<Sink<'b>>,
 }
 
 impl Writer<'_> {
     fn push(&mut self, byte: u8) {
         if let Some(slot) = self.out.get_mut(self.len) {
             *slot = byte;
+        }
+        if let Some(sink) = &mut self.sink {
+            sink(core::slice::from_ref(&byte));
         }
         self.len = self.len.saturating_add(1);
         if let Some(frame) = &mut self.frame {
@@ -137,6 +161,9 @@ impl Writer<'_> {
             for (to, from) in dst.iter_mut().zip(bytes) {
                 *to = *from;
             }
+        }
+        if let Some(sink) = &mut self.sink {
+            sink(bytes);
         }
         self.len = end;
         if let Some(frame) = &mut self.frame {

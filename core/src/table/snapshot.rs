@@ -28,7 +28,7 @@ use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
 use crate::message::MigrationUpdateView;
 use crate::wire_de::take_from_bytes;
-use crate::wire_ser::{measure, serialize_into};
+use crate::wire_ser::{measure, serialize_into, serialize_to};
 
 /// First bytes of every snapshot.
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
@@ -249,6 +249,35 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         let (covered, crc) = out.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
         *crc = CRC32.checksum(covered).to_le_bytes();
         Ok(total)
+    }
+
+    /// The length of the snapshot [`snapshot`](Self::snapshot) writes now.
+    pub fn snapshot_len(&self) -> usize {
+        HEADER_LEN
+            .saturating_add(measure(&Body(self)))
+            .saturating_add(CRC_LEN)
+    }
+
+    /// Streams the snapshot — the bytes [`snapshot`](Self::snapshot) writes — through `sink`
+    /// in pieces as they are produced, so a save needs no buffer of the snapshot's length;
+    /// returns its length.
+    pub(crate) fn snapshot_to(&self, sink: &mut dyn FnMut(&[u8])) -> usize {
+        let body = Body(self);
+        let total = HEADER_LEN
+            .saturating_add(measure(&body))
+            .saturating_add(CRC_LEN);
+        let [m0, m1, m2, m3] = SNAPSHOT_MAGIC;
+        let [l0, l1, l2, l3] = u32::try_from(total).unwrap_or(u32::MAX).to_le_bytes();
+        let header = [m0, m1, m2, m3, SNAPSHOT_VERSION, l0, l1, l2, l3];
+        let mut digest = CRC32.digest();
+        digest.update(&header);
+        sink(&header);
+        serialize_to(&body, &mut |bytes| {
+            digest.update(bytes);
+            sink(bytes);
+        });
+        sink(&digest.finalize().to_le_bytes());
+        total
     }
 
     /// Replaces the table's contents with a snapshot taken by [`snapshot`](Self::snapshot).
