@@ -36,6 +36,9 @@
 /** Longest snapshot of a table over `storage_len` bytes of storage: a buffer this long always suffices. */
 #define MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len) ((size_t)(storage_len) + MCX_TABLE_SNAPSHOT_OVERHEAD)
 
+/** Bytes of a save slot that always hold a save (mcx_table_save) of a table over `storage_len` bytes of storage. */
+#define MCX_SAVE_SLOT_LEN(storage_len) (MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len) + MCX_SAVE_OVERHEAD)
+
 
 /**
  * Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
@@ -479,6 +482,44 @@
 #define MCX_E_SNAPSHOT_INVALID_RECORD (0 - 4710)
 
 /**
+ * Save slot: erased (never saved, or a save cut before its header).
+ */
+#define MCX_E_SAVE_SLOT_ERASED (0 - 4801)
+
+/**
+ * Save slot: does not start with the save magic `MCXB`.
+ */
+#define MCX_E_SAVE_NOT_A_SAVE (0 - 4802)
+
+/**
+ * Save slot: its stated length runs past the slot, or the slot is shorter than a header.
+ */
+#define MCX_E_SAVE_TRUNCATED (0 - 4803)
+
+/**
+ * Save slot: CRC mismatch (a save cut short by a power failure, or corrupted bytes).
+ */
+#define MCX_E_SAVE_CRC_MISMATCH (0 - 4804)
+
+/**
+ * Save slot: the slot's erase or program callback returned non-zero; the other slot still
+ * holds the previous save.
+ */
+#define MCX_E_SAVE_IO (0 - 4805)
+
+/**
+ * `mcx_table_save`: the slot to write is shorter than the save (`MCX_SAVE_SLOT_LEN(storage_len)`
+ * always suffices). Nothing written.
+ */
+#define MCX_E_SAVE_SLOT_TOO_SMALL (0 - 4806)
+
+/**
+ * `mcx_table_load`: neither slot holds a save that restores into the table (each slot's
+ * reason is in its out-status). Table unchanged.
+ */
+#define MCX_E_SAVE_NO_VALID_SLOT (0 - 4807)
+
+/**
  * Size in bytes of `mcx_table_t`: the table's handle (where its storage is, how full it is).
  * The records live in the storage given to `mcx_table_init`.
  */
@@ -504,6 +545,28 @@
  * `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` is `storage_len` plus this.
  */
 #define MCX_TABLE_SNAPSHOT_OVERHEAD 33
+
+/**
+ * Bytes before a save's snapshot in its slot (magic `MCXB`, sequence number) and after it (a
+ * CRC-32): `MCX_SAVE_SLOT_LEN(storage_len)` is `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` plus
+ * this.
+ */
+#define MCX_SAVE_OVERHEAD 12
+
+/**
+ * The bytes a save slot's program callback gets at a time, at offsets that are multiples of it.
+ */
+#define MCX_SAVE_PROGRAM_CHUNK 32
+
+/**
+ * Slot A (`*out_slot` of `mcx_table_save` and `mcx_table_load`).
+ */
+#define MCX_SLOT_A 0
+
+/**
+ * Slot B.
+ */
+#define MCX_SLOT_B 1
 
 /**
  * Major version of the library (semantic versioning: a C program built against one major
@@ -562,6 +625,38 @@ typedef union mcx_table_t {
   uint8_t _opaque[MCX_TABLE_SIZE];
   uint64_t _align;
 } mcx_table_t;
+
+/**
+ * One of the two slots of a power-cut-safe save (`mcx_table_save`, `mcx_table_load`): a flash
+ * area or a RAM buffer. The library reads it through `bytes` (RAM, or memory-mapped flash) and,
+ * when the callbacks are set, erases and programs it only through them; with both callbacks
+ * NULL it erases (0xFF) and writes `bytes` itself.
+ */
+typedef struct mcx_save_slot_t {
+  /**
+   * The slot's `len` bytes as the CPU reads them.
+   */
+  uint8_t *bytes;
+  /**
+   * The slot's length.
+   */
+  size_t len;
+  /**
+   * Passed to the callbacks.
+   */
+  void *context;
+  /**
+   * Erases the whole slot (reads 0xFF afterwards); returns 0 on success. NULL with `program`
+   * NULL: the library fills `bytes` with 0xFF.
+   */
+  int32_t (*erase)(void *context);
+  /**
+   * Programs `len` bytes at `offset`; returns 0 on success. A save calls it at increasing
+   * offsets, `MCX_SAVE_PROGRAM_CHUNK` bytes at a time (the last may be shorter) at multiples
+   * of that. NULL with `erase` NULL: the library copies into `bytes`.
+   */
+  int32_t (*program)(void *context, size_t offset, const uint8_t *data, size_t len);
+} mcx_save_slot_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -891,6 +986,42 @@ int32_t mcx_table_snapshot(const union mcx_table_t *table,
  * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
  */
 int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+
+/**
+ * Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest
+ * valid save, with the next sequence number; the other slot is only read. A power failure at
+ * any point leaves the previous save loadable. Writes the slot used (`MCX_SLOT_A` or
+ * `MCX_SLOT_B`) and the sequence number to `*out_slot` and `*out_sequence` (each may be NULL).
+ *
+ * `MCX_E_SAVE_SLOT_TOO_SMALL` (nothing written; `MCX_SAVE_SLOT_LEN(storage_len)` bytes always
+ * suffice), `MCX_E_SAVE_IO` (a callback failed; the other slot still holds the previous save),
+ * `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks.
+ */
+int32_t mcx_table_save(const union mcx_table_t *table,
+                       const struct mcx_save_slot_t *a,
+                       const struct mcx_save_slot_t *b,
+                       uint32_t *out_slot,
+                       uint32_t *out_sequence);
+
+/**
+ * Restores into `table` the newest save of slots `a` and `b` that is whole (magic, length,
+ * CRC) and fits the table; the other is tried should the newest not restore. Writes the slot
+ * used and its sequence number to `*out_slot` and `*out_sequence`, and each slot's state to
+ * `*out_status_a` and `*out_status_b`: `MCX_OK` for a whole save (the one loaded, or an older
+ * one), else why it was refused (`MCX_E_SAVE_SLOT_ERASED`, `MCX_E_SAVE_NOT_A_SAVE`,
+ * `MCX_E_SAVE_TRUNCATED`, `MCX_E_SAVE_CRC_MISMATCH`, or the `MCX_E_SNAPSHOT_*` code of a whole
+ * save that did not restore). Every out-pointer may be NULL.
+ *
+ * `MCX_E_SAVE_NO_VALID_SLOT` when neither restores: the table is unchanged, and the statuses
+ * say why.
+ */
+int32_t mcx_table_load(union mcx_table_t *table,
+                       const struct mcx_save_slot_t *a,
+                       const struct mcx_save_slot_t *b,
+                       uint32_t *out_slot,
+                       uint32_t *out_sequence,
+                       int32_t *out_status_a,
+                       int32_t *out_status_b);
 
 /**
  * The library's version as a static NUL-terminated string, `"MAJOR.MINOR.PATCH"`: the

@@ -2,7 +2,7 @@
 //! argument into a Rust reference or value, or into the status code that rejects it, so the
 //! exported functions stay short and check their arguments uniformly (the rustls-ffi pattern).
 
-use core::ffi::c_char;
+use core::ffi::{c_char, c_void};
 use core::mem::{align_of, size_of};
 
 use crate::status::*;
@@ -29,7 +29,8 @@ from_core_error!(
     mcx_migrate::TableError,
     mcx_migrate::RedirectionError,
     mcx_migrate::SnapshotError,
-    mcx_migrate::StorageError
+    mcx_migrate::StorageError,
+    mcx_migrate::table::save::SaveError
 );
 
 /// Runs an exported function's body and turns its outcome into a status code.
@@ -229,6 +230,75 @@ pub(crate) fn table_storage(p: *mut u8, len: usize) -> Result<&'static mut [u8],
     Ok(unsafe { core::slice::from_raw_parts_mut(p, len) })
 }
 
+/// A save slot's erase callback (`mcx_save_slot_t::erase`).
+pub(crate) type EraseFn = unsafe extern "C" fn(context: *mut c_void) -> i32;
+/// A save slot's program callback (`mcx_save_slot_t::program`).
+pub(crate) type ProgramFn =
+    unsafe extern "C" fn(context: *mut c_void, offset: usize, data: *const u8, len: usize) -> i32;
+
+/// Calls a slot's erase callback.
+pub(crate) fn call_erase(erase: EraseFn, context: *mut c_void) -> i32 {
+    // SAFETY: the caller of `mcx_table_save` gave this function pointer and its context in an
+    // `mcx_save_slot_t` and promises it can be called with them.
+    unsafe { erase(context) }
+}
+
+/// Calls a slot's program callback with `data`.
+pub(crate) fn call_program(
+    program: ProgramFn,
+    context: *mut c_void,
+    offset: usize,
+    data: &[u8],
+) -> i32 {
+    // SAFETY: as in `call_erase`; `data` is valid for reads of its length during the call.
+    unsafe { program(context, offset, data.as_ptr(), data.len()) }
+}
+
+/// Reads `buf.len()` bytes at `offset` of the `len` bytes at `p` (a save slot as the CPU reads
+/// it); false if out of range or `p` is NULL.
+pub(crate) fn read_slot(p: *const u8, len: usize, offset: usize, buf: &mut [u8]) -> bool {
+    let Some(end) = offset.checked_add(buf.len()) else {
+        return false;
+    };
+    if p.is_null() || end > len || len > isize::MAX as usize {
+        return false;
+    }
+    // SAFETY: `p` is non-NULL and the caller promises `len` readable bytes; the range is inside
+    // them. The slice lives only for this copy, so no reference is held while a program
+    // callback writes the slot.
+    let slot = unsafe { core::slice::from_raw_parts(p, len) };
+    match slot.get(offset..end) {
+        Some(src) => {
+            buf.copy_from_slice(src);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Writes `data` at `offset` of the `len` writable bytes at `p` (a save slot in RAM); false if
+/// out of range or `p` is NULL.
+pub(crate) fn write_slot(p: *mut u8, len: usize, offset: usize, data: &[u8]) -> bool {
+    match buffer(p, len) {
+        Ok(slot) => match offset
+            .checked_add(data.len())
+            .and_then(|end| slot.get_mut(offset..end))
+        {
+            Some(dst) => {
+                dst.copy_from_slice(data);
+                true
+            }
+            None => false,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Borrows the `len` bytes of a save slot for reading during a load (no callback runs then).
+pub(crate) fn slot_bytes<'a>(p: *const u8, len: usize) -> Result<&'a [u8], Status> {
+    bytes(p, len)
+}
+
 /// A checked, required out-pointer: checked before any work is done, written at the end.
 pub(crate) struct Out<T>(core::ptr::NonNull<T>);
 
@@ -239,6 +309,29 @@ pub(crate) fn out<T>(p: *mut T) -> Result<Out<T>, Status> {
         return Err(Status(MCX_E_INVALID_ARGUMENT));
     }
     Ok(Out(p))
+}
+
+/// Checks an optional out-pointer: NULL means the caller does not want the value.
+pub(crate) fn out_opt<T>(p: *mut T) -> Result<Option<Out<T>>, Status> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        out(p).map(Some)
+    }
+}
+
+/// Reads a required input struct (not NULL, aligned) by value.
+pub(crate) fn read_in<T: Copy>(p: *const T) -> Result<T, Status> {
+    if p.is_null() {
+        return Err(Status(MCX_E_NULL_ARGUMENT));
+    }
+    if misaligned(p.cast::<u8>(), align_of::<T>()) {
+        return Err(Status(MCX_E_INVALID_ARGUMENT));
+    }
+    // SAFETY: non-NULL and aligned, and the caller promises a valid `T` (a `repr(C)` struct of
+    // pointers, lengths and nullable function pointers: valid for any bit pattern but the
+    // function pointers, which C sets to a function or NULL).
+    Ok(unsafe { p.read() })
 }
 
 impl<T: Copy> Out<T> {

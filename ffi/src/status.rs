@@ -1,5 +1,5 @@
 //! Status codes: `0` is success, every failure is one stable negative code from the range
-//! `-4001..=-4799`, grouped by the core error enum it comes from (hundreds digit). Numbers are
+//! `-4001..=-4899`, grouped by the core error enum it comes from (hundreds digit). Numbers are
 //! never reused: a removed code stays reserved.
 //!
 //! [`STATUS_TABLE`] is the single mapping from code to name and description;
@@ -8,6 +8,7 @@
 use core::ffi::c_char;
 
 use mcx_migrate::server::RejectReason;
+use mcx_migrate::table::save::{SaveError, SlotFault};
 use mcx_migrate::{
     DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, StorageError, TableError,
 };
@@ -130,6 +131,24 @@ pub const MCX_E_SNAPSHOT_INVALID_FIELD: i32 = 0 - 4709;
 /// Restore refused: a record of the snapshot breaks the rules normal updates keep.
 pub const MCX_E_SNAPSHOT_INVALID_RECORD: i32 = 0 - 4710;
 
+/// Save slot: erased (never saved, or a save cut before its header).
+pub const MCX_E_SAVE_SLOT_ERASED: i32 = 0 - 4801;
+/// Save slot: does not start with the save magic `MCXB`.
+pub const MCX_E_SAVE_NOT_A_SAVE: i32 = 0 - 4802;
+/// Save slot: its stated length runs past the slot, or the slot is shorter than a header.
+pub const MCX_E_SAVE_TRUNCATED: i32 = 0 - 4803;
+/// Save slot: CRC mismatch (a save cut short by a power failure, or corrupted bytes).
+pub const MCX_E_SAVE_CRC_MISMATCH: i32 = 0 - 4804;
+/// Save slot: the slot's erase or program callback returned non-zero; the other slot still
+/// holds the previous save.
+pub const MCX_E_SAVE_IO: i32 = 0 - 4805;
+/// `mcx_table_save`: the slot to write is shorter than the save (`MCX_SAVE_SLOT_LEN(storage_len)`
+/// always suffices). Nothing written.
+pub const MCX_E_SAVE_SLOT_TOO_SMALL: i32 = 0 - 4806;
+/// `mcx_table_load`: neither slot holds a save that restores into the table (each slot's
+/// reason is in its out-status). Table unchanged.
+pub const MCX_E_SAVE_NO_VALID_SLOT: i32 = 0 - 4807;
+
 /// One row of the status table: code, C name, description (NUL-terminated).
 pub struct StatusEntry {
     /// The code.
@@ -230,6 +249,13 @@ status_table! {
     MCX_E_SNAPSHOT_MALFORMED => "malformed snapshot",
     MCX_E_SNAPSHOT_INVALID_FIELD => "invalid snapshot field",
     MCX_E_SNAPSHOT_INVALID_RECORD => "invalid snapshot record",
+    MCX_E_SAVE_SLOT_ERASED => "save slot erased",
+    MCX_E_SAVE_NOT_A_SAVE => "save slot holds no save",
+    MCX_E_SAVE_TRUNCATED => "save slot truncated",
+    MCX_E_SAVE_CRC_MISMATCH => "save slot CRC mismatch",
+    MCX_E_SAVE_IO => "save slot driver failed",
+    MCX_E_SAVE_SLOT_TOO_SMALL => "save slot too small",
+    MCX_E_SAVE_NO_VALID_SLOT => "no save slot restores",
 }
 
 /// A core error (or reject reason) as its status code.
@@ -296,6 +322,28 @@ impl ToStatus for StorageError {
     }
 }
 
+impl ToStatus for SlotFault {
+    fn status(&self) -> i32 {
+        match self {
+            SlotFault::Erased => MCX_E_SAVE_SLOT_ERASED,
+            SlotFault::NotASave => MCX_E_SAVE_NOT_A_SAVE,
+            SlotFault::Truncated => MCX_E_SAVE_TRUNCATED,
+            SlotFault::CrcMismatch => MCX_E_SAVE_CRC_MISMATCH,
+            SlotFault::Snapshot(e) => e.status(),
+            SlotFault::Io(_) => MCX_E_SAVE_IO,
+        }
+    }
+}
+
+impl ToStatus for SaveError {
+    fn status(&self) -> i32 {
+        match self {
+            SaveError::SlotTooSmall { .. } => MCX_E_SAVE_SLOT_TOO_SMALL,
+            SaveError::Io(..) => MCX_E_SAVE_IO,
+        }
+    }
+}
+
 impl ToStatus for RedirectionError {
     fn status(&self) -> i32 {
         match self {
@@ -353,7 +401,7 @@ mod tests {
         for (i, a) in STATUS_TABLE.iter().enumerate() {
             assert!(a.description.ends_with('\0') && a.description.len() > 1);
             assert!(
-                a.code == MCX_OK || (-4799..=-4001).contains(&a.code),
+                a.code == MCX_OK || (-4899..=-4001).contains(&a.code),
                 "{}",
                 a.name
             );

@@ -3,6 +3,7 @@
 use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 
+use mcx_migrate::table::save::{self, SaveSlot, SlotId, SlotIoError, SlotState};
 use mcx_migrate::table::{self, MigrationTable};
 use mcx_migrate::{Message, MigrationUpdate, MigrationUpdateView, SnapshotError};
 
@@ -209,5 +210,213 @@ pub extern "C" fn mcx_table_restore(table: *mut mcx_table_t, bytes: *const u8, l
         let table = abi::object_mut(table)?;
         table.restore(abi::bytes(bytes, len)?)?;
         Ok(())
+    })
+}
+
+/// One of the two slots of a power-cut-safe save (`mcx_table_save`, `mcx_table_load`): a flash
+/// area or a RAM buffer. The library reads it through `bytes` (RAM, or memory-mapped flash) and,
+/// when the callbacks are set, erases and programs it only through them; with both callbacks
+/// NULL it erases (0xFF) and writes `bytes` itself.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct mcx_save_slot_t {
+    /// The slot's `len` bytes as the CPU reads them.
+    pub bytes: *mut u8,
+    /// The slot's length.
+    pub len: usize,
+    /// Passed to the callbacks.
+    pub context: *mut c_void,
+    /// Erases the whole slot (reads 0xFF afterwards); returns 0 on success. NULL with `program`
+    /// NULL: the library fills `bytes` with 0xFF.
+    pub erase: Option<unsafe extern "C" fn(context: *mut c_void) -> i32>,
+    /// Programs `len` bytes at `offset`; returns 0 on success. A save calls it at increasing
+    /// offsets, `MCX_SAVE_PROGRAM_CHUNK` bytes at a time (the last may be shorter) at multiples
+    /// of that. NULL with `erase` NULL: the library copies into `bytes`.
+    pub program: Option<
+        unsafe extern "C" fn(
+            context: *mut c_void,
+            offset: usize,
+            data: *const u8,
+            len: usize,
+        ) -> i32,
+    >,
+}
+
+/// Bytes before a save's snapshot in its slot (magic `MCXB`, sequence number) and after it (a
+/// CRC-32): `MCX_SAVE_SLOT_LEN(storage_len)` is `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` plus
+/// this.
+pub const MCX_SAVE_OVERHEAD: usize = 12;
+const _: () = assert!(MCX_SAVE_OVERHEAD == save::SAVE_HEADER_LEN + save::SAVE_CRC_LEN);
+
+/// The bytes a save slot's program callback gets at a time, at offsets that are multiples of it.
+pub const MCX_SAVE_PROGRAM_CHUNK: usize = 32;
+const _: () = assert!(MCX_SAVE_PROGRAM_CHUNK == save::SAVE_PROGRAM_CHUNK);
+
+/// Slot A (`*out_slot` of `mcx_table_save` and `mcx_table_load`).
+pub const MCX_SLOT_A: u32 = 0;
+/// Slot B.
+pub const MCX_SLOT_B: u32 = 1;
+
+/// An `mcx_save_slot_t` as the core's `SaveSlot`.
+struct CSlot(mcx_save_slot_t);
+
+impl CSlot {
+    fn checked(slot: *const mcx_save_slot_t) -> Result<Self, Status> {
+        let slot = abi::read_in(slot)?;
+        if slot.bytes.is_null() {
+            return Err(Status(MCX_E_NULL_ARGUMENT));
+        }
+        if slot.erase.is_some() != slot.program.is_some() {
+            return Err(Status(MCX_E_INVALID_ARGUMENT));
+        }
+        Ok(CSlot(slot))
+    }
+}
+
+impl SaveSlot for CSlot {
+    fn len(&self) -> usize {
+        self.0.len
+    }
+
+    fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), SlotIoError> {
+        if abi::read_slot(self.0.bytes, self.0.len, offset, buf) {
+            Ok(())
+        } else {
+            Err(SlotIoError(MCX_E_INVALID_ARGUMENT))
+        }
+    }
+
+    fn erase(&mut self) -> Result<(), SlotIoError> {
+        let rc = match self.0.erase {
+            Some(erase) => abi::call_erase(erase, self.0.context),
+            None => match abi::buffer(self.0.bytes, self.0.len) {
+                Ok(bytes) => {
+                    bytes.fill(0xFF);
+                    0
+                }
+                Err(Status(code)) => code,
+            },
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(SlotIoError(rc))
+        }
+    }
+
+    fn program(&mut self, offset: usize, data: &[u8]) -> Result<(), SlotIoError> {
+        let rc = match self.0.program {
+            Some(program) => abi::call_program(program, self.0.context, offset, data),
+            None if abi::write_slot(self.0.bytes, self.0.len, offset, data) => 0,
+            None => MCX_E_INVALID_ARGUMENT,
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(SlotIoError(rc))
+        }
+    }
+}
+
+fn slot_number(slot: SlotId) -> u32 {
+    match slot {
+        SlotId::A => MCX_SLOT_A,
+        SlotId::B => MCX_SLOT_B,
+    }
+}
+
+/// Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest
+/// valid save, with the next sequence number; the other slot is only read. A power failure at
+/// any point leaves the previous save loadable. Writes the slot used (`MCX_SLOT_A` or
+/// `MCX_SLOT_B`) and the sequence number to `*out_slot` and `*out_sequence` (each may be NULL).
+///
+/// `MCX_E_SAVE_SLOT_TOO_SMALL` (nothing written; `MCX_SAVE_SLOT_LEN(storage_len)` bytes always
+/// suffice), `MCX_E_SAVE_IO` (a callback failed; the other slot still holds the previous save),
+/// `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks.
+#[no_mangle]
+pub extern "C" fn mcx_table_save(
+    table: *const mcx_table_t,
+    a: *const mcx_save_slot_t,
+    b: *const mcx_save_slot_t,
+    out_slot: *mut u32,
+    out_sequence: *mut u32,
+) -> i32 {
+    run(|| {
+        let out_slot = abi::out_opt(out_slot)?;
+        let out_sequence = abi::out_opt(out_sequence)?;
+        let table = abi::object(table)?;
+        let (mut a, mut b) = (CSlot::checked(a)?, CSlot::checked(b)?);
+        let saved = table.save(&mut a, &mut b)?;
+        if let Some(out) = out_slot {
+            out.set(slot_number(saved.slot));
+        }
+        if let Some(out) = out_sequence {
+            out.set(saved.sequence);
+        }
+        Ok(())
+    })
+}
+
+/// Restores into `table` the newest save of slots `a` and `b` that is whole (magic, length,
+/// CRC) and fits the table; the other is tried should the newest not restore. Writes the slot
+/// used and its sequence number to `*out_slot` and `*out_sequence`, and each slot's state to
+/// `*out_status_a` and `*out_status_b`: `MCX_OK` for a whole save (the one loaded, or an older
+/// one), else why it was refused (`MCX_E_SAVE_SLOT_ERASED`, `MCX_E_SAVE_NOT_A_SAVE`,
+/// `MCX_E_SAVE_TRUNCATED`, `MCX_E_SAVE_CRC_MISMATCH`, or the `MCX_E_SNAPSHOT_*` code of a whole
+/// save that did not restore). Every out-pointer may be NULL.
+///
+/// `MCX_E_SAVE_NO_VALID_SLOT` when neither restores: the table is unchanged, and the statuses
+/// say why.
+#[no_mangle]
+pub extern "C" fn mcx_table_load(
+    table: *mut mcx_table_t,
+    a: *const mcx_save_slot_t,
+    b: *const mcx_save_slot_t,
+    out_slot: *mut u32,
+    out_sequence: *mut u32,
+    out_status_a: *mut i32,
+    out_status_b: *mut i32,
+) -> i32 {
+    run(|| {
+        let out_slot = abi::out_opt(out_slot)?;
+        let out_sequence = abi::out_opt(out_sequence)?;
+        let out_status_a = abi::out_opt(out_status_a)?;
+        let out_status_b = abi::out_opt(out_status_b)?;
+        let (a, b) = (CSlot::checked(a)?, CSlot::checked(b)?);
+        let table = abi::object_mut(table)?;
+        let bytes_a = abi::slot_bytes(a.0.bytes, a.0.len)?;
+        let bytes_b = abi::slot_bytes(b.0.bytes, b.0.len)?;
+        let state = |s: SlotState| match s {
+            SlotState::Saved { .. } => MCX_OK,
+            SlotState::Refused(fault) => fault.status(),
+        };
+        let (status_a, status_b, result) = match table.load(bytes_a, bytes_b) {
+            Ok(loaded) => {
+                let other = state(loaded.other);
+                let (sa, sb) = match loaded.slot {
+                    SlotId::A => (MCX_OK, other),
+                    SlotId::B => (other, MCX_OK),
+                };
+                if let Some(out) = out_slot {
+                    out.set(slot_number(loaded.slot));
+                }
+                if let Some(out) = out_sequence {
+                    out.set(loaded.sequence);
+                }
+                (sa, sb, Ok(()))
+            }
+            Err(none) => (
+                none.a.status(),
+                none.b.status(),
+                Err(Status(MCX_E_SAVE_NO_VALID_SLOT)),
+            ),
+        };
+        if let Some(out) = out_status_a {
+            out.set(status_a);
+        }
+        if let Some(out) = out_status_b {
+            out.set(status_b);
+        }
+        result
     })
 }

@@ -100,7 +100,10 @@ fn table_storage_is_checked_before_anything_is_written_and_any_alignment_works()
         ),
         MCX_E_TABLE_STORAGE_TOO_SMALL
     );
-    assert!(zeroed_bytes_of(&*table).iter().all(|&b| b == 0), "handle untouched");
+    assert!(
+        zeroed_bytes_of(&*table).iter().all(|&b| b == 0),
+        "handle untouched"
+    );
     assert!(records.iter().all(|&b| b == 0xA5), "storage untouched");
     let mut len = 1usize;
     assert_eq!(mcx_table_len(&*table, &mut len), MCX_E_NOT_INITIALISED);

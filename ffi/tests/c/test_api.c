@@ -499,6 +499,112 @@ static void objects_built_the_same_way_are_equal_byte_for_byte(void) {
     same_bytes_whatever_the_storage_held(-1, 1);
 }
 
+/* Issue 16: power-cut-safe saves. A flash slot whose power fails after `budget` bytes: the
+ * rest of the save is never written (the slot was erased to 0xFF first). */
+#define SAVE_SLOT_BYTES MCX_SAVE_SLOT_LEN(RECORDS_STORAGE_LEN)
+struct cut_flash {
+    uint8_t *bytes;
+    size_t budget, programmed;
+};
+static int32_t cut_erase(void *context) {
+    struct cut_flash *f = context;
+    memset(f->bytes, 0xFF, SAVE_SLOT_BYTES);
+    return 0;
+}
+static int32_t cut_program(void *context, size_t offset, const uint8_t *data, size_t len) {
+    struct cut_flash *f = context;
+    size_t n = len < f->budget ? len : f->budget;
+    CHECK(offset % MCX_SAVE_PROGRAM_CHUNK == 0 && len <= MCX_SAVE_PROGRAM_CHUNK);
+    memcpy(f->bytes + offset, data, n);
+    f->budget -= n;
+    f->programmed += n;
+    return n < len ? -1 : 0;
+}
+
+static size_t snapshot_into(const mcx_table_t *t, uint8_t *buf, size_t cap) {
+    size_t len = 0;
+    CHECK_RC(MCX_OK, mcx_table_snapshot(t, buf, cap, &len));
+    return len;
+}
+
+static void a_save_cut_at_any_byte_loads_the_previous_or_the_new_table(void) {
+    static mcx_table_t previous, next, loaded;
+    static uint8_t prev_records[RECORDS_STORAGE_LEN], next_records[RECORDS_STORAGE_LEN];
+    static uint8_t loaded_records[RECORDS_STORAGE_LEN];
+    static uint8_t slot_a[SAVE_SLOT_BYTES], slot_b[SAVE_SLOT_BYTES];
+    static uint8_t want_prev[SNAPSHOT_BUF_LEN], want_next[SNAPSHOT_BUF_LEN], got[SNAPSHOT_BUF_LEN];
+    struct cut_flash flash = {slot_b, (size_t)-1, 0};
+    mcx_save_slot_t a = {slot_a, sizeof slot_a, NULL, NULL, NULL};
+    mcx_save_slot_t b = {slot_b, sizeof slot_b, &flash, cut_erase, cut_program};
+    mcx_message_t upd;
+    size_t prev_len, next_len, got_len, full, budget;
+    uint32_t slot = 9, sequence = 0;
+    int32_t status_a = 1, status_b = 1, rc;
+    int failures = 0;
+
+    CHECK_RC(MCX_OK, mcx_table_init(&previous, prev_records, sizeof prev_records));
+    CHECK_RC(MCX_OK, mcx_table_init(&next, next_records, sizeof next_records));
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
+    CHECK_RC(MCX_OK, mcx_table_apply(&previous, &upd));
+    CHECK_RC(MCX_OK, mcx_table_apply(&next, &upd));
+    CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2_AT_C, USER1, SYSTEM_A, KMS_A));
+    CHECK_RC(MCX_OK, mcx_table_apply(&next, &upd));
+    prev_len = snapshot_into(&previous, want_prev, sizeof want_prev);
+    next_len = snapshot_into(&next, want_next, sizeof want_next);
+
+    /* Both slots erased: the first save goes to A, with sequence 1 (no callbacks: RAM). */
+    memset(slot_a, 0xFF, sizeof slot_a);
+    memset(slot_b, 0xFF, sizeof slot_b);
+    CHECK_RC(MCX_OK, mcx_table_save(&previous, &a, &b, &slot, &sequence));
+    CHECK(slot == MCX_SLOT_A && sequence == 1);
+    /* An uncut save of `next` goes to B: its length. */
+    CHECK_RC(MCX_OK, mcx_table_save(&next, &a, &b, &slot, &sequence));
+    CHECK(slot == MCX_SLOT_B && sequence == 2);
+    full = flash.programmed;
+    CHECK(full == 8 + next_len + 4);
+
+    for (budget = 0; budget <= full; budget++) {
+        memset(slot_b, 0xA5, sizeof slot_b); /* whatever B held before */
+        flash.budget = budget;
+        flash.programmed = 0;
+        rc = mcx_table_save(&next, &a, &b, NULL, NULL);
+        CHECK_RC(MCX_OK, mcx_table_init(&loaded, loaded_records, sizeof loaded_records));
+        if (mcx_table_load(&loaded, &a, &b, &slot, &sequence, &status_a, &status_b) != MCX_OK) {
+            failures++;
+            continue;
+        }
+        got_len = snapshot_into(&loaded, got, sizeof got);
+        if (budget < full) {
+            failures += rc != MCX_E_SAVE_IO || slot != MCX_SLOT_A || sequence != 1 ||
+                        status_a != MCX_OK || status_b == MCX_OK || got_len != prev_len ||
+                        memcmp(got, want_prev, prev_len) != 0;
+        } else {
+            failures += rc != MCX_OK || slot != MCX_SLOT_B || sequence != 2 ||
+                        status_a != MCX_OK || status_b != MCX_OK || got_len != next_len ||
+                        memcmp(got, want_next, next_len) != 0;
+        }
+    }
+    CHECK(failures == 0);
+
+    /* Neither slot whole: MCX_E_SAVE_NO_VALID_SLOT, the table unchanged, each slot's reason. */
+    memset(slot_a, 0xFF, sizeof slot_a);
+    slot_b[20] ^= 0x01;
+    {
+        size_t before_len = snapshot_into(&loaded, want_prev, sizeof want_prev);
+        CHECK_RC(MCX_E_SAVE_NO_VALID_SLOT,
+                 mcx_table_load(&loaded, &a, &b, NULL, NULL, &status_a, &status_b));
+        CHECK(status_a == MCX_E_SAVE_SLOT_ERASED && status_b == MCX_E_SAVE_CRC_MISMATCH);
+        got_len = snapshot_into(&loaded, got, sizeof got);
+        CHECK(got_len == before_len && memcmp(got, want_prev, got_len) == 0);
+    }
+    /* A slot too small, and a slot with only one callback. */
+    a.len = 10;
+    CHECK_RC(MCX_E_SAVE_SLOT_TOO_SMALL, mcx_table_save(&next, &a, &b, NULL, NULL));
+    a.len = sizeof slot_a;
+    b.erase = NULL;
+    CHECK_RC(MCX_E_INVALID_ARGUMENT, mcx_table_save(&next, &a, &b, NULL, NULL));
+}
+
 int main(void) {
     versions_are_in_the_header_and_the_library();
     status_strings_are_static_and_distinct();
@@ -516,5 +622,6 @@ int main(void) {
     snapshot_into_a_short_buffer_reports_the_length_needed();
     returned_user_is_removed_and_clear_empties();
     objects_built_the_same_way_are_equal_byte_for_byte();
+    a_save_cut_at_any_byte_loads_the_previous_or_the_new_table();
     return check_report("test_api");
 }
