@@ -35,13 +35,13 @@ pub enum Answer {
     Reject(RejectReason),
 }
 
-/// Records a test server's table holds at least, whatever their IDs' lengths up to
-/// [`TABLE_STRING_BYTES`] string bytes a record.
+/// Records a test server's table always holds, of up to [`TABLE_STRING_BYTES`] string bytes
+/// each.
 pub const TABLE_RECORDS: usize = 16;
 
 /// String bytes a record of the test network takes at most (key, the other two IDs and a KMS
-/// URI): `sip:visitor7@mc-b.example`, `mc-b.example` and `https://kms.mc-b.example` with room to
-/// spare.
+/// URI): `sip:guest-17@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
+/// `https://kms.mc-a.example/kms` are 87 bytes; 128 leaves room to spare.
 pub const TABLE_STRING_BYTES: usize = 128;
 
 /// Storage of a test server's table: [`TABLE_RECORDS`] records of [`TABLE_STRING_BYTES`].
