@@ -10,9 +10,11 @@
 //! - `server`: decode the private call request, decide (§10.16.5.3 steps 2–3), encode the
 //!   redirection: bytes to bytes.
 //! - `client`: decode the redirection, handle it (steps 3, 5), encode the new request.
-//! - `table_lookup/…`, `table_update/…`: the migration table at N = 16, 256, 4096 (full) vs
-//!   `std::collections::HashMap` with the same keys and records; 64 keys spread over the table
-//!   per iteration. Full tables, plus half-full ones to show what the load factor costs.
+//! - `table_lookup/…`, `table_update/…`: the migration table at N = 16, 256, 4096 (full: N
+//!   records in storage sized for N by `table::storage_len`) vs `std::collections::HashMap` with
+//!   the same keys and records (owned strings); 64 keys spread over the table per iteration.
+//!   Full tables, plus half-full ones (N / 2 records in the same storage) to show what free
+//!   storage changes.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -20,14 +22,14 @@ use std::time::Duration;
 
 use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use mcx_benches::fixtures::{
-    hash_map, member_primary, member_update, redirection, request, table, table_bytes,
+    hash_map, member_primary, member_update, redirection, request, table, table_filled,
+    MemberRecord,
 };
 use mcx_benches::heap::HeapRedirection;
-use mcx_benches::sizes::WireSizes;
+use mcx_benches::sizes::{RecordSizes, WireSizes};
 use mcx_benches::{json, xml};
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision};
-use mcx_migrate::table::{MigratedRecord, MigrationTable, Record};
 use mcx_migrate::wire::{REDIRECTION_MAX_ENCODED_LEN, REQUEST_MAX_ENCODED_LEN};
 use mcx_migrate::{
     McServiceId, MigrationUpdate, PrivateCallRedirection, PrivateCallRedirectionView,
@@ -137,7 +139,7 @@ fn decode(c: &mut Criterion) {
 
 /// Server A, bytes to bytes: a private call request in, the private call redirection out.
 fn server(c: &mut Criterion) {
-    let t = table::<256>(256);
+    let t = table(256);
     let mut g = c.benchmark_group("server");
     for (name, e2ee) in VARIANTS {
         let mut request_bytes = [0u8; REQUEST_MAX_ENCODED_LEN];
@@ -146,7 +148,7 @@ fn server(c: &mut Criterion) {
         g.bench_function(format!("decode+decide+encode/{name}"), |b| {
             b.iter(|| {
                 let req = PrivateCallRequest::decode(black_box(&request_bytes[..n]))?;
-                match decide(&*t, &req) {
+                match decide(&t, &req) {
                     Decision::Redirect(r) => r
                         .encode(&mut out)
                         .map_err(|_| mcx_migrate::DecodeError::Malformed),
@@ -156,7 +158,7 @@ fn server(c: &mut Criterion) {
         });
     }
     let req = request(true);
-    g.bench_function("decide only", |b| b.iter(|| decide(&*t, black_box(&req))));
+    g.bench_function("decide only", |b| b.iter(|| decide(&t, black_box(&req))));
     g.finish();
 }
 
@@ -196,7 +198,7 @@ fn lookup_at<const N: usize>(c: &mut Criterion) {
         (N, "", &["hit", "miss"][..]),
         (N / 2, ", half full", &["hit"][..]),
     ] {
-        let t = table::<N>(fill);
+        let t = table_filled(N, fill);
         let m = hash_map(fill);
         for &kind in kinds {
             let keys: Vec<String> = spread(fill)
@@ -230,9 +232,10 @@ fn lookup_at<const N: usize>(c: &mut Criterion) {
     g.finish();
 }
 
-/// What a `HashMap` user writes for the two updates benchmarked: build the record from the
-/// update, replace it in place or insert it under an owned key; remove on return.
-fn std_apply(map: &mut HashMap<String, Record>, update: &MigrationUpdate) {
+/// What a `HashMap` user writes for the two updates benchmarked: build the record (owned
+/// strings) from the update, replace it in place or insert it under an owned key; remove on
+/// return.
+fn std_apply(map: &mut HashMap<String, MemberRecord>, update: &MigrationUpdate) {
     match update {
         MigrationUpdate::Migrated {
             primary_id,
@@ -240,11 +243,13 @@ fn std_apply(map: &mut HashMap<String, Record>, update: &MigrationUpdate) {
             partner_id,
             security_domain_info,
         } => {
-            let record = Record::MigratedAway(MigratedRecord {
-                partner_system: partner_system.clone(),
-                partner_id: partner_id.clone(),
-                security_domain_info: security_domain_info.clone(),
-            });
+            let record = MemberRecord {
+                partner_system: partner_system.as_str().to_owned(),
+                partner_id: partner_id.as_str().to_owned(),
+                kms_uri: security_domain_info
+                    .as_ref()
+                    .map(|s| s.kms_uri.as_str().to_owned()),
+            };
             match map.get_mut(primary_id.as_str()) {
                 Some(existing) => *existing = record,
                 None => {
@@ -293,7 +298,7 @@ fn update_at<const N: usize>(c: &mut Criterion) {
         ),
     ];
     for (fill, kind, updates) in &cases {
-        let mut t: Box<MigrationTable<N>> = table::<N>(*fill);
+        let mut t = table_filled(N, *fill);
         let mut m = hash_map(*fill);
         g.bench_function(BenchmarkId::new(format!("MigrationTable {kind}"), N), |b| {
             b.iter(|| {
@@ -349,12 +354,11 @@ fn main() {
             s.postcard as f64 / s.xml as f64
         );
     }
-    println!(
-        "size_of::<MigrationTable<N>>(): 16 -> {} B, 256 -> {} B, 4096 -> {} B",
-        table_bytes::<16>(),
-        table_bytes::<256>(),
-        table_bytes::<4096>()
-    );
+    for (ids, string_bytes, per_record, per_kib, _) in RecordSizes::markdown_rows() {
+        println!(
+            "migration table, IDs {ids}: {string_bytes} string bytes, {per_record} B of storage per record, {per_kib} records per KiB"
+        );
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

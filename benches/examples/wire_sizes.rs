@@ -1,11 +1,12 @@
 //! Prints the bytes on the wire of one private call redirection in each format, with and without
-//! security domain information, as Markdown; and the size of the migration tables benchmarked.
+//! security domain information, as Markdown; and the migration table storage a record takes, for
+//! typical IDs and for IDs at their capacities.
 //!
 //! `cargo run -p mcx-benches --example wire_sizes`
 
-use mcx_benches::fixtures::{redirection, table_bytes};
+use mcx_benches::fixtures::redirection;
 use mcx_benches::heap::HeapRedirection;
-use mcx_benches::sizes::WireSizes;
+use mcx_benches::sizes::{RecordSizes, WireSizes};
 
 fn main() {
     for with_sdi in [true, false] {
@@ -32,9 +33,12 @@ fn main() {
         String::from_utf8_lossy(&body)
     );
     println!(
-        "\nsize_of::<MigrationTable<N>>(): N=16: {} B, N=256: {} B, N=4096: {} B",
-        table_bytes::<16>(),
-        table_bytes::<256>(),
-        table_bytes::<4096>()
+        "\nMigration table storage per record (`table::storage_len`: header, strings, two index \
+         buckets):\n"
     );
+    println!("| IDs | string bytes | bytes per record | records per KiB | records in 64 KiB |");
+    println!("|---|---:|---:|---:|---:|");
+    for (ids, string_bytes, per_record, per_kib, in_64_kib) in RecordSizes::markdown_rows() {
+        println!("| {ids} | {string_bytes} | {per_record} | {per_kib} | {in_64_kib} |");
+    }
 }

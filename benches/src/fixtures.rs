@@ -2,12 +2,12 @@
 //! the same keys and records.
 //!
 //! Table members are `sip:member-NNNN@mc-a.example` (primary MC system A), each migrated to MC
-//! system B as `sip:visitor-NNNN@mc-b.example` with B's KMS as security domain information.
-//! MC service user 2 is member 42.
+//! system B as `sip:visitor-NNNN@mc-b.example` with B's KMS as security domain information:
+//! [`MEMBER_STRING_BYTES`] string bytes a record. MC service user 2 is member 42.
 
 use std::collections::HashMap;
 
-use mcx_migrate::table::{MigratedRecord, MigrationTable, Record};
+use mcx_migrate::table::{storage_len, MigratedRecord, MigrationTable};
 use mcx_migrate::{
     McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
     RedirectionReason, SecurityDomainInfo, ServiceKind,
@@ -25,6 +25,14 @@ pub const SYSTEM_B: &str = "mc-b.example";
 pub const KMS_B: &str = "https://kms.mc-b.example/kms";
 /// Index of user 2 among the table members.
 pub const USER2_INDEX: usize = 42;
+
+/// String bytes of a member's record (key, partner system, partner ID, KMS URI), the same for
+/// members 0 to 9999: 97 bytes, about what typical IDs take.
+pub const MEMBER_STRING_BYTES: usize =
+    USER2_PRIMARY.len() + SYSTEM_B.len() + USER2_AT_B.len() + KMS_B.len();
+
+/// A migration table over heap storage, as the benchmarks and tests use it.
+pub type Table = MigrationTable<Vec<u8>>;
 
 fn id(s: &str) -> McServiceId {
     McServiceId::new(s).unwrap_or_else(|e| panic!("fixture ID {s:?}: {e}"))
@@ -68,37 +76,71 @@ pub fn redirection(with_security_domain_info: bool) -> PrivateCallRedirection {
     }
 }
 
+/// What a `HashMap` user stores for a member: the migrated-away record with owned strings (the
+/// table's [`Record`](mcx_migrate::table::Record) borrows from the table's storage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    /// The partner MC system the user migrated to.
+    pub partner_system: String,
+    /// The MC service ID the partner system assigned.
+    pub partner_id: String,
+    /// The KMS URI of the partner ID's security domain, if known.
+    pub kms_uri: Option<String>,
+}
+
+impl From<MigratedRecord<'_>> for MemberRecord {
+    fn from(r: MigratedRecord<'_>) -> Self {
+        MemberRecord {
+            partner_system: r.partner_system.as_str().to_owned(),
+            partner_id: r.partner_id.as_str().to_owned(),
+            kms_uri: r
+                .security_domain_info
+                .map(|s| s.kms_uri.as_str().to_owned()),
+        }
+    }
+}
+
 /// The migration record of table member `i`: migrated to B with B's security domain info.
-pub fn member_record(i: usize) -> Record {
-    Record::MigratedAway(MigratedRecord {
+pub fn member_record(i: usize) -> MemberRecord {
+    MemberRecord {
+        partner_system: SYSTEM_B.to_owned(),
+        partner_id: member_at_b(i),
+        kms_uri: Some(KMS_B.to_owned()),
+    }
+}
+
+/// The migration update (clause 10.6.3) that records table member `i` as migrated to B.
+pub fn member_update(i: usize) -> MigrationUpdate {
+    MigrationUpdate::Migrated {
+        primary_id: id(&member_primary(i)),
         partner_system: McSystemId::new(SYSTEM_B).unwrap_or_else(|e| panic!("fixture: {e}")),
         partner_id: id(&member_at_b(i)),
         security_domain_info: Some(
             SecurityDomainInfo::new(KMS_B).unwrap_or_else(|e| panic!("fixture: {e}")),
         ),
-    })
-}
-
-/// The migration update (clause 10.6.3) that records table member `i` as migrated to B.
-pub fn member_update(i: usize) -> MigrationUpdate {
-    let Record::MigratedAway(r) = member_record(i) else {
-        unreachable!("member_record builds a migrated-away record")
-    };
-    MigrationUpdate::Migrated {
-        primary_id: id(&member_primary(i)),
-        partner_system: r.partner_system,
-        partner_id: r.partner_id,
-        security_domain_info: r.security_domain_info,
     }
 }
 
-/// A migration table holding members `0..n`, on the heap: a table of a few thousand records is
-/// megabytes (see [`table_bytes`]), too large for a test thread's stack.
+/// Bytes of storage that `records` members fill: [`storage_len`]`(records,`
+/// [`MEMBER_STRING_BYTES`]`)`.
+pub const fn storage_for(records: usize) -> usize {
+    storage_len(records, MEMBER_STRING_BYTES)
+}
+
+/// A full migration table: members `0..n` in storage of [`storage_for`]`(n)` bytes, which holds
+/// no further member.
+pub fn table(n: usize) -> Table {
+    table_filled(n, n)
+}
+
+/// A migration table with storage for `records` members (see [`storage_for`]) holding members
+/// `0..fill`: `table_filled(n, n / 2)` is half full.
 ///
-/// Panics if `n > N`.
-pub fn table<const N: usize>(n: usize) -> Box<MigrationTable<N>> {
-    let mut table = Box::new(MigrationTable::<N>::new());
-    for i in 0..n {
+/// Panics if `fill` members do not fit.
+pub fn table_filled(records: usize, fill: usize) -> Table {
+    let mut table = MigrationTable::new(vec![0; storage_for(records)])
+        .unwrap_or_else(|e| panic!("table storage: {e}"));
+    for i in 0..fill {
         table
             .apply(&member_update(i))
             .unwrap_or_else(|e| panic!("filling member {i}: {e}"));
@@ -107,28 +149,59 @@ pub fn table<const N: usize>(n: usize) -> Box<MigrationTable<N>> {
 }
 
 /// A `std::collections::HashMap` with the same keys and records as [`table`]`(n)`.
-pub fn hash_map(n: usize) -> HashMap<String, Record> {
+pub fn hash_map(n: usize) -> HashMap<String, MemberRecord> {
     (0..n)
         .map(|i| (member_primary(i), member_record(i)))
         .collect()
 }
 
-/// `size_of::<MigrationTable<N>>()`.
-pub const fn table_bytes<const N: usize>() -> usize {
-    core::mem::size_of::<MigrationTable<N>>()
-}
-
 #[cfg(test)]
 mod tests {
+    use mcx_migrate::table::Record;
+    use mcx_migrate::TableError;
+
     use super::*;
 
     #[test]
     fn table_and_hash_map_hold_the_same_records() {
-        let t = table::<16>(16);
+        let t = table(16);
         let m = hash_map(16);
         assert_eq!(t.len(), m.len());
         for (k, v) in &m {
-            assert_eq!(t.lookup(k), Some(v));
+            let Some(Record::MigratedAway(r)) = t.lookup(k) else {
+                panic!("{k} is not a migrated-away record of the table");
+            };
+            assert_eq!(MemberRecord::from(r), *v);
+        }
+    }
+
+    #[test]
+    fn every_member_record_has_the_same_string_bytes() {
+        for i in [0, USER2_INDEX, 4095, 9999] {
+            let strings = member_primary(i).len() + SYSTEM_B.len() + member_at_b(i).len();
+            assert_eq!(strings + KMS_B.len(), MEMBER_STRING_BYTES, "member {i}");
+        }
+        assert_eq!(MEMBER_STRING_BYTES, 97);
+    }
+
+    #[test]
+    fn n_members_fill_a_table_sized_for_n() {
+        for n in [1, 16, 256] {
+            let mut t = table(n);
+            assert_eq!(t.len(), n);
+            assert!(t.bytes_in_use() <= t.storage_len());
+            assert_eq!(
+                t.apply(&member_update(n)),
+                Err(TableError::TableFull),
+                "n = {n}"
+            );
+            assert_eq!(t.len(), n);
+            // Half full: as many more members fit again.
+            let mut half = table_filled(n, n / 2);
+            for i in n / 2..n {
+                half.apply(&member_update(i)).unwrap();
+            }
+            assert_eq!(half.len(), n);
         }
     }
 

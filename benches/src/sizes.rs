@@ -1,10 +1,14 @@
-//! Bytes on the wire of one private call redirection in each format.
+//! Bytes on the wire of one private call redirection in each format, and bytes of migration
+//! table storage per record.
 
+use mcx_migrate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
+use mcx_migrate::table::storage_len;
 #[cfg(test)]
 use mcx_migrate::wire::FRAME_CRC_LEN;
 use mcx_migrate::wire::{max_frame_len, REDIRECTION_MAX_ENCODED_LEN};
 use mcx_migrate::PrivateCallRedirection;
 
+use crate::fixtures::MEMBER_STRING_BYTES;
 use crate::heap::HeapRedirection;
 
 /// Encoded sizes of one redirection, in bytes.
@@ -76,10 +80,86 @@ impl WireSizes {
     }
 }
 
+/// Migration table storage one record takes, by [`storage_len`]: its header, its strings and
+/// two index buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordSizes {
+    /// String bytes of the record: its key, the other two IDs and the KMS URI.
+    pub string_bytes: usize,
+    /// Storage bytes per record: `storage_len(r + 1, s) - storage_len(r, s)`.
+    pub bytes_per_record: usize,
+}
+
+impl RecordSizes {
+    /// A record of `string_bytes` string bytes.
+    pub const fn of(string_bytes: usize) -> Self {
+        Self {
+            string_bytes,
+            bytes_per_record: storage_len(1, string_bytes) - storage_len(0, string_bytes),
+        }
+    }
+
+    /// The benchmark fixtures' records (`sip:member-0042@mc-a.example` migrated to
+    /// `mc-b.example` as `sip:visitor-0042@mc-b.example`, KMS URI
+    /// `https://kms.mc-b.example/kms`): typical IDs.
+    pub const fn typical() -> Self {
+        Self::of(MEMBER_STRING_BYTES)
+    }
+
+    /// A record whose IDs and KMS URI are all at their capacities ([`mcx_migrate::config`]):
+    /// two MC service IDs, an MC system ID and a KMS URI, for either kind of record.
+    pub const fn at_capacity() -> Self {
+        Self::of(2 * MC_SERVICE_ID_CAPACITY + MC_SYSTEM_ID_CAPACITY + KMS_URI_CAPACITY)
+    }
+
+    /// Records per KiB of storage, as the table grows.
+    pub fn records_per_kib(&self) -> f64 {
+        1024.0 / self.bytes_per_record as f64
+    }
+
+    /// The most records of this size that storage of `bytes` bytes always holds: the largest `r`
+    /// with `storage_len(r, string_bytes) <= bytes`.
+    pub fn records_in(&self, bytes: usize) -> usize {
+        bytes.saturating_sub(storage_len(0, self.string_bytes)) / self.bytes_per_record
+    }
+
+    /// The rows of a Markdown table: IDs, string bytes, bytes per record, records per KiB,
+    /// records in 64 KiB.
+    pub fn markdown_rows() -> Vec<(String, usize, usize, String, usize)> {
+        [
+            (
+                "typical (the benchmark fixtures' IDs)".to_owned(),
+                Self::typical(),
+            ),
+            (
+                format!(
+                    "at capacity (service IDs {MC_SERVICE_ID_CAPACITY} B, system ID \
+                     {MC_SYSTEM_ID_CAPACITY} B, KMS URI {KMS_URI_CAPACITY} B)"
+                ),
+                Self::at_capacity(),
+            ),
+        ]
+        .into_iter()
+        .map(|(ids, r)| {
+            (
+                ids,
+                r.string_bytes,
+                r.bytes_per_record,
+                format!("{:.1}", r.records_per_kib()),
+                r.records_in(64 * 1024),
+            )
+        })
+        .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use mcx_migrate::table::MigrationTable;
+    use mcx_migrate::{McServiceId, McSystemId, MigrationUpdate, SecurityDomainInfo, TableError};
+
     use super::*;
-    use crate::fixtures::redirection;
+    use crate::fixtures::{member_update, redirection, table};
 
     #[test]
     fn sizes_are_the_lengths_each_format_writes() {
@@ -92,5 +172,80 @@ mod tests {
         // Security domain information adds bytes in every format.
         let without = WireSizes::of(&redirection(false));
         assert!(without.postcard < s.postcard && without.xml < s.xml && without.json < s.json);
+    }
+
+    #[test]
+    fn a_typical_record_takes_its_bytes_per_record_in_a_table() {
+        let per = RecordSizes::typical();
+        assert_eq!(per.string_bytes, 97);
+        for n in [16, 256] {
+            assert_eq!(table(n).bytes_in_use(), n * per.bytes_per_record, "n = {n}");
+        }
+        // records_in agrees with the table: as many members fit in that storage, and no more.
+        let bytes = 4096;
+        let fit = per.records_in(bytes);
+        let mut t = MigrationTable::new(vec![0u8; bytes]).unwrap();
+        for i in 0..fit {
+            t.apply(&member_update(i)).unwrap();
+        }
+        assert!(storage_len(fit + 1, per.string_bytes) > bytes);
+        assert!(fit >= 31, "about 8 records per KiB: {fit}");
+    }
+
+    /// An ID of exactly `len` bytes: `prefix`, then `x`s, then `suffix`.
+    fn padded(prefix: &str, len: usize, suffix: &str) -> String {
+        format!(
+            "{prefix}{}{suffix}",
+            "x".repeat(len - prefix.len() - suffix.len())
+        )
+    }
+
+    /// A domain name of exactly `len` bytes: labels of at most 63 bytes.
+    fn long_domain(len: usize, index: usize) -> String {
+        let mut name = format!("d{index:02}");
+        while name.len() < len {
+            let room = len - name.len() - 1;
+            name.push('.');
+            name.push_str(&"a".repeat(room.min(63)));
+        }
+        name
+    }
+
+    #[test]
+    fn a_record_at_capacity_takes_its_bytes_per_record_in_a_table() {
+        let per = RecordSizes::at_capacity();
+        let mut t = MigrationTable::new(vec![0u8; storage_len(2, per.string_bytes)]).unwrap();
+        for i in 0..2 {
+            let update = MigrationUpdate::Migrated {
+                primary_id: McServiceId::new(&padded(
+                    &format!("sip:{i}"),
+                    MC_SERVICE_ID_CAPACITY,
+                    "@mc-a.example",
+                ))
+                .unwrap(),
+                partner_system: McSystemId::new(&long_domain(MC_SYSTEM_ID_CAPACITY, i)).unwrap(),
+                partner_id: McServiceId::new(&padded(
+                    &format!("sip:{i}"),
+                    MC_SERVICE_ID_CAPACITY,
+                    "@mc-b.example",
+                ))
+                .unwrap(),
+                security_domain_info: Some(
+                    SecurityDomainInfo::new(&padded(
+                        "https://kms.mc-b.example/",
+                        KMS_URI_CAPACITY,
+                        "",
+                    ))
+                    .unwrap(),
+                ),
+            };
+            t.apply(&update).unwrap();
+        }
+        assert_eq!(t.bytes_in_use(), 2 * per.bytes_per_record);
+        // Nothing longer fits in an ID: the capacities bound a record.
+        assert!(
+            McServiceId::new(&padded("sip:", MC_SERVICE_ID_CAPACITY + 1, "@a.example")).is_err()
+        );
+        assert_eq!(t.apply(&member_update(0)), Err(TableError::TableFull));
     }
 }

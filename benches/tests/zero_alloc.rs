@@ -1,6 +1,6 @@
 //! The zero-allocation proof: a counting global allocator shows that encoding, decoding (view
-//! and owned), migration table lookup and update, the server's decision and the client's
-//! handling of a private call redirection never touch the heap.
+//! and owned), migration table lookup, update, snapshot and restore, the server's decision and
+//! the client's handling of a private call redirection never touch the heap.
 //!
 //! This file is its own test binary because it replaces the global allocator. The count is per
 //! thread, so the test harness's own allocations on other threads never leak into a measurement
@@ -12,13 +12,13 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use mcx_benches::fixtures::{
-    member_primary, member_update, redirection, request, table, KMS_B, SYSTEM_B, USER2_AT_B,
-    USER2_PRIMARY,
+    member_primary, member_update, redirection, request, storage_for, table, table_filled, KMS_B,
+    SYSTEM_B, USER2_AT_B, USER2_PRIMARY,
 };
 use mcx_benches::heap::HeapRedirection;
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision, RejectReason};
-use mcx_migrate::table::{Change, MigrationTable};
+use mcx_migrate::table::{ArrayTable, Change, MigrationTable, Record, VisitorState};
 use mcx_migrate::wire::{
     decode_frame, decode_message, MAX_ENCODED_LEN, MAX_FRAME_LEN, REDIRECTION_MAX_ENCODED_LEN,
     REQUEST_MAX_ENCODED_LEN,
@@ -26,6 +26,7 @@ use mcx_migrate::wire::{
 use mcx_migrate::{
     McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection, PrivateCallRedirectionView,
     PrivateCallRequest, PrivateCallRequestView, RedirectionError, SecurityDomainInfo,
+    SnapshotError, TableError,
 };
 
 thread_local! {
@@ -156,7 +157,7 @@ fn decoding_a_private_call_redirection_allocates_nothing_as_view_or_owned() {
 
 #[test]
 fn migration_table_lookup_allocates_nothing() {
-    let t = table::<256>(256);
+    let t = table(256);
     let hit = member_primary(200);
     let found = assert_no_allocation("lookup hit", || t.lookup(&hit).is_some());
     assert!(found);
@@ -167,7 +168,8 @@ fn migration_table_lookup_allocates_nothing() {
 
 #[test]
 fn migration_table_update_allocates_nothing() {
-    let mut t: Box<MigrationTable<64>> = table::<64>(63);
+    // Storage for 64 members, 63 of them in it.
+    let mut t = table_filled(64, 63);
     let insert = member_update(63);
     let replace = member_update(0);
     let returned = MigrationUpdate::Returned {
@@ -198,27 +200,87 @@ fn migration_table_update_allocates_nothing() {
         let applied = assert_no_allocation("apply", || t.apply(update).unwrap());
         assert_eq!(applied.change, change);
     }
-    // The table is full now: the next insert evicts the departed visitor.
+    // The storage is full now: the next insert evicts the departed visitor.
     assert_eq!(t.len(), 64);
     let applied = assert_no_allocation("apply with eviction", || t.apply(&full_insert).unwrap());
-    assert!(applied.evicted.is_some());
-    // A refused update allocates nothing either.
-    assert_no_allocation("refused apply", || t.apply(&departed).unwrap_err());
+    assert_eq!(applied.change, Change::Inserted);
+    assert_eq!(applied.evicted, 1);
+    assert_eq!(t.len(), 64);
+    // Refused updates allocate nothing either: the visitor is gone, and with no departed record
+    // left to evict a new member does not fit.
+    let err = assert_no_allocation("refused apply", || t.apply(&departed).unwrap_err());
+    assert_eq!(err, TableError::NotVisiting);
+    let one_more = member_update(501);
+    let err = assert_no_allocation("apply to a full table", || t.apply(&one_more).unwrap_err());
+    assert_eq!(err, TableError::TableFull);
+    assert_eq!(t.len(), 64);
+}
+
+#[test]
+fn migration_table_snapshot_and_restore_allocate_nothing() {
+    let mut t = table(64);
+    let visitor = McServiceId::new("sip:guest-1@mc-a.example").unwrap();
+    t.apply(&MigrationUpdate::Returned {
+        primary_id: McServiceId::new(&member_primary(0)).unwrap(),
+    })
+    .unwrap();
+    t.apply(&MigrationUpdate::VisitorRegistered {
+        local_id: visitor.clone(),
+        primary_id: McServiceId::new("sip:guest-1@mc-z.example").unwrap(),
+        primary_system: McSystemId::new("mc-z.example").unwrap(),
+        primary_security_domain_info: None,
+    })
+    .unwrap();
+    t.apply(&MigrationUpdate::VisitorDeparted { local_id: visitor })
+        .unwrap();
+    let mut buf = vec![0u8; t.max_snapshot_len()];
+    let mut restored = MigrationTable::new(vec![0u8; storage_for(64)]).unwrap();
+    let n = assert_no_allocation("snapshot", || t.snapshot(&mut buf).unwrap());
+    assert_no_allocation("restore", || restored.restore(&buf[..n]).unwrap());
+    assert_eq!(restored.len(), t.len());
+    assert!(t
+        .iter()
+        .all(|(key, record)| restored.lookup(&key) == Some(record)));
+    assert!(matches!(
+        restored.lookup("sip:guest-1@mc-a.example"),
+        Some(Record::Visiting(v)) if v.state == VisitorState::Departed
+    ));
+    // Refusals allocate nothing either: a snapshot cut short, a buffer too short.
+    assert_no_allocation("restore refused", || {
+        restored.restore(&buf[..n - 1]).unwrap_err()
+    });
+    let err = assert_no_allocation("snapshot refused", || {
+        t.snapshot(&mut buf[..n - 1]).unwrap_err()
+    });
+    assert_eq!(err, SnapshotError::BufferTooSmall { needed: n });
+    // A stack buffer and a table over borrowed stack bytes work the same.
+    let mut storage = [0u8; 512];
+    let mut small = MigrationTable::new(&mut storage[..]).unwrap();
+    let err = assert_no_allocation("restore into too small a table", || {
+        small.restore(&buf[..n]).unwrap_err()
+    });
+    assert!(
+        matches!(err, SnapshotError::TableTooSmall { .. }),
+        "{err:?}"
+    );
+    assert!(small.is_empty());
 }
 
 #[test]
 fn server_decision_allocates_nothing() {
-    let t = table::<256>(256);
+    let t = table(256);
     let Decision::Redirect(redir) =
-        assert_no_allocation("decide redirect", || decide(&*t, &request(true)))
+        assert_no_allocation("decide redirect", || decide(&t, &request(true)))
     else {
         panic!("user 2 migrated: expected a redirection")
     };
     assert_eq!(redir.target_migrated.as_str(), USER2_AT_B);
-    let empty = MigrationTable::<16>::new();
+    // Tables over storage that is not on the heap: an array the table owns, borrowed stack bytes.
+    let empty = ArrayTable::<256>::EMPTY;
     let proceed = assert_no_allocation("decide proceed", || decide(&empty, &request(true)));
     assert_eq!(proceed, Decision::Proceed);
-    let mut no_sdi = MigrationTable::<16>::new();
+    let mut storage = [0u8; 256];
+    let mut no_sdi = MigrationTable::new(&mut storage[..]).unwrap();
     no_sdi
         .apply(&MigrationUpdate::Migrated {
             primary_id: McServiceId::new(USER2_PRIMARY).unwrap(),
@@ -254,14 +316,14 @@ fn client_redirection_handling_allocates_nothing() {
 fn the_procedure_from_bytes_to_bytes_allocates_nothing() {
     // Server A: request bytes in, redirection bytes out; client 1: redirection bytes in, the
     // request to the partner-assigned ID out (steps 1, 2, 3, 5).
-    let t = table::<256>(256);
+    let t = table(256);
     let mut call: PrivateCall = PrivateCall::start(request(true));
     let mut request_bytes = [0u8; MAX_ENCODED_LEN];
     let mut redirection_bytes = [0u8; MAX_ENCODED_LEN];
     let n = call.request().encode(&mut request_bytes).unwrap();
     let sent = assert_no_allocation("server and client from bytes to bytes", || {
         let received = PrivateCallRequest::decode(&request_bytes[..n]).unwrap();
-        let Decision::Redirect(redir) = decide(&*t, &received) else {
+        let Decision::Redirect(redir) = decide(&t, &received) else {
             return 0;
         };
         let m = redir.encode(&mut redirection_bytes).unwrap();

@@ -22,12 +22,13 @@
 //! fixed at build time ([`config`]).
 //!
 //! ```
-//! use mcx_migrate::{client::PrivateCall, server::{decide, Decision}, table::MigrationTable};
+//! use mcx_migrate::{client::PrivateCall, server::{decide, Decision}, table::ArrayTable};
 //! use mcx_migrate::{McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection,
 //!                   PrivateCallRequest, SecurityDomainInfo, ServiceKind};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Server A learns that user 2 migrated to MC system B (clause 10.6.3).
-//! let mut table_a = MigrationTable::<16>::new();
+//! // The table lives in caller-provided memory: here a 2 KiB array it owns (a few records).
+//! let mut table_a = ArrayTable::<2048>::EMPTY;
 //! table_a.apply(&MigrationUpdate::Migrated {
 //!     primary_id: McServiceId::new("sip:user2@mc-a.example")?,
 //!     partner_system: McSystemId::new("mc-b.example")?,

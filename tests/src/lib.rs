@@ -7,7 +7,7 @@ pub mod generated;
 pub mod qemu;
 
 use mcx_migrate::server::{decide, Decision, RejectReason};
-use mcx_migrate::table::{Applied, MigrationTable};
+use mcx_migrate::table::{storage_len, Applied, MigrationTable};
 use mcx_migrate::wire::MAX_ENCODED_LEN;
 use mcx_migrate::{
     DecodeError, McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection,
@@ -35,12 +35,24 @@ pub enum Answer {
     Reject(RejectReason),
 }
 
+/// Records a test server's table always holds, of up to [`TABLE_STRING_BYTES`] string bytes
+/// each.
+pub const TABLE_RECORDS: usize = 16;
+
+/// String bytes a record of the test network takes at most (key, the other two IDs and a KMS
+/// URI): `sip:guest-17@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
+/// `https://kms.mc-a.example/kms` are 87 bytes; 128 leaves room to spare.
+pub const TABLE_STRING_BYTES: usize = 128;
+
+/// Storage of a test server's table: [`TABLE_RECORDS`] records of [`TABLE_STRING_BYTES`].
+pub const TABLE_STORAGE_LEN: usize = storage_len(TABLE_RECORDS, TABLE_STRING_BYTES);
+
 /// An MC service server of one MC system with its migration table.
 pub struct McSystem {
     /// The MC system's identity.
     pub id: McSystemId,
-    /// The server's migration table.
-    pub table: MigrationTable<16>,
+    /// The server's migration table, over heap storage of [`TABLE_STORAGE_LEN`] bytes.
+    pub table: MigrationTable<Vec<u8>>,
 }
 
 impl McSystem {
@@ -48,7 +60,8 @@ impl McSystem {
     pub fn new(domain: &str) -> Self {
         Self {
             id: McSystemId::new(domain).expect("system id"),
-            table: MigrationTable::new(),
+            table: MigrationTable::new(vec![0; TABLE_STORAGE_LEN])
+                .expect("storage above the minimum"),
         }
     }
 

@@ -32,16 +32,28 @@ use defmt_semihosting as _; // the global defmt logger: frames go to the host's 
 
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision, RejectReason};
-use mcx_migrate::table::{MigrationTable, Record, VisitorState};
+use mcx_migrate::table::{storage_len, MigrationTable, Record, VisitorState};
 use mcx_migrate::wire::{self, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
     DecodeError, EncodeError, IdError, McServiceId, McSystemId, MessageView, MigrationUpdate,
     PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
-    SecurityDomainInfo, ServiceKind, TableError,
+    SecurityDomainInfo, SecurityDomainInfoView, ServiceKind, StorageError, TableError,
 };
 
-/// Records per migration table: a gateway-sized table.
-const TABLE_CAPACITY: usize = 16;
+/// Records each migration table holds at least: a gateway-sized table.
+const TABLE_RECORDS: usize = 16;
+
+/// String bytes a record of this scenario takes at most (key, the other two IDs and a KMS URI):
+/// `sip:visitor-0042@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
+/// `https://kms.mc-a.example/kms` are 91 bytes.
+const TYPICAL_STRING_BYTES: usize = 100;
+
+/// Bytes of storage per migration table: [`TABLE_RECORDS`] records of
+/// [`TYPICAL_STRING_BYTES`] each always fit (more when their IDs are shorter).
+const TABLE_BYTES: usize = storage_len(TABLE_RECORDS, TYPICAL_STRING_BYTES);
+
+/// A migration table of this firmware, over storage in a `static` array of [`TABLE_BYTES`].
+type Table = MigrationTable<&'static mut [u8]>;
 
 const USER1: &str = "sip:user1@mc-a.example";
 const USER2_PRIMARY: &str = "sip:user2@mc-a.example";
@@ -62,6 +74,7 @@ enum Failure {
     Encode(EncodeError),
     Decode(DecodeError),
     Table(TableError),
+    Storage(StorageError),
     Redirection(RedirectionError),
     /// A migration update frame decoded to another message type.
     NotAMigrationUpdate,
@@ -83,6 +96,7 @@ failure_from!(
     Encode(EncodeError),
     Decode(DecodeError),
     Table(TableError),
+    Storage(StorageError),
     Redirection(RedirectionError)
 );
 
@@ -126,17 +140,30 @@ enum Answer {
 
 /// The MC service servers and the links between them and client 1. Only bytes cross a link.
 struct Network {
-    a: &'static mut MigrationTable<TABLE_CAPACITY>,
-    b: &'static mut MigrationTable<TABLE_CAPACITY>,
-    c: &'static mut MigrationTable<TABLE_CAPACITY>,
+    a: Table,
+    b: Table,
+    c: Table,
 }
 
 impl Network {
-    fn table(&mut self, system: System) -> &mut MigrationTable<TABLE_CAPACITY> {
+    /// Servers A, B and C with empty migration tables over the given storage.
+    fn new(
+        a: &'static mut [u8],
+        b: &'static mut [u8],
+        c: &'static mut [u8],
+    ) -> Result<Self, Failure> {
+        Ok(Network {
+            a: Table::new(a)?,
+            b: Table::new(b)?,
+            c: Table::new(c)?,
+        })
+    }
+
+    fn table(&mut self, system: System) -> &mut Table {
         match system {
-            System::A => self.a,
-            System::B => self.b,
-            System::C => self.c,
+            System::A => &mut self.a,
+            System::B => &mut self.b,
+            System::C => &mut self.c,
         }
     }
 
@@ -167,7 +194,10 @@ impl Network {
         };
         let received = view.to_owned();
         let applied = self.table(system).apply(&received)?;
-        info!("MC system {} applied it: {}", system, applied.change);
+        info!(
+            "MC system {} applied it: {} ({=usize} departed records evicted)",
+            system, applied.change, applied.evicted
+        );
         Ok(())
     }
 
@@ -246,6 +276,11 @@ fn kms(sdi: &Option<SecurityDomainInfo>) -> Option<&str> {
     sdi.as_ref().map(|s| s.kms_uri.as_str())
 }
 
+/// The KMS URI of a security domain information borrowed from a migration table.
+fn kms_view<'t>(sdi: Option<SecurityDomainInfoView<'t>>) -> Option<&'t str> {
+    sdi.map(|s| s.kms_uri.as_str())
+}
+
 /// Checks that `answer` came from `expected_system` and is a redirection to `to` with `reason`
 /// and, when `kms_uri` is given, that KMS URI; then lets the call follow it (steps 3 and 5).
 #[allow(clippy::too_many_arguments)]
@@ -322,7 +357,7 @@ fn pre_conditions(net: &mut Network, checks: &mut Checks) -> Result<(), Failure>
         "server A's migration table maps user 2 to the ID assigned by MC system B",
         matches!(net.a.lookup(USER2_PRIMARY), Some(Record::MigratedAway(r))
             if r.partner_system == SYSTEM_B && r.partner_id == USER2_AT_B
-                && kms(&r.security_domain_info) == Some(KMS_B)),
+                && kms_view(r.security_domain_info) == Some(KMS_B)),
     );
     checks.check(
         "server B's migration table holds user 2 as a present visitor",
@@ -456,17 +491,21 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
 
 #[entry]
 fn main() -> ! {
-    // cortex-m-rt turns these into `&'static mut` references, safely: `main` runs once. They are
-    // initialised in place (in .bss), never built on the stack and moved.
-    static mut TABLE_A: MigrationTable<TABLE_CAPACITY> = MigrationTable::new();
-    static mut TABLE_B: MigrationTable<TABLE_CAPACITY> = MigrationTable::new();
-    static mut TABLE_C: MigrationTable<TABLE_CAPACITY> = MigrationTable::new();
+    // The tables' storage. cortex-m-rt turns these into `&'static mut` references, safely (no
+    // `unsafe`): `main` runs once. All zeros, they are .bss: no flash, zeroed at reset. (A
+    // `static` `ArrayTable::EMPTY` would do too, but its non-zero fields put the whole table,
+    // storage included, in .data: a flash copy of every byte.)
+    static mut STORAGE_A: [u8; TABLE_BYTES] = [0; TABLE_BYTES];
+    static mut STORAGE_B: [u8; TABLE_BYTES] = [0; TABLE_BYTES];
+    static mut STORAGE_C: [u8; TABLE_BYTES] = [0; TABLE_BYTES];
     info!("mcx-migrate firmware: Fig. 10.16.y.3-1 on mps2-an386");
     // The RAM a gateway or handset reserves per object, as this build lays them out.
     info!(
-        "size_of: MigrationTable<{=usize}> {=usize} bytes, PrivateCall {=usize} bytes, PrivateCallRedirection {=usize} bytes",
-        TABLE_CAPACITY,
-        core::mem::size_of::<MigrationTable<TABLE_CAPACITY>>(),
+        "migration table: {=usize} bytes of storage for {=usize} records of {=usize} string bytes, {=usize} bytes of table; PrivateCall {=usize} bytes, PrivateCallRedirection {=usize} bytes",
+        TABLE_BYTES,
+        TABLE_RECORDS,
+        TYPICAL_STRING_BYTES,
+        core::mem::size_of::<Table>(),
         core::mem::size_of::<PrivateCall>(),
         core::mem::size_of::<PrivateCallRedirection>()
     );
@@ -474,12 +513,20 @@ fn main() -> ! {
         passed: 0,
         failed: 0,
     };
-    let mut network = Network {
-        a: TABLE_A,
-        b: TABLE_B,
-        c: TABLE_C,
-    };
-    let outcome = scenario(&mut network, &mut checks);
+    let outcome = Network::new(STORAGE_A, STORAGE_B, STORAGE_C).and_then(|mut network| {
+        scenario(&mut network, &mut checks)?;
+        for system in [System::A, System::B, System::C] {
+            let table = network.table(system);
+            info!(
+                "MC system {}'s migration table: {=usize} records, {=usize} of {=usize} bytes in use",
+                system,
+                table.len(),
+                table.bytes_in_use(),
+                table.storage_len()
+            );
+        }
+        Ok(())
+    });
     let code = match outcome {
         Err(failure) => {
             error!("scenario stopped: {}", failure);

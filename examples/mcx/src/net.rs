@@ -7,7 +7,7 @@
 
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision, RejectReason};
-use mcx_migrate::table::{Change, MigrationTable, Record, VisitorState};
+use mcx_migrate::table::{storage_len, Change, MigrationTable, Record, VisitorState};
 use mcx_migrate::wire::{
     decode_message, decode_message_owned, encode_frame, MAX_ENCODED_LEN, MAX_FRAME_LEN,
 };
@@ -23,7 +23,15 @@ use crate::render::{body, message_name, Style};
 pub type SimResult<T> = Result<T, String>;
 
 /// Records per migration table: small, as a gateway would configure it.
-const TABLE_CAPACITY: usize = 16;
+const TABLE_RECORDS: usize = 16;
+
+/// String bytes a record of the demonstration takes at most (key, the other two IDs and a KMS
+/// URI): `sip:visitor-0042@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
+/// `https://kms.mc-a.example/kms` are 91 bytes.
+const TABLE_STRING_BYTES: usize = 100;
+
+/// Bytes of storage per migration table: [`TABLE_RECORDS`] records of [`TABLE_STRING_BYTES`].
+const TABLE_STORAGE_LEN: usize = storage_len(TABLE_RECORDS, TABLE_STRING_BYTES);
 
 /// Who sends the caller's messages.
 pub const CLIENT_1: &str = "MC service client 1";
@@ -87,8 +95,8 @@ pub struct System {
     pub id: McSystemId,
     /// The KMS URI of its security domain.
     pub kms: SecurityDomainInfo,
-    /// The MC service server's migration table.
-    pub table: MigrationTable<TABLE_CAPACITY>,
+    /// The MC service server's migration table, over [`TABLE_STORAGE_LEN`] bytes of heap.
+    pub table: MigrationTable<Vec<u8>>,
 }
 
 impl System {
@@ -185,7 +193,8 @@ impl Net {
                 id: McSystemId::new(domain).map_err(|e| e.to_string())?,
                 kms: SecurityDomainInfo::new(&format!("https://kms.{domain}/kms"))
                     .map_err(|e| e.to_string())?,
-                table: MigrationTable::new(),
+                table: MigrationTable::new(vec![0; TABLE_STORAGE_LEN])
+                    .map_err(|e| e.to_string())?,
             })
         };
         Ok(Self {
@@ -281,12 +290,20 @@ impl Net {
             .table
             .apply(&received)
             .map_err(|e| format!("{server} refused the update: {e}"))?;
-        let change = match applied.change {
+        let mut change = match applied.change {
             Change::Inserted => "record inserted",
             Change::Replaced => "record replaced",
             Change::Removed => "record removed",
             Change::MarkedDeparted => "record marked departed",
-        };
+        }
+        .to_owned();
+        // Eviction is never silent: the oldest departed visitor records made room.
+        if applied.evicted > 0 {
+            change.push_str(&format!(
+                "; {} departed visitor record(s) evicted",
+                applied.evicted
+            ));
+        }
         self.note(&format!("{server} updates its migration table: {change}"));
         self.chart_note(&[&server], NoteKind::Decision, change);
         Ok(())
