@@ -180,11 +180,10 @@ pub type ArrayTable<const BYTES: usize> = MigrationTable<[u8; BYTES]>;
 #[derive(Clone)]
 pub struct MigrationTable<S> {
     storage: S,
-    /// Bytes of `storage` the table uses: its length, at most [`MAX_CAP`].
-    cap: usize,
     /// End of the records (and holes) at the start of the storage.
     heap_end: usize,
-    /// Buckets of the index at the end of the storage.
+    /// Buckets of the index at the end of the storage; 0 stands for [`MIN_BUCKETS`], so that
+    /// [`ArrayTable::EMPTY`] is all zeros (a `static` of it goes to `.bss`, not flash).
     buckets: usize,
     /// Records.
     len: usize,
@@ -200,7 +199,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> fmt::Debug for MigrationTable<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MigrationTable")
             .field("records", &self.len)
-            .field("storage_len", &self.cap)
+            .field("storage_len", &self.cap())
             .field("bytes_in_use", &self.bytes_in_use())
             .finish()
     }
@@ -216,9 +215,8 @@ impl<const BYTES: usize> MigrationTable<[u8; BYTES]> {
         );
         MigrationTable {
             storage: [0; BYTES],
-            cap: if BYTES > MAX_CAP { MAX_CAP } else { BYTES },
             heap_end: 0,
-            buckets: MIN_BUCKETS,
+            buckets: 0,
             len: 0,
             live_bytes: 0,
             hole: (0, 0),
@@ -335,7 +333,6 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         }
         let mut table = MigrationTable {
             storage,
-            cap: len.min(MAX_CAP),
             heap_end: 0,
             buckets: MIN_BUCKETS,
             len: 0,
@@ -359,14 +356,14 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     fn index(&self) -> Index<'_> {
         Index {
             bytes: self.storage.as_ref(),
-            buckets: self.buckets,
-            cap: self.cap,
+            buckets: self.buckets(),
+            cap: self.cap(),
         }
     }
 
     /// Start of the index.
     fn index_start(&self, buckets: usize) -> Option<usize> {
-        self.cap.checked_sub(buckets.checked_mul(BUCKET_LEN)?)
+        self.cap().checked_sub(buckets.checked_mul(BUCKET_LEN)?)
     }
 
     fn find(&self, key: &[u8]) -> Option<Found<'_>> {
@@ -395,7 +392,21 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
 
     /// Bytes of storage the table uses: the storage's length (at most 4 GiB).
     pub fn storage_len(&self) -> usize {
-        self.cap
+        self.cap()
+    }
+
+    /// Bytes of the storage the table uses: its length, at most [`MAX_CAP`].
+    fn cap(&self) -> usize {
+        self.storage.as_ref().len().min(MAX_CAP)
+    }
+
+    /// Buckets of the index.
+    fn buckets(&self) -> usize {
+        if self.buckets == 0 {
+            MIN_BUCKETS
+        } else {
+            self.buckets
+        }
     }
 
     /// Bytes the records and the smallest index for them need: what a table needs to hold these
@@ -500,7 +511,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         buckets_for(records)
             .checked_mul(BUCKET_LEN)
             .and_then(|index| index.checked_add(live))
-            .is_some_and(|total| total <= self.cap)
+            .is_some_and(|total| total <= self.cap())
     }
 
     /// Writes the record of a "migrated", "moved on" or "visitor registered" update, in place
@@ -615,7 +626,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     /// Removes the record at `offset` (of allocated length `size`, needing `needed` bytes),
     /// named by bucket `bucket`: its bytes become a hole.
     fn remove(&mut self, bucket: usize, offset: usize, size: usize, needed: usize) {
-        let (cap, buckets) = (self.cap, self.buckets);
+        let (cap, buckets) = (self.cap(), self.buckets());
         let bytes = self.storage.as_mut();
         store::set_tag(bytes, offset, Tag::Hole, 0);
         store::unlink(bytes, cap, buckets, bucket);
@@ -641,7 +652,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         let need = store::record_len(strings.map(<[u8]>::len));
         let (offset, size) = self.allocate(need).ok_or(TableError::TableFull)?;
         let [key, ..] = strings;
-        let (cap, buckets) = (self.cap, self.buckets);
+        let (cap, buckets) = (self.cap(), self.buckets());
         let bytes = self.storage.as_mut();
         store::write_record(bytes, offset, size, tag, departed_at, strings);
         if !store::link(bytes, cap, buckets, offset, store::key_hash(key)) {
@@ -658,12 +669,12 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     /// bytes, from a hole, the free tail, or after compaction.
     fn allocate(&mut self, need: usize) -> Option<(usize, usize)> {
         let least = buckets_for(self.len.saturating_add(1));
-        if self.buckets < least {
+        if self.buckets() < least {
             let room = self
-                .cap
+                .cap()
                 .saturating_sub(self.live_bytes.saturating_add(need))
                 / BUCKET_LEN;
-            let buckets = self.buckets.saturating_mul(2).min(room).max(least);
+            let buckets = self.buckets().saturating_mul(2).min(room).max(least);
             if self
                 .index_start(buckets)
                 .is_none_or(|start| self.heap_end > start)
@@ -681,7 +692,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         if let Some(room) = self.take(need) {
             return Some(room);
         }
-        if self.buckets > least {
+        if self.buckets() > least {
             self.rebuild_index(least);
         }
         self.take(need)
@@ -695,7 +706,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
             return Some((offset, size));
         }
         let end = self.heap_end.checked_add(need)?;
-        if end > self.index_start(self.buckets)? {
+        if end > self.index_start(self.buckets())? {
             return None;
         }
         let offset = self.heap_end;
@@ -725,7 +736,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         }
         self.heap_end = write;
         self.hole = (0, 0);
-        self.rebuild_index(self.buckets);
+        self.rebuild_index(self.buckets());
     }
 
     /// Makes the index `buckets` buckets long and links every record into it; false (index
@@ -737,7 +748,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         if start < self.heap_end {
             return false;
         }
-        let (cap, heap_end) = (self.cap, self.heap_end);
+        let (cap, heap_end) = (self.cap(), self.heap_end);
         let bytes = self.storage.as_mut();
         if let Some(index) = bytes.get_mut(start..cap) {
             index.fill(0);
