@@ -5,7 +5,8 @@
  * a rejection. It also shows what happens when the table is full and when garbage arrives, and
  * how the table survives a reboot: saved to flash as a snapshot, restored at boot.
  *
- * No malloc: the table is a static object of MCX_TABLE_SIZE bytes, buffers are on the stack.
+ * No malloc: the table is a static handle of MCX_TABLE_SIZE bytes next to a static array its
+ * records live in, sized with MCX_TABLE_STORAGE_LEN; buffers are on the stack.
  * The "received" bytes are produced here with the library's builders, as the partner system and
  * the handset of handset.c would send them.
  *
@@ -20,9 +21,17 @@
 #define USER2_PRIMARY "sip:user2@mc-a.example"
 #define USER2_AT_B "sip:visitor-0042@mc-b.example"
 
-static mcx_table_t table; /* the gateway's migration table */
-/* Stands in for a flash area; MCX_TABLE_MAX_SNAPSHOT_LEN bytes hold any snapshot. */
-static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN];
+/* The gateway's migration table: its handle, and the storage its records live in, sized for
+ * GATEWAY_RECORDS records whose strings (the key, the two other IDs and the KMS URI) take
+ * GATEWAY_STRING_BYTES bytes on average (user 2's record here: 22 + 12 + 29 + 28 = 91). More
+ * records fit when they are shorter; a longer one takes more. */
+#define GATEWAY_RECORDS 16
+#define GATEWAY_STRING_BYTES 96
+static mcx_table_t table;
+static uint8_t storage[MCX_TABLE_STORAGE_LEN(GATEWAY_RECORDS, GATEWAY_STRING_BYTES)];
+/* Stands in for a flash area: MCX_TABLE_MAX_SNAPSHOT_LEN(storage length) bytes hold any
+ * snapshot of the table. */
+static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN(sizeof storage)];
 
 static void ok(int32_t rc, const char *what) {
     if (rc != MCX_OK) {
@@ -51,10 +60,12 @@ static size_t received_request(const char *target, bool e2ee, uint8_t *bytes) {
 /* The gateway's handler for an incoming migration update. */
 static int32_t on_migration_update(const uint8_t *bytes, size_t len) {
     int32_t rc = mcx_table_apply_bytes(&table, bytes, len);
-    size_t records = 0;
+    size_t records = 0, in_use = 0;
     ok(mcx_table_len(&table, &records), "table length");
-    printf("gateway: migration update (%u bytes): %s; %u/%u records\n", (unsigned)len,
-           mcx_status_str(rc), (unsigned)records, (unsigned)MCX_TABLE_CAPACITY);
+    ok(mcx_table_bytes_in_use(&table, &in_use), "bytes in use");
+    printf("gateway: migration update (%u bytes): %s; %u records, %u/%u bytes of storage\n",
+           (unsigned)len, mcx_status_str(rc), (unsigned)records, (unsigned)in_use,
+           (unsigned)sizeof storage);
     return rc;
 }
 
@@ -113,7 +124,10 @@ int main(void) {
     char id[64];
     int i;
 
-    ok(mcx_table_init(&table), "init table");
+    ok(mcx_table_init(&table, storage, sizeof storage), "init table");
+    printf("gateway: RAM: table handle %u bytes + storage %u bytes (%u records of %u string "
+           "bytes), flash area %u bytes\n", (unsigned)sizeof table, (unsigned)sizeof storage,
+           (unsigned)GATEWAY_RECORDS, (unsigned)GATEWAY_STRING_BYTES, (unsigned)sizeof flash);
 
     /* Clause 10.6.3.3: user 2 migrated to B, which assigned it an ID and has its own KMS. */
     ok(mcx_message_init_migrated(&update, USER2_PRIMARY, "mc-b.example", USER2_AT_B,
@@ -136,13 +150,16 @@ int main(void) {
     bytes[0] = 0x7f;
     on_private_call_request(bytes, len);
 
-    /* Table full: more migrated users than MCX_TABLE_CAPACITY. The update that does not fit is
-     * refused with MCX_E_TABLE_FULL and the table stays as it was. */
+    /* Table full: more migrated users than the storage holds. The update that needs more bytes
+     * than are free (this table holds no departed visitor records to evict) is refused with
+     * MCX_E_TABLE_FULL and the table stays as it was: the same records and bytes as before. */
     for (i = 5;; i++) {
         int32_t rc;
+        char at_b[64];
         sprintf(id, "sip:user%d@mc-a.example", i);
-        ok(mcx_message_init_migrated(&update, id, "mc-b.example", "sip:v@mc-b.example", NULL),
-           "build update");
+        sprintf(at_b, "sip:visitor-%04d@mc-b.example", i);
+        ok(mcx_message_init_migrated(&update, id, "mc-b.example", at_b,
+                                     "https://kms.mc-b.example/kms"), "build update");
         rc = on_migration_update(bytes, received_update(&update, bytes));
         if (rc == MCX_E_TABLE_FULL) break;
         ok(rc, "apply update");
@@ -156,7 +173,7 @@ int main(void) {
     printf("gateway: saved %u-byte snapshot to flash\n", (unsigned)len);
     /* Reboot: RAM starts over with an empty table. Until the partner systems re-announce the
      * migrated users, a call to user 2 would wrongly proceed here instead of being redirected. */
-    ok(mcx_table_init(&table), "init table after reboot");
+    ok(mcx_table_init(&table, storage, sizeof storage), "init table after reboot");
     ok(mcx_table_len(&table, &len), "table length");
     printf("gateway: rebooted, table holds %u records\n", (unsigned)len);
     on_private_call_request(bytes, received_request(USER2_PRIMARY, true, bytes));
@@ -166,6 +183,18 @@ int main(void) {
     ok(mcx_table_len(&table, &len), "table length");
     printf("gateway: restored %u records from flash\n", (unsigned)len);
     on_private_call_request(bytes, received_request(USER2_PRIMARY, true, bytes));
+    /* A table whose storage is too small for the snapshot's records refuses it and stays as it
+     * is; mcx_table_bytes_in_use of the saved table tells the storage a restore needs. */
+    {
+        mcx_table_t small;
+        uint8_t small_storage[MCX_TABLE_STORAGE_LEN(4, GATEWAY_STRING_BYTES)];
+        size_t needed = 0;
+        ok(mcx_table_init(&small, small_storage, sizeof small_storage), "init small table");
+        ok(mcx_table_bytes_in_use(&table, &needed), "bytes in use");
+        printf("gateway: restore into a table of %u bytes of storage (%u needed): %s\n",
+               (unsigned)sizeof small_storage, (unsigned)needed,
+               mcx_status_str(mcx_table_restore(&small, flash, sizeof flash)));
+    }
     /* A corrupted flash area: one flipped bit is refused, the table stays as it is. */
     flash[40] ^= 0x01;
     printf("gateway: restore from corrupted flash: %s\n",

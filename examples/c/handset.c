@@ -5,8 +5,9 @@
  * with B's security domain information (KMS URI). Then the consecutive case: user 2 has moved
  * on from B to C; B sends the caller home, A sends it on to C.
  *
- * No malloc: the call state, messages and buffers are on the stack or static. The servers of
- * systems A and B are stand-ins built on the same library (the gateway example shows that side):
+ * No malloc: the call state, messages and buffers are on the stack or static, and so are the
+ * stand-in servers' tables with the storage their records live in. The servers of systems A, B
+ * and C are stand-ins built on the same library (the gateway example shows that side):
  * a real handset would send the request bytes over SIP and receive the redirection bytes.
  *
  * Build: see examples/c/Makefile.
@@ -30,16 +31,23 @@ static void ok(int32_t rc, const char *what) {
     }
 }
 
-/* ---- stand-ins for MC service servers A and B (see gateway.c for the real side) ---------- */
+/* ---- stand-ins for MC service servers A, B and C (see gateway.c for the real side) ------- */
+/* Each stand-in holds a record or two: storage for 4 records whose strings (key, the two other
+ * IDs, the KMS URI) take 96 bytes, about what user 2's records here take (91). */
+#define SERVER_RECORDS 4
+#define SERVER_STRING_BYTES 96
 static mcx_table_t server_a;
 static mcx_table_t server_b;
 static mcx_table_t server_c;
+static uint8_t storage_a[MCX_TABLE_STORAGE_LEN(SERVER_RECORDS, SERVER_STRING_BYTES)];
+static uint8_t storage_b[MCX_TABLE_STORAGE_LEN(SERVER_RECORDS, SERVER_STRING_BYTES)];
+static uint8_t storage_c[MCX_TABLE_STORAGE_LEN(SERVER_RECORDS, SERVER_STRING_BYTES)];
 
 static void set_up_servers(void) {
     mcx_message_t update;
-    ok(mcx_table_init(&server_a), "init table A");
-    ok(mcx_table_init(&server_b), "init table B");
-    ok(mcx_table_init(&server_c), "init table C");
+    ok(mcx_table_init(&server_a, storage_a, sizeof storage_a), "init table A");
+    ok(mcx_table_init(&server_b, storage_b, sizeof storage_b), "init table B");
+    ok(mcx_table_init(&server_c, storage_c, sizeof storage_c), "init table C");
     ok(mcx_message_init_migrated(&update, USER2_PRIMARY, "mc-b.example", USER2_AT_B,
                                  "https://kms.mc-b.example/kms"), "build update");
     ok(mcx_table_apply(&server_a, &update), "apply update at A");

@@ -53,6 +53,9 @@ static size_t stack_use_count;
 static uintptr_t paint_top; /* the caller's stack pointer when it calls the API function */
 static int32_t api_rc;
 static const char *api_str;
+#ifndef MCX_FW_SCENARIO_ONLY
+static size_t api_len;
+#endif
 
 /* Paints the window below the caller's stack pointer. It must not use the stack itself (no
  * frame, no calls) so that its SP is the caller's SP: checked in the disassembly by the size
@@ -97,6 +100,10 @@ static void stack_record(const char *function, uint32_t depth) {
 #define API_STR(code) \
     (stack_paint(), api_str = mcx_status_str(code), stack_record("mcx_status_str", stack_depth()), \
      api_str)
+/* The same for mcx_table_storage_len, which returns a length. */
+#define API_STORAGE_LEN(records, string_bytes) \
+    (stack_paint(), api_len = mcx_table_storage_len(records, string_bytes), \
+     stack_record("mcx_table_storage_len", stack_depth()), api_len)
 /* The same for mcx_version. */
 #define API_VERSION() \
     (stack_paint(), api_str = mcx_version(), stack_record("mcx_version", stack_depth()), api_str)
@@ -142,8 +149,17 @@ struct mc_system {
     mcx_table_t *table;
 };
 
-/* The migration tables are zero-initialised statics (.bss): no flash image, no copy at reset. */
+/* The migration tables: each a handle (MCX_TABLE_SIZE bytes) and the storage its records live
+ * in, sized with MCX_TABLE_STORAGE_LEN for TABLE_RECORDS records whose strings (the key, the two
+ * other IDs, the KMS URI) take TABLE_STRING_BYTES bytes on average: user 2's records here take
+ * 91 (sip:user2@mc-a.example, mc-b.example, sip:visitor-0042@mc-b.example, B's KMS URI).
+ * Zero-initialised statics (.bss): no flash image, no copy at reset. */
+#define TABLE_RECORDS 8
+#define TABLE_STRING_BYTES 96
 static mcx_table_t table_a, table_b, table_c;
+static uint8_t storage_a[MCX_TABLE_STORAGE_LEN(TABLE_RECORDS, TABLE_STRING_BYTES)];
+static uint8_t storage_b[MCX_TABLE_STORAGE_LEN(TABLE_RECORDS, TABLE_STRING_BYTES)];
+static uint8_t storage_c[MCX_TABLE_STORAGE_LEN(TABLE_RECORDS, TABLE_STRING_BYTES)];
 static struct mc_system system_a = {"A", "@mc-a.example", &table_a};
 static struct mc_system system_b = {"B", "@mc-b.example", &table_b};
 static struct mc_system system_c = {"C", "tel:", &table_c};
@@ -288,9 +304,11 @@ static void a_learns_user_2_moved_on(size_t hop) {
 
 static void print_report(void) {
     size_t i, deepest = 0;
-    printf("ram: mcx_table_t %u bytes for %u entries (MCX_TABLE_SIZE), mcx_message_t %u, "
-           "mcx_call_t %u\n", (unsigned)sizeof(mcx_table_t), (unsigned)MCX_TABLE_CAPACITY,
-           (unsigned)sizeof(mcx_message_t), (unsigned)sizeof(mcx_call_t));
+    printf("ram: mcx_table_t %u bytes (MCX_TABLE_SIZE) + storage %u bytes for %u records of %u "
+           "string bytes (MCX_TABLE_STORAGE_LEN), mcx_message_t %u, mcx_call_t %u\n",
+           (unsigned)sizeof(mcx_table_t), (unsigned)sizeof storage_a, (unsigned)TABLE_RECORDS,
+           (unsigned)TABLE_STRING_BYTES, (unsigned)sizeof(mcx_message_t),
+           (unsigned)sizeof(mcx_call_t));
     for (i = 0; i < stack_use_count; i++) {
         printf("stack: %s %u bytes (%u calls)\n", stack_uses[i].function,
                (unsigned)stack_uses[i].deepest, (unsigned)stack_uses[i].calls);
@@ -312,17 +330,19 @@ int main(void) {
     int32_t decide_rc, reject = MCX_OK;
     uint32_t decision = 99;
 #ifndef MCX_FW_SCENARIO_ONLY
-    static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN]; /* a flash page, in a real gateway */
-    size_t flash_len = 0;
+    /* A flash page, in a real gateway: MCX_TABLE_MAX_SNAPSHOT_LEN of the storage length holds
+     * any snapshot of the table. */
+    static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN(sizeof storage_b)];
+    size_t flash_len = 0, in_use = 0, restored_in_use = 0;
 #endif
 
     printf("mcx-migrate C firmware on mps2-an386: TS 23.280 Fig. 10.16.y.3-1\n");
 #ifndef MCX_FW_SCENARIO_ONLY
     printf("library %s, wire format %d\n", API_VERSION(), (int)MCX_WIRE_FORMAT_VERSION);
 #endif
-    ok(API(mcx_table_init, system_a.table), "init table A");
-    ok(API(mcx_table_init, system_b.table), "init table B");
-    ok(API(mcx_table_init, system_c.table), "init table C");
+    ok(API(mcx_table_init, system_a.table, storage_a, sizeof storage_a), "init table A");
+    ok(API(mcx_table_init, system_b.table, storage_b, sizeof storage_b), "init table B");
+    ok(API(mcx_table_init, system_c.table, storage_c, sizeof storage_c), "init table C");
 
     /* Pre-conditions (clause 10.6.3.3): user 2 migrated to B, which assigned it an ID and has
      * its own KMS; B registers the visitor; a second migrated user reaches A as a frame. */
@@ -414,14 +434,23 @@ int main(void) {
      * library's flash for the scenario of Fig. 10.16.y.3-1 alone. */
     printf("MC system B's gateway reboots\n");
     if (ok(API(mcx_table_len, system_b.table, &records), "table length B")
+        && ok(API(mcx_table_bytes_in_use, system_b.table, &in_use), "bytes in use B")
         && ok(API(mcx_table_snapshot, system_b.table, flash, sizeof flash, &flash_len),
               "snapshot table B")) {
         print_hex("snapshot of table B in flash", flash, flash_len);
-        ok(API(mcx_table_init, system_b.table), "reboot: table B starts empty");
+        printf("table B: %u record(s) in %u of %u bytes of storage\n", (unsigned)records,
+               (unsigned)in_use, (unsigned)sizeof storage_b);
+        ok(API(mcx_table_init, system_b.table, storage_b, sizeof storage_b),
+           "reboot: table B starts empty");
         ok(API(mcx_table_restore, system_b.table, flash, flash_len), "restore table B");
         ok(API(mcx_table_len, system_b.table, &n), "table length B");
-        check(n == records && n == 1, "after the reboot B's table holds its record again");
+        ok(API(mcx_table_bytes_in_use, system_b.table, &restored_in_use), "bytes in use B");
+        check(n == records && n == 1 && restored_in_use == in_use,
+              "after the reboot B's table holds its record again");
     }
+    /* The storage length as a function, for storage sized at run time: the macro's value. */
+    check(API_STORAGE_LEN(TABLE_RECORDS, TABLE_STRING_BYTES) == sizeof storage_b,
+          "mcx_table_storage_len sizes table storage as MCX_TABLE_STORAGE_LEN does");
     ok(API(mcx_message_init_request, &scratch, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
            USER2_AT_B, false, NULL), "build request to the ID at B");
     decide_rc = API(mcx_server_decide, system_b.table, &scratch, bytes, sizeof bytes, &n,

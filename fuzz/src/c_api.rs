@@ -1,21 +1,32 @@
 //! `c_api`: the C ABI (`mcx-migrate-ffi`) called through its `extern "C"` functions, as a C
 //! program would, with hostile arguments: a sequence of operations over a small pool of
 //! storage slots that hold tables, messages and calls (or zeros, garbage, never-written memory,
-//! or an object of another kind), random bytes to decode, random C strings, out-of-range
-//! numbers, NULL and misaligned pointers, buffers of every length.
+//! or an object of another kind), each slot with a buffer of its own for the records of a table
+//! initialised there (given at any length and alignment, too short, NULL), random bytes to
+//! decode, random C strings, out-of-range numbers, NULL and misaligned pointers, buffers of
+//! every length.
 //!
 //! Checked after every call, from the documentation of the C API (`ffi/src/*.rs`):
 //! - the status is `MCX_OK` or a listed code from the families that function can return
 //!   (never `MCX_E_REJECT_*`, which only goes through `out_reject_reason`);
 //! - a failed call leaves every object it was given byte for byte as before ("after a failed
-//!   call every object is exactly as before", crate docs), and a successful one leaves the
-//!   objects it only reads unchanged;
+//!   call every object is exactly as before", crate docs), a table's storage included, and a
+//!   successful one leaves the objects it only reads (and their storage) unchanged;
+//! - `mcx_table_init` refuses a NULL table or storage, a misaligned table, storage below
+//!   `MCX_TABLE_MIN_STORAGE_LEN` (`MCX_E_TABLE_STORAGE_TOO_SMALL`) or longer than `isize::MAX`,
+//!   and writes nothing then; `mcx_table_storage_len` is `MCX_TABLE_STORAGE_LEN`'s formula,
+//!   saturated;
+//! - a table fits its storage: `mcx_table_bytes_in_use` is at most the storage length and at
+//!   least the records' headers and their smallest index; a snapshot restores into a table iff
+//!   that table's storage is at least the snapshot's table's bytes in use
+//!   (`MCX_E_SNAPSHOT_TABLE_TOO_SMALL` otherwise), with the same records and bytes in use;
 //! - a NULL or misaligned required out-pointer is refused;
 //! - `MCX_E_BUFFER_TOO_SMALL` / `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` report a needed length larger
 //!   than the capacity given, and a retry with exactly that length succeeds;
 //! - outputs are in their documented ranges (message types, service kinds, decisions, lengths
-//!   up to `MCX_MAX_ENCODED_LEN` / `MCX_MAX_FRAME_LEN` / `MCX_TABLE_MAX_SNAPSHOT_LEN`), encoded
-//!   messages decode again, a table restores its own snapshot, fields are NUL-terminated UTF-8;
+//!   up to `MCX_MAX_ENCODED_LEN` / `MCX_MAX_FRAME_LEN` / `MCX_TABLE_MAX_SNAPSHOT_LEN` of the
+//!   table's storage length), encoded messages decode again, a table restores its own
+//!   snapshot, fields are NUL-terminated UTF-8;
 //! - nothing panics (a panic cannot unwind out of `extern "C"`: it aborts, a libFuzzer crash).
 //!
 //! The target itself stays sound: every pointer it passes is NULL, misaligned inside its own
@@ -25,7 +36,10 @@
 //! stops reading); never-written storage goes only to functions that never read it (the
 //! initialisers); garbage never carries a magic word, so the library never takes garbage for
 //! an object; one slot is never passed as two objects of one call that writes one without
-//! checking its magic word first.
+//! checking its magic word first. A table is only ever initialised in a slot over that slot's
+//! own storage (always initialised bytes, never freed while the pool lives), so no two tables
+//! share storage; the target reads that storage only between calls, through raw pointers (as
+//! C would), and rewrites it only when the slot's handle is overwritten (a `Fill`).
 
 use core::ffi::{c_char, c_int, c_void, CStr};
 use core::mem::{align_of, size_of, MaybeUninit};
@@ -38,8 +52,16 @@ use mcx_migrate::{PrivateCallRedirection, PrivateCallRequest, RedirectionReason}
 
 use crate::pools::{Id, Kms, IDS, KMS, SYSTEMS};
 
-/// Storage slots in the pool: enough for a table, a call and messages to move between them.
-const SLOTS: usize = 5;
+/// Storage slots in the pool: enough for two tables (a snapshot of one restored into the
+/// other), a call and messages to move between them.
+const SLOTS: usize = 6;
+
+/// The longest table storage the target gives (plus up to 7 bytes of misalignment): a few
+/// records of the pools' IDs, so that tables fill up and evict.
+const STORAGE_MAX: usize = 640;
+
+/// Bytes of each slot's table storage buffer.
+const STORAGE_BUF: usize = STORAGE_MAX + 8;
 
 /// Bytes of one slot: the largest storage type, plus room to misalign a pointer inside it.
 const SLOT_LEN: usize = max(max(MCX_TABLE_SIZE, MCX_MESSAGE_SIZE), MCX_CALL_SIZE) + 8;
@@ -170,7 +192,7 @@ pub enum Str {
     /// These bytes (maybe not UTF-8, maybe holding a NUL), then a NUL.
     Raw(Vec<u8>),
     /// `sip:n<this modulo 32>@mc-b.example`: more distinct valid IDs than the pools have, so
-    /// the table (`MCX_TABLE_CAPACITY` records) can fill up.
+    /// a table's storage can fill up.
     Numbered(u8),
     /// `sip:` and `a`s, `MCX_MAX_STRING_LEN` - 8 + (this modulo 32) bytes before the NUL: around
     /// the longest string read, so also with no NUL within `MCX_MAX_STRING_LEN` + 1 bytes.
@@ -186,13 +208,52 @@ pub enum Num {
     Any(u32),
 }
 
+/// The storage argument of `mcx_table_init`: the slot's own storage buffer (or the spare one,
+/// for a table that is no slot).
+#[derive(Debug, Clone, Copy)]
+pub enum StorageArg {
+    /// This many bytes (from 32: up to 191 for an even `len`, a record or two, so that tables
+    /// fill up often; up to `STORAGE_MAX` for an odd one), this many bytes (modulo 8) into the
+    /// buffer: any alignment.
+    Len { len: u16, offset: u8 },
+    /// Fewer than `MCX_TABLE_MIN_STORAGE_LEN` bytes (this modulo 32).
+    Short(u8),
+    /// NULL with this length.
+    Null(u16),
+    /// `usize::MAX` bytes at the buffer: longer than `isize::MAX`, refused before any access.
+    Huge,
+}
+
+impl StorageArg {
+    /// The length given.
+    fn len(self) -> usize {
+        match self {
+            StorageArg::Len { len, .. } => {
+                let range = if len % 2 == 0 {
+                    160
+                } else {
+                    STORAGE_MAX - MCX_TABLE_MIN_STORAGE_LEN + 1
+                };
+                MCX_TABLE_MIN_STORAGE_LEN + usize::from(len / 2) % range
+            }
+            StorageArg::Short(n) => usize::from(n) % MCX_TABLE_MIN_STORAGE_LEN,
+            StorageArg::Null(n) => usize::from(n),
+            StorageArg::Huge => usize::MAX,
+        }
+    }
+}
+
 /// One C API call (or a change of a slot's memory).
 #[derive(Debug, Clone, Arbitrary)]
 pub enum Op {
     /// Overwrite a slot's memory.
     Fill { slot: u8, fill: Fill },
     /// `mcx_table_init`.
-    TableInit(Obj),
+    TableInit(Obj, StorageArg),
+    /// `mcx_table_bytes_in_use`.
+    TableBytesInUse(Obj, OutPtr),
+    /// `mcx_table_storage_len` (records, string bytes).
+    TableStorageLen(u64, u64),
     /// `mcx_table_clear`.
     TableClear(Obj),
     /// `mcx_table_len`.
@@ -302,6 +363,21 @@ impl<'a> Arbitrary<'a> for Obj {
     }
 }
 
+impl<'a> Arbitrary<'a> for StorageArg {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let b = u8::arbitrary(u)?;
+        Ok(match b {
+            0..=5 => StorageArg::Null(u16::arbitrary(u)?),
+            6..=7 => StorageArg::Huge,
+            8..=19 => StorageArg::Short(u8::arbitrary(u)?),
+            _ => StorageArg::Len {
+                len: u16::arbitrary(u)?,
+                offset: u8::arbitrary(u)?,
+            },
+        })
+    }
+}
+
 impl<'a> Arbitrary<'a> for OutPtr {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         Ok(match u8::arbitrary(u)? {
@@ -399,22 +475,83 @@ fn check_status(what: &str, rc: i32, families: Families) {
 /// `mcx_status_str`'s text for a code not in the table (`ffi/src/status.rs`).
 const UNKNOWN: &str = "unknown status code\0";
 
+/// A buffer for a table's records, as C declares one: `STORAGE_BUF` initialised bytes at a
+/// fixed address, reached only through its raw pointer (a table initialised over it keeps one
+/// too), freed with the pool.
+struct TableStorage(*mut u8);
+
+impl TableStorage {
+    fn new() -> Self {
+        let buf = vec![0xA5u8; STORAGE_BUF].into_boxed_slice();
+        TableStorage(Box::into_raw(buf).cast())
+    }
+
+    fn ptr(&self) -> *mut u8 {
+        self.0
+    }
+
+    /// Overwrites the buffer with `byte(i)`: only when no table uses it.
+    fn fill(&self, byte: impl Fn(usize) -> u8) {
+        for i in 0..STORAGE_BUF {
+            // SAFETY: `i` is inside the buffer.
+            unsafe { self.0.add(i).write(byte(i)) };
+        }
+    }
+
+    fn copy(&self) -> Vec<u8> {
+        let mut copy = vec![0u8; STORAGE_BUF];
+        // SAFETY: `STORAGE_BUF` initialised bytes (the library writes bytes only) into a
+        // distinct allocation of that length.
+        unsafe { ptr::copy_nonoverlapping(self.0, copy.as_mut_ptr(), STORAGE_BUF) };
+        copy
+    }
+
+    fn equals(&self, copy: &[u8]) -> bool {
+        assert_eq!(copy.len(), STORAGE_BUF);
+        // SAFETY: two live buffers of `STORAGE_BUF` bytes; `memcmp` only reads them.
+        unsafe {
+            memcmp(
+                self.0.cast_const().cast(),
+                copy.as_ptr().cast(),
+                STORAGE_BUF,
+            ) == 0
+        }
+    }
+}
+
+impl Drop for TableStorage {
+    fn drop(&mut self) {
+        // SAFETY: the allocation `new` made, of `STORAGE_BUF` bytes, freed once.
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.0, STORAGE_BUF)) });
+    }
+}
+
 /// One slot's memory and what the target knows about it.
 struct PoolSlot {
     mem: Box<Slot>,
     /// Whether the first bytes (a magic word's) were ever written: if not, only initialisers
     /// may be given the slot, as reading uninitialised memory is undefined behaviour.
     header_written: bool,
+    /// The storage for the records of a table initialised in this slot, and only there.
+    storage: TableStorage,
+    /// The storage length of the table last initialised in this slot: what a table this slot
+    /// holds was given.
+    storage_len: Option<usize>,
 }
 
 impl PoolSlot {
     fn uninit() -> Self {
-        // SAFETY: `Slot` is an array of `MaybeUninit<u8>`, valid uninitialised.
-        let mem = unsafe { Box::<Slot>::new_uninit().assume_init() };
         PoolSlot {
-            mem,
+            mem: Self::uninit_mem(),
             header_written: false,
+            storage: TableStorage::new(),
+            storage_len: None,
         }
+    }
+
+    fn uninit_mem() -> Box<Slot> {
+        // SAFETY: `Slot` is an array of `MaybeUninit<u8>`, valid uninitialised.
+        unsafe { Box::<Slot>::new_uninit().assume_init() }
     }
 
     fn ptr(&mut self) -> *mut u8 {
@@ -441,8 +578,8 @@ impl PoolSlot {
     }
 }
 
-/// A copy of some slots' memory, to compare after a call.
-struct Before(Vec<(usize, Box<Slot>)>);
+/// A copy of some slots' memory and of their table storage, to compare after a call.
+struct Before(Vec<(usize, Box<Slot>, Vec<u8>)>);
 
 /// The whole state of one run.
 pub struct Harness {
@@ -455,6 +592,12 @@ pub struct Harness {
     spare: Box<Slot>,
     /// The request of the last call started, for `Bytes::FollowUp`.
     dialled: Option<PrivateCallRequest>,
+    /// The last snapshot taken, with the bytes in use and the records of its table.
+    last_snapshot: Option<(Vec<u8>, usize, usize)>,
+    /// The storage `mcx_table_init` is given with a NULL table.
+    spare_storage: TableStorage,
+    /// The status of the last call checked by [`after`](Self::after).
+    last_rc: i32,
 }
 
 /// Pseudo-random bytes (splitmix64) for `Fill::Garbage`.
@@ -624,6 +767,9 @@ impl Harness {
             last_is_frame: false,
             spare: spare.mem,
             dialled: None,
+            last_snapshot: None,
+            spare_storage: TableStorage::new(),
+            last_rc: MCX_OK,
         }
     }
 
@@ -669,12 +815,12 @@ impl Harness {
         let mut copies = Vec::new();
         for &o in objs {
             if let Some(i) = Self::index(o) {
-                if copies.iter().all(|(j, _)| *j != i) {
-                    let mut copy = PoolSlot::uninit().mem;
+                if copies.iter().all(|(j, _, _)| *j != i) {
+                    let mut copy = PoolSlot::uninit_mem();
                     // SAFETY: both are whole, distinct `Slot`s; `MaybeUninit` bytes are copied
                     // as they are, initialised or not.
                     unsafe { ptr::copy_nonoverlapping(&*self.slots[i].mem, &mut *copy, 1) };
-                    copies.push((i, copy));
+                    copies.push((i, copy, self.slots[i].storage.copy()));
                 }
             }
         }
@@ -683,10 +829,14 @@ impl Harness {
 
     /// Compares the slots copied in `before` (only those in `only`, if given) with now.
     fn assert_unchanged(&self, before: &Before, only: Option<&[usize]>, what: &str, rc: i32) {
-        for (i, copy) in &before.0 {
+        for (i, copy, storage) in &before.0 {
             if only.is_some_and(|only| !only.contains(i)) {
                 continue;
             }
+            assert!(
+                self.slots[*i].storage.equals(storage),
+                "{what} (status {rc}) changed the table storage of slot {i}"
+            );
             // SAFETY: two live `Slot`s of `SLOT_LEN` bytes; `memcmp` only reads them.
             let diff = unsafe {
                 memcmp(
@@ -773,10 +923,22 @@ impl Harness {
         match &resolve(op) {
             Op::Fill { slot, fill } => {
                 let slot = &mut self.slots[usize::from(*slot) % SLOTS];
+                // A table handle overwritten leaves its storage to C again: refilled, so that
+                // tables are initialised over whatever storage held.
                 match fill {
-                    Fill::Zero => slot.fill(|_| 0),
-                    Fill::Garbage(seed) => slot.fill(|i| garbage(*seed, i)),
-                    Fill::Uninit => *slot = PoolSlot::uninit(),
+                    Fill::Zero => {
+                        slot.fill(|_| 0);
+                        slot.storage.fill(|_| 0);
+                    }
+                    Fill::Garbage(seed) => {
+                        slot.fill(|i| garbage(*seed, i));
+                        slot.storage.fill(|i| garbage(!*seed, i));
+                    }
+                    Fill::Uninit => {
+                        slot.mem = PoolSlot::uninit_mem();
+                        slot.header_written = false;
+                        slot.storage.fill(|i| garbage(i as u64, i));
+                    }
                     Fill::CorruptHeader(x) => {
                         if slot.header_written {
                             let b = slot.mem.0[0];
@@ -789,13 +951,88 @@ impl Harness {
                     }
                 }
             }
-            Op::TableInit(t) => {
+            Op::TableInit(t, storage) => {
                 let Some(p) = self.obj::<mcx_table_t>(*t, false) else {
                     return;
                 };
+                // The slot's own storage; with a NULL table, the spare.
+                let buf = match Self::index(*t) {
+                    Some(i) => self.slots[i].storage.ptr(),
+                    None => self.spare_storage.ptr(),
+                };
+                let len = storage.len();
+                let storage_ptr = match storage {
+                    StorageArg::Null(_) => ptr::null_mut(),
+                    StorageArg::Len { offset, .. } => buf.wrapping_add(usize::from(*offset) % 8),
+                    StorageArg::Short(_) | StorageArg::Huge => buf,
+                };
                 let before = self.before(&[*t]);
-                let rc = mcx_table_init(p);
-                self.after("mcx_table_init", rc, GENERAL, &before, &[*t], &[]);
+                let spare_before = self.spare_storage.copy();
+                let rc = mcx_table_init(p, storage_ptr.cast(), len);
+                self.after("mcx_table_init", rc, TABLE, &before, &[*t], &[]);
+                assert!(
+                    self.spare_storage.equals(&spare_before),
+                    "mcx_table_init (status {rc}) with a NULL table wrote the storage"
+                );
+                // The refusals the arguments call for (any one of them when several apply).
+                let mut refusals = Vec::new();
+                match t {
+                    Obj::Null => refusals.push(MCX_E_NULL_ARGUMENT),
+                    Obj::Misaligned(_) => refusals.push(MCX_E_INVALID_ARGUMENT),
+                    Obj::Slot(_) => {}
+                }
+                if storage_ptr.is_null() {
+                    refusals.push(MCX_E_NULL_ARGUMENT);
+                }
+                if len < MCX_TABLE_MIN_STORAGE_LEN {
+                    refusals.push(MCX_E_TABLE_STORAGE_TOO_SMALL);
+                }
+                if len > isize::MAX as usize {
+                    refusals.push(MCX_E_INVALID_ARGUMENT);
+                }
+                if refusals.is_empty() {
+                    assert_eq!(rc, MCX_OK, "mcx_table_init of {len} bytes");
+                    let i = Self::index(*t).expect("a slot");
+                    self.slots[i].storage_len = Some(len);
+                    assert_eq!(
+                        self.check_table(p, len),
+                        (0, MCX_TABLE_MIN_STORAGE_LEN),
+                        "a new table: no record, the smallest index"
+                    );
+                } else {
+                    assert!(
+                        refusals.contains(&rc),
+                        "mcx_table_init: {rc}, expected one of {refusals:?}"
+                    );
+                }
+            }
+            Op::TableBytesInUse(t, out) => {
+                let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
+                    return;
+                };
+                let before = self.before(&[*t]);
+                let mut n = OutVar::new(*out, usize::MAX);
+                let rc = mcx_table_bytes_in_use(p, n.ptr());
+                self.after("mcx_table_bytes_in_use", rc, GENERAL, &before, &[], &[*t]);
+                check_refused(&n, rc);
+                if rc == MCX_OK {
+                    let (_, in_use) = self.check_table(p, self.storage_len_of(*t));
+                    assert_eq!(n.value, in_use);
+                }
+            }
+            Op::TableStorageLen(records, string_bytes) => {
+                let (records, string_bytes) = (*records as usize, *string_bytes as usize);
+                // MCX_TABLE_STORAGE_LEN's formula without overflow, then saturated.
+                let per_record = (MCX_TABLE_RECORD_HEADER_LEN + 2 * MCX_TABLE_BUCKET_LEN) as u128
+                    + string_bytes as u128;
+                let exact = (records as u128)
+                    .checked_mul(per_record)
+                    .map_or(u128::MAX, |n| n + MCX_TABLE_MIN_STORAGE_LEN as u128);
+                assert_eq!(
+                    mcx_table_storage_len(records, string_bytes) as u128,
+                    exact.min(usize::MAX as u128),
+                    "mcx_table_storage_len({records}, {string_bytes})"
+                );
             }
             Op::TableClear(t) => {
                 let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
@@ -805,7 +1042,11 @@ impl Harness {
                 let rc = mcx_table_clear(p);
                 self.after("mcx_table_clear", rc, GENERAL, &before, &[], &[]);
                 if rc == MCX_OK {
-                    assert_eq!(self.table_len(p), Some(0), "clear left records");
+                    assert_eq!(
+                        self.check_table(p, self.storage_len_of(*t)),
+                        (0, MCX_TABLE_MIN_STORAGE_LEN),
+                        "clear left records"
+                    );
                 }
             }
             Op::TableLen(t, out) => {
@@ -818,7 +1059,8 @@ impl Harness {
                 self.after("mcx_table_len", rc, GENERAL, &before, &[], &[]);
                 check_refused(&len, rc);
                 if rc == MCX_OK {
-                    assert!(len.value <= MCX_TABLE_CAPACITY, "len {}", len.value);
+                    let (records, _) = self.check_table(p, self.storage_len_of(*t));
+                    assert_eq!(len.value, records);
                 }
             }
             Op::TableApply(t, m) => {
@@ -833,6 +1075,9 @@ impl Harness {
                 let before = self.before(&[*t, *m]);
                 let rc = mcx_table_apply(tp, mp);
                 self.after("mcx_table_apply", rc, TABLE, &before, &[], &[*m]);
+                if rc == MCX_OK {
+                    self.check_table(tp, self.storage_len_of(*t));
+                }
             }
             Op::TableApplyBytes(t, b) => {
                 let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
@@ -842,22 +1087,34 @@ impl Harness {
                 let before = self.before(&[*t]);
                 let rc = mcx_table_apply_bytes(p, input.ptr(), input.len);
                 self.after("mcx_table_apply_bytes", rc, TABLE_BYTES, &before, &[], &[]);
+                if rc == MCX_OK {
+                    self.check_table(p, self.storage_len_of(*t));
+                }
             }
             Op::TableSnapshot(t, buf, out) => {
                 let Some(p) = self.obj::<mcx_table_t>(*t, true) else {
                     return;
                 };
+                // MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len) of the table the slot holds, if any.
+                let storage_len = Self::index(*t)
+                    .and_then(|i| self.slots[i].storage_len)
+                    .unwrap_or(MCX_TABLE_MIN_STORAGE_LEN);
+                let max_len = storage_len + MCX_TABLE_SNAPSHOT_OVERHEAD;
                 let len = self.buffer_call(
                     "mcx_table_snapshot",
                     SNAPSHOT,
                     &[*t],
-                    OutBuf::new(*buf, MCX_TABLE_MAX_SNAPSHOT_LEN),
+                    OutBuf::new(*buf, max_len),
                     *out,
                     |buf, cap, out| mcx_table_snapshot(p, buf, cap, out),
                 );
                 if let Some((mut snapshot, len)) = len {
                     snapshot.truncate(len);
-                    assert!(snapshot.len() <= MCX_TABLE_MAX_SNAPSHOT_LEN);
+                    assert!(
+                        snapshot.len() <= max_len,
+                        "a snapshot of {len} bytes of a table of {storage_len} bytes"
+                    );
+                    let (records, in_use) = self.check_table(p, storage_len);
                     // The table takes its own snapshot back, and then snapshots the same.
                     let rc = mcx_table_restore(p, snapshot.as_ptr(), snapshot.len());
                     assert_eq!(rc, MCX_OK, "the table refused its own snapshot");
@@ -866,6 +1123,7 @@ impl Harness {
                         snapshot,
                         "restoring its own snapshot changed the table"
                     );
+                    self.last_snapshot = Some((snapshot.clone(), in_use, records));
                     self.last = snapshot;
                     self.last_is_frame = false;
                 }
@@ -875,9 +1133,48 @@ impl Harness {
                     return;
                 };
                 let input = self.bytes(b);
+                // A table's storage length, if `p` is one; the source table's bytes in use and
+                // records, if the input is the last snapshot taken, unchanged.
+                let target = match (self.table_len(p), Self::index(*t)) {
+                    (Some(_), Some(i)) => self.slots[i].storage_len,
+                    _ => None,
+                };
+                let source = self
+                    .last_snapshot
+                    .as_ref()
+                    .filter(|(snapshot, _, _)| !input.null && input.mem == *snapshot)
+                    .map(|(_, in_use, records)| (*in_use, *records));
                 let before = self.before(&[*t]);
                 let rc = mcx_table_restore(p, input.ptr(), input.len);
                 self.after("mcx_table_restore", rc, SNAPSHOT, &before, &[], &[]);
+                match (target, source) {
+                    // "mcx_table_bytes_in_use of the table that took the snapshot is enough",
+                    // and exactly what a restore needs.
+                    (Some(storage_len), Some((in_use, records))) => {
+                        if in_use <= storage_len {
+                            assert_eq!(
+                                rc, MCX_OK,
+                                "a snapshot of a table of {in_use} bytes in use, restored \
+                                 into {storage_len} bytes"
+                            );
+                            assert_eq!(
+                                self.check_table(p, storage_len),
+                                (records, in_use),
+                                "the restored table's records and bytes in use"
+                            );
+                        } else {
+                            assert_eq!(
+                                rc, MCX_E_SNAPSHOT_TABLE_TOO_SMALL,
+                                "a snapshot of a table of {in_use} bytes in use, restored \
+                                 into {storage_len} bytes"
+                            );
+                        }
+                    }
+                    _ if rc == MCX_OK => {
+                        self.check_table(p, self.storage_len_of(*t));
+                    }
+                    _ => {}
+                }
             }
             Op::InitRequest {
                 msg,
@@ -1360,6 +1657,7 @@ impl Harness {
         read_only: &[Obj],
     ) {
         check_status(what, rc, families);
+        self.last_rc = rc;
         if rc == MCX_OK {
             let only: Vec<usize> = read_only.iter().filter_map(|o| Self::index(*o)).collect();
             self.assert_unchanged(before, Some(&only), what, rc);
@@ -1506,6 +1804,36 @@ impl Harness {
         self.spare.0.as_mut_ptr().cast()
     }
 
+    /// The storage length of the table in `o`'s slot, which holds one (a call on it
+    /// succeeded), initialised there.
+    fn storage_len_of(&self, o: Obj) -> usize {
+        Self::index(o)
+            .and_then(|i| self.slots[i].storage_len)
+            .expect("a table is only initialised in a slot, which records its storage length")
+    }
+
+    /// Checks that the table at `p` fits its `storage_len` bytes of storage: its bytes in use
+    /// are at most that and at least its records' headers and smallest index, and its snapshot
+    /// within `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)`. Returns its records and bytes in use.
+    fn check_table(&self, p: *const mcx_table_t, storage_len: usize) -> (usize, usize) {
+        let records = self.table_len(p).expect("an initialised table");
+        let mut in_use = usize::MAX;
+        assert_eq!(mcx_table_bytes_in_use(p, &mut in_use), MCX_OK);
+        let least = records * MCX_TABLE_RECORD_HEADER_LEN
+            + (2 * records * MCX_TABLE_BUCKET_LEN).max(MCX_TABLE_MIN_STORAGE_LEN);
+        assert!(
+            least <= in_use && in_use <= storage_len,
+            "{records} records in {in_use} bytes in use of {storage_len}"
+        );
+        let snapshot = snapshot_of(p);
+        assert!(
+            snapshot.len() <= storage_len + MCX_TABLE_SNAPSHOT_OVERHEAD,
+            "a snapshot of {} bytes of a table of {storage_len} bytes",
+            snapshot.len()
+        );
+        (records, in_use)
+    }
+
     fn table_len(&self, p: *const mcx_table_t) -> Option<usize> {
         let mut n = usize::MAX;
         (mcx_table_len(p, &mut n) == MCX_OK).then_some(n)
@@ -1564,10 +1892,10 @@ fn check_refused<T: Copy>(out: &OutVar<T>, rc: i32) {
     }
 }
 
-/// Slots where each kind of object lives by default: a table in slot 0, a call in slot 1,
+/// Slots where each kind of object lives by default: tables in slots 0 and 5, a call in slot 1,
 /// messages in the others. Without homes, objects overwrite each other so often that a table
 /// rarely sees an update or a call a redirection.
-const TABLE_HOME: &[usize] = &[0];
+const TABLE_HOME: &[usize] = &[0, 5];
 const CALL_HOME: &[usize] = &[1];
 const MESSAGE_HOME: &[usize] = &[2, 3, 4];
 
@@ -1598,8 +1926,9 @@ fn resolve(op: &Op) -> Op {
     );
     let mut op = op.clone();
     match &mut op {
-        Op::Fill { .. } | Op::StatusStr(_) => {}
-        Op::TableInit(x)
+        Op::Fill { .. } | Op::StatusStr(_) | Op::TableStorageLen(..) => {}
+        Op::TableInit(x, _)
+        | Op::TableBytesInUse(x, _)
         | Op::TableClear(x)
         | Op::TableLen(x, _)
         | Op::TableApplyBytes(x, _)
@@ -1630,15 +1959,21 @@ fn resolve(op: &Op) -> Op {
     op
 }
 
-/// The snapshot of an initialised table, in a buffer that always suffices.
+/// The snapshot of an initialised table, in a buffer of the length it asks for.
 fn snapshot_of(p: *const mcx_table_t) -> Vec<u8> {
-    let mut buf = vec![0u8; MCX_TABLE_MAX_SNAPSHOT_LEN];
     let mut len = 0usize;
     assert_eq!(
-        mcx_table_snapshot(p, buf.as_mut_ptr(), buf.len(), &mut len),
+        mcx_table_snapshot(p, ptr::null_mut(), 0, &mut len),
+        MCX_E_SNAPSHOT_BUFFER_TOO_SMALL,
+        "a snapshot is never empty"
+    );
+    let mut buf = vec![0u8; len];
+    let mut written = 0usize;
+    assert_eq!(
+        mcx_table_snapshot(p, buf.as_mut_ptr(), buf.len(), &mut written),
         MCX_OK
     );
-    buf.truncate(len);
+    assert_eq!(written, len);
     buf
 }
 
@@ -1647,5 +1982,182 @@ pub fn check(ops: &[Op]) {
     let mut h = Harness::new();
     for op in ops.iter().take(64) {
         h.run(op);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `sip:n<k>@mc-b.example`, 19 bytes for k < 10.
+    fn numbered(k: u8) -> Str {
+        Str::Numbered(k)
+    }
+
+    /// "migrated": `numbered(k)` to `mc-b.example` as `sip:visitor-0042@mc-b.example`, no KMS
+    /// URI: 15 + 19 + 12 + 29 = 75 bytes of record, into message slot 2.
+    fn migrated(k: u8) -> Op {
+        Op::InitUpdate {
+            msg: Obj::Slot(0),
+            which: 0,
+            a: numbered(k),
+            b: Str::Pool(2),
+            c: Str::Pool(6),
+            d: Str::Null,
+        }
+    }
+
+    /// Applies message slot 2 to the table in slot 0 (`table` 0) or 5 (`table` 2).
+    fn apply(table: u8) -> Op {
+        Op::TableApply(Obj::Slot(table), Obj::Slot(0))
+    }
+
+    fn in_use(h: &mut Harness, slot: usize) -> (usize, usize) {
+        let p = h.slots[slot].ptr().cast::<mcx_table_t>();
+        let mut n = 0;
+        assert_eq!(mcx_table_bytes_in_use(p, &mut n), MCX_OK);
+        (h.table_len(p).expect("a table"), n)
+    }
+
+    /// Tables fill up by bytes, a full one evicts a departed visitor and nothing else, and a
+    /// snapshot restores into a table iff its storage holds the snapshot's bytes in use: the
+    /// paths the harness's checks guard, reached on purpose.
+    #[test]
+    fn tables_fill_up_by_bytes_and_snapshots_restore_where_they_fit() {
+        let mut h = Harness::new();
+        // Table A in slot 0 over 432 bytes (at offset 3), table B in slot 5 over 132.
+        h.run(&Op::TableInit(
+            Obj::Slot(0),
+            StorageArg::Len {
+                len: 801,
+                offset: 3,
+            },
+        ));
+        assert_eq!(h.last_rc, MCX_OK);
+        h.run(&Op::TableInit(
+            Obj::Slot(2),
+            StorageArg::Len {
+                len: 200,
+                offset: 0,
+            },
+        ));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(h.slots[0].storage_len, Some(432));
+        assert_eq!(h.slots[5].storage_len, Some(132));
+
+        // Records of 75 bytes and two 8-byte buckets each, at least 32 bytes of index: A holds
+        // 4 (364 bytes), B 1 (107 bytes); the next is refused and changes nothing.
+        let mut accepted = [0, 0];
+        for k in 0..6 {
+            h.run(&migrated(k));
+            assert_eq!(h.last_rc, MCX_OK);
+            for (n, table) in [0u8, 2].into_iter().enumerate() {
+                h.run(&apply(table));
+                match h.last_rc {
+                    MCX_OK => accepted[n] += 1,
+                    rc => assert_eq!(rc, MCX_E_TABLE_FULL),
+                }
+            }
+        }
+        assert_eq!(accepted, [4, 1]);
+        assert_eq!(in_use(&mut h, 0), (4, 364));
+        assert_eq!(in_use(&mut h, 5), (1, 107));
+
+        // A's snapshot does not fit B; B's fits A, which then holds B's record alone.
+        let snapshot = |h: &mut Harness, table: u8| {
+            h.run(&Op::TableSnapshot(
+                Obj::Slot(table),
+                Buf {
+                    null: false,
+                    cap: Cap::Enough,
+                },
+                OutPtr::Valid,
+            ));
+            assert_eq!(h.last_rc, MCX_OK);
+        };
+        let last = Bytes::Last {
+            cut: None,
+            flip: None,
+        };
+        snapshot(&mut h, 0);
+        h.run(&Op::TableRestore(Obj::Slot(2), last.clone()));
+        assert_eq!(h.last_rc, MCX_E_SNAPSHOT_TABLE_TOO_SMALL);
+        assert_eq!(in_use(&mut h, 5), (1, 107));
+        snapshot(&mut h, 2);
+        h.run(&Op::TableRestore(Obj::Slot(0), last));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(in_use(&mut h, 0), (1, 107));
+
+        // B, cleared, takes a present visitor (15 + 20 + 22 + 12 = 69 bytes); a migrated user
+        // does not fit beside it, and is taken once the visitor departed, evicting it.
+        h.run(&Op::TableClear(Obj::Slot(2)));
+        assert_eq!(h.last_rc, MCX_OK);
+        h.run(&Op::InitUpdate {
+            msg: Obj::Slot(0),
+            which: 3,
+            a: numbered(20),
+            b: Str::Pool(2),
+            c: Str::Pool(0),
+            d: Str::Null,
+        });
+        assert_eq!(h.last_rc, MCX_OK);
+        h.run(&apply(2));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(in_use(&mut h, 5), (1, 69 + 32));
+        h.run(&migrated(7));
+        h.run(&apply(2));
+        assert_eq!(
+            h.last_rc, MCX_E_TABLE_FULL,
+            "a present visitor is never evicted"
+        );
+        h.run(&Op::InitUpdate {
+            msg: Obj::Slot(0),
+            which: 4,
+            a: numbered(20),
+            b: Str::Null,
+            c: Str::Null,
+            d: Str::Null,
+        });
+        h.run(&apply(2));
+        assert_eq!(h.last_rc, MCX_OK, "visitor departed");
+        h.run(&migrated(7));
+        h.run(&apply(2));
+        assert_eq!(h.last_rc, MCX_OK, "the departed visitor evicted");
+        assert_eq!(in_use(&mut h, 5), (1, 75 + 32));
+    }
+
+    /// `mcx_table_init` refusals: nothing written, the table in the slot kept.
+    #[test]
+    fn table_init_refuses_null_short_and_huge_storage() {
+        let mut h = Harness::new();
+        h.run(&Op::TableInit(
+            Obj::Slot(0),
+            StorageArg::Len { len: 0, offset: 0 },
+        ));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(h.slots[0].storage_len, Some(MCX_TABLE_MIN_STORAGE_LEN));
+        for (storage, rc) in [
+            (StorageArg::Null(64), MCX_E_NULL_ARGUMENT),
+            (StorageArg::Short(31), MCX_E_TABLE_STORAGE_TOO_SMALL),
+            (StorageArg::Short(0), MCX_E_TABLE_STORAGE_TOO_SMALL),
+            (StorageArg::Huge, MCX_E_INVALID_ARGUMENT),
+        ] {
+            // The harness checks the slot and its storage are unchanged.
+            h.run(&Op::TableInit(Obj::Slot(0), storage));
+            assert_eq!(h.last_rc, rc, "{storage:?}");
+            assert_eq!(in_use(&mut h, 0), (0, MCX_TABLE_MIN_STORAGE_LEN));
+        }
+        h.run(&Op::TableInit(
+            Obj::Null,
+            StorageArg::Len { len: 9, offset: 1 },
+        ));
+        assert_eq!(h.last_rc, MCX_E_NULL_ARGUMENT);
+        h.run(&Op::TableInit(
+            Obj::Misaligned(0),
+            StorageArg::Len { len: 9, offset: 1 },
+        ));
+        assert_eq!(h.last_rc, MCX_E_INVALID_ARGUMENT);
+        h.run(&Op::TableStorageLen(2, 91));
+        h.run(&Op::TableStorageLen(u64::MAX, u64::MAX));
     }
 }

@@ -5,8 +5,9 @@
 //! by step in its semihosting output and its verdict in its exit code.
 //!
 //! The same run yields the size report (`target/firmware-c/size-report.md`, printed by
-//! `.ci/run`): the flash the library adds (from the linker map), the static RAM of a migration
-//! table (from the header), and the stack depth of each C API call, measured by stack painting
+//! `.ci/run`): the flash the library adds (from the linker map), the RAM of a migration table
+//! (its handle and its storage per record, from the header; the firmware's tables, from its
+//! output), and the stack depth of each C API call, measured by stack painting
 //! in the firmware and explained by a static call-graph walk of the linked code.
 //!
 //! The firmware is built and run once; each test reads the shared result.
@@ -25,7 +26,7 @@ use mcx_migrate_tests::qemu;
 const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Named checks the firmware runs; a firmware that skipped some would report fewer.
-const FIRMWARE_CHECKS: usize = 21;
+const FIRMWARE_CHECKS: usize = 22;
 
 /// How to install the Arm bare-metal toolchain and newlib on Debian.
 const ARM_GCC_INSTALL: &str = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi";
@@ -38,6 +39,12 @@ const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
 const FLASH_CI_LIMIT: u64 = 16 * 1024;
 const STACK_CI_LIMIT: u64 = 2 * 1024;
+
+/// Bytes of a typical record's strings (the key, the two other IDs, the KMS URI), for the table
+/// storage figures: the firmware's user 2, migrated to B, in A's table:
+/// `sip:user2@mc-a.example` (22) + `mc-b.example` (12) + `sip:visitor-0042@mc-b.example` (29),
+/// without a KMS URI and with `https://kms.mc-b.example/kms` (28).
+const TYPICAL_STRING_BYTES: [u64; 2] = [22 + 12 + 29, 22 + 12 + 29 + 28];
 // `size_report_is_complete_and_within_the_ci_limits` fails above either CI limit: a C API call
 // whose stack, painted or static, is above 2 KiB, or library flash above 16 KiB.
 
@@ -71,16 +78,18 @@ const MEASURED_FUNCTIONS: &[&str] = &[
     "mcx_status_str",
     "mcx_table_apply",
     "mcx_table_apply_bytes",
+    "mcx_table_bytes_in_use",
     "mcx_table_clear",
     "mcx_table_init",
     "mcx_table_len",
     "mcx_table_restore",
     "mcx_table_snapshot",
+    "mcx_table_storage_len",
     "mcx_version",
 ];
 
 /// Measured functions that may use no stack at all: a depth of 0 is their measurement.
-const LEAF_FUNCTIONS: &[&str] = &["mcx_version"];
+const LEAF_FUNCTIONS: &[&str] = &["mcx_version", "mcx_table_storage_len"];
 
 struct Firmware {
     exit_code: Option<i32>,
@@ -716,6 +725,132 @@ fn stack_limit_counts_the_painted_and_the_static_figure() {
     );
 }
 
+/// The table storage rule, from the header's constants (core/src/table.rs documents it): a
+/// record takes `record_header` bytes and its strings at their length, and the index two
+/// buckets per record, at least `min_storage` bytes of them.
+struct TableSizes {
+    handle: u64,
+    min_storage: u64,
+    record_header: u64,
+    bucket: u64,
+}
+
+impl TableSizes {
+    /// Storage bytes a record of `string_bytes` bytes of strings takes, its buckets included.
+    fn per_record(&self, string_bytes: u64) -> u64 {
+        self.record_header + string_bytes + 2 * self.bucket
+    }
+
+    /// `MCX_TABLE_STORAGE_LEN(records, string_bytes)`.
+    fn storage_len(&self, records: u64, string_bytes: u64) -> u64 {
+        records * self.per_record(string_bytes) + self.min_storage
+    }
+
+    /// Storage bytes `records` records of `string_bytes` bytes of strings take: the records and
+    /// their index (`mcx_table_bytes_in_use`).
+    fn in_use(&self, records: u64, string_bytes: u64) -> u64 {
+        records * (self.record_header + string_bytes)
+            + (2 * records * self.bucket).max(self.min_storage)
+    }
+
+    /// How many records of `string_bytes` bytes of strings `storage` bytes hold.
+    fn records_in(&self, storage: u64, string_bytes: u64) -> u64 {
+        (1..)
+            .take_while(|r| self.in_use(*r, string_bytes) <= storage)
+            .last()
+            .unwrap_or(0)
+    }
+}
+
+/// The figures the report derives from the header's constants are what the core's table does:
+/// `records_in` counts the records of typical IDs a table over that storage takes before it
+/// refuses one as full, and `storage_len` is `MCX_TABLE_STORAGE_LEN`'s (the core's) rule.
+#[test]
+fn table_storage_figures_match_the_core_table() {
+    use mcx_migrate::table::{self, MigrationTable};
+    use mcx_migrate::{McServiceId, McSystemId, MigrationUpdate, SecurityDomainInfo, TableError};
+    let sizes = TableSizes {
+        handle: 0,
+        min_storage: table::MIN_STORAGE_LEN as u64,
+        record_header: table::RECORD_HEADER_LEN as u64,
+        bucket: table::BUCKET_LEN as u64,
+    };
+    for (kms, string_bytes) in [
+        (None, TYPICAL_STRING_BYTES[0]),
+        (
+            Some("https://kms.mc-b.example/kms"),
+            TYPICAL_STRING_BYTES[1],
+        ),
+    ] {
+        for storage in [32, 109, 110, 500, 1024, 4096] {
+            let mut t = MigrationTable::new(vec![0u8; storage]).expect("storage of 32 B or more");
+            let mut records = 0u64;
+            loop {
+                // As long as user 2's `sip:user2@mc-a.example`.
+                let primary = format!("sip:u{records:04}@mc-a.example");
+                let update = MigrationUpdate::Migrated {
+                    primary_id: McServiceId::new(&primary).unwrap(),
+                    partner_system: McSystemId::new("mc-b.example").unwrap(),
+                    partner_id: McServiceId::new("sip:visitor-0042@mc-b.example").unwrap(),
+                    security_domain_info: kms.map(|k| SecurityDomainInfo::new(k).unwrap()),
+                };
+                match t.apply(&update) {
+                    Ok(_) => records += 1,
+                    Err(TableError::TableFull) => break,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            assert_eq!(
+                sizes.records_in(storage as u64, string_bytes),
+                records,
+                "{storage} B of storage, {string_bytes} string bytes a record"
+            );
+            assert_eq!(t.len() as u64, records);
+            assert_eq!(
+                t.bytes_in_use() as u64,
+                sizes.in_use(records, string_bytes),
+                "{storage} B of storage, {records} records"
+            );
+        }
+        for records in 0..8 {
+            assert_eq!(
+                sizes.storage_len(records, string_bytes),
+                table::storage_len(records as usize, string_bytes as usize) as u64
+            );
+        }
+    }
+}
+
+/// The firmware's migration table as its "ram:" line states it.
+struct FirmwareTable {
+    handle: u64,
+    storage: u64,
+    records: u64,
+    string_bytes: u64,
+}
+
+/// Reads `ram: mcx_table_t H bytes (MCX_TABLE_SIZE) + storage S bytes for R records of B
+/// string bytes (MCX_TABLE_STORAGE_LEN), ...` from the firmware's output.
+fn firmware_table(output: &str) -> FirmwareTable {
+    let line = output
+        .lines()
+        .find_map(|l| l.strip_prefix("ram: mcx_table_t "))
+        .unwrap_or_else(|| panic!("no \"ram: mcx_table_t\" line in the output:\n{output}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    match numbers[..] {
+        [handle, storage, records, string_bytes, ..] => FirmwareTable {
+            handle,
+            storage,
+            records,
+            string_bytes,
+        },
+        _ => panic!("unexpected ram line: {line}"),
+    }
+}
+
 /// `bytes` as `16 293 B (15.9 KiB)`.
 fn bytes_and_kib(bytes: u64) -> String {
     format!("{} B ({:.1} KiB)", grouped(bytes), bytes as f64 / 1024.0)
@@ -755,7 +890,25 @@ fn size_report() -> &'static SizeReport {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or_else(|| panic!("{name} not in the header"))
         };
-        let (table_size, capacity) = (define("MCX_TABLE_SIZE"), define("MCX_TABLE_CAPACITY"));
+        let table = TableSizes {
+            handle: define("MCX_TABLE_SIZE"),
+            min_storage: define("MCX_TABLE_MIN_STORAGE_LEN"),
+            record_header: define("MCX_TABLE_RECORD_HEADER_LEN"),
+            bucket: define("MCX_TABLE_BUCKET_LEN"),
+        };
+        let fw_table = firmware_table(&fw.output);
+        assert_eq!(
+            (fw_table.handle, fw_table.storage),
+            (
+                table.handle,
+                table.storage_len(fw_table.records, fw_table.string_bytes)
+            ),
+            "the firmware's table handle and storage against MCX_TABLE_SIZE and \
+             MCX_TABLE_STORAGE_LEN({}, {})",
+            fw_table.records,
+            fw_table.string_bytes
+        );
+        let [no_kms, kms] = TYPICAL_STRING_BYTES;
 
         // Stack per call, deepest painted first, with the static walk's figure and chain.
         let mut memo = HashMap::new();
@@ -815,13 +968,28 @@ fn size_report() -> &'static SizeReport {
         );
         let _ = writeln!(
             s,
-            "| static RAM of a migration table of {capacity} entries (`MCX_TABLE_SIZE`) | {} B | | | |",
-            grouped(table_size)
+            "| a migration table's handle (`MCX_TABLE_SIZE`) | {} B | | | |",
+            grouped(table.handle)
         );
         let _ = writeln!(
             s,
-            "| bytes per table entry (`MCX_TABLE_SIZE` / {capacity}, overhead included) | {:.1} B | | | |",
-            table_size as f64 / capacity as f64
+            "| table storage per record of typical IDs, {no_kms} / {kms} string bytes (without / with a KMS URI) | {} B / {} B | | | |",
+            table.per_record(no_kms),
+            table.per_record(kms)
+        );
+        let _ = writeln!(
+            s,
+            "| records 1 KiB of table storage holds, typical IDs ({no_kms} / {kms} string bytes) | {} / {} | | | |",
+            table.records_in(1024, no_kms),
+            table.records_in(1024, kms)
+        );
+        let _ = writeln!(
+            s,
+            "| static RAM of each of the firmware's tables: handle + storage (`MCX_TABLE_STORAGE_LEN({}, {})`) | {} B + {} B | | | |",
+            fw_table.records,
+            fw_table.string_bytes,
+            grouped(fw_table.handle),
+            grouped(fw_table.storage)
         );
         let _ = writeln!(
             s,
