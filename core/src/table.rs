@@ -726,9 +726,8 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
             };
             let (size, tag, needed) = (raw.size, raw.tag, raw.needed());
             if tag != Tag::Hole {
-                if let Some(end) = read.checked_add(needed) {
-                    bytes.copy_within(read..end.min(heap_end), write);
-                }
+                let len = needed.min(heap_end.saturating_sub(read));
+                store::move_down(bytes, read, write, len);
                 store::set_size(bytes, write, needed);
                 write = write.saturating_add(needed);
             }

@@ -269,7 +269,9 @@ pub(crate) fn read_slot(p: *const u8, len: usize, offset: usize, buf: &mut [u8])
     let slot = unsafe { core::slice::from_raw_parts(p, len) };
     match slot.get(offset..end) {
         Some(src) => {
-            buf.copy_from_slice(src);
+            for (to, from) in buf.iter_mut().zip(src) {
+                *to = *from;
+            }
             true
         }
         None => false,
@@ -285,7 +287,9 @@ pub(crate) fn write_slot(p: *mut u8, len: usize, offset: usize, data: &[u8]) -> 
             .and_then(|end| slot.get_mut(offset..end))
         {
             Some(dst) => {
-                dst.copy_from_slice(data);
+                for (to, from) in dst.iter_mut().zip(data) {
+                    *to = *from;
+                }
                 true
             }
             None => false,

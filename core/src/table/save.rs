@@ -23,7 +23,7 @@
 
 use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
 
-use super::{max_snapshot_len, MigrationTable};
+use super::{max_snapshot_len, store, MigrationTable};
 use crate::error::SnapshotError;
 
 /// First bytes of every save slot.
@@ -84,7 +84,7 @@ impl SaveSlot for [u8] {
 
     fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), SlotIoError> {
         let end = offset.checked_add(buf.len()).ok_or(SlotIoError(-1))?;
-        buf.copy_from_slice(self.get(offset..end).ok_or(SlotIoError(-1))?);
+        store::copy(buf, self.get(offset..end).ok_or(SlotIoError(-1))?);
         Ok(())
     }
 
@@ -95,9 +95,7 @@ impl SaveSlot for [u8] {
 
     fn program(&mut self, offset: usize, data: &[u8]) -> Result<(), SlotIoError> {
         let end = offset.checked_add(data.len()).ok_or(SlotIoError(-1))?;
-        self.get_mut(offset..end)
-            .ok_or(SlotIoError(-1))?
-            .copy_from_slice(data);
+        store::copy(self.get_mut(offset..end).ok_or(SlotIoError(-1))?, data);
         Ok(())
     }
 }
@@ -254,12 +252,14 @@ impl<T: SaveSlot + ?Sized> Programmer<'_, T> {
     fn write(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             let room = SAVE_PROGRAM_CHUNK.saturating_sub(self.filled);
-            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            let (now, rest) = bytes
+                .split_at_checked(room.min(bytes.len()))
+                .unwrap_or((bytes, &[]));
             if let Some(dst) = self
                 .chunk
                 .get_mut(self.filled..self.filled.saturating_add(now.len()))
             {
-                dst.copy_from_slice(now);
+                store::copy(dst, now);
             }
             self.filled = self.filled.saturating_add(now.len());
             bytes = rest;

@@ -122,7 +122,32 @@ fn put(bytes: &mut [u8], at: usize, value: &[u8]) {
         .checked_add(value.len())
         .and_then(|end| bytes.get_mut(at..end))
     {
-        dst.copy_from_slice(value);
+        copy(dst, value);
+    }
+}
+
+/// Copies `src` into `dst` (the shorter length): a zip, not `copy_from_slice`, whose length check
+/// LLVM does not always prove and which would link a panic path into firmware.
+pub(super) fn copy(dst: &mut [u8], src: &[u8]) {
+    for (to, from) in dst.iter_mut().zip(src) {
+        *to = *from;
+    }
+}
+
+/// Moves `len` bytes at `from` down to `to` (`to <= from`) within `bytes`, front to back, so
+/// overlapping ranges are moved right; bytes out of range are skipped (no `copy_within`, whose
+/// bounds checks panic).
+pub(super) fn move_down(bytes: &mut [u8], from: usize, to: usize, len: usize) {
+    for i in 0..len {
+        let (Some(src), Some(dst)) = (from.checked_add(i), to.checked_add(i)) else {
+            return;
+        };
+        let Some(&byte) = bytes.get(src) else {
+            return;
+        };
+        if let Some(slot) = bytes.get_mut(dst) {
+            *slot = byte;
+        }
     }
 }
 
