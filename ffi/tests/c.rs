@@ -135,12 +135,13 @@ const PROGRAMS: &[(&str, &[&str], &[&str])] = &[
             "request: no security domain info for target",
             "refused: -4301 (message truncated)",
             "refused: -4303 (unsupported version)",
-            "migration table full; 16/16 records",
+            "migration table full; 17 records, 2042/2064 bytes of storage",
+            "restore into a table of 540 bytes of storage (2042 needed): snapshot does not fit the table",
             // Issue 8: saved to flash; after the reboot the empty table lets a call to the
             // migrated user proceed; restored, the same call is redirected again.
             "gateway: saved ",
             "gateway: rebooted, table holds 0 records\ngateway: request: target served here, call proceeds\n",
-            "gateway: restored 16 records from flash\ngateway: request: private call redirection (112 bytes) to sip:visitor-0042@mc-b.example, KMS https://kms.mc-b.example/kms\n",
+            "gateway: restored 17 records from flash\ngateway: request: private call redirection (112 bytes) to sip:visitor-0042@mc-b.example, KMS https://kms.mc-b.example/kms\n",
             "restore from corrupted flash: snapshot CRC mismatch",
             "gateway: done",
         ],
