@@ -198,18 +198,31 @@ fn table_key() -> impl Strategy<Value = McServiceId> + Clone {
     (0..POOL).prop_map(|n| McServiceId::new(&pool_key(n)).unwrap())
 }
 
-/// Short and long values: a record needs from about 30 to about 140 bytes.
+/// Mostly short values, sometimes long ones: a record needs from about 30 to about 580 bytes, so
+/// one long record may need several departed visitors evicted, or not fit at all.
 fn table_service_id() -> impl Strategy<Value = McServiceId> {
-    "(sip|tel):[a-z0-9.@+-]{1,30}".prop_map(|s| McServiceId::new(&s).unwrap())
+    prop_oneof![
+        6 => "(sip|tel):[a-z0-9.@+-]{1,30}",
+        1 => "(sip|tel):[a-z0-9.@+-]{60,120}",
+    ]
+    .prop_map(|s| McServiceId::new(&s).unwrap())
 }
 
 fn table_system_id() -> impl Strategy<Value = McSystemId> {
-    "[a-z][a-z0-9]{0,8}(\\.[a-z][a-z0-9]{0,6}){0,2}".prop_map(|s| McSystemId::new(&s).unwrap())
+    prop_oneof![
+        6 => "[a-z][a-z0-9]{0,8}(\\.[a-z][a-z0-9]{0,6}){0,2}",
+        1 => "[a-z]{40,63}(\\.[a-z]{40,63}){0,2}",
+    ]
+    .prop_map(|s| McSystemId::new(&s).unwrap())
 }
 
 fn table_sdi() -> impl Strategy<Value = Option<SecurityDomainInfo>> {
     proptest::option::of(
-        "https://[a-z.]{1,16}/[a-z]{0,8}".prop_map(|s| SecurityDomainInfo::new(&s).unwrap()),
+        prop_oneof![
+            6 => "https://[a-z.]{1,16}/[a-z]{0,8}",
+            1 => "https://[a-z.]{60,110}/[a-z]{0,8}",
+        ]
+        .prop_map(|s| SecurityDomainInfo::new(&s).unwrap()),
     )
 }
 
@@ -353,6 +366,8 @@ impl ModelRecord {
 #[derive(Debug, Default, Clone, Copy)]
 struct Seen {
     evictions: usize,
+    /// Updates that evicted more than one record.
+    multiple_evictions: usize,
     table_full: usize,
     removed: usize,
     /// Writes after which fewer than 16 bytes of the storage were free.
@@ -615,6 +630,9 @@ fn run_against_model(storage_len: usize, fill: u8, steps: &[Step]) -> Result<See
                 match got {
                     Ok(applied) => {
                         seen.evictions += applied.evicted;
+                        if applied.evicted > 1 {
+                            seen.multiple_evictions += 1;
+                        }
                         if applied.change == Change::Removed {
                             seen.removed += 1;
                         }
@@ -729,6 +747,7 @@ fn small_table_runs_reach_eviction_full_tables_and_refused_restores() {
         let (len, fill, steps) = strategy.new_tree(&mut runner).unwrap().current();
         let seen = run_against_model(len, fill, &steps).unwrap();
         total.evictions += seen.evictions;
+        total.multiple_evictions += seen.multiple_evictions;
         total.table_full += seen.table_full;
         total.removed += seen.removed;
         total.tight += seen.tight;
@@ -736,6 +755,7 @@ fn small_table_runs_reach_eviction_full_tables_and_refused_restores() {
         total.restore_too_small += seen.restore_too_small;
     }
     assert!(total.evictions > 0, "{total:?}");
+    assert!(total.multiple_evictions > 0, "{total:?}");
     assert!(total.table_full > 0, "{total:?}");
     assert!(total.removed > 0, "{total:?}");
     assert!(total.tight > 0, "{total:?}");
