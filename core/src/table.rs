@@ -550,11 +550,24 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
             None => (self.len.saturating_add(1), self.live_bytes),
         };
         let exclude = found.map(|old| old.offset);
-        let evictions = self.evictions_needed(records, live.saturating_add(need), exclude)?;
-        for _ in 0..evictions {
-            if let Some(oldest) = self.departed_after(None, exclude) {
-                self.remove(oldest.bucket, oldest.offset, oldest.size, oldest.needed);
+        let (mut records, mut live) = (records, live.saturating_add(need));
+        if !self.fits(records, live) {
+            // Everything is checked before anything changes: evicting every departed visitor
+            // record must make room, or nothing is evicted.
+            let (count, bytes) = self.departed_total(exclude);
+            if !self.fits(records.saturating_sub(count), live.saturating_sub(bytes)) {
+                return Err(TableError::TableFull);
             }
+        }
+        let mut evictions = 0usize;
+        while !self.fits(records, live) {
+            let Some(oldest) = self.oldest_departed(exclude) else {
+                break;
+            };
+            self.remove(oldest.bucket, oldest.offset, oldest.size, oldest.needed);
+            records = records.saturating_sub(1);
+            live = live.saturating_sub(oldest.needed);
+            evictions = evictions.saturating_add(1);
         }
         if found.is_some() {
             // Evictions may have moved the key's bucket: look it up again.
@@ -575,49 +588,46 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
         })
     }
 
-    /// How many of the oldest departed visitor records (not the one at `exclude`) must go for
-    /// `records` records needing `live` bytes to fit; [`TableError::TableFull`] if evicting every
-    /// one is not enough. Changes nothing.
-    fn evictions_needed(
-        &self,
-        mut records: usize,
-        mut live: usize,
-        exclude: Option<usize>,
-    ) -> Result<usize, TableError> {
-        let mut evicted = 0usize;
-        let mut last = None;
-        while !self.fits(records, live) {
-            let next = self
-                .departed_after(last, exclude)
-                .ok_or(TableError::TableFull)?;
-            records = records.saturating_sub(1);
-            live = live.saturating_sub(next.needed);
-            evicted = evicted.saturating_add(1);
-            last = Some((next.order, next.offset));
+    /// The number of departed visitor records (not the one at `exclude`) and the bytes they
+    /// need.
+    fn departed_total(&self, exclude: Option<usize>) -> (usize, usize) {
+        let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
+        let (mut count, mut bytes) = (0usize, 0usize);
+        let mut offset = 0usize;
+        while let Some((size, tag, _)) = store::header(heap, offset) {
+            if tag == Tag::VisitorDeparted && Some(offset) != exclude {
+                let needed = store::raw(heap, offset).map_or(0, |r| r.needed());
+                count = count.saturating_add(1);
+                bytes = bytes.saturating_add(needed);
+            }
+            offset = offset.saturating_add(size);
         }
-        Ok(evicted)
+        (count, bytes)
     }
 
-    /// The oldest departed visitor record after `last` in (departure order, offset) order,
+    /// The departed visitor record that departed first (lowest departure order, then offset),
     /// skipping the one at `exclude`.
-    fn departed_after(
-        &self,
-        last: Option<(u32, usize)>,
-        exclude: Option<usize>,
-    ) -> Option<Departed> {
+    fn oldest_departed(&self, exclude: Option<usize>) -> Option<Departed> {
         let heap = self.bytes().get(..self.heap_end)?;
-        let (offset, raw) = records(heap)
-            .filter(|(offset, raw)| {
-                raw.tag == Tag::VisitorDeparted
-                    && Some(*offset) != exclude
-                    && last.is_none_or(|last| (raw.departed_at, *offset) > last)
-            })
-            .min_by_key(|(offset, raw)| (raw.departed_at, *offset))?;
+        // A plain scan of the headers: this runs only when the storage is full.
+        let mut best: Option<(u32, usize)> = None;
+        let mut offset = 0usize;
+        while let Some((size, tag, order)) = store::header(heap, offset) {
+            let here = (order, offset);
+            if tag == Tag::VisitorDeparted
+                && Some(offset) != exclude
+                && best.is_none_or(|best| here < best)
+            {
+                best = Some(here);
+            }
+            offset = offset.saturating_add(size);
+        }
+        let (_, offset) = best?;
+        let raw = store::raw(heap, offset)?;
         let (bucket, _) = self.index().probe(raw.key)?;
         Some(Departed {
             bucket,
             offset,
-            order: raw.departed_at,
             size: raw.size,
             needed: raw.needed(),
         })
@@ -769,6 +779,31 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
 }
 
 impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+    /// The record with the smallest key above `previous` (the smallest of all for `None`), with
+    /// its key and departure order: a scan of the headers and keys, no iterator state.
+    fn next_entry_after(
+        &self,
+        previous: Option<&[u8]>,
+    ) -> Option<(McServiceIdRef<'_>, Record<'_>, u32)> {
+        let heap = self.bytes().get(..self.heap_end)?;
+        let mut best: Option<(&[u8], usize)> = None;
+        let mut offset = 0usize;
+        while let Some((size, tag, _)) = store::header(heap, offset) {
+            if let (false, Some(key)) = (tag == Tag::Hole, store::key_at(heap, offset)) {
+                if previous.is_none_or(|p| key > p) && best.is_none_or(|(b, _)| key < b) {
+                    best = Some((key, offset));
+                }
+            }
+            offset = offset.saturating_add(size);
+        }
+        let raw = store::raw(heap, best?.1)?;
+        Some((
+            McServiceIdRef::from_validated_bytes(raw.key),
+            record(raw)?,
+            raw.departed_at,
+        ))
+    }
+
     /// Every record with its key and departure order.
     fn entries(&self) -> impl Iterator<Item = (McServiceIdRef<'_>, Record<'_>, u32)> {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
@@ -794,7 +829,6 @@ struct Existing {
 struct Departed {
     bucket: usize,
     offset: usize,
-    order: u32,
     size: usize,
     needed: usize,
 }

@@ -26,7 +26,7 @@ use mcx_migrate_tests::qemu;
 const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Named checks the firmware runs; a firmware that skipped some would report fewer.
-const FIRMWARE_CHECKS: usize = 22;
+const FIRMWARE_CHECKS: usize = 23;
 
 /// How to install the Arm bare-metal toolchain and newlib on Debian.
 const ARM_GCC_INSTALL: &str = "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi";
@@ -37,7 +37,10 @@ const TARGET: &str = "thumbv7em-none-eabihf";
 const FLASH_TARGET: u64 = 12 * 1024;
 const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
-const FLASH_CI_LIMIT: u64 = 16 * 1024;
+/// Raised from 16 KiB when the migration table moved into caller memory (records packed at
+/// their length, compaction, eviction by bytes: about 2.7 KiB more flash in this firmware,
+/// against 9 KiB less RAM per 16-record table); see docs/footprint.md.
+const FLASH_CI_LIMIT: u64 = 20 * 1024;
 const STACK_CI_LIMIT: u64 = 2 * 1024;
 
 /// Bytes of a typical record's strings (the key, the two other IDs, the KMS URI), for the table
@@ -46,7 +49,7 @@ const STACK_CI_LIMIT: u64 = 2 * 1024;
 /// without a KMS URI and with `https://kms.mc-b.example/kms` (28).
 const TYPICAL_STRING_BYTES: [u64; 2] = [22 + 12 + 29, 22 + 12 + 29 + 28];
 // `size_report_is_complete_and_within_the_ci_limits` fails above either CI limit: a C API call
-// whose stack, painted or static, is above 2 KiB, or library flash above 16 KiB.
+// whose stack, painted or static, is above 2 KiB, or library flash above 20 KiB.
 
 /// The C API functions the firmware calls, each through its stack-painting `API()` wrapper.
 const MEASURED_FUNCTIONS: &[&str] = &[
@@ -82,7 +85,9 @@ const MEASURED_FUNCTIONS: &[&str] = &[
     "mcx_table_clear",
     "mcx_table_init",
     "mcx_table_len",
+    "mcx_table_load",
     "mcx_table_restore",
+    "mcx_table_save",
     "mcx_table_snapshot",
     "mcx_table_storage_len",
     "mcx_version",

@@ -122,18 +122,13 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> Serialize for Body<'_, S> {
         // key with the one before it, in one pass and no extra memory, and the bytes do not
         // depend on where the table happened to store its records. Selecting the next key
         // costs O(n²) comparisons of keys in RAM, paid when the snapshot is taken.
-        let mut previous: Option<McServiceIdRef<'_>> = None;
+        let mut previous: Option<&[u8]> = None;
         for _ in 0..count {
-            let next = self
-                .0
-                .entries()
-                .filter(|(key, _, _)| previous.is_none_or(|p| *key > p))
-                .min_by(|(a, _, _), (b, _, _)| a.cmp(b));
-            let Some((key, record, order)) = next else {
+            let Some((key, record, order)) = self.0.next_entry_after(previous) else {
                 break;
             };
             tuple.serialize_element(&EntryView::of(key, record, u64::from(order)))?;
-            previous = Some(key);
+            previous = Some(key.as_bytes());
         }
         tuple.end()
     }

@@ -151,6 +151,15 @@ pub(super) fn move_down(bytes: &mut [u8], from: usize, to: usize, len: usize) {
     }
 }
 
+/// The allocated length, tag and departure order of the record at `offset` of `heap`: its
+/// header only.
+pub(super) fn header(heap: &[u8], offset: usize) -> Option<(usize, Tag, u32)> {
+    let size = u16_at(heap, offset)?;
+    let tag = Tag::from_u8(*heap.get(offset.checked_add(2)?)?)?;
+    let order = u32_at(heap, offset.checked_add(3)?)?;
+    (size >= HEADER_LEN && offset.checked_add(size)? <= heap.len()).then_some((size, tag, order))
+}
+
 /// The record at `offset` of `heap` (the storage up to the heap's end).
 pub(super) fn raw(heap: &[u8], offset: usize) -> Option<Raw<'_>> {
     let header = heap.get(offset..offset.checked_add(HEADER_LEN)?)?;
@@ -278,7 +287,7 @@ impl Index<'_> {
 }
 
 /// The key of the record at `offset`: only its length field and its bytes are read.
-fn key_at(bytes: &[u8], offset: usize) -> Option<&[u8]> {
+pub(super) fn key_at(bytes: &[u8], offset: usize) -> Option<&[u8]> {
     let len = u16_at(bytes, offset.checked_add(7)?)?;
     let start = offset.checked_add(HEADER_LEN)?;
     bytes.get(start..start.checked_add(len)?)
