@@ -75,13 +75,28 @@ fn misaligned_object_pointers_are_invalid_arguments() {
     );
 }
 
-/// Storage for a test table's records, alive for the rest of the test run.
+/// Bytes of a test table's storage.
 const TEST_STORAGE_LEN: usize = 2048;
 
-/// Initialises `table` over fresh storage of [`TEST_STORAGE_LEN`] bytes.
-fn init_table(table: *mut mcx_table_t) -> i32 {
-    let storage = std::boxed::Box::leak(std::vec![0u8; TEST_STORAGE_LEN].into_boxed_slice());
-    mcx_table_init(table, storage.as_mut_ptr().cast(), storage.len())
+/// A test table's records: storage that outlives the table, freed when dropped.
+struct Records(*mut [u8]);
+
+impl Drop for Records {
+    fn drop(&mut self) {
+        // SAFETY: made by `Box::into_raw` in `init_table`, freed once, here.
+        drop(unsafe { std::boxed::Box::from_raw(self.0) });
+    }
+}
+
+/// Initialises `table` over fresh storage of [`TEST_STORAGE_LEN`] bytes, which the returned
+/// value keeps alive.
+fn init_table(table: *mut mcx_table_t) -> Records {
+    let storage = std::boxed::Box::into_raw(std::vec![0u8; TEST_STORAGE_LEN].into_boxed_slice());
+    assert_eq!(
+        mcx_table_init(table, storage.cast::<u8>().cast(), TEST_STORAGE_LEN),
+        MCX_OK
+    );
+    Records(storage)
 }
 
 #[test]
@@ -157,7 +172,7 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
     let mut table = zeroed::<mcx_table_t>();
     let mut call = zeroed::<mcx_call_t>();
     let mut msg = zeroed::<mcx_message_t>();
-    assert_eq!(init_table(&mut *table), MCX_OK);
+    let _records = init_table(&mut *table);
     assert_eq!(
         mcx_message_init_migrated(
             &mut *msg,
@@ -276,10 +291,10 @@ fn apply_ok(table: &mut mcx_table_t, msg: &mcx_message_t) {
 }
 
 /// A table with every kind of record: migrated away, present visitor, departed visitor.
-fn mixed_table() -> std::boxed::Box<mcx_table_t> {
+fn mixed_table() -> (std::boxed::Box<mcx_table_t>, Records) {
     let mut table = zeroed::<mcx_table_t>();
     let mut msg = zeroed::<mcx_message_t>();
-    assert_eq!(init_table(&mut *table), MCX_OK);
+    let records = init_table(&mut *table);
     let migrated = mcx_message_init_migrated(
         &mut *msg,
         USER2.as_ptr(),
@@ -303,7 +318,7 @@ fn mixed_table() -> std::boxed::Box<mcx_table_t> {
     let departed = mcx_message_init_visitor_departed(&mut *msg, c"sip:v1@mc-a.example".as_ptr());
     assert_eq!(departed, MCX_OK);
     apply_ok(&mut table, &msg);
-    table
+    (table, records)
 }
 
 /// The snapshot of `table`, taken through the C API.
@@ -325,10 +340,11 @@ fn snapshot_of(table: &mcx_table_t) -> std::vec::Vec<u8> {
 /// sample of them ([`SNAPSHOT_BIT_STRIDE`]).
 #[test]
 fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_unchanged() {
-    let snapshot = snapshot_of(&mixed_table());
+    let (mixed, _mixed_records) = mixed_table();
+    let snapshot = snapshot_of(&mixed);
     let mut table = zeroed::<mcx_table_t>();
     let mut msg = zeroed::<mcx_message_t>();
-    assert_eq!(init_table(&mut *table), MCX_OK);
+    let _records = init_table(&mut *table);
     let other = mcx_message_init_migrated(
         &mut *msg,
         USER1.as_ptr(),
