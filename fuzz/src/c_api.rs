@@ -27,6 +27,20 @@
 //!   up to `MCX_MAX_ENCODED_LEN` / `MCX_MAX_FRAME_LEN` / `MCX_TABLE_MAX_SNAPSHOT_LEN` of the
 //!   table's storage length), encoded messages decode again, a table restores its own
 //!   snapshot, fields are NUL-terminated UTF-8;
+//! - `mcx_table_save` / `mcx_table_load` over two save areas, as RAM slots (callbacks NULL) or
+//!   flash slots (NOR-like erase/program callbacks that check the documented call pattern:
+//!   erase first, `MCX_SAVE_PROGRAM_CHUNK`-byte chunks at increasing multiples, inside the
+//!   slot, each byte programmed once) whose power may fail during the erase or after any byte
+//!   programmed (`MCX_E_SAVE_IO`): NULL / misaligned slots, NULL bytes and one callback alone
+//!   are refused, a slot too short gives `MCX_E_SAVE_SLOT_TOO_SMALL` with nothing written or
+//!   called, the other slot is never written, optional out-pointers may be NULL. What each area
+//!   may hold is modelled (see the save section below); a save goes into the slot without the
+//!   newest whole save with the next sequence number, and after every save the areas are loaded
+//!   into a table that fits any save: the previous save or the new one comes back, byte for
+//!   byte as snapshotted, never `MCX_E_SAVE_NO_VALID_SLOT` while a whole save existed. Loads
+//!   (also after random byte corruption of an area) give `MCX_OK` with one of the saves the
+//!   model allows or `MCX_E_SAVE_NO_VALID_SLOT` only when none fits, table unchanged, and
+//!   statuses from the documented set consistent with what each slot may hold;
 //! - nothing panics (a panic cannot unwind out of `extern "C"`: it aborts, a libFuzzer crash).
 //!
 //! The target itself stays sound: every pointer it passes is NULL, misaligned inside its own
@@ -62,6 +76,13 @@ const STORAGE_MAX: usize = 640;
 
 /// Bytes of each slot's table storage buffer.
 const STORAGE_BUF: usize = STORAGE_MAX + 8;
+
+/// Bytes of each save area: a save of any table the target initialises
+/// (`MCX_SAVE_SLOT_LEN(STORAGE_MAX)`).
+const AREA_LEN: usize = STORAGE_MAX + MCX_TABLE_SNAPSHOT_OVERHEAD + MCX_SAVE_OVERHEAD;
+
+/// Bytes of each save area's buffer: a guard after the longest slot, never written.
+const AREA_BUF: usize = AREA_LEN + 8;
 
 /// Bytes of one slot: the largest storage type, plus room to misalign a pointer inside it.
 const SLOT_LEN: usize = max(max(MCX_TABLE_SIZE, MCX_MESSAGE_SIZE), MCX_CALL_SIZE) + 8;
@@ -243,6 +264,69 @@ impl StorageArg {
     }
 }
 
+/// The length of a save slot argument.
+#[derive(Debug, Clone, Copy)]
+pub enum SlotLen {
+    /// The whole save area, `AREA_LEN` bytes: holds any save.
+    Full,
+    /// This many bytes (modulo `AREA_LEN` + 1): often too short for the save.
+    Bytes(u16),
+    /// `usize::MAX` bytes (RAM slots only): longer than `isize::MAX`, never accessed.
+    Huge,
+}
+
+/// A simulated power cut during a save into a slot with callbacks.
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub struct Cut {
+    /// The erase fails (after erasing a prefix of `budget` bytes modulo the slot length + 1);
+    /// otherwise a program call fails once `budget` bytes (modulo the save's length + 1) were
+    /// programmed, after programming what the budget left of its chunk.
+    erase: bool,
+    budget: u16,
+    /// What the failing callback returns (0 is made -1).
+    code: i32,
+}
+
+/// A save slot argument of `mcx_table_save` / `mcx_table_load` over one of the two save areas.
+#[derive(Debug, Clone, Copy)]
+pub enum SlotArg {
+    /// A NULL `mcx_save_slot_t *` (`MCX_E_NULL_ARGUMENT`).
+    Null,
+    /// One byte into the struct: misaligned (`MCX_E_INVALID_ARGUMENT`).
+    Misaligned,
+    /// NULL `bytes` (`MCX_E_NULL_ARGUMENT`).
+    NullBytes(SlotLen),
+    /// Only the erase (`true`) or only the program callback (`MCX_E_INVALID_ARGUMENT`).
+    OneCallback(bool, SlotLen),
+    /// RAM: both callbacks NULL, the library erases and writes `bytes` itself.
+    Ram(SlotLen),
+    /// Flash: erase and program callbacks over the area (NOR-like: program only erased bytes),
+    /// maybe with a power cut.
+    Flash(SlotLen, Option<Cut>),
+}
+
+/// An optional out-pointer: NULL is allowed, misaligned is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptOut {
+    /// NULL: the caller does not want the value.
+    Null,
+    /// A valid, aligned variable.
+    Valid,
+    /// One byte into a spare buffer (`MCX_E_INVALID_ARGUMENT`).
+    Misaligned,
+}
+
+/// What fills a save area (`SaveAreaFill`).
+#[derive(Debug, Clone, Copy, Arbitrary)]
+pub enum AreaFill {
+    /// 0xFF, as erased flash.
+    Erased,
+    /// Zeros.
+    Zero,
+    /// Pseudo-random bytes (never starting with the save magic).
+    Garbage(u64),
+}
+
 /// One C API call (or a change of a slot's memory).
 #[derive(Debug, Clone, Arbitrary)]
 pub enum Op {
@@ -346,6 +430,29 @@ pub enum Op {
     },
     /// `mcx_status_str`.
     StatusStr(i32),
+    /// `mcx_table_save` into save areas 0 and 1 as slots A and B (B and A if `swap`), out
+    /// slot and sequence number.
+    TableSave {
+        table: Obj,
+        a: SlotArg,
+        b: SlotArg,
+        swap: bool,
+        outs: [OptOut; 2],
+    },
+    /// `mcx_table_load` from save areas 0 and 1 as slots A and B (B and A if `swap`), out slot,
+    /// sequence number and the two statuses.
+    TableLoad {
+        table: Obj,
+        a: SlotArg,
+        b: SlotArg,
+        swap: bool,
+        outs: [OptOut; 4],
+    },
+    /// Overwrites save area `area` (0 or 1 by parity).
+    SaveAreaFill { area: u8, fill: AreaFill },
+    /// XORs one byte of save area `area` (at `at` modulo the longest save it may hold) with
+    /// `xor` (0 is made 1).
+    SaveAreaCorrupt { area: u8, at: u16, xor: u8 },
 }
 
 // The argument types pick their variant from one byte, weighted towards valid arguments
@@ -374,6 +481,39 @@ impl<'a> Arbitrary<'a> for StorageArg {
                 len: u16::arbitrary(u)?,
                 offset: u8::arbitrary(u)?,
             },
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for SlotLen {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match u8::arbitrary(u)? {
+            0..=5 => SlotLen::Huge,
+            6..=95 => SlotLen::Bytes(u16::arbitrary(u)?),
+            _ => SlotLen::Full,
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for SlotArg {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match u8::arbitrary(u)? {
+            0..=3 => SlotArg::Null,
+            4..=7 => SlotArg::Misaligned,
+            8..=11 => SlotArg::NullBytes(SlotLen::arbitrary(u)?),
+            12..=17 => SlotArg::OneCallback(bool::arbitrary(u)?, SlotLen::arbitrary(u)?),
+            18..=127 => SlotArg::Ram(SlotLen::arbitrary(u)?),
+            _ => SlotArg::Flash(SlotLen::arbitrary(u)?, Option::arbitrary(u)?),
+        })
+    }
+}
+
+impl<'a> Arbitrary<'a> for OptOut {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(match u8::arbitrary(u)? {
+            0..=63 => OptOut::Null,
+            64..=79 => OptOut::Misaligned,
+            _ => OptOut::Valid,
         })
     }
 }
@@ -446,6 +586,8 @@ const GENERAL: Families = &[40];
 const TABLE: Families = &[40, 44];
 const TABLE_BYTES: Families = &[40, 41, 43, 44];
 const SNAPSHOT: Families = &[40, 47];
+/// `mcx_table_save` / `mcx_table_load` (48: save slots).
+const SAVE: Families = &[40, 48];
 const BUILD: Families = &[40, 41];
 /// A redirection builder also refuses what the encoder refuses (`MCX_E_ENCODE_*`).
 const BUILD_REDIRECTION: Families = &[40, 41, 42];
@@ -475,15 +617,19 @@ fn check_status(what: &str, rc: i32, families: Families) {
 /// `mcx_status_str`'s text for a code not in the table (`ffi/src/status.rs`).
 const UNKNOWN: &str = "unknown status code\0";
 
-/// A buffer for a table's records, as C declares one: `STORAGE_BUF` initialised bytes at a
-/// fixed address, reached only through its raw pointer (a table initialised over it keeps one
-/// too), freed with the pool.
-struct TableStorage(*mut u8);
+/// A buffer for a table's records (or a save area), as C declares one: `STORAGE_BUF` (or
+/// `len`) initialised bytes at a fixed address, reached only through its raw pointer (a table
+/// initialised over it keeps one too), freed with the pool.
+struct TableStorage(*mut u8, usize);
 
 impl TableStorage {
     fn new() -> Self {
-        let buf = vec![0xA5u8; STORAGE_BUF].into_boxed_slice();
-        TableStorage(Box::into_raw(buf).cast())
+        Self::with_len(STORAGE_BUF, 0xA5)
+    }
+
+    fn with_len(len: usize, byte: u8) -> Self {
+        let buf = vec![byte; len].into_boxed_slice();
+        TableStorage(Box::into_raw(buf).cast(), len)
     }
 
     fn ptr(&self) -> *mut u8 {
@@ -492,37 +638,31 @@ impl TableStorage {
 
     /// Overwrites the buffer with `byte(i)`: only when no table uses it.
     fn fill(&self, byte: impl Fn(usize) -> u8) {
-        for i in 0..STORAGE_BUF {
+        for i in 0..self.1 {
             // SAFETY: `i` is inside the buffer.
             unsafe { self.0.add(i).write(byte(i)) };
         }
     }
 
     fn copy(&self) -> Vec<u8> {
-        let mut copy = vec![0u8; STORAGE_BUF];
-        // SAFETY: `STORAGE_BUF` initialised bytes (the library writes bytes only) into a
-        // distinct allocation of that length.
-        unsafe { ptr::copy_nonoverlapping(self.0, copy.as_mut_ptr(), STORAGE_BUF) };
+        let mut copy = vec![0u8; self.1];
+        // SAFETY: `self.1` initialised bytes (the library writes bytes only) into a distinct
+        // allocation of that length.
+        unsafe { ptr::copy_nonoverlapping(self.0, copy.as_mut_ptr(), self.1) };
         copy
     }
 
     fn equals(&self, copy: &[u8]) -> bool {
-        assert_eq!(copy.len(), STORAGE_BUF);
-        // SAFETY: two live buffers of `STORAGE_BUF` bytes; `memcmp` only reads them.
-        unsafe {
-            memcmp(
-                self.0.cast_const().cast(),
-                copy.as_ptr().cast(),
-                STORAGE_BUF,
-            ) == 0
-        }
+        assert_eq!(copy.len(), self.1);
+        // SAFETY: two live buffers of `self.1` bytes; `memcmp` only reads them.
+        unsafe { memcmp(self.0.cast_const().cast(), copy.as_ptr().cast(), self.1) == 0 }
     }
 }
 
 impl Drop for TableStorage {
     fn drop(&mut self) {
-        // SAFETY: the allocation `new` made, of `STORAGE_BUF` bytes, freed once.
-        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.0, STORAGE_BUF)) });
+        // SAFETY: the allocation `with_len` made, of `self.1` bytes, freed once.
+        drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(self.0, self.1)) });
     }
 }
 
@@ -598,6 +738,12 @@ pub struct Harness {
     spare_storage: TableStorage,
     /// The status of the last call checked by [`after`](Self::after).
     last_rc: i32,
+    /// The two save areas (flash or RAM) the save slots are over.
+    areas: [SaveArea; 2],
+    /// A table of the target's own over `STORAGE_MAX` bytes of `check_storage`, into which
+    /// the saves are loaded after every save.
+    check_table: Box<Slot>,
+    check_storage: TableStorage,
 }
 
 /// Pseudo-random bytes (splitmix64) for `Fill::Garbage`.
@@ -770,6 +916,9 @@ impl Harness {
             last_snapshot: None,
             spare_storage: TableStorage::new(),
             last_rc: MCX_OK,
+            areas: [SaveArea::new(), SaveArea::new()],
+            check_table: PoolSlot::uninit_mem(),
+            check_storage: TableStorage::new(),
         }
     }
 
@@ -1642,6 +1791,54 @@ impl Harness {
                     .map_or(UNKNOWN, |e| e.description);
                 assert_eq!(text, expected.trim_end_matches('\0'));
             }
+            Op::TableSave {
+                table,
+                a,
+                b,
+                swap,
+                outs,
+            } => self.save(*table, [*a, *b], *swap, *outs),
+            Op::TableLoad {
+                table,
+                a,
+                b,
+                swap,
+                outs,
+            } => self.load(*table, [*a, *b], *swap, *outs),
+            Op::SaveAreaFill { area, fill } => {
+                let area = &mut self.areas[usize::from(area % 2)];
+                match fill {
+                    AreaFill::Erased => area.mem.fill(|_| 0xFF),
+                    AreaFill::Zero => area.mem.fill(|_| 0),
+                    AreaFill::Garbage(seed) => {
+                        area.mem.fill(|i| garbage(*seed, i));
+                        let head = area.mem.copy();
+                        if head[..4] == *b"MCXB" {
+                            area.mem
+                                .fill(|i| if i == 3 { b'B' ^ 0x80 } else { head[i] });
+                        }
+                    }
+                }
+                area.may_hold = vec![None];
+            }
+            Op::SaveAreaCorrupt { area, at, xor } => {
+                let area = &mut self.areas[usize::from(area % 2)];
+                // Mostly inside the save: a byte past it changes nothing a load reads.
+                let longest = area
+                    .may_hold
+                    .iter()
+                    .flatten()
+                    .map(Whole::total)
+                    .max()
+                    .unwrap_or(AREA_LEN);
+                let at = usize::from(*at) % longest;
+                let mut bytes = area.mem.copy();
+                bytes[at] ^= (*xor).max(1);
+                area.mem.fill(|i| bytes[i]);
+                // A save with a byte changed fails its CRC (CRC-32 catches every error burst
+                // of up to 32 bits); a byte past it changes nothing.
+                area.may_be(None);
+            }
         }
     }
 
@@ -1926,7 +2123,11 @@ fn resolve(op: &Op) -> Op {
     );
     let mut op = op.clone();
     match &mut op {
-        Op::Fill { .. } | Op::StatusStr(_) | Op::TableStorageLen(..) => {}
+        Op::Fill { .. }
+        | Op::StatusStr(_)
+        | Op::TableStorageLen(..)
+        | Op::SaveAreaFill { .. }
+        | Op::SaveAreaCorrupt { .. } => {}
         Op::TableInit(x, _)
         | Op::TableBytesInUse(x, _)
         | Op::TableClear(x)
@@ -1934,7 +2135,9 @@ fn resolve(op: &Op) -> Op {
         | Op::TableApplyBytes(x, _)
         | Op::TableSnapshot(x, _, _)
         | Op::TableRestore(x, _)
-        | Op::DecideBytes { table: x, .. } => *x = t(x),
+        | Op::DecideBytes { table: x, .. }
+        | Op::TableSave { table: x, .. }
+        | Op::TableLoad { table: x, .. } => *x = t(x),
         Op::TableApply(x, y)
         | Op::Decide {
             table: x,
@@ -1975,6 +2178,808 @@ fn snapshot_of(p: *const mcx_table_t) -> Vec<u8> {
     );
     assert_eq!(written, len);
     buf
+}
+
+// ---------------------------------------------------------------------------------------------
+// Power-cut-safe saves (`mcx_table_save`, `mcx_table_load`).
+//
+// The target keeps, for each of its two save areas, what the area may hold: a list of
+// possibilities, each a whole save (its sequence number, the snapshot of the table saved and
+// that table's bytes in use) or none (erased, garbage, a save cut short, corrupted bytes). A
+// save that succeeds makes its area hold exactly the new save; a save cut by a power failure
+// adds "none" and "the new save" to what its area may hold (a cut at the very end leaves it
+// whole) and leaves the other area untouched; a corrupted byte adds "none". The library's
+// choices are then checked against every combination of possibilities: a save goes into the
+// slot that does not hold the newest whole save, with the next sequence number; a load restores
+// the newest whole save that fits the table (the other one if the newest does not), fails only
+// when neither does, and reports statuses that say so. After every save the target loads the
+// areas into a table of its own that fits any save: a whole save that existed before a cut is
+// always loaded (or the new one), never `MCX_E_SAVE_NO_VALID_SLOT`, never a mixture.
+// ---------------------------------------------------------------------------------------------
+
+/// A whole save an area may hold.
+#[derive(Debug, Clone, PartialEq)]
+struct Whole {
+    seq: u32,
+    /// The snapshot of the table saved (`mcx_table_snapshot`), as a table that loads it
+    /// snapshots again.
+    snapshot: Vec<u8>,
+    /// That table's bytes in use: a table restores it iff its storage is at least that long.
+    in_use: usize,
+}
+
+impl Whole {
+    /// The bytes of the save in its slot.
+    fn total(&self) -> usize {
+        self.snapshot.len() + MCX_SAVE_OVERHEAD
+    }
+}
+
+/// One save area: `AREA_BUF` bytes (erased, 0xFF, at first) and what they may hold.
+struct SaveArea {
+    mem: TableStorage,
+    may_hold: Vec<Option<Whole>>,
+}
+
+impl SaveArea {
+    fn new() -> Self {
+        SaveArea {
+            mem: TableStorage::with_len(AREA_BUF, 0xFF),
+            may_hold: vec![None],
+        }
+    }
+
+    fn may_be(&mut self, content: Option<Whole>) {
+        if !self.may_hold.contains(&content) {
+            self.may_hold.push(content);
+        }
+    }
+}
+
+/// Serial-number order of sequence numbers, as documented in `core/src/table/save.rs`: the
+/// newer of two is the one ahead by less than 2^31.
+fn newer(a: u32, b: u32) -> bool {
+    a != b && a.wrapping_sub(b) < 1 << 31
+}
+
+/// The slot indices (0 = A, 1 = B) a save may go into and its sequence number (`None`: any,
+/// with no whole save before), given what A and B show.
+fn save_targets(pair: [Option<&Whole>; 2]) -> Vec<(usize, Option<u32>)> {
+    let next = |w: &Whole| Some(w.seq.wrapping_add(1));
+    match pair {
+        // Equal sequence numbers: neither is the newest, either slot may be written.
+        [Some(a), Some(b)] if a.seq == b.seq => vec![(0, next(b)), (1, next(a))],
+        [Some(a), Some(b)] if newer(a.seq, b.seq) => vec![(1, next(a))],
+        [Some(_), Some(b)] => vec![(0, next(b))],
+        [Some(a), None] => vec![(1, next(a))],
+        [None, Some(b)] => vec![(0, next(b))],
+        [None, None] => vec![(0, None), (1, None)],
+    }
+}
+
+/// What a load of slots showing `pair` into a table of `room` bytes of storage may restore:
+/// the newest whole save that fits (either one of two with equal sequence numbers), else the
+/// other, else nothing (`None`).
+fn load_outcomes(pair: [Option<&Whole>; 2], room: usize) -> Vec<Option<(usize, &Whole)>> {
+    let orders: &[[usize; 2]] = match pair {
+        [Some(a), Some(b)] if a.seq == b.seq => &[[0, 1], [1, 0]],
+        [Some(a), Some(b)] if newer(b.seq, a.seq) => &[[1, 0]],
+        _ => &[[0, 1]],
+    };
+    orders
+        .iter()
+        .map(|order| {
+            order
+                .iter()
+                .find_map(|&i| pair[i].filter(|w| w.in_use <= room).map(|w| (i, w)))
+        })
+        .collect()
+}
+
+/// The codes of `*out_status_a` / `*out_status_b` for a slot that holds no whole save.
+const SAVE_FAULTS: [i32; 4] = [
+    MCX_E_SAVE_SLOT_ERASED,
+    MCX_E_SAVE_NOT_A_SAVE,
+    MCX_E_SAVE_TRUNCATED,
+    MCX_E_SAVE_CRC_MISMATCH,
+];
+
+/// An `MCX_E_SNAPSHOT_*` code a restore can give (all but the buffer-too-small of a snapshot).
+fn restore_refusal(status: i32) -> bool {
+    (MCX_E_SNAPSHOT_INVALID_RECORD..=MCX_E_SNAPSHOT_TRUNCATED).contains(&status)
+}
+
+/// A flash driver's state behind one save slot's callbacks (its `context`): NOR-like, a
+/// program may only write erased (0xFF) bytes, and a power cut stops everything.
+struct Flash {
+    bytes: *mut u8,
+    /// The slot's length, at most `AREA_LEN`.
+    len: usize,
+    /// The erase fails after erasing this many first bytes, returning the code.
+    erase_fail: Option<(usize, i32)>,
+    /// Bytes programmed before the power fails, and the code the program call returns then.
+    budget: Option<(usize, i32)>,
+    /// An erase succeeded.
+    erased: bool,
+    /// The power failed: every later call fails without writing.
+    cut: bool,
+    erases: usize,
+    programs: usize,
+    programmed: usize,
+    /// The offset after the last chunk programmed.
+    next: usize,
+    /// A chunk shorter than `MCX_SAVE_PROGRAM_CHUNK` was programmed: it must be the last.
+    short_seen: bool,
+    /// Calls that break the documented contract.
+    violations: Vec<String>,
+}
+
+impl Flash {
+    fn called(&self) -> bool {
+        self.erases + self.programs > 0
+    }
+}
+
+/// A slot's erase callback over a [`Flash`].
+unsafe extern "C" fn flash_erase(context: *mut c_void) -> i32 {
+    // SAFETY: the context of a slot the target built: a live `Flash` that nothing else
+    // accesses during the library call that runs this callback.
+    let f = unsafe { &mut *context.cast::<Flash>() };
+    f.erases += 1;
+    if f.programs > 0 {
+        f.violations.push("an erase after a program".into());
+    }
+    if f.cut {
+        return -1;
+    }
+    let (n, rc) = match f.erase_fail {
+        Some((prefix, code)) => (prefix.min(f.len), code),
+        None => (f.len, 0),
+    };
+    for i in 0..n {
+        // SAFETY: `i` < `f.len` <= `AREA_LEN`, inside the area's buffer; no reference to it is
+        // held during the library call.
+        unsafe { f.bytes.add(i).write(0xFF) };
+    }
+    if rc == 0 {
+        f.erased = true;
+    } else {
+        f.cut = true;
+    }
+    rc
+}
+
+/// A slot's program callback over a [`Flash`].
+unsafe extern "C" fn flash_program(
+    context: *mut c_void,
+    offset: usize,
+    data: *const u8,
+    len: usize,
+) -> i32 {
+    // SAFETY: as in `flash_erase`.
+    let f = unsafe { &mut *context.cast::<Flash>() };
+    f.programs += 1;
+    if f.cut {
+        // The power is gone (the library should not call again, but it may).
+        return -1;
+    }
+    let end = offset.checked_add(len);
+    let problem = if !f.erased {
+        "a program before a successful erase"
+    } else if f.short_seen {
+        "a program after a chunk shorter than MCX_SAVE_PROGRAM_CHUNK"
+    } else if !offset.is_multiple_of(MCX_SAVE_PROGRAM_CHUNK) {
+        "an offset that is no multiple of MCX_SAVE_PROGRAM_CHUNK"
+    } else if len == 0 || len > MCX_SAVE_PROGRAM_CHUNK {
+        "a chunk of 0 or more than MCX_SAVE_PROGRAM_CHUNK bytes"
+    } else if offset < f.next {
+        "offsets not increasing"
+    } else if end.is_none_or(|end| end > f.len) {
+        "bytes past the slot"
+    } else if data.is_null() {
+        "NULL data"
+    } else {
+        ""
+    };
+    if !problem.is_empty() {
+        f.violations
+            .push(format!("program(offset {offset}, {len} bytes): {problem}"));
+        return -1;
+    }
+    // SAFETY: the library passes `len` readable bytes at `data` (non-NULL, checked).
+    let data = unsafe { core::slice::from_raw_parts(data, len) };
+    for i in offset..offset + len {
+        // SAFETY: inside the slot, checked above, so inside the area's buffer.
+        if unsafe { f.bytes.add(i).read() } != 0xFF {
+            f.violations.push(format!(
+                "program(offset {offset}, {len} bytes): byte {i} not erased"
+            ));
+            return -1;
+        }
+    }
+    let (n, rc) = match &mut f.budget {
+        Some((left, code)) if *left < len => {
+            let n = *left;
+            *left = 0;
+            f.cut = true;
+            (n, *code)
+        }
+        Some((left, _)) => {
+            *left -= len;
+            (len, 0)
+        }
+        None => (len, 0),
+    };
+    for (i, b) in data[..n].iter().enumerate() {
+        // SAFETY: inside the slot, as above.
+        unsafe { f.bytes.add(offset + i).write(*b) };
+    }
+    f.programmed += n;
+    f.next = offset + len;
+    if len < MCX_SAVE_PROGRAM_CHUNK {
+        f.short_seen = true;
+    }
+    rc
+}
+
+/// A failing callback's return value: never 0.
+fn failure(code: i32) -> i32 {
+    if code == 0 {
+        -1
+    } else {
+        code
+    }
+}
+
+/// A save slot argument's memory: the `mcx_save_slot_t` (in 8-aligned words, with room for a
+/// misaligned pointer into them) and the state of its callbacks.
+struct SlotCall {
+    words: Box<[u64; 6]>,
+    /// Owned (`Box::into_raw`): the slot's `context`, reached only through this pointer.
+    flash: *mut Flash,
+    arg: SlotArg,
+    /// The slot length given.
+    len: usize,
+}
+
+const _: () = assert!(size_of::<mcx_save_slot_t>() < 6 * 8);
+const _: () = assert!(align_of::<mcx_save_slot_t>() <= align_of::<u64>());
+
+impl SlotCall {
+    /// The slot for `arg` over `area`, for a save of `needed` bytes (which sizes a cut).
+    fn new(arg: SlotArg, area: &SaveArea, needed: usize) -> Self {
+        let slot_len = |l: SlotLen| match l {
+            SlotLen::Full => AREA_LEN,
+            SlotLen::Bytes(n) => usize::from(n) % (AREA_LEN + 1),
+            SlotLen::Huge => usize::MAX,
+        };
+        type Erase = unsafe extern "C" fn(*mut c_void) -> i32;
+        type Program = unsafe extern "C" fn(*mut c_void, usize, *const u8, usize) -> i32;
+        let (erase, program): (Option<Erase>, Option<Program>) =
+            (Some(flash_erase as Erase), Some(flash_program as Program));
+        let (bytes, len, erase, program, cut) = match arg {
+            SlotArg::Null | SlotArg::Misaligned => (area.mem.ptr(), AREA_LEN, None, None, None),
+            SlotArg::NullBytes(l) => (ptr::null_mut(), slot_len(l), None, None, None),
+            SlotArg::OneCallback(e, l) => (
+                area.mem.ptr(),
+                slot_len(l),
+                erase.filter(|_| e),
+                program.filter(|_| !e),
+                None,
+            ),
+            SlotArg::Ram(l) => (area.mem.ptr(), slot_len(l), None, None, None),
+            // A flash slot is as long as the area at most: the driver writes only there.
+            SlotArg::Flash(l, cut) => (
+                area.mem.ptr(),
+                slot_len(l).min(AREA_LEN),
+                erase,
+                program,
+                cut,
+            ),
+        };
+        let flash_len = len.min(AREA_LEN);
+        let flash = Box::into_raw(Box::new(Flash {
+            bytes: area.mem.ptr(),
+            len: flash_len,
+            erase_fail: cut
+                .filter(|c| c.erase)
+                .map(|c| (usize::from(c.budget) % (flash_len + 1), failure(c.code))),
+            budget: cut
+                .filter(|c| !c.erase)
+                .map(|c| (usize::from(c.budget) % (needed + 1), failure(c.code))),
+            erased: false,
+            cut: false,
+            erases: 0,
+            programs: 0,
+            programmed: 0,
+            next: 0,
+            short_seen: false,
+            violations: Vec::new(),
+        }));
+        let slot = mcx_save_slot_t {
+            bytes,
+            len,
+            context: flash.cast(),
+            erase,
+            program,
+        };
+        let mut words = Box::new([0u64; 6]);
+        // SAFETY: 48 bytes, 8-aligned, hold an `mcx_save_slot_t` (asserted above).
+        unsafe { words.as_mut_ptr().cast::<mcx_save_slot_t>().write(slot) };
+        SlotCall {
+            words,
+            flash,
+            arg,
+            len,
+        }
+    }
+
+    fn ptr(&self) -> *const mcx_save_slot_t {
+        let p = self.words.as_ptr().cast::<u8>();
+        match self.arg {
+            SlotArg::Null => ptr::null(),
+            SlotArg::Misaligned => p.wrapping_add(1).cast(),
+            _ => p.cast(),
+        }
+    }
+
+    /// The callbacks' state (only between library calls).
+    fn flash(&self) -> &Flash {
+        // SAFETY: owned by `self`, and no library call runs now.
+        unsafe { &*self.flash }
+    }
+
+    /// What the library must refuse in this argument, if anything.
+    fn refusal(&self) -> Option<i32> {
+        match self.arg {
+            SlotArg::Null | SlotArg::NullBytes(_) => Some(MCX_E_NULL_ARGUMENT),
+            SlotArg::Misaligned | SlotArg::OneCallback(..) => Some(MCX_E_INVALID_ARGUMENT),
+            SlotArg::Ram(_) | SlotArg::Flash(..) => None,
+        }
+    }
+
+    /// The bytes the library can read, `None` for a length past `isize::MAX` (never read).
+    fn readable(&self) -> Option<usize> {
+        (self.len <= isize::MAX as usize).then_some(self.len)
+    }
+
+    /// What a save into this slot of `needed` bytes gives: too small, a failed callback (a
+    /// cut, or the erase of a RAM slot too long to touch) or success. Before the call.
+    fn save_status(&self, needed: usize) -> i32 {
+        let f = self.flash();
+        if self.len < needed {
+            MCX_E_SAVE_SLOT_TOO_SMALL
+        } else if self.readable().is_none() {
+            MCX_E_SAVE_IO
+        } else if !matches!(self.arg, SlotArg::Flash(..)) {
+            MCX_OK
+        } else if f.erase_fail.is_some() || f.budget.is_some_and(|(b, _)| b < needed) {
+            MCX_E_SAVE_IO
+        } else {
+            MCX_OK
+        }
+    }
+}
+
+impl Drop for SlotCall {
+    fn drop(&mut self) {
+        // SAFETY: the `Box::into_raw` of `new`, freed once.
+        drop(unsafe { Box::from_raw(self.flash) });
+    }
+}
+
+/// An optional out-pointer's variable.
+fn opt_out<T: Copy>(o: OptOut, init: T) -> OutVar<T> {
+    OutVar::new(
+        match o {
+            OptOut::Null => OutPtr::Null,
+            OptOut::Valid => OutPtr::Valid,
+            OptOut::Misaligned => OutPtr::Misaligned,
+        },
+        init,
+    )
+}
+
+/// The value written through an optional out-pointer, if it was a valid one.
+fn given<T: Copy>(v: &OutVar<T>) -> Option<T> {
+    (v.kind == OutPtr::Valid).then_some(v.value)
+}
+
+impl Harness {
+    /// Every pair of what slots A and B, over areas `areas` with `lens` readable bytes, may
+    /// show: a save longer than its slot, or in a slot never read, is none.
+    fn pairs(&self, areas: [usize; 2], lens: [Option<usize>; 2]) -> Vec<[Option<&Whole>; 2]> {
+        let shown = |s: usize| -> Vec<Option<&Whole>> {
+            self.areas[areas[s]]
+                .may_hold
+                .iter()
+                .map(|w| {
+                    w.as_ref()
+                        .filter(|w| lens[s].is_some_and(|len| w.total() <= len))
+                })
+                .collect()
+        };
+        let (a, b) = (shown(0), shown(1));
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| [*x, *y]))
+            .collect()
+    }
+
+    /// The refusals a save or load call must give for its table and out-pointers and slots
+    /// (any one of them when several apply).
+    fn refusals(
+        &self,
+        t: Obj,
+        p: *const mcx_table_t,
+        outs: &[OptOut],
+        calls: &[SlotCall; 2],
+    ) -> Vec<i32> {
+        let mut refusals = Vec::new();
+        match t {
+            Obj::Null => refusals.push(MCX_E_NULL_ARGUMENT),
+            Obj::Misaligned(_) => refusals.push(MCX_E_INVALID_ARGUMENT),
+            Obj::Slot(_) if self.table_len(p).is_none() => refusals.push(MCX_E_NOT_INITIALISED),
+            Obj::Slot(_) => {}
+        }
+        if outs.contains(&OptOut::Misaligned) {
+            refusals.push(MCX_E_INVALID_ARGUMENT);
+        }
+        refusals.extend(calls.iter().filter_map(SlotCall::refusal));
+        refusals
+    }
+
+    /// `mcx_table_save` of the table in `t` into areas 0 and 1 (1 and 0 if `swap`).
+    fn save(&mut self, t: Obj, args: [SlotArg; 2], swap: bool, outs: [OptOut; 2]) {
+        let what = "mcx_table_save";
+        let Some(p) = self.obj::<mcx_table_t>(t, true) else {
+            return;
+        };
+        let areas = if swap { [1, 0] } else { [0, 1] };
+        let table = (matches!(t, Obj::Slot(_)) && self.table_len(p).is_some()).then(|| {
+            let mut in_use = 0;
+            assert_eq!(mcx_table_bytes_in_use(p, &mut in_use), MCX_OK);
+            (snapshot_of(p), in_use)
+        });
+        let needed = table
+            .as_ref()
+            .map_or(AREA_LEN, |(s, _)| s.len() + MCX_SAVE_OVERHEAD);
+        let calls = [
+            SlotCall::new(args[0], &self.areas[areas[0]], needed),
+            SlotCall::new(args[1], &self.areas[areas[1]], needed),
+        ];
+        let refusals = self.refusals(t, p, &outs, &calls);
+        // Before the call: the callbacks use up their budget.
+        let if_target = calls.each_ref().map(|c| c.save_status(needed));
+        let before = self.before(&[t]);
+        let area_before = [self.areas[0].mem.copy(), self.areas[1].mem.copy()];
+        let mut slot = opt_out(outs[0], u32::MAX);
+        let mut seq = opt_out(outs[1], u32::MAX);
+        let rc = mcx_table_save(p, calls[0].ptr(), calls[1].ptr(), slot.ptr(), seq.ptr());
+        self.after(what, rc, SAVE, &before, &[], &[t]);
+        for call in &calls {
+            let v = &call.flash().violations;
+            assert!(v.is_empty(), "{what} (status {rc}): callbacks {v:?}");
+        }
+        // Slot indices (0 = A) of the areas written and of the slots whose callbacks ran.
+        let changed: Vec<usize> = (0..2)
+            .filter(|&s| !self.areas[areas[s]].mem.equals(&area_before[areas[s]]))
+            .collect();
+        let called: Vec<usize> = (0..2).filter(|&s| calls[s].flash().called()).collect();
+        if !refusals.is_empty() {
+            assert!(
+                refusals.contains(&rc),
+                "{what}: {rc}, expected one of {refusals:?}"
+            );
+            assert!(
+                changed.is_empty() && called.is_empty(),
+                "{what} (status {rc}) refused, but wrote slot {changed:?} or called {called:?}"
+            );
+            return;
+        }
+        let (snapshot, in_use) = table.expect("a table: no refusal");
+        // Every (status, slot, sequence number) the save may give.
+        let mut expected = Vec::new();
+        for pair in self.pairs(areas, calls.each_ref().map(SlotCall::readable)) {
+            for (s, next) in save_targets(pair) {
+                expected.push((if_target[s], s, next));
+            }
+        }
+        assert!(
+            expected.iter().any(|e| e.0 == rc),
+            "{what}: {rc}, expected one of {expected:?} (a save of {needed} bytes, slots \
+             {args:?})"
+        );
+        assert!(
+            changed.len() <= 1
+                && called.len() <= 1
+                && changed.iter().all(|s| called.is_empty() || called == [*s]),
+            "{what} (status {rc}) wrote slots {changed:?}, called the callbacks of {called:?}: \
+             the other slot is only read"
+        );
+        if rc == MCX_E_SAVE_SLOT_TOO_SMALL {
+            assert!(
+                changed.is_empty() && called.is_empty(),
+                "{what}: too small, but slot {changed:?} written or its callbacks called"
+            );
+        }
+        // The slot written: reported, or the one that changed, or whose callbacks ran.
+        let written = given(&slot)
+            .filter(|_| rc == MCX_OK)
+            .map(|s| {
+                assert!(s == MCX_SLOT_A || s == MCX_SLOT_B, "{what}: slot {s}");
+                s as usize
+            })
+            .or(changed.first().copied())
+            .or(called.first().copied());
+        if let (Some(s), Some(&c)) = (written, changed.first()) {
+            assert_eq!(s, c, "{what}: reported slot {s}, wrote slot {c}");
+        }
+        let Some(s) = written else {
+            // Nothing written, no callback ran: what the areas hold is as before.
+            self.verify_load();
+            return;
+        };
+        let area = areas[s];
+        let now = self.areas[area].mem.copy();
+        let len = calls[s].len.min(AREA_LEN);
+        assert_eq!(
+            now[len..],
+            area_before[area][len..],
+            "{what} (status {rc}) wrote past slot {s}'s {len} bytes"
+        );
+        let stored_seq =
+            (now[..4] == *b"MCXB").then(|| u32::from_le_bytes([now[4], now[5], now[6], now[7]]));
+        let expected_seqs: Vec<Option<u32>> =
+            expected.iter().filter(|e| e.1 == s).map(|e| e.2).collect();
+        let seq_ok = |q: u32| expected_seqs.iter().any(|e| e.is_none_or(|e| e == q));
+        if rc == MCX_OK {
+            assert!(
+                expected.iter().any(|e| e.0 == MCX_OK && e.1 == s),
+                "{what}: wrote slot {s}, expected {expected:?}"
+            );
+            let q = stored_seq.expect("a whole save starts with the save magic");
+            assert!(
+                seq_ok(q),
+                "{what}: sequence number {q}, expected {expected:?}"
+            );
+            if let Some(out) = given(&seq) {
+                assert_eq!(out, q, "{what}: reported sequence number");
+            }
+            match calls[s].arg {
+                SlotArg::Flash(..) => {
+                    let f = calls[s].flash();
+                    assert_eq!(
+                        (f.erases, f.programmed),
+                        (1, needed),
+                        "{what}: erases and bytes programmed"
+                    );
+                }
+                _ => assert!(
+                    now[needed..len].iter().all(|&b| b == 0xFF),
+                    "{what}: a RAM slot's bytes after the save not erased"
+                ),
+            }
+            self.areas[area].may_hold = vec![Some(Whole {
+                seq: q,
+                snapshot,
+                in_use,
+            })];
+        } else {
+            assert!(
+                expected.iter().any(|e| e.0 == MCX_E_SAVE_IO && e.1 == s),
+                "{what}: {rc} from slot {s}, expected {expected:?}"
+            );
+            // Cut: the area may hold nothing whole, what it held (an erase cut early), or, once
+            // the header (magic, sequence number) is programmed, the new save (a cut at the
+            // very end, where the bytes left unprogrammed read as what was to be written).
+            if calls[s].flash().programmed >= 8 {
+                let q = stored_seq.expect("a save's header starts with the save magic");
+                assert!(
+                    seq_ok(q),
+                    "{what}: sequence number {q}, expected {expected:?}"
+                );
+                self.areas[area].may_be(Some(Whole {
+                    seq: q,
+                    snapshot,
+                    in_use,
+                }));
+            }
+            self.areas[area].may_be(None);
+        }
+        self.verify_load();
+    }
+
+    /// Loads the two areas (whole, as RAM slots A and B) into the target's own table, which
+    /// fits any save: the newest whole save must come back, never `MCX_E_SAVE_NO_VALID_SLOT`
+    /// while an area certainly holds one (the previous save, after a cut).
+    fn verify_load(&mut self) {
+        let what = "mcx_table_load after a save";
+        let t = self.check_table.0.as_mut_ptr().cast::<mcx_table_t>();
+        assert_eq!(
+            mcx_table_init(t, self.check_storage.ptr().cast(), STORAGE_MAX),
+            MCX_OK
+        );
+        let slot = |area: &SaveArea| mcx_save_slot_t {
+            bytes: area.mem.ptr(),
+            len: AREA_LEN,
+            context: ptr::null_mut(),
+            erase: None,
+            program: None,
+        };
+        let slots = [slot(&self.areas[0]), slot(&self.areas[1])];
+        let (mut s, mut q, mut sa, mut sb) = (u32::MAX, u32::MAX, i32::MAX, i32::MAX);
+        let rc = mcx_table_load(t, &slots[0], &slots[1], &mut s, &mut q, &mut sa, &mut sb);
+        check_status(what, rc, SAVE);
+        self.check_load(
+            what,
+            rc,
+            t,
+            STORAGE_MAX,
+            [0, 1],
+            [Some(AREA_LEN); 2],
+            (Some(s), Some(q)),
+            [Some(sa), Some(sb)],
+        );
+    }
+
+    /// `mcx_table_load` into the table in `t` from areas 0 and 1 (1 and 0 if `swap`).
+    fn load(&mut self, t: Obj, args: [SlotArg; 2], swap: bool, outs: [OptOut; 4]) {
+        let what = "mcx_table_load";
+        let Some(p) = self.obj::<mcx_table_t>(t, true) else {
+            return;
+        };
+        let areas = if swap { [1, 0] } else { [0, 1] };
+        let calls = [
+            SlotCall::new(args[0], &self.areas[areas[0]], AREA_LEN),
+            SlotCall::new(args[1], &self.areas[areas[1]], AREA_LEN),
+        ];
+        let mut refusals = self.refusals(t, p, &outs, &calls);
+        if calls.iter().any(|c| c.readable().is_none()) {
+            refusals.push(MCX_E_INVALID_ARGUMENT);
+        }
+        let before = self.before(&[t]);
+        let area_before = [self.areas[0].mem.copy(), self.areas[1].mem.copy()];
+        let mut slot = opt_out(outs[0], u32::MAX);
+        let mut seq = opt_out(outs[1], u32::MAX);
+        let mut sa = opt_out(outs[2], i32::MAX);
+        let mut sb = opt_out(outs[3], i32::MAX);
+        let rc = mcx_table_load(
+            p,
+            calls[0].ptr(),
+            calls[1].ptr(),
+            slot.ptr(),
+            seq.ptr(),
+            sa.ptr(),
+            sb.ptr(),
+        );
+        self.after(what, rc, SAVE, &before, &[], &[]);
+        for (i, call) in calls.iter().enumerate() {
+            assert!(
+                !call.flash().called(),
+                "{what} (status {rc}) called slot {i}'s callbacks"
+            );
+            assert!(
+                self.areas[i].mem.equals(&area_before[i]),
+                "{what} (status {rc}) wrote save area {i}"
+            );
+        }
+        if !refusals.is_empty() {
+            assert!(
+                refusals.contains(&rc),
+                "{what}: {rc}, expected one of {refusals:?}"
+            );
+            return;
+        }
+        let room = self.storage_len_of(t);
+        self.check_load(
+            what,
+            rc,
+            p,
+            room,
+            areas,
+            calls.each_ref().map(SlotCall::readable),
+            (given(&slot), given(&seq)),
+            [given(&sa), given(&sb)],
+        );
+    }
+
+    /// Checks a load's outcome (`rc`, the table `p` of `room` bytes of storage, the slot and
+    /// sequence number and statuses reported) against every pair of what slots A and B (areas
+    /// `areas`, `lens` readable bytes) may show.
+    #[allow(clippy::too_many_arguments)]
+    fn check_load(
+        &self,
+        what: &str,
+        rc: i32,
+        p: *mut mcx_table_t,
+        room: usize,
+        areas: [usize; 2],
+        lens: [Option<usize>; 2],
+        (slot, seq): (Option<u32>, Option<u32>),
+        statuses: [Option<i32>; 2],
+    ) {
+        let pairs = self.pairs(areas, lens);
+        let outcomes: Vec<Option<(usize, &Whole)>> = pairs
+            .iter()
+            .flat_map(|pair| load_outcomes(*pair, room))
+            .collect();
+        let holds = |s: usize| -> Vec<String> {
+            self.areas[areas[s]]
+                .may_hold
+                .iter()
+                .map(|w| {
+                    w.as_ref().map_or("none".into(), |w| {
+                        format!("seq {} ({} bytes, {} in use)", w.seq, w.total(), w.in_use)
+                    })
+                })
+                .collect()
+        };
+        let context = || {
+            format!(
+                "slot A may hold {:?} ({:?} bytes readable), slot B {:?} ({:?}), table of {room} bytes",
+                holds(0),
+                lens[0],
+                holds(1),
+                lens[1]
+            )
+        };
+        let mut loaded = None;
+        match rc {
+            MCX_E_SAVE_NO_VALID_SLOT => assert!(
+                outcomes.contains(&None),
+                "{what}: no valid slot, but a whole save that fits exists: {}",
+                context()
+            ),
+            MCX_OK => {
+                let now = snapshot_of(p);
+                let found = outcomes.iter().flatten().find(|(s, w)| {
+                    w.snapshot == now
+                        && slot.is_none_or(|x| x == *s as u32)
+                        && seq.is_none_or(|q| q == w.seq)
+                });
+                let Some(&(s, w)) = found else {
+                    panic!(
+                        "{what}: loaded slot {slot:?} seq {seq:?}, a table of {} snapshot bytes \
+                         that is none of the saves it may load: {}",
+                        now.len(),
+                        context()
+                    );
+                };
+                loaded = slot.map(|_| (s, w));
+                self.check_table(p, room);
+            }
+            _ => panic!("{what}: status {rc}"),
+        }
+        for (s, status) in statuses.into_iter().enumerate() {
+            let Some(status) = status else {
+                continue;
+            };
+            let shown: Vec<Option<&Whole>> = pairs.iter().map(|pair| pair[s]).collect();
+            let consistent = if status == MCX_OK {
+                // The save loaded, or a whole one (older, or not tried).
+                rc == MCX_OK && shown.iter().any(Option::is_some)
+            } else if SAVE_FAULTS.contains(&status) {
+                shown.contains(&None)
+            } else if restore_refusal(status) {
+                shown.iter().flatten().any(|w| w.in_use > room)
+            } else {
+                false
+            };
+            assert!(
+                consistent,
+                "{what} (status {rc}): slot {s} status {status}: {}",
+                context()
+            );
+            if let Some((l, _)) = loaded {
+                if l == s {
+                    assert_eq!(
+                        status, MCX_OK,
+                        "{what}: the slot loaded has status {status}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Runs a sequence of operations on a fresh pool.
@@ -2159,5 +3164,202 @@ mod tests {
         assert_eq!(h.last_rc, MCX_E_INVALID_ARGUMENT);
         h.run(&Op::TableStorageLen(2, 91));
         h.run(&Op::TableStorageLen(u64::MAX, u64::MAX));
+    }
+
+    fn save_op(a: SlotArg, b: SlotArg, swap: bool) -> Op {
+        Op::TableSave {
+            table: Obj::Slot(0),
+            a,
+            b,
+            swap,
+            outs: [OptOut::Valid; 2],
+        }
+    }
+
+    fn load_op(table: u8, a: SlotArg, b: SlotArg) -> Op {
+        Op::TableLoad {
+            table: Obj::Slot(table),
+            a,
+            b,
+            swap: false,
+            outs: [OptOut::Valid; 4],
+        }
+    }
+
+    const RAM: SlotArg = SlotArg::Ram(SlotLen::Full);
+
+    fn flash(cut: Option<Cut>) -> SlotArg {
+        SlotArg::Flash(SlotLen::Full, cut)
+    }
+
+    /// Table A in slot 0 over 432 bytes holding `n` records.
+    fn table_with(h: &mut Harness, n: u8) {
+        h.run(&Op::TableInit(
+            Obj::Slot(0),
+            StorageArg::Len {
+                len: 801,
+                offset: 3,
+            },
+        ));
+        assert_eq!(h.last_rc, MCX_OK);
+        for k in 0..n {
+            h.run(&migrated(k));
+            h.run(&apply(0));
+            assert_eq!(h.last_rc, MCX_OK);
+        }
+    }
+
+    /// Saves alternate between the slots with increasing sequence numbers; a power cut at
+    /// every byte of a save (and during its erase) leaves the previous save or the new one
+    /// loadable, never nothing: the harness loads after every save and checks.
+    #[test]
+    fn saves_alternate_and_survive_a_power_cut_anywhere() {
+        let mut h = Harness::new();
+        table_with(&mut h, 1);
+        h.run(&save_op(RAM, flash(None), false));
+        assert_eq!(h.last_rc, MCX_OK);
+        h.run(&save_op(RAM, flash(None), false));
+        assert_eq!(h.last_rc, MCX_OK);
+        let seqs = |h: &Harness| {
+            h.areas.each_ref().map(|a| {
+                a.may_hold
+                    .iter()
+                    .map(|w| w.as_ref().map(|w| w.seq))
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(seqs(&h), [vec![Some(1)], vec![Some(2)]]);
+        // A second record: a longer save, cut at each of its bytes; the next save goes to A
+        // every time (B holds the newest whole save).
+        h.run(&migrated(1));
+        h.run(&apply(0));
+        assert_eq!(h.last_rc, MCX_OK);
+        let needed = snapshot_of(h.slots[0].ptr().cast()).len() + MCX_SAVE_OVERHEAD;
+        for budget in 0..=needed {
+            for erase in [true, false] {
+                // Slot A erased: a cut at the very end may have left the new save whole.
+                h.run(&Op::SaveAreaFill {
+                    area: 0,
+                    fill: AreaFill::Erased,
+                });
+                let cut = Cut {
+                    erase,
+                    budget: budget as u16,
+                    code: 0,
+                };
+                h.run(&save_op(flash(Some(cut)), RAM, false));
+                let rc = if budget == needed && !erase {
+                    MCX_OK
+                } else {
+                    MCX_E_SAVE_IO
+                };
+                assert_eq!(h.last_rc, rc, "cut after {budget} bytes (erase: {erase})");
+                assert_eq!(h.areas[1].may_hold.len(), 1, "slot B only read");
+            }
+        }
+        // Slot A holds a whole save (seq 3): the next goes to B.
+        h.run(&save_op(RAM, RAM, false));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(seqs(&h), [vec![Some(3)], vec![Some(4)]]);
+    }
+
+    /// Refused arguments write nothing and call no callback; a slot too short for the save
+    /// gives `MCX_E_SAVE_SLOT_TOO_SMALL`.
+    #[test]
+    fn save_and_load_refusals() {
+        let mut h = Harness::new();
+        table_with(&mut h, 2);
+        for (a, rc) in [
+            (SlotArg::Null, MCX_E_NULL_ARGUMENT),
+            (SlotArg::Misaligned, MCX_E_INVALID_ARGUMENT),
+            (SlotArg::NullBytes(SlotLen::Full), MCX_E_NULL_ARGUMENT),
+            (
+                SlotArg::OneCallback(true, SlotLen::Full),
+                MCX_E_INVALID_ARGUMENT,
+            ),
+            (
+                SlotArg::OneCallback(false, SlotLen::Full),
+                MCX_E_INVALID_ARGUMENT,
+            ),
+            (SlotArg::Ram(SlotLen::Bytes(40)), MCX_E_SAVE_SLOT_TOO_SMALL),
+            (
+                SlotArg::Flash(SlotLen::Bytes(40), None),
+                MCX_E_SAVE_SLOT_TOO_SMALL,
+            ),
+            (SlotArg::Ram(SlotLen::Huge), MCX_E_SAVE_IO),
+        ] {
+            h.run(&save_op(a, RAM, false));
+            assert_eq!(h.last_rc, rc, "{a:?}");
+            h.run(&load_op(0, a, RAM));
+            let load_rc = match rc {
+                MCX_E_SAVE_SLOT_TOO_SMALL => MCX_E_SAVE_NO_VALID_SLOT,
+                MCX_E_SAVE_IO => MCX_E_INVALID_ARGUMENT,
+                rc => rc,
+            };
+            assert_eq!(h.last_rc, load_rc, "load {a:?}");
+        }
+        h.run(&Op::TableSave {
+            table: Obj::Slot(0),
+            a: RAM,
+            b: RAM,
+            swap: true,
+            outs: [OptOut::Misaligned, OptOut::Null],
+        });
+        assert_eq!(h.last_rc, MCX_E_INVALID_ARGUMENT);
+        h.run(&Op::TableSave {
+            table: Obj::Null,
+            a: RAM,
+            b: RAM,
+            swap: true,
+            outs: [OptOut::Null; 2],
+        });
+        assert_eq!(h.last_rc, MCX_E_NULL_ARGUMENT);
+    }
+
+    /// A corrupted newest save falls back to the older one; both corrupted: no valid slot and
+    /// the table unchanged; a table too small for the newest takes the older one.
+    #[test]
+    fn loads_fall_back_on_corruption_and_size() {
+        let mut h = Harness::new();
+        table_with(&mut h, 1);
+        h.run(&save_op(RAM, RAM, false));
+        h.run(&migrated(1));
+        h.run(&apply(0));
+        h.run(&save_op(RAM, RAM, false));
+        assert_eq!(h.last_rc, MCX_OK);
+        // Table B in slot 5 over 132 bytes holds one record (107 bytes in use), not two.
+        h.run(&Op::TableInit(
+            Obj::Slot(2),
+            StorageArg::Len {
+                len: 200,
+                offset: 0,
+            },
+        ));
+        h.run(&load_op(2, RAM, RAM));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(in_use(&mut h, 5), (1, 107), "the older save");
+        h.run(&load_op(0, RAM, RAM));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(in_use(&mut h, 0).0, 2, "the newer save");
+        h.run(&Op::SaveAreaCorrupt {
+            area: 1,
+            at: 20,
+            xor: 0x40,
+        });
+        h.run(&load_op(0, RAM, RAM));
+        assert_eq!(h.last_rc, MCX_OK);
+        assert_eq!(in_use(&mut h, 0).0, 1, "the older save");
+        h.run(&Op::SaveAreaCorrupt {
+            area: 0,
+            at: 0,
+            xor: 0x01,
+        });
+        h.run(&load_op(0, RAM, RAM));
+        assert_eq!(h.last_rc, MCX_E_SAVE_NO_VALID_SLOT);
+        // A save now goes to A (neither whole), and loads.
+        h.run(&save_op(RAM, flash(None), false));
+        assert_eq!(h.last_rc, MCX_OK);
+        h.run(&load_op(0, flash(None), RAM));
+        assert_eq!(h.last_rc, MCX_OK);
     }
 }
