@@ -989,13 +989,16 @@ int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t
 
 /**
  * Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest
- * valid save, with the next sequence number; the other slot is only read. A power failure at
+ * valid save, with the next sequence number; the other slot is only read. The first save
+ * (neither slot holds one) goes to slot A with sequence number 1; of two saves with the same
+ * sequence number, slot A's is overwritten. A power failure at
  * any point leaves the previous save loadable. Writes the slot used (`MCX_SLOT_A` or
  * `MCX_SLOT_B`) and the sequence number to `*out_slot` and `*out_sequence` (each may be NULL).
  *
  * `MCX_E_SAVE_SLOT_TOO_SMALL` (nothing written; `MCX_SAVE_SLOT_LEN(storage_len)` bytes always
  * suffice), `MCX_E_SAVE_IO` (a callback failed; the other slot still holds the previous save),
- * `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks.
+ * `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks or a `len` above
+ * `PTRDIFF_MAX`.
  */
 int32_t mcx_table_save(const union mcx_table_t *table,
                        const struct mcx_save_slot_t *a,

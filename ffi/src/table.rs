@@ -266,7 +266,7 @@ impl CSlot {
         if slot.bytes.is_null() {
             return Err(Status(MCX_E_NULL_ARGUMENT));
         }
-        if slot.erase.is_some() != slot.program.is_some() {
+        if slot.erase.is_some() != slot.program.is_some() || slot.len > isize::MAX as usize {
             return Err(Status(MCX_E_INVALID_ARGUMENT));
         }
         Ok(CSlot(slot))
@@ -326,13 +326,16 @@ fn slot_number(slot: SlotId) -> u32 {
 }
 
 /// Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest
-/// valid save, with the next sequence number; the other slot is only read. A power failure at
+/// valid save, with the next sequence number; the other slot is only read. The first save
+/// (neither slot holds one) goes to slot A with sequence number 1; of two saves with the same
+/// sequence number, slot A's is overwritten. A power failure at
 /// any point leaves the previous save loadable. Writes the slot used (`MCX_SLOT_A` or
 /// `MCX_SLOT_B`) and the sequence number to `*out_slot` and `*out_sequence` (each may be NULL).
 ///
 /// `MCX_E_SAVE_SLOT_TOO_SMALL` (nothing written; `MCX_SAVE_SLOT_LEN(storage_len)` bytes always
 /// suffice), `MCX_E_SAVE_IO` (a callback failed; the other slot still holds the previous save),
-/// `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks.
+/// `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks or a `len` above
+/// `PTRDIFF_MAX`.
 #[no_mangle]
 pub extern "C" fn mcx_table_save(
     table: *const mcx_table_t,

@@ -2534,7 +2534,9 @@ impl SlotCall {
         match self.arg {
             SlotArg::Null | SlotArg::NullBytes(_) => Some(MCX_E_NULL_ARGUMENT),
             SlotArg::Misaligned | SlotArg::OneCallback(..) => Some(MCX_E_INVALID_ARGUMENT),
-            SlotArg::Ram(_) | SlotArg::Flash(..) => None,
+            SlotArg::Ram(_) | SlotArg::Flash(..) => {
+                (self.len > isize::MAX as usize).then_some(MCX_E_INVALID_ARGUMENT)
+            }
         }
     }
 
@@ -2544,13 +2546,11 @@ impl SlotCall {
     }
 
     /// What a save into this slot of `needed` bytes gives: too small, a failed callback (a
-    /// cut, or the erase of a RAM slot too long to touch) or success. Before the call.
+    /// cut) or success. Before the call.
     fn save_status(&self, needed: usize) -> i32 {
         let f = self.flash();
         if self.len < needed {
             MCX_E_SAVE_SLOT_TOO_SMALL
-        } else if self.readable().is_none() {
-            MCX_E_SAVE_IO
         } else if !matches!(self.arg, SlotArg::Flash(..)) {
             MCX_OK
         } else if f.erase_fail.is_some() || f.budget.is_some_and(|(b, _)| b < needed) {
@@ -3286,14 +3286,13 @@ mod tests {
                 SlotArg::Flash(SlotLen::Bytes(40), None),
                 MCX_E_SAVE_SLOT_TOO_SMALL,
             ),
-            (SlotArg::Ram(SlotLen::Huge), MCX_E_SAVE_IO),
+            (SlotArg::Ram(SlotLen::Huge), MCX_E_INVALID_ARGUMENT),
         ] {
             h.run(&save_op(a, RAM, false));
             assert_eq!(h.last_rc, rc, "{a:?}");
             h.run(&load_op(0, a, RAM));
             let load_rc = match rc {
                 MCX_E_SAVE_SLOT_TOO_SMALL => MCX_E_SAVE_NO_VALID_SLOT,
-                MCX_E_SAVE_IO => MCX_E_INVALID_ARGUMENT,
                 rc => rc,
             };
             assert_eq!(h.last_rc, load_rc, "load {a:?}");
