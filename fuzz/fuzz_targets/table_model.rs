@@ -1,5 +1,5 @@
 //! Random sequences of migration updates, lookups, server decisions and snapshot restores on a
-//! `MigrationTable` over 32 to 2048 bytes of storage against a `HashMap` model of the documented
+//! `MigrationTable` over 32 to 2048 bytes of storage against a model of the documented
 //! policy, bytes included.
 #![no_main]
 

@@ -5,14 +5,20 @@
 //! belongs to another call or drops the security domain information of an E2EE call, and is
 //! unchanged after every refusal.
 
-use arbitrary::Arbitrary;
+use arbitrary::{Arbitrary, Unstructured};
 use mcx_migrate::client::PrivateCall;
+use mcx_migrate::wire;
 use mcx_migrate::{
-    McServiceId, PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
-    SecurityDomainInfo, ServiceKind,
+    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
+    RedirectionError, RedirectionReason, ServiceKind,
 };
 
 use crate::pools::{Id, Kind, Kms};
+
+/// The most redirections one input delivers: far more than the hop cap, so loops, refusals
+/// between hops and the cap itself are all reached; more would only make each run slower.
+/// Bytes after the last step are ignored.
+pub const MAX_STEPS: usize = 16;
 
 /// How a test call starts.
 #[derive(Debug, Clone, Arbitrary)]
@@ -49,10 +55,22 @@ pub enum Step {
 }
 
 /// The whole input: a call and what it receives.
-#[derive(Debug, Clone, Arbitrary)]
+#[derive(Debug, Clone)]
 pub struct Input {
     start: Start,
+    /// At most [`MAX_STEPS`].
     steps: Vec<Step>,
+}
+
+impl<'a> Arbitrary<'a> for Input {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        let start = u.arbitrary()?;
+        let mut steps = Vec::with_capacity(MAX_STEPS);
+        while steps.len() < MAX_STEPS && !u.is_empty() {
+            steps.push(u.arbitrary()?);
+        }
+        Ok(Input { start, steps })
+    }
 }
 
 fn reason(r: Option<bool>) -> Option<RedirectionReason> {
@@ -65,16 +83,16 @@ fn reason(r: Option<bool>) -> Option<RedirectionReason> {
     })
 }
 
-/// The call as the documentation describes it.
+/// The call as the documentation describes it, its IDs as pool entries.
 #[derive(Debug, Clone)]
 struct Model {
     kind: ServiceKind,
-    caller: McServiceId,
+    caller: Id,
     e2ee: bool,
-    target: McServiceId,
-    sdi: Option<SecurityDomainInfo>,
+    target: Id,
+    sdi: Option<Kms>,
     /// Released targets, oldest first.
-    released: Vec<McServiceId>,
+    released: Vec<Id>,
     cap: usize,
 }
 
@@ -83,57 +101,74 @@ impl Model {
     /// in IE 2 for "target migrated", in IE 3 for "no longer served", in either without a
     /// reason, the other IE being the ID to call next), no E2EE downgrade, no repeated
     /// redirection edge (nor one back to the ID just called), redirections left.
-    fn on_redirection(&mut self, r: &PrivateCallRedirection) -> Result<(), RedirectionError> {
+    fn on_redirection(
+        &mut self,
+        r: &PrivateCallRedirectionView<'_>,
+    ) -> Result<(), RedirectionError> {
         if r.service_kind != self.kind {
             return Err(RedirectionError::MismatchedServiceKind);
         }
-        if r.calling_party != self.caller {
+        if r.calling_party != self.caller.id_ref() {
             return Err(RedirectionError::MismatchedCallingParty);
         }
-        let in_ie2 = r.target_primary == self.target;
-        let in_ie3 = r.target_migrated == self.target;
+        let in_ie2 = r.target_primary == self.target.id_ref();
+        let in_ie3 = r.target_migrated == self.target.id_ref();
         let next = match r.reason {
-            Some(RedirectionReason::TargetMigrated) if in_ie2 => &r.target_migrated,
-            Some(RedirectionReason::TargetNoLongerServed) if in_ie3 => &r.target_primary,
-            None if in_ie2 => &r.target_migrated,
-            None if in_ie3 => &r.target_primary,
+            Some(RedirectionReason::TargetMigrated) if in_ie2 => r.target_migrated,
+            Some(RedirectionReason::TargetNoLongerServed) if in_ie3 => r.target_primary,
+            None if in_ie2 => r.target_migrated,
+            None if in_ie3 => r.target_primary,
             _ => return Err(RedirectionError::MismatchedTarget),
         };
+        let next = Id::of(next.as_str()).expect("redirections name pool IDs");
         if self.e2ee && (!r.e2ee_required || r.security_domain_info.is_none()) {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        let chain: Vec<&McServiceId> = self.released.iter().chain([&self.target]).collect();
+        let same = |a: Id, b: Id| a.index() == b.index();
+        let chain: Vec<Id> = self.released.iter().copied().chain([self.target]).collect();
         let followed = chain
             .windows(2)
-            .any(|w| *w[0] == self.target && w[1] == next);
-        if self.target == *next || followed {
+            .any(|w| same(w[0], self.target) && same(w[1], next));
+        if same(self.target, next) || followed {
             return Err(RedirectionError::RedirectionLoop);
         }
         if self.released.len() >= self.cap {
             return Err(RedirectionError::TooManyRedirections);
         }
-        self.released.push(self.target.clone());
-        self.target = next.clone();
+        self.released.push(self.target);
+        self.target = next;
         self.sdi = if self.e2ee {
-            r.security_domain_info.clone()
+            r.security_domain_info
+                .map(|s| Kms::of(s.kms_uri.as_str()).expect("redirections carry pool URIs"))
         } else {
             None
         };
         Ok(())
     }
 
-    fn request(&self) -> PrivateCallRequest {
-        PrivateCallRequest {
+    /// The request the call must have outstanding.
+    fn request(&self) -> PrivateCallRequestView<'static> {
+        PrivateCallRequestView {
             service_kind: self.kind,
-            calling_party: self.caller.clone(),
-            target: self.target.clone(),
+            calling_party: self.caller.id_ref(),
+            target: self.target.id_ref(),
             e2ee_required: self.e2ee,
-            security_domain_info: self.sdi.clone(),
+            security_domain_info: self.sdi.map(Kms::sdi_view),
         }
     }
 }
 
-fn run<const CAP: usize>(input: &Input) {
+/// Which of the client's entry points a run feeds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The owned redirection: `encode`, `decode`, `on_redirection`.
+    Owned,
+    /// The borrowed view: `wire::encode_view`, `PrivateCallRedirectionView::decode`,
+    /// `on_redirection_view`.
+    View,
+}
+
+fn run<const CAP: usize>(input: &Input, path: Path) {
     let s = &input.start;
     let first = PrivateCallRequest {
         service_kind: s.kind.kind(),
@@ -145,17 +180,19 @@ fn run<const CAP: usize>(input: &Input) {
     let mut call = PrivateCall::<CAP>::start(first.clone());
     let mut model = Model {
         kind: first.service_kind,
-        caller: first.calling_party.clone(),
+        caller: s.caller,
         e2ee: first.e2ee_required,
-        target: first.target.clone(),
-        sdi: first.security_domain_info.clone(),
-        released: Vec::new(),
+        target: s.target,
+        sdi: s.sdi,
+        released: Vec::with_capacity(CAP),
         cap: CAP,
     };
     assert_eq!(call.request(), &first);
+    assert_eq!(call.request().as_view(), model.request());
     assert_eq!(call.redirections(), 0);
     assert_eq!(call.max_redirections(), CAP);
 
+    let mut buf = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
     for (i, step) in input.steps.iter().enumerate() {
         let redirection = match *step {
             Step::FollowUp {
@@ -163,13 +200,13 @@ fn run<const CAP: usize>(input: &Input) {
                 home,
                 sdi,
                 reason: r,
-            } => PrivateCallRedirection {
+            } => PrivateCallRedirectionView {
                 service_kind: model.kind,
-                calling_party: model.caller.clone(),
-                target_primary: if home { to.id() } else { model.target.clone() },
-                target_migrated: if home { model.target.clone() } else { to.id() },
+                calling_party: model.caller.id_ref(),
+                target_primary: if home { to } else { model.target }.id_ref(),
+                target_migrated: if home { model.target } else { to }.id_ref(),
                 e2ee_required: model.e2ee,
-                security_domain_info: sdi.map(Kms::sdi),
+                security_domain_info: sdi.map(Kms::sdi_view),
                 reason: reason(r),
             },
             Step::Raw {
@@ -180,40 +217,50 @@ fn run<const CAP: usize>(input: &Input) {
                 e2ee,
                 sdi,
                 reason: r,
-            } => PrivateCallRedirection {
+            } => PrivateCallRedirectionView {
                 service_kind: kind.kind(),
-                calling_party: caller.id(),
-                target_primary: primary.id(),
-                target_migrated: to.id(),
+                calling_party: caller.id_ref(),
+                target_primary: primary.id_ref(),
+                target_migrated: to.id_ref(),
                 e2ee_required: e2ee,
-                security_domain_info: sdi.map(Kms::sdi),
+                security_domain_info: sdi.map(Kms::sdi_view),
                 reason: reason(r),
             },
         };
-        let redirection = through_the_wire(redirection);
 
-        let before = call.clone();
+        let (target, redirections) = (model.target, model.released.len());
         let expected = model.on_redirection(&redirection);
-        let got = call.on_redirection(&redirection).cloned();
+        // The model said no: keep the call as it is, to check that the refusal left it so.
+        let before = expected.is_err().then(|| call.clone());
+        let got = match path {
+            Path::Owned => {
+                let owned = through_the_wire(redirection.to_owned());
+                call.on_redirection(&owned)
+                    .map(|next| assert_eq!(next.as_view(), model.request(), "step {i}: next"))
+            }
+            Path::View => {
+                let view = view_through_the_wire(&redirection, &mut buf);
+                call.on_redirection_view(&view)
+                    .map(|next| assert_eq!(next.as_view(), model.request(), "step {i}: next"))
+            }
+        };
         match (&got, &expected) {
-            (Ok(next), Ok(())) => {
+            (Ok(()), Ok(())) => {
                 // Accepted: it belonged to the call and kept E2EE.
-                assert_eq!(redirection.service_kind, before.request().service_kind);
-                assert_eq!(redirection.calling_party, before.request().calling_party);
-                let called = &before.request().target;
+                assert_eq!(redirection.service_kind, s.kind.kind());
+                assert_eq!(redirection.calling_party, s.caller.id_ref());
                 assert!(
-                    redirection.target_primary == *called || redirection.target_migrated == *called
+                    redirection.target_primary == target.id_ref()
+                        || redirection.target_migrated == target.id_ref()
                 );
-                assert!(
-                    !before.request().e2ee_required || redirection.security_domain_info.is_some()
-                );
-                assert_eq!(next, call.request());
-                assert_eq!(call.redirections(), before.redirections() + 1);
+                assert!(!s.e2ee || redirection.security_domain_info.is_some());
+                assert_eq!(call.redirections(), redirections + 1);
             }
             (Err(e), Err(m)) => {
                 assert_eq!(e, m, "step {i}: wrong refusal for {redirection:?}");
                 assert_eq!(
-                    call, before,
+                    Some(&call),
+                    before.as_ref(),
                     "step {i}: a refused redirection changed the call"
                 );
             }
@@ -222,8 +269,8 @@ fn run<const CAP: usize>(input: &Input) {
         assert!(call.redirections() <= CAP, "hop cap exceeded");
         assert_eq!(call.redirections(), model.released.len());
         assert_eq!(
-            call.request(),
-            &model.request(),
+            call.request().as_view(),
+            model.request(),
             "step {i}: request differs from the model"
         );
     }
@@ -251,8 +298,96 @@ fn through_the_wire(r: PrivateCallRedirection) -> PrivateCallRedirection {
     }
 }
 
-/// Runs the input against the default hop cap and a cap of 1.
+/// [`through_the_wire`] for the borrowed view: encoded with `wire::encode_view` (which leaves
+/// the IE rules to the caller, so a view that breaks them is handed over directly, as
+/// `validate` refuses it) and decoded as a view of `buf`.
+fn view_through_the_wire<'b>(
+    r: &PrivateCallRedirectionView<'b>,
+    buf: &'b mut [u8],
+) -> PrivateCallRedirectionView<'b> {
+    match r.validate() {
+        Ok(()) => {
+            let n = wire::encode_view::<PrivateCallRedirection>(r, buf)
+                .expect("a buffer of MAX_ENCODED_LEN suffices");
+            let back =
+                PrivateCallRedirectionView::decode(&buf[..n]).expect("encoded redirection decodes");
+            assert_eq!(back, *r);
+            back
+        }
+        Err(e) => {
+            assert!(
+                r.e2ee_required && r.security_domain_info.is_none(),
+                "unexpected {e:?}"
+            );
+            *r
+        }
+    }
+}
+
+/// Runs the input against the default hop cap through the borrowed view, and against a cap
+/// of 1 through the owned redirection.
 pub fn check(input: &Input) {
-    run::<{ mcx_migrate::client::DEFAULT_MAX_REDIRECTIONS }>(input);
-    run::<1>(input);
+    run::<{ mcx_migrate::client::DEFAULT_MAX_REDIRECTIONS }>(input, Path::View);
+    run::<1>(input, Path::Owned);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading an input stops at [`MAX_STEPS`] steps.
+    #[test]
+    fn inputs_are_capped() {
+        let bytes = vec![0u8; 4096];
+        let input = Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect("reads");
+        assert_eq!(input.steps.len(), MAX_STEPS);
+    }
+
+    /// A call redirected to every hop its cap allows, then looped, downgraded and mismatched:
+    /// the client and the model agree on every step, through both entry points.
+    #[test]
+    fn a_call_follows_redirections_up_to_its_cap() {
+        let follow = |to: u8, home: bool| Step::FollowUp {
+            to: Id(to),
+            home,
+            sdi: Some(Kms(to)),
+            reason: None,
+        };
+        let mut steps: Vec<Step> = (1..=6).map(|k| follow(k, false)).collect();
+        steps.insert(2, follow(0, true));
+        steps.push(Step::Raw {
+            kind: Kind(1),
+            caller: Id(3),
+            primary: Id(0),
+            to: Id(1),
+            e2ee: false,
+            sdi: None,
+            reason: Some(true),
+        });
+        check(&Input {
+            start: Start {
+                kind: Kind(0),
+                caller: Id(11),
+                target: Id(0),
+                e2ee: true,
+                sdi: Some(Kms(0)),
+            },
+            steps,
+        });
+    }
+
+    /// The committed seeds run clean.
+    #[test]
+    fn seeds_pass() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/client");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).expect("seed corpus") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("seed");
+            if let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(&bytes)) {
+                check(&input);
+                n += 1;
+            }
+        }
+        assert!(n > 0, "no seeds in {dir}");
+    }
 }

@@ -1,8 +1,13 @@
 //! Small pools of valid identities, so that arbitrary input picks the same IDs often: keys
 //! collide, tables fill up, redirections repeat (loops) and mismatch.
 
+use std::sync::LazyLock;
+
 use arbitrary::Arbitrary;
-use mcx_migrate::{McServiceId, McSystemId, SecurityDomainInfo, ServiceKind};
+use mcx_migrate::{
+    KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, SecurityDomainInfo,
+    SecurityDomainInfoView, ServiceKind,
+};
 
 /// MC service IDs: more than the table holds (8), so full-table paths are reached; both URI
 /// schemes, one spelled with an upper-case scheme (IDs compare byte for byte).
@@ -31,6 +36,25 @@ pub const KMS: [&str; 3] = [
     "https://kms.mc-c.example/kms",
 ];
 
+/// The pools as borrowed identifiers, validated once per process: a fuzz step that needs an
+/// identifier borrows it instead of validating and copying a fixed-capacity owned one.
+struct Refs {
+    ids: [McServiceIdRef<'static>; IDS.len()],
+    systems: [McSystemIdRef<'static>; SYSTEMS.len()],
+    kms: [KmsUriRef<'static>; KMS.len()],
+}
+
+static REFS: LazyLock<Refs> = LazyLock::new(|| Refs {
+    ids: IDS.map(|s| McServiceIdRef::new(s).expect("pool IDs are valid")),
+    systems: SYSTEMS.map(|s| McSystemIdRef::new(s).expect("pool systems are valid")),
+    kms: KMS.map(|s| KmsUriRef::new(s).expect("pool URIs are valid")),
+});
+
+/// The pool index of an ID, if it is one of [`IDS`].
+pub fn id_index(id: &str) -> Option<usize> {
+    IDS.iter().position(|s| *s == id)
+}
+
 /// An index into the ID pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Arbitrary)]
 pub struct Id(pub u8);
@@ -39,9 +63,29 @@ impl Id {
     /// Number of distinct IDs.
     pub const COUNT: usize = IDS.len();
 
+    /// The pool entry spelled `id`, if any.
+    pub fn of(id: &str) -> Option<Id> {
+        Some(Id(u8::try_from(id_index(id)?).ok()?))
+    }
+
+    /// Its position in [`IDS`].
+    pub fn index(self) -> usize {
+        usize::from(self.0) % IDS.len()
+    }
+
     /// The ID.
     pub fn id(self) -> McServiceId {
-        McServiceId::new(IDS[usize::from(self.0) % IDS.len()]).expect("pool IDs are valid")
+        self.id_ref().to_owned_id()
+    }
+
+    /// The ID, borrowed.
+    pub fn id_ref(self) -> McServiceIdRef<'static> {
+        REFS.ids[self.index()]
+    }
+
+    /// The ID as text.
+    pub fn as_str(self) -> &'static str {
+        IDS[self.index()]
     }
 }
 
@@ -52,8 +96,17 @@ pub struct System(pub u8);
 impl System {
     /// The MC system identity.
     pub fn system(self) -> McSystemId {
-        McSystemId::new(SYSTEMS[usize::from(self.0) % SYSTEMS.len()])
-            .expect("pool systems are valid")
+        self.system_ref().to_owned_id()
+    }
+
+    /// The MC system identity as text.
+    pub fn as_str(self) -> &'static str {
+        SYSTEMS[usize::from(self.0) % SYSTEMS.len()]
+    }
+
+    /// The MC system identity, borrowed.
+    pub fn system_ref(self) -> McSystemIdRef<'static> {
+        REFS.systems[usize::from(self.0) % SYSTEMS.len()]
     }
 }
 
@@ -64,7 +117,26 @@ pub struct Kms(pub u8);
 impl Kms {
     /// Security domain information with that KMS URI.
     pub fn sdi(self) -> SecurityDomainInfo {
-        SecurityDomainInfo::new(KMS[usize::from(self.0) % KMS.len()]).expect("pool URIs are valid")
+        SecurityDomainInfo {
+            kms_uri: self.sdi_view().kms_uri.to_owned_id(),
+        }
+    }
+
+    /// Security domain information with that KMS URI, borrowed.
+    pub fn sdi_view(self) -> SecurityDomainInfoView<'static> {
+        SecurityDomainInfoView {
+            kms_uri: REFS.kms[usize::from(self.0) % KMS.len()],
+        }
+    }
+
+    /// The pool entry spelled `uri`, if any.
+    pub fn of(uri: &str) -> Option<Kms> {
+        Some(Kms(u8::try_from(KMS.iter().position(|k| *k == uri)?).ok()?))
+    }
+
+    /// The KMS URI as text.
+    pub fn uri(self) -> &'static str {
+        KMS[usize::from(self.0) % KMS.len()]
     }
 }
 
