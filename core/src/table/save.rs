@@ -21,7 +21,9 @@
 //! (erase, then program in order), such as a RAM buffer (`[u8]`) or a flash driver's pages, and
 //! a load reads the two slots as bytes (memory-mapped flash, or what the driver read into RAM).
 
-use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
+use crc::{Crc, CRC_32_ISO_HDLC};
+
+use super::CrcImpl;
 
 use super::{max_snapshot_len, store, MigrationTable};
 use crate::error::SnapshotError;
@@ -37,7 +39,7 @@ pub const SAVE_CRC_LEN: usize = 4;
 /// come.
 pub const SAVE_PROGRAM_CHUNK: usize = 32;
 
-const CRC32: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISO_HDLC);
+const CRC32: Crc<u32, CrcImpl> = Crc::<u32, CrcImpl>::new(&CRC_32_ISO_HDLC);
 
 /// Bytes a slot needs for any save of a table over `storage_len` bytes of storage.
 pub const fn save_slot_len(storage_len: usize) -> usize {

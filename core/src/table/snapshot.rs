@@ -18,7 +18,9 @@
 //! snapshotting again, in a table of any storage length that holds the records, gives identical
 //! bytes: the decoder accepts only the canonical encoding this module writes.
 
-use crc::{Crc, NoTable, CRC_32_ISO_HDLC};
+use crc::{Crc, CRC_32_ISO_HDLC};
+
+use super::CrcImpl;
 use serde::ser::SerializeTuple;
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -41,7 +43,7 @@ const HEADER_LEN: usize = 9;
 const CRC_LEN: usize = 4;
 
 /// Bitwise CRC-32 without a lookup table: snapshots are rare, flash is scarce.
-const CRC32: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISO_HDLC);
+const CRC32: Crc<u32, CrcImpl> = Crc::<u32, CrcImpl>::new(&CRC_32_ISO_HDLC);
 
 /// Header, CRC, and the body's three varints (record bound and count `u32`, departures `u64`).
 const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
