@@ -40,8 +40,8 @@ pub enum Answer {
 pub const TABLE_RECORDS: usize = 16;
 
 /// String bytes a record of the test network takes at most (key, the other two IDs and a KMS
-/// URI): `sip:guest-17@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
-/// `https://kms.mc-a.example/kms` are 87 bytes; 128 leaves room to spare.
+/// URI): `sip:visitor-0042@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
+/// `https://kms.mc-a.example/kms` are 91 bytes; 128 leaves room to spare.
 pub const TABLE_STRING_BYTES: usize = 128;
 
 /// Storage of a test server's table: [`TABLE_RECORDS`] records of [`TABLE_STRING_BYTES`].
