@@ -8,6 +8,8 @@
 //!   eviction of the oldest departed visitors, role conflicts, the snapshot restore rule, and
 //!   what `server::decide` answers), generic over the record fields so that the property tests
 //!   (owned identifiers) and the fuzz target (pool indices, no allocation) run the same rules.
+//! - [`qemu`]: running bare-metal firmware on QEMU's `mps2-an386` and the rest of what the
+//!   firmware tests share.
 //!
 //! Dev-only: `publish = false`, std, never a dependency of `mcx-migrate` or `mcx-migrate-ffi`
 //! proper (the core's *integration* tests take it as a dev-dependency; its unit tests cannot use
@@ -15,4 +17,5 @@
 #![deny(missing_docs)]
 
 pub mod fixtures;
+pub mod qemu;
 pub mod table_model;

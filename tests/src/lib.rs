@@ -1,10 +1,10 @@
 //! Harness for the cross-crate scenario tests: MC service servers and the byte link between
 //! them and a calling MC service client. Every message crosses the link as bytes, encoded and
-//! decoded by `mcx_migrate::wire`, exactly as on a real link. [`qemu`] runs firmware images on
-//! QEMU for the embedded tests; [`generated`] keeps the generated sections of the docs current.
+//! decoded by `mcx_migrate::wire`, exactly as on a real link. [`generated`] keeps the generated
+//! sections of the docs current. (The embedded tests run firmware on QEMU with the test kit's
+//! `mcx_testkit::qemu`.)
 
 pub mod generated;
-pub mod qemu;
 
 use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, Applied, MigrationTable};
