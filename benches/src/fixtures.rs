@@ -13,16 +13,12 @@ use mcx_migrate::{
     RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
-/// MC service user 1, the caller, at its primary MC system A.
-pub const USER1: &str = "sip:user1@mc-a.example";
-/// MC service user 2's ID from its primary MC system A (table member 42).
+/// MC service user 1 (the caller), user 2's ID assigned by partner MC system B, B and its KMS:
+/// the test kit's fixtures of Fig. 10.16.y.3-1.
+pub use mcx_testkit::fixtures::{KMS_B, SYSTEM_B, USER1, USER2_AT_B};
+/// MC service user 2's ID from its primary MC system A (table member 42: a member's name, not
+/// the kit's `sip:user2@mc-a.example`, so that every member's record has the same length).
 pub const USER2_PRIMARY: &str = "sip:member-0042@mc-a.example";
-/// MC service user 2's ID assigned by partner MC system B.
-pub const USER2_AT_B: &str = "sip:visitor-0042@mc-b.example";
-/// Partner MC system B.
-pub const SYSTEM_B: &str = "mc-b.example";
-/// The KMS URI of MC system B's security domain.
-pub const KMS_B: &str = "https://kms.mc-b.example/kms";
 /// Index of user 2 among the table members.
 pub const USER2_INDEX: usize = 42;
 

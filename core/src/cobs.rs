@@ -141,6 +141,8 @@ pub(crate) fn decode_in_place(buf: &mut [u8]) -> Option<Decoded> {
 }
 
 #[cfg(test)]
+// Test arithmetic on lengths: overflow would be a test bug (the workspace lints deny it in library code).
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

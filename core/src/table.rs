@@ -848,4 +848,6 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationLookup for MigrationTable<S> {
 }
 
 #[cfg(test)]
+// Test arithmetic on lengths: overflow would be a test bug (the workspace lints deny it in library code).
+#[allow(clippy::arithmetic_side_effects)]
 mod tests;

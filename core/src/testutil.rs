@@ -1,19 +1,18 @@
-//! Fixtures shared by the unit tests: the users and systems of Fig. 10.16.y.3-1.
+//! Fixtures shared by the unit tests: the users and systems of Fig. 10.16.y.3-1, from the test
+//! kit (`mcx_testkit::fixtures`, plain `&str`: its typed builders would be another copy of this
+//! crate's types, so the few below are the unit tests' own).
 
 use crate::{
     McServiceId, McSystemId, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo, ServiceKind,
 };
 
-pub const USER1: &str = "sip:user1@mc-a.example";
-pub const USER2_PRIMARY: &str = "sip:user2@mc-a.example";
-pub const USER2_AT_B: &str = "sip:visitor-0042@mc-b.example";
+pub use mcx_testkit::fixtures::{
+    KMS_A, KMS_B, KMS_C, SYSTEM_A, SYSTEM_B, SYSTEM_C, USER1, USER2_AT_B, USER2_PRIMARY,
+};
+
+/// User 2's ID at MC system C in the unit tests: a `tel:` URI (not the kit's `sip:` one), so that
+/// both schemes are covered; table/tests.rs sizes storages to the byte around its length.
 pub const USER2_AT_C: &str = "tel:+4930555002";
-pub const SYSTEM_A: &str = "mc-a.example";
-pub const SYSTEM_B: &str = "mc-b.example";
-pub const SYSTEM_C: &str = "mc-c.example";
-pub const KMS_A: &str = "https://kms.mc-a.example/kms";
-pub const KMS_B: &str = "https://kms.mc-b.example/kms";
-pub const KMS_C: &str = "https://kms.mc-c.example/kms";
 
 pub fn id(s: &str) -> McServiceId {
     McServiceId::new(s).unwrap()

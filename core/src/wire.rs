@@ -534,6 +534,8 @@ inherent_wire_methods!(
 );
 
 #[cfg(test)]
+// Test arithmetic on lengths: overflow would be a test bug (the workspace lints deny it in library code).
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use crate::error::IdError;

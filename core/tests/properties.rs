@@ -1,14 +1,21 @@
-//! Property tests: wire round trips, decoding arbitrary bytes, and the migration table against a
-//! `std::collections::HashMap` model of its documented policy, bytes accounted as its module docs
-//! say (record need, index buckets, eviction of the oldest departed visitors).
+//! Property tests: wire round trips, decoding arbitrary bytes, and the migration table against
+//! the test kit's model of its documented policy (`mcx_testkit::table_model`, the one the fuzz
+//! target `table_model` runs too), bytes accounted as its module docs say (record need, index
+//! buckets, eviction of the oldest departed visitors).
 
-use std::collections::HashMap;
+// Test code: the workspace's no-panic lints (root Cargo.toml) are for the library.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
-use mcx_migrate::table::{
-    self, Applied, Change, MigratedRecord, MigrationTable, Record, VisitorRecord, VisitorState,
-};
+use mcx_migrate::table::{self, Applied, Change, MigrationTable, Record};
 use mcx_migrate::wire::{self, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::*;
+use mcx_testkit::table_model::{buckets_for, OwnedFields, TableModel, Update, BUCKET, HEADER};
 use proptest::prelude::*;
 
 fn service_id() -> impl Strategy<Value = McServiceId> {
@@ -176,16 +183,6 @@ fn non_canonical_varint_is_malformed() {
 // The migration table against a model of its documented policy, bytes included.
 // ---------------------------------------------------------------------------------------------
 
-/// The numbers of the capacity rule in the module docs of `mcx_migrate::table`, written down
-/// here so the model does not borrow them from the code it checks (a test below pins them).
-const HEADER: usize = 15;
-const BUCKET: usize = 8;
-
-/// Buckets the index of `records` records takes: two per record, at least four.
-fn buckets_for(records: usize) -> usize {
-    (2 * records).max(4)
-}
-
 /// The table's keys: few, so that updates collide, replace, depart and get evicted, and of
 /// lengths from 9 to 42 bytes, so that records differ in size and holes matter.
 fn pool_key(n: usize) -> String {
@@ -277,91 +274,6 @@ fn step(max_restore_len: usize) -> impl Strategy<Value = Step> {
     ]
 }
 
-/// A record as the model keeps it, with the departure order of a departed visitor.
-#[derive(Debug, Clone, PartialEq)]
-enum ModelRecord {
-    Away {
-        system: McSystemId,
-        partner: McServiceId,
-        sdi: Option<SecurityDomainInfo>,
-    },
-    Visiting {
-        primary: McServiceId,
-        system: McSystemId,
-        sdi: Option<SecurityDomainInfo>,
-        /// `Some(n)`: the n-th departure; `None`: present.
-        departed: Option<u64>,
-    },
-}
-
-fn kms_len(sdi: &Option<SecurityDomainInfo>) -> usize {
-    sdi.as_ref().map_or(0, |s| s.kms_uri.as_str().len())
-}
-
-fn sdi_view(sdi: &Option<SecurityDomainInfo>) -> Option<SecurityDomainInfoView<'_>> {
-    sdi.as_ref().map(|s| SecurityDomainInfoView {
-        kms_uri: s.kms_uri.as_borrowed(),
-    })
-}
-
-impl ModelRecord {
-    /// The documented need: header, key, field A, field B and the KMS URI.
-    fn need(&self, key: &str) -> usize {
-        HEADER
-            + key.len()
-            + match self {
-                ModelRecord::Away {
-                    system,
-                    partner,
-                    sdi,
-                } => system.as_str().len() + partner.as_str().len() + kms_len(sdi),
-                ModelRecord::Visiting {
-                    primary,
-                    system,
-                    sdi,
-                    ..
-                } => primary.as_str().len() + system.as_str().len() + kms_len(sdi),
-            }
-    }
-
-    fn departed(&self) -> Option<u64> {
-        match self {
-            ModelRecord::Visiting { departed, .. } => *departed,
-            ModelRecord::Away { .. } => None,
-        }
-    }
-
-    /// The record the table must answer for this one.
-    fn as_record(&self) -> Record<'_> {
-        match self {
-            ModelRecord::Away {
-                system,
-                partner,
-                sdi,
-            } => Record::MigratedAway(MigratedRecord {
-                partner_system: system.as_borrowed(),
-                partner_id: partner.as_borrowed(),
-                security_domain_info: sdi_view(sdi),
-            }),
-            ModelRecord::Visiting {
-                primary,
-                system,
-                sdi,
-                departed,
-            } => Record::Visiting(VisitorRecord {
-                primary_id: primary.as_borrowed(),
-                primary_system: system.as_borrowed(),
-                primary_security_domain_info: sdi_view(sdi),
-                state: if departed.is_some() {
-                    VisitorState::Departed
-                } else {
-                    VisitorState::Present
-                },
-            }),
-        }
-    }
-}
-
 /// What a run went through, to check that the runs reach the paths they are meant to.
 #[derive(Debug, Default, Clone, Copy)]
 struct Seen {
@@ -376,160 +288,18 @@ struct Seen {
     restore_too_small: usize,
 }
 
-/// The documented policy on a `HashMap`, bytes accounted as the table's docs say.
-#[derive(Debug, Clone)]
-struct Model {
-    storage_len: usize,
-    records: HashMap<String, ModelRecord>,
-    departures: u64,
+/// The kit's model of the documented policy, on the pool's keys.
+type Model = TableModel<OwnedFields, POOL>;
+
+/// The pool slot of a table key.
+fn slot(key: &str) -> usize {
+    (0..POOL).find(|&n| pool_key(n) == key).unwrap()
 }
 
-impl Model {
-    fn new(storage_len: usize) -> Self {
-        Model {
-            storage_len,
-            records: HashMap::new(),
-            departures: 0,
-        }
-    }
-
-    fn live(&self) -> usize {
-        self.records.iter().map(|(k, r)| r.need(k)).sum()
-    }
-
-    fn bytes_in_use(&self) -> usize {
-        self.live() + buckets_for(self.records.len()) * BUCKET
-    }
-
-    fn fits(&self, records: usize, live: usize) -> bool {
-        live + buckets_for(records) * BUCKET <= self.storage_len
-    }
-
-    /// Inserts or replaces the record of `key`: applied if the records fit afterwards, else
-    /// after evicting as few of the oldest departed visitors (never `key`'s own record) as make
-    /// them fit, else `TableFull` with nothing changed.
-    fn write(&mut self, key: &str, record: ModelRecord) -> Result<Applied, TableError> {
-        let old = self.records.get(key).map(|r| r.need(key));
-        let new = record.need(key);
-        let (mut count, mut live) = match old {
-            Some(old) => (self.records.len(), self.live() - old + new),
-            None => (self.records.len() + 1, self.live() + new),
-        };
-        let mut departed: Vec<(u64, &String)> = self
-            .records
-            .iter()
-            .filter(|(k, _)| k.as_str() != key)
-            .filter_map(|(k, r)| Some((r.departed()?, k)))
-            .collect();
-        departed.sort();
-        let mut evict = Vec::new();
-        for (_, k) in departed {
-            if self.fits(count, live) {
-                break;
-            }
-            count -= 1;
-            live -= self.records[k].need(k);
-            evict.push(k.clone());
-        }
-        if !self.fits(count, live) {
-            return Err(TableError::TableFull);
-        }
-        for k in &evict {
-            self.records.remove(k);
-        }
-        self.records.insert(key.to_string(), record);
-        Ok(Applied {
-            change: if old.is_some() {
-                Change::Replaced
-            } else {
-                Change::Inserted
-            },
-            evicted: evict.len(),
-        })
-    }
-
-    fn apply(&mut self, u: &MigrationUpdate) -> Result<Applied, TableError> {
-        let key = u.key().as_str();
-        let existing = self.records.get(key);
-        let away = matches!(existing, Some(ModelRecord::Away { .. }));
-        let visiting = matches!(existing, Some(ModelRecord::Visiting { .. }));
-        match u {
-            MigrationUpdate::Migrated {
-                partner_system,
-                partner_id,
-                security_domain_info,
-                ..
-            }
-            | MigrationUpdate::MovedOn {
-                partner_system,
-                partner_id,
-                security_domain_info,
-                ..
-            } => {
-                if matches!(u, MigrationUpdate::MovedOn { .. }) && !away {
-                    return Err(TableError::NotMigrated);
-                }
-                if visiting {
-                    return Err(TableError::RoleConflict);
-                }
-                self.write(
-                    key,
-                    ModelRecord::Away {
-                        system: partner_system.clone(),
-                        partner: partner_id.clone(),
-                        sdi: security_domain_info.clone(),
-                    },
-                )
-            }
-            MigrationUpdate::Returned { .. } => {
-                if !away {
-                    return Err(TableError::NotMigrated);
-                }
-                self.records.remove(key);
-                Ok(Applied {
-                    change: Change::Removed,
-                    evicted: 0,
-                })
-            }
-            MigrationUpdate::VisitorRegistered {
-                primary_id,
-                primary_system,
-                primary_security_domain_info,
-                ..
-            } => {
-                if away {
-                    return Err(TableError::RoleConflict);
-                }
-                // A departed visitor registered again is present, out of the eviction order.
-                self.write(
-                    key,
-                    ModelRecord::Visiting {
-                        primary: primary_id.clone(),
-                        system: primary_system.clone(),
-                        sdi: primary_security_domain_info.clone(),
-                        departed: None,
-                    },
-                )
-            }
-            MigrationUpdate::VisitorDeparted { .. } => {
-                let next = self.departures + 1;
-                match self.records.get_mut(key) {
-                    Some(ModelRecord::Visiting { departed, .. }) => {
-                        // A repeated departure keeps its place in the eviction order.
-                        if departed.is_none() {
-                            *departed = Some(next);
-                            self.departures = next;
-                        }
-                        Ok(Applied {
-                            change: Change::MarkedDeparted,
-                            evicted: 0,
-                        })
-                    }
-                    _ => Err(TableError::NotVisiting),
-                }
-            }
-        }
-    }
+/// Applies `u` to the model.
+fn model_apply(model: &mut Model, u: &MigrationUpdate) -> Result<Applied, TableError> {
+    let (key, update) = Update::of(u);
+    model.apply(slot(key), key.len(), update)
 }
 
 /// The table's records as text, sorted by key: what must not change when an operation fails.
@@ -550,25 +320,20 @@ fn agrees<S: AsRef<[u8]> + AsMut<[u8]>>(
 ) -> Result<(), TestCaseError> {
     let mut got: Vec<(&str, Record<'_>)> = t.iter().map(|(k, r)| (k.as_str(), r)).collect();
     got.sort_by_key(|(k, _)| *k);
+    let keys: Vec<String> = (0..POOL).map(pool_key).collect();
     let mut want: Vec<(&str, Record<'_>)> = m
-        .records
         .iter()
-        .map(|(k, r)| (k.as_str(), r.as_record()))
+        .map(|(k, r)| (keys[k].as_str(), r.as_record()))
         .collect();
     want.sort_by_key(|(k, _)| *k);
     prop_assert_eq!(got, want, "iter");
     for n in 0..POOL {
         let key = pool_key(n);
-        prop_assert_eq!(
-            t.lookup(&key),
-            m.records.get(&key).map(ModelRecord::as_record),
-            "lookup {}",
-            key
-        );
+        prop_assert_eq!(t.lookup(&key), m.record(n), "lookup {}", key);
     }
-    prop_assert_eq!(t.len(), m.records.len());
-    prop_assert_eq!(t.is_empty(), m.records.is_empty());
-    prop_assert_eq!(t.storage_len(), m.storage_len);
+    prop_assert_eq!(t.len(), m.len());
+    prop_assert_eq!(t.is_empty(), m.is_empty());
+    prop_assert_eq!(t.storage_len(), m.storage_len());
     prop_assert_eq!(t.bytes_in_use(), m.bytes_in_use(), "bytes in use");
     prop_assert!(t.bytes_in_use() <= t.storage_len());
     Ok(())
@@ -625,7 +390,7 @@ fn run_against_model(storage_len: usize, fill: u8, steps: &[Step]) -> Result<See
                 let before = owned_contents(&table);
                 let bytes_before = table.bytes_in_use();
                 let got = table.apply(u);
-                let want = model.apply(u);
+                let want = model_apply(&mut model, u);
                 prop_assert_eq!(&got, &want, "step {}: {:?}", i, u);
                 match got {
                     Ok(applied) => {
@@ -662,17 +427,25 @@ fn run_against_model(storage_len: usize, fill: u8, steps: &[Step]) -> Result<See
                 let before = owned_contents(&target);
                 let bytes_before = target.bytes_in_use();
                 let needed = model.bytes_in_use();
-                match target.restore(&snapshot) {
-                    Ok(()) => {
-                        prop_assert!(needed <= *storage_len, "step {}: restored {} B", i, needed);
+                match (target.restore(&snapshot), model.restore_into(*storage_len)) {
+                    (Ok(()), Ok(())) => {
                         seen.restored += 1;
                         // The snapshot names no storage length: the same records give the same
                         // bytes whatever the table's storage.
                         prop_assert_eq!(snapshot_of(&target)?, snapshot);
                         table = target;
-                        model.storage_len = *storage_len;
                     }
-                    Err(e) => {
+                    (Ok(()), Err(_)) => {
+                        prop_assert!(
+                            false,
+                            "step {}: restored {} B into {}",
+                            i,
+                            needed,
+                            storage_len
+                        );
+                    }
+                    (Err(e), model_says) => {
+                        prop_assert_eq!(model_says, Err(needed), "step {}: {:?}", i, e);
                         prop_assert_eq!(e, SnapshotError::TableTooSmall { needed });
                         prop_assert!(needed > *storage_len);
                         seen.restore_too_small += 1;
@@ -709,7 +482,7 @@ proptest! {
     }
 }
 
-/// The model's numbers are the crate's documented constants.
+/// The model's numbers (the test kit's) are the crate's documented constants.
 #[test]
 fn model_constants_are_the_documented_ones() {
     assert_eq!(table::RECORD_HEADER_LEN, HEADER);

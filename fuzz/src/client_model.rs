@@ -379,15 +379,6 @@ mod tests {
     /// The committed seeds run clean.
     #[test]
     fn seeds_pass() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/client");
-        let mut n = 0;
-        for entry in std::fs::read_dir(dir).expect("seed corpus") {
-            let bytes = std::fs::read(entry.expect("entry").path()).expect("seed");
-            if let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(&bytes)) {
-                check(&input);
-                n += 1;
-            }
-        }
-        assert!(n > 0, "no seeds in {dir}");
+        crate::run_seeds::<Input>("client", check);
     }
 }

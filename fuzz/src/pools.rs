@@ -8,14 +8,15 @@ use mcx_migrate::{
     KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, SecurityDomainInfo,
     SecurityDomainInfoView, ServiceKind,
 };
+use mcx_testkit::fixtures;
 
-/// MC service IDs: more than the table holds (8), so full-table paths are reached; both URI
+/// MC service IDs (user 1 and user 2 of Fig. 10.16.y.3-1 among them, from the test kit): more than the table holds (8), so full-table paths are reached; both URI
 /// schemes, one spelled with an upper-case scheme (IDs compare byte for byte).
 pub const IDS: [&str; 12] = [
-    "sip:user1@mc-a.example",
-    "sip:user2@mc-a.example",
+    fixtures::USER1,
+    fixtures::USER2_PRIMARY,
     "sip:user3@mc-a.example",
-    "sip:visitor-0042@mc-b.example",
+    fixtures::USER2_AT_B,
     "sip:visitor-0043@mc-b.example",
     "tel:+4930555002",
     "sips:user2@mc-c.example",
@@ -26,15 +27,11 @@ pub const IDS: [&str; 12] = [
     "tel:+4930555012",
 ];
 
-/// MC system identities.
-pub const SYSTEMS: [&str; 3] = ["mc-a.example", "mc-b.example", "mc-c.example"];
+/// MC system identities: the A/B/C network's.
+pub const SYSTEMS: [&str; 3] = fixtures::SYSTEMS;
 
-/// KMS URIs (of security domain information).
-pub const KMS: [&str; 3] = [
-    "https://kms.mc-a.example/kms",
-    "https://kms.mc-b.example/kms",
-    "https://kms.mc-c.example/kms",
-];
+/// KMS URIs (of security domain information): the A/B/C network's.
+pub const KMS: [&str; 3] = fixtures::KMS_URIS;
 
 /// The pools as borrowed identifiers, validated once per process: a fuzz step that needs an
 /// identifier borrows it instead of validating and copying a fixed-capacity owned one.

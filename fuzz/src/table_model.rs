@@ -3,51 +3,33 @@
 //! module docs of `mcx_migrate::table` and the table of [`MigrationTable::apply`], and
 //! [`server::decide`] against the same model.
 //!
-//! The model is written from the documentation, not from the code: records keyed by MC service
-//! ID; `Migrated` needs no visitor record, `MovedOn`/`Returned` need a migrated-away record,
-//! `VisitorRegistered` needs no migrated-away record, `VisitorDeparted` needs a visitor record.
-//! A record needs `15 + len(key) + len(A) + len(B) + len(KMS URI)` bytes, and records needing
-//! `live` bytes in all fit a storage of `L` bytes iff `live + 8 * max(4, 2 * records) <= L`. An
-//! update that writes a record (new or replacing one) is applied if that holds afterwards, else
-//! after evicting as few of the oldest departed visitor records (never the one it replaces) as
-//! make it hold, else it fails with `TableFull`; on any error nothing changes. A snapshot
-//! restores into a table of any storage length that holds its records, else
-//! `TableTooSmall { needed }` with the table unchanged.
+//! The model is the test kit's (`mcx_testkit::table_model`, the one `core/tests/properties.rs`
+//! runs too), written from the documentation, not from the code; here its records hold pool
+//! indices ([`PoolFields`]), so keeping, comparing and copying one costs nothing.
 //!
 //! Speed (the target must run thousands of inputs a second): an input runs at most
 //! [`MAX_OPS`] ops, at most [`MAX_SNAPSHOT_OPS`] of them snapshot ops; the model keeps pool
-//! indices, not owned identifiers; after every op that can change the table it is compared
+//! indices, not owned identifiers, in a fixed array, and allocates nothing; after every op that can change the table it is compared
 //! with the model in one pass over the table plus one lookup per pool ID, with no sorting
 //! or allocation; snapshots are written into buffers reused across the ops.
 
 use arbitrary::{Arbitrary, Unstructured};
 use mcx_migrate::error::{SnapshotError, StorageError};
-use mcx_migrate::server::{self, Decision, RejectReason};
-use mcx_migrate::table::{
-    Applied, Change, MigratedRecord, MigrationTable, Record, VisitorRecord, VisitorState,
-    MIN_STORAGE_LEN,
-};
+use mcx_migrate::server;
+use mcx_migrate::table::{MigrationTable, Record, MIN_STORAGE_LEN};
 use mcx_migrate::{
-    McServiceId, McSystemId, MigrationUpdate, MigrationUpdateView, PrivateCallRedirection,
-    PrivateCallRequest, RedirectionReason, TableError,
+    McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, MigrationUpdate, MigrationUpdateView,
+    PrivateCallRequest, SecurityDomainInfoView,
 };
+use mcx_testkit::table_model::{buckets_for, Fields, TableModel, Update, BUCKET};
 
 use crate::pools::{id_index, Id, Kind, Kms, System, IDS};
 
 const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
-/// Bytes of a record's header (module docs of `mcx_migrate::table`).
-const HEADER: usize = 15;
-/// Bytes of an index bucket.
-const BUCKET: usize = 8;
 /// The longest storage a run uses: enough for every pool ID at once, so the roomy paths are
 /// reached too.
 pub const MAX_STORAGE_LEN: usize = 2048;
-
-/// Buckets the index of `records` records takes: two per record, at least four.
-fn buckets_for(records: usize) -> usize {
-    (2 * records).max(4)
-}
 
 /// A storage length from the input: 32 ([`MIN_STORAGE_LEN`]) to [`MAX_STORAGE_LEN`] bytes.
 fn storage_len(raw: u16) -> usize {
@@ -173,284 +155,43 @@ impl Op {
     }
 }
 
-/// A record of the model: pool entries, not owned identifiers, so that keeping, comparing and
-/// copying one costs nothing.
-#[derive(Debug, Clone, Copy)]
-enum ModelRecord {
-    Away {
-        system: System,
-        partner: Id,
-        sdi: Option<Kms>,
-    },
-    Visiting {
-        primary: Id,
-        system: System,
-        sdi: Option<Kms>,
-        /// `Some(n)`: departed as the n-th departure; `None`: present.
-        departed: Option<u64>,
-    },
+/// A record's fields as pool entries: the other ID, the other system, the KMS URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolFields {
+    id: Id,
+    system: System,
+    sdi: Option<Kms>,
 }
 
-fn kms_len(sdi: Option<Kms>) -> usize {
-    sdi.map_or(0, |k| k.uri().len())
-}
-
-impl ModelRecord {
-    /// The documented need: header, key, field A, field B and the KMS URI.
-    fn need(&self, key: usize) -> usize {
-        HEADER
-            + IDS[key].len()
-            + match *self {
-                ModelRecord::Away {
-                    system,
-                    partner,
-                    sdi,
-                } => system.as_str().len() + partner.as_str().len() + kms_len(sdi),
-                ModelRecord::Visiting {
-                    primary,
-                    system,
-                    sdi,
-                    ..
-                } => primary.as_str().len() + system.as_str().len() + kms_len(sdi),
-            }
+impl Fields for PoolFields {
+    fn id(&self) -> McServiceIdRef<'_> {
+        self.id.id_ref()
     }
-
-    fn departed(&self) -> Option<u64> {
-        match self {
-            ModelRecord::Visiting { departed, .. } => *departed,
-            ModelRecord::Away { .. } => None,
-        }
+    fn system(&self) -> McSystemIdRef<'_> {
+        self.system.system_ref()
     }
-
-    fn as_record(&self) -> Record<'static> {
-        match *self {
-            ModelRecord::Away {
-                system,
-                partner,
-                sdi,
-            } => Record::MigratedAway(MigratedRecord {
-                partner_system: system.system_ref(),
-                partner_id: partner.id_ref(),
-                security_domain_info: sdi.map(Kms::sdi_view),
-            }),
-            ModelRecord::Visiting {
-                primary,
-                system,
-                sdi,
-                departed,
-            } => Record::Visiting(VisitorRecord {
-                primary_id: primary.id_ref(),
-                primary_system: system.system_ref(),
-                primary_security_domain_info: sdi.map(Kms::sdi_view),
-                state: if departed.is_some() {
-                    VisitorState::Departed
-                } else {
-                    VisitorState::Present
-                },
-            }),
-        }
+    fn sdi(&self) -> Option<SecurityDomainInfoView<'_>> {
+        self.sdi.map(Kms::sdi_view)
     }
 }
 
-/// The documented policy on one slot per pool ID, bytes accounted as the table's docs say.
-#[derive(Debug, Clone)]
-pub struct Model {
-    storage_len: usize,
-    records: [Option<ModelRecord>; Id::COUNT],
-    departures: u64,
-}
+/// The documented policy on one slot per pool ID.
+pub type Model = TableModel<PoolFields, { Id::COUNT }>;
 
-impl Model {
-    fn new(storage_len: usize) -> Self {
-        Model {
-            storage_len,
-            records: [None; Id::COUNT],
-            departures: 0,
-        }
-    }
-
-    /// The records with their keys' pool indices.
-    fn iter(&self) -> impl Iterator<Item = (usize, &ModelRecord)> {
-        self.records
-            .iter()
-            .enumerate()
-            .filter_map(|(k, r)| Some((k, r.as_ref()?)))
-    }
-
-    fn len(&self) -> usize {
-        self.iter().count()
-    }
-
-    fn live(&self) -> usize {
-        self.iter().map(|(k, r)| r.need(k)).sum()
-    }
-
-    fn bytes_in_use(&self) -> usize {
-        self.live() + buckets_for(self.len()) * BUCKET
-    }
-
-    fn fits(&self, records: usize, live: usize) -> bool {
-        live + buckets_for(records) * BUCKET <= self.storage_len
-    }
-
-    /// The record of the pool ID at `key`, as the table returns it.
-    fn record(&self, key: usize) -> Option<Record<'static>> {
-        self.records[key].as_ref().map(ModelRecord::as_record)
-    }
-
-    /// Inserts or replaces the record of `key`: applied if the records fit afterwards, else
-    /// after evicting as few of the oldest departed visitors (never `key`'s own record) as make
-    /// them fit, else `TableFull` with nothing changed.
-    fn write(&mut self, key: usize, rec: ModelRecord) -> Result<Applied, TableError> {
-        let old = self.records[key].map(|r| r.need(key));
-        let new = rec.need(key);
-        let (mut count, mut live) = match old {
-            Some(old) => (self.len(), self.live() - old + new),
-            None => (self.len() + 1, self.live() + new),
-        };
-        let mut departed: Vec<(u64, usize)> = self
-            .iter()
-            .filter(|(k, _)| *k != key)
-            .filter_map(|(k, r)| Some((r.departed()?, k)))
-            .collect();
-        departed.sort_unstable();
-        let mut evict = Vec::new();
-        for (_, k) in departed {
-            if self.fits(count, live) {
-                break;
-            }
-            count -= 1;
-            live -= self.records[k].map_or(0, |r| r.need(k));
-            evict.push(k);
-        }
-        if !self.fits(count, live) {
-            return Err(TableError::TableFull);
-        }
-        for &k in &evict {
-            self.records[k] = None;
-        }
-        self.records[key] = Some(rec);
-        Ok(Applied {
-            change: if old.is_some() {
-                Change::Replaced
-            } else {
-                Change::Inserted
-            },
-            evicted: evict.len(),
-        })
-    }
-
-    /// Applies the update op `op`; nothing changes on `Err`.
-    fn apply(&mut self, op: &Op) -> Result<Applied, TableError> {
-        let key = match *op {
-            Op::Migrated(p, ..) | Op::MovedOn(p, ..) | Op::Returned(p) => p,
-            Op::VisitorRegistered(l, ..) | Op::VisitorDeparted(l) => l,
-            _ => unreachable!("not an update op: {op:?}"),
-        }
-        .index();
-        let existing = self.records[key];
-        let away = matches!(existing, Some(ModelRecord::Away { .. }));
-        let visiting = matches!(existing, Some(ModelRecord::Visiting { .. }));
-        match *op {
-            Op::Migrated(_, system, partner, sdi) | Op::MovedOn(_, system, partner, sdi) => {
-                let moved_on = matches!(op, Op::MovedOn(..));
-                if moved_on && !away {
-                    return Err(TableError::NotMigrated);
-                }
-                if visiting {
-                    return Err(TableError::RoleConflict);
-                }
-                self.write(
-                    key,
-                    ModelRecord::Away {
-                        system,
-                        partner,
-                        sdi,
-                    },
-                )
-            }
-            Op::Returned(_) => {
-                if !away {
-                    return Err(TableError::NotMigrated);
-                }
-                self.records[key] = None;
-                Ok(Applied {
-                    change: Change::Removed,
-                    evicted: 0,
-                })
-            }
-            Op::VisitorRegistered(_, primary, system, sdi) => {
-                if away {
-                    return Err(TableError::RoleConflict);
-                }
-                // A departed visitor registered again is present, out of the eviction order.
-                self.write(
-                    key,
-                    ModelRecord::Visiting {
-                        primary,
-                        system,
-                        sdi,
-                        departed: None,
-                    },
-                )
-            }
-            Op::VisitorDeparted(_) => {
-                let next = self.departures + 1;
-                match &mut self.records[key] {
-                    Some(ModelRecord::Visiting { departed, .. }) => {
-                        // A repeated departure keeps its place in the eviction order.
-                        if departed.is_none() {
-                            *departed = Some(next);
-                            self.departures = next;
-                        }
-                        Ok(Applied {
-                            change: Change::MarkedDeparted,
-                            evicted: 0,
-                        })
-                    }
-                    _ => Err(TableError::NotVisiting),
-                }
-            }
-            _ => unreachable!("not an update op: {op:?}"),
-        }
-    }
-
-    /// What `server::decide` must answer, from its documentation: IE 2 is the target's ID from
-    /// its primary system, IE 3 the ID from the migrated system; the dialled ID is the one or
-    /// the other.
-    fn decide(&self, request: &PrivateCallRequest, target: Id) -> Decision {
-        let (migrated, sdi, reason, primary) = match self.records[target.index()] {
-            Some(ModelRecord::Away { partner, sdi, .. }) => {
-                (partner, sdi, RedirectionReason::TargetMigrated, target)
-            }
-            Some(ModelRecord::Visiting {
-                primary,
-                sdi,
-                departed: Some(_),
-                ..
-            }) => (
-                target,
-                sdi,
-                RedirectionReason::TargetNoLongerServed,
-                primary,
-            ),
-            _ => return Decision::Proceed,
-        };
-        if request.e2ee_required && sdi.is_none() {
-            return Decision::Reject(RejectReason::SecurityDomainInfoUnavailable);
-        }
-        Decision::Redirect(PrivateCallRedirection {
-            service_kind: request.service_kind,
-            calling_party: request.calling_party.clone(),
-            target_primary: primary.id(),
-            target_migrated: migrated.id(),
-            e2ee_required: request.e2ee_required,
-            security_domain_info: if request.e2ee_required {
-                sdi.map(Kms::sdi)
-            } else {
-                None
-            },
-            reason: Some(reason),
+impl Op {
+    /// The key and the model's form of the update this op applies.
+    fn model_update(&self) -> Option<(Id, Update<PoolFields>)> {
+        let fields = |id, system, sdi| PoolFields { id, system, sdi };
+        Some(match *self {
+            Op::Migrated(p, s, id, k) => (p, Update::Migrated(fields(id, s, k))),
+            Op::MovedOn(p, s, id, k) => (p, Update::MovedOn(fields(id, s, k))),
+            Op::Returned(p) => (p, Update::Returned),
+            Op::VisitorRegistered(l, p, s, k) => (l, Update::VisitorRegistered(fields(p, s, k))),
+            Op::VisitorDeparted(l) => (l, Update::VisitorDeparted),
+            Op::Lookup(_)
+            | Op::Decide(..)
+            | Op::SnapshotRestore { .. }
+            | Op::RestoreDamaged { .. } => return None,
         })
     }
 }
@@ -462,12 +203,12 @@ type Table = MigrationTable<Vec<u8>>;
 /// table and one lookup per pool ID: no sorting, no allocation.
 fn assert_agrees(table: &Table, model: &Model, step: usize) {
     // The model's records as the table returns them, built once.
-    let mut want: [Option<Record<'static>>; Id::COUNT] = [None; Id::COUNT];
+    let mut want: [Option<Record<'_>>; Id::COUNT] = [None; Id::COUNT];
     let (mut count, mut live) = (0, 0);
     for (k, r) in model.iter() {
         want[k] = Some(r.as_record());
         count += 1;
-        live += r.need(k);
+        live += r.need;
     }
     let mut seen = [false; Id::COUNT];
     let mut iterated = 0;
@@ -486,7 +227,7 @@ fn assert_agrees(table: &Table, model: &Model, step: usize) {
     }
     assert_eq!(table.len(), count, "step {step}: len");
     assert_eq!(table.is_empty(), count == 0);
-    assert_eq!(table.storage_len(), model.storage_len, "step {step}");
+    assert_eq!(table.storage_len(), model.storage_len(), "step {step}");
     let bytes_in_use = table.bytes_in_use();
     assert_eq!(
         bytes_in_use,
@@ -584,7 +325,7 @@ pub fn check(input: &Input) {
                     Table::new(vec![!input.fill; len]).expect("storage of at least 32 bytes");
                 let _ = other.apply(&resident());
                 let needed = model.bytes_in_use();
-                if needed <= len {
+                if model.restore_into(len).is_ok() {
                     assert_eq!(
                         other.restore(bytes),
                         Ok(()),
@@ -595,7 +336,6 @@ pub fn check(input: &Input) {
                     let m = snapshot_into(&other, &mut again, false);
                     assert_eq!(&again[..m], bytes, "step {step}: snapshot not canonical");
                     table = other;
-                    model.storage_len = len;
                 } else {
                     let b = snapshot_into(&other, &mut damaged, false);
                     assert_eq!(
@@ -690,7 +430,7 @@ pub fn check(input: &Input) {
                 };
                 assert_eq!(
                     server::decide(&table, &request),
-                    model.decide(&request, *target),
+                    model.decide(&request, Some(target.index())),
                     "step {step}: decide {request:?}"
                 );
                 // As for `Lookup`: `decide` only reads the table.
@@ -699,7 +439,8 @@ pub fn check(input: &Input) {
             _ => {
                 let update = op.update().expect("an update op");
                 let got = table.apply_view(&update);
-                let expected = model.apply(op);
+                let (key, change) = op.model_update().expect("an update op");
+                let expected = model.apply(key.index(), key.as_str().len(), change);
                 assert_eq!(got, expected, "step {step}: apply {update:?}");
                 // A failed apply leaves the model unchanged, so the comparison below is also
                 // the check that it left the table unchanged.
@@ -774,15 +515,6 @@ mod tests {
     /// The committed seeds run clean.
     #[test]
     fn seeds_pass() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/table_model");
-        let mut n = 0;
-        for entry in std::fs::read_dir(dir).expect("seed corpus") {
-            let bytes = std::fs::read(entry.expect("entry").path()).expect("seed");
-            if let Ok(input) = Input::arbitrary_take_rest(Unstructured::new(&bytes)) {
-                check(&input);
-                n += 1;
-            }
-        }
-        assert!(n > 0, "no seeds in {dir}");
+        crate::run_seeds::<Input>("table_model", check);
     }
 }

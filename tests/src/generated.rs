@@ -14,6 +14,8 @@
 //! One file, used by the tests crate (`mcx_migrate_tests::generated`) and by `ffi/tests/docs.rs`
 //! (through `#[path]`, so that the ffi crate needs no dependency on the tests crate): it uses
 //! nothing but `std`.
+// Test-only host code, also compiled into ffi's tests, which take the workspace's no-panic lints.
+#![allow(clippy::arithmetic_side_effects)]
 
 use std::path::Path;
 

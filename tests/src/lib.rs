@@ -1,10 +1,10 @@
 //! Harness for the cross-crate scenario tests: MC service servers and the byte link between
 //! them and a calling MC service client. Every message crosses the link as bytes, encoded and
-//! decoded by `mcx_migrate::wire`, exactly as on a real link. [`qemu`] runs firmware images on
-//! QEMU for the embedded tests; [`generated`] keeps the generated sections of the docs current.
+//! decoded by `mcx_migrate::wire`, exactly as on a real link. [`generated`] keeps the generated
+//! sections of the docs current. (The embedded tests run firmware on QEMU with the test kit's
+//! `mcx_testkit::qemu`.)
 
 pub mod generated;
-pub mod qemu;
 
 use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, Applied, MigrationTable};
@@ -40,8 +40,8 @@ pub enum Answer {
 pub const TABLE_RECORDS: usize = 16;
 
 /// String bytes a record of the test network takes at most (key, the other two IDs and a KMS
-/// URI): `sip:guest-17@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
-/// `https://kms.mc-a.example/kms` are 87 bytes; 128 leaves room to spare.
+/// URI): `sip:visitor-0042@mc-b.example`, `sip:user2@mc-a.example`, `mc-a.example` and
+/// `https://kms.mc-a.example/kms` are 91 bytes; 128 leaves room to spare.
 pub const TABLE_STRING_BYTES: usize = 128;
 
 /// Storage of a test server's table: [`TABLE_RECORDS`] records of [`TABLE_STRING_BYTES`].

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mcx_migrate_tests::qemu::repo_root;
+use mcx_testkit::qemu::repo_root;
 
 /// The Markdown files whose links are checked.
 fn pages() -> Vec<PathBuf> {

@@ -5,22 +5,16 @@
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::RejectReason;
 use mcx_migrate::{
-    McServiceId, McSystemId, MigrationUpdate, PrivateCallRequest, RedirectionError,
-    RedirectionReason, SecurityDomainInfo, ServiceKind,
+    McServiceId, MigrationUpdate, PrivateCallRequest, RedirectionError, RedirectionReason,
+    SecurityDomainInfo, ServiceKind,
 };
 use mcx_migrate_tests::{domain_of, redirection, to_bytes, Answer, McSystem};
 
-const USER1: &str = "sip:user1@mc-a.example";
-const USER2: &str = "sip:user2@mc-a.example";
-const USER2_AT_B: &str = "sip:guest-17@mc-b.example";
-const USER2_AT_C: &str = "sip:roamer-3@mc-c.example";
-const KMS_A: &str = "https://kms.mc-a.example/kms";
-const KMS_B: &str = "https://kms.mc-b.example/kms";
-const KMS_C: &str = "https://kms.mc-c.example/kms";
-
-fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap()
-}
+use mcx_testkit::fixtures::typed::{id, system};
+use mcx_testkit::fixtures::{
+    KMS_A, KMS_B, KMS_C, SYSTEM_A, SYSTEM_B, SYSTEM_C, USER1, USER2_AT_B, USER2_AT_C,
+    USER2_PRIMARY as USER2,
+};
 
 fn sdi(s: &str) -> Option<SecurityDomainInfo> {
     Some(SecurityDomainInfo::new(s).unwrap())
@@ -37,13 +31,13 @@ impl World {
     /// (clause 10.6.3.3); B knows its visitor.
     fn user2_migrated_to_b() -> Self {
         let mut w = World {
-            a: McSystem::new("mc-a.example"),
-            b: McSystem::new("mc-b.example"),
-            c: McSystem::new("mc-c.example"),
+            a: McSystem::new(SYSTEM_A),
+            b: McSystem::new(SYSTEM_B),
+            c: McSystem::new(SYSTEM_C),
         };
         w.a.receive_update(&to_bytes(&MigrationUpdate::Migrated {
             primary_id: id(USER2),
-            partner_system: McSystemId::new("mc-b.example").unwrap(),
+            partner_system: system(SYSTEM_B),
             partner_id: id(USER2_AT_B),
             security_domain_info: sdi(KMS_B),
         }))
@@ -51,7 +45,7 @@ impl World {
         w.b.receive_update(&to_bytes(&MigrationUpdate::VisitorRegistered {
             local_id: id(USER2_AT_B),
             primary_id: id(USER2),
-            primary_system: McSystemId::new("mc-a.example").unwrap(),
+            primary_system: system(SYSTEM_A),
             primary_security_domain_info: sdi(KMS_A),
         }))
         .unwrap();
@@ -69,14 +63,14 @@ impl World {
             .receive_update(&to_bytes(&MigrationUpdate::VisitorRegistered {
                 local_id: id(USER2_AT_C),
                 primary_id: id(USER2),
-                primary_system: McSystemId::new("mc-a.example").unwrap(),
+                primary_system: system(SYSTEM_A),
                 primary_security_domain_info: sdi(KMS_A),
             }))
             .unwrap();
         self.a
             .receive_update(&to_bytes(&MigrationUpdate::MovedOn {
                 primary_id: id(USER2),
-                partner_system: McSystemId::new("mc-c.example").unwrap(),
+                partner_system: system(SYSTEM_C),
                 partner_id: id(USER2_AT_C),
                 security_domain_info: sdi(KMS_C),
             }))
@@ -100,9 +94,9 @@ impl World {
     /// The server that serves `target`'s domain.
     fn server_for(&self, target: &McServiceId) -> &McSystem {
         match domain_of(target) {
-            "mc-a.example" => &self.a,
-            "mc-b.example" => &self.b,
-            "mc-c.example" => &self.c,
+            SYSTEM_A => &self.a,
+            SYSTEM_B => &self.b,
+            SYSTEM_C => &self.c,
             other => panic!("no MC system for {other}"),
         }
     }
@@ -225,7 +219,7 @@ fn consecutive_migration_b_sends_the_caller_home_and_a_sends_it_on_to_c() {
         // A redirects to C, where the call proceeds.
         assert_eq!(
             world.run(&mut call).unwrap(),
-            ["mc-a.example", "mc-c.example"],
+            [SYSTEM_A, SYSTEM_C],
             "{kind:?}/{e2ee}"
         );
         assert_eq!(call.request().target, USER2_AT_C);
@@ -251,13 +245,10 @@ fn consecutive_migration_user_returned_home_b_sends_the_caller_home_and_a_serves
             e2ee_required: e2ee,
             security_domain_info: sdi(KMS_B),
         });
-        assert_eq!(
-            world.run(&mut call).unwrap(),
-            ["mc-b.example", "mc-a.example"]
-        );
+        assert_eq!(world.run(&mut call).unwrap(), [SYSTEM_B, SYSTEM_A]);
         assert_eq!(call.request().target, USER2);
         // A fresh call to the primary ID proceeds at A directly.
-        assert_eq!(world.run(&mut start(kind, e2ee)).unwrap(), ["mc-a.example"]);
+        assert_eq!(world.run(&mut start(kind, e2ee)).unwrap(), [SYSTEM_A]);
     }
 }
 
@@ -271,7 +262,7 @@ fn a_user_who_never_migrated_is_served_by_the_primary_system() {
         e2ee_required: true,
         security_domain_info: None,
     });
-    assert_eq!(world.run(&mut call).unwrap(), ["mc-a.example"]);
+    assert_eq!(world.run(&mut call).unwrap(), [SYSTEM_A]);
     assert_eq!(call.redirections(), 0);
 }
 
@@ -282,7 +273,7 @@ fn e2ee_call_to_a_migrated_user_without_security_domain_info_is_rejected() {
         .a
         .receive_update(&to_bytes(&MigrationUpdate::Migrated {
             primary_id: id(USER2),
-            partner_system: McSystemId::new("mc-b.example").unwrap(),
+            partner_system: system(SYSTEM_B),
             partner_id: id(USER2_AT_B),
             security_domain_info: None,
         }))
@@ -296,7 +287,7 @@ fn e2ee_call_to_a_migrated_user_without_security_domain_info_is_rejected() {
         world
             .run(&mut start(ServiceKind::McvideoPrivateCall, false))
             .unwrap(),
-        ["mc-a.example", "mc-b.example"]
+        [SYSTEM_A, SYSTEM_B]
     );
 }
 

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use mcx_migrate_tests::generated::{self, grouped};
-use mcx_migrate_tests::qemu;
+use mcx_testkit::qemu::{self, check_output as check, Marker};
 
 /// Longer than the firmware needs by two orders of magnitude; only a hang reaches it.
 const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
@@ -110,16 +110,6 @@ fn out_dir() -> PathBuf {
     qemu::repo_root().join("target/firmware-c")
 }
 
-fn check(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// Builds the staticlib in a target directory of its own (the nested cargo neither waits for
 /// nor disturbs the outer `cargo test`) and returns the folder holding `libmcx_migrate_ffi.a`.
 fn build_staticlib() -> PathBuf {
@@ -128,9 +118,7 @@ fn build_staticlib() -> PathBuf {
 
 /// Builds the staticlib in `target_dir`, with `features` (cargo arguments) if any.
 fn build_staticlib_in(target_dir: &Path, features: &[&str]) -> PathBuf {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(qemu::repo_root())
+    let output = qemu::nested_cargo(&qemu::repo_root())
         .args(["rustc", "-p", "mcx-migrate-ffi", "--lib", "--release"])
         .args(features)
         .args([
@@ -141,9 +129,6 @@ fn build_staticlib_in(target_dir: &Path, features: &[&str]) -> PathBuf {
             "--target-dir",
         ])
         .arg(target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
         .output()
         .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
     check(
@@ -184,12 +169,7 @@ fn build_and_run() -> Firmware {
         &make_firmware(&lib_dir, &scenario_dir, &[scenario_only]),
     );
     let elf = fw_dir.join("firmware.elf");
-    let run = qemu::run_mps2_an386(&elf, QEMU_TIMEOUT);
-    assert!(
-        !run.timed_out,
-        "the firmware did not exit within {QEMU_TIMEOUT:?}; qemu stderr: {}",
-        run.stderr
-    );
+    let run = qemu::run_mps2_an386_to_exit(&elf, QEMU_TIMEOUT);
     Firmware {
         exit_code: run.exit_code(),
         output: String::from_utf8_lossy(&run.stdout).into_owned(),
@@ -199,23 +179,10 @@ fn build_and_run() -> Firmware {
     }
 }
 
-/// Builds and runs the firmware once. A failure is kept as its message, so every test reports
-/// it without building again.
+/// Builds and runs the firmware once, for all the tests.
 fn firmware() -> &'static Firmware {
     static FIRMWARE: OnceLock<Result<Firmware, String>> = OnceLock::new();
-    let result = FIRMWARE.get_or_init(|| {
-        std::panic::catch_unwind(build_and_run).map_err(|payload| {
-            payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "building or running the firmware panicked".into())
-        })
-    });
-    match result {
-        Ok(firmware) => firmware,
-        Err(message) => panic!("{message}"),
-    }
+    qemu::once(&FIRMWARE, build_and_run)
 }
 
 fn lines() -> Vec<&'static str> {
@@ -224,40 +191,19 @@ fn lines() -> Vec<&'static str> {
 
 /// Index of the first line at or after `from` that contains every part of `parts`.
 fn find(lines: &[&str], from: usize, parts: &[&str]) -> usize {
-    lines
-        .iter()
-        .enumerate()
-        .skip(from)
-        .find(|(_, l)| parts.iter().all(|p| l.contains(p)))
-        .map(|(i, _)| i)
-        .unwrap_or_else(|| {
-            panic!(
-                "no output line after line {from} contains {parts:?}; output:\n{}",
-                firmware().output
-            )
-        })
+    qemu::find_line(lines, from, parts, &firmware().output)
 }
 
 #[test]
 fn firmware_exits_0_after_every_check_passed() {
     let fw = firmware();
-    let lines = lines();
-    let passed = lines.iter().filter(|l| l.starts_with("PASS ")).count();
-    let failed: Vec<_> = lines.iter().filter(|l| l.starts_with("FAIL ")).collect();
-    assert!(
-        failed.is_empty(),
-        "failed checks: {failed:#?}\n{}",
-        fw.output
+    qemu::assert_all_checks_passed(
+        &lines(),
+        Marker::AtStart,
+        FIRMWARE_CHECKS,
+        fw.exit_code,
+        &fw.output,
     );
-    assert_eq!(passed, FIRMWARE_CHECKS, "output:\n{}", fw.output);
-    find(
-        &lines,
-        0,
-        &[&format!(
-            "result: {FIRMWARE_CHECKS} checks passed, 0 failed, exit code 0"
-        )],
-    );
-    assert_eq!(fw.exit_code, Some(0), "output:\n{}", fw.output);
 }
 
 #[test]

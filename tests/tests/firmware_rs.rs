@@ -6,11 +6,10 @@
 //! The firmware is built and run once; each test reads the shared result.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use mcx_migrate_tests::qemu;
+use mcx_testkit::qemu::{self, Marker};
 
 /// Longer than the firmware needs by two orders of magnitude; only a hang reaches it.
 const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
@@ -28,18 +27,12 @@ fn build() -> PathBuf {
     let root = qemu::repo_root();
     let dir = root.join("examples/firmware-rs");
     let target_dir = root.join("target/firmware-rs");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    // Run from the firmware's directory so its .cargo/config.toml (target, linker scripts) applies;
-    // drop flags from the outer build that would replace that config's rustflags. Not `--locked`:
-    // a dependency the core gains is added to the firmware's lock file, nothing else moves.
-    let status = Command::new(cargo)
-        .current_dir(&dir)
+    // Run from the firmware's directory so its .cargo/config.toml (target, linker scripts) applies.
+    // Not `--locked`: a dependency the core gains is added to the firmware's lock file, nothing
+    // else moves.
+    let status = qemu::nested_cargo(&dir)
         .args(["build", "--release", "--target-dir"])
         .arg(&target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
         .status()
         .unwrap_or_else(|e| panic!("cannot run cargo: {e}"));
     assert!(
@@ -50,23 +43,10 @@ fn build() -> PathBuf {
     target_dir.join("thumbv7em-none-eabihf/release/mcx-migrate-firmware-rs")
 }
 
-/// Builds and runs the firmware once. A failure is kept as its message, so every test reports
-/// it without building again.
+/// Builds and runs the firmware once, for all the tests.
 fn firmware() -> &'static Firmware {
     static FIRMWARE: OnceLock<Result<Firmware, String>> = OnceLock::new();
-    let result = FIRMWARE.get_or_init(|| {
-        std::panic::catch_unwind(build_and_run).map_err(|payload| {
-            payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "building or running the firmware panicked".into())
-        })
-    });
-    match result {
-        Ok(firmware) => firmware,
-        Err(message) => panic!("{message}"),
-    }
+    qemu::once(&FIRMWARE, build_and_run)
 }
 
 fn build_and_run() -> Firmware {
@@ -74,12 +54,7 @@ fn build_and_run() -> Firmware {
     qemu::require_tool("qemu-system-arm", qemu::QEMU_INSTALL);
     qemu::require_tool("defmt-print", qemu::DEFMT_PRINT_INSTALL);
     let elf = build();
-    let run = qemu::run_mps2_an386(&elf, QEMU_TIMEOUT);
-    assert!(
-        !run.timed_out,
-        "the firmware did not exit within {QEMU_TIMEOUT:?}; qemu stderr: {}",
-        run.stderr
-    );
+    let run = qemu::run_mps2_an386_to_exit(&elf, QEMU_TIMEOUT);
     let log = qemu::defmt_print(&elf, &run.stdout);
     Firmware {
         exit_code: run.exit_code(),
@@ -98,36 +73,19 @@ fn messages() -> Vec<&'static str> {
 
 /// Index of the first message at or after `from` that contains every part of `parts`.
 fn find(messages: &[&str], from: usize, parts: &[&str]) -> usize {
-    messages
-        .iter()
-        .enumerate()
-        .skip(from)
-        .find(|(_, m)| parts.iter().all(|p| m.contains(p)))
-        .map(|(i, _)| i)
-        .unwrap_or_else(|| {
-            panic!(
-                "no log message after line {from} contains {parts:?}; log:\n{}",
-                firmware().log
-            )
-        })
+    qemu::find_line(messages, from, parts, &firmware().log)
 }
 
 #[test]
 fn firmware_exits_0_after_every_check_passed() {
     let fw = firmware();
-    let messages = messages();
-    let passed = messages.iter().filter(|m| m.contains("PASS ")).count();
-    let failed: Vec<_> = messages.iter().filter(|m| m.contains("FAIL ")).collect();
-    assert!(failed.is_empty(), "failed checks: {failed:#?}\n{}", fw.log);
-    assert_eq!(passed, FIRMWARE_CHECKS, "log:\n{}", fw.log);
-    find(
-        &messages,
-        0,
-        &[&format!(
-            "result: {FIRMWARE_CHECKS} checks passed, 0 failed, exit code 0"
-        )],
+    qemu::assert_all_checks_passed(
+        &messages(),
+        Marker::Anywhere,
+        FIRMWARE_CHECKS,
+        fw.exit_code,
+        &fw.log,
     );
-    assert_eq!(fw.exit_code, Some(0), "log:\n{}", fw.log);
 }
 
 #[test]

@@ -11,29 +11,26 @@ use std::path::{Path, PathBuf};
 use mcx_migrate::wire::{decode_frame, decode_message, encode_frame, encode_message};
 use mcx_migrate::wire::{MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
-    McServiceId, McSystemId, Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
-    RedirectionReason, SecurityDomainInfo, ServiceKind,
+    Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest, RedirectionReason,
+    SecurityDomainInfo, ServiceKind,
+};
+use mcx_testkit::fixtures::typed::{self, id, system};
+use mcx_testkit::fixtures::{
+    KMS_A, KMS_B, SYSTEM_A, SYSTEM_B, SYSTEM_C, USER1, USER2_AT_B, USER2_PRIMARY,
 };
 
-fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap()
-}
-
 fn sdi(s: &str) -> Option<SecurityDomainInfo> {
-    Some(SecurityDomainInfo::new(s).unwrap())
-}
-
-fn system(s: &str) -> McSystemId {
-    McSystemId::new(s).unwrap()
+    Some(typed::sdi(s))
 }
 
 /// One valid message of every type and variant, with and without the optional IEs.
 fn seeds() -> Vec<(&'static str, Message)> {
-    let user1 = id("sip:user1@mc-a.example");
-    let user2 = id("sip:user2@mc-a.example");
-    let at_b = id("sip:visitor-0042@mc-b.example");
+    let user1 = id(USER1);
+    let user2 = id(USER2_PRIMARY);
+    let at_b = id(USER2_AT_B);
+    // A `tel:` URI: both schemes in the seeds.
     let at_c = id("tel:+4930555002");
-    let kms_b = "https://kms.mc-b.example/kms";
+    let kms_b = KMS_B;
     vec![
         (
             "request_plain",
@@ -95,7 +92,7 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "update_migrated",
             Message::MigrationUpdate(MigrationUpdate::Migrated {
                 primary_id: user2.clone(),
-                partner_system: system("mc-b.example"),
+                partner_system: system(SYSTEM_B),
                 partner_id: at_b.clone(),
                 security_domain_info: sdi(kms_b),
             }),
@@ -104,7 +101,7 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "update_moved_on",
             Message::MigrationUpdate(MigrationUpdate::MovedOn {
                 primary_id: user2.clone(),
-                partner_system: system("mc-c.example"),
+                partner_system: system(SYSTEM_C),
                 partner_id: at_c,
                 security_domain_info: None,
             }),
@@ -120,8 +117,8 @@ fn seeds() -> Vec<(&'static str, Message)> {
             Message::MigrationUpdate(MigrationUpdate::VisitorRegistered {
                 local_id: at_b.clone(),
                 primary_id: user2,
-                primary_system: system("mc-a.example"),
-                primary_security_domain_info: sdi("https://kms.mc-a.example/kms"),
+                primary_system: system(SYSTEM_A),
+                primary_security_domain_info: sdi(KMS_A),
             }),
         ),
         (

@@ -420,4 +420,6 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
 }
 
 #[cfg(test)]
+// Test arithmetic on lengths: overflow would be a test bug (the workspace lints deny it in library code).
+#[allow(clippy::arithmetic_side_effects)]
 mod tests;

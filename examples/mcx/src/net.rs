@@ -16,6 +16,8 @@ use mcx_migrate::{
     RedirectionError, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
+use mcx_testkit::fixtures::{NetSystem, NETWORK};
+
 use crate::pcap::{address_of, Packet, BARE_PORT, FRAME_PORT};
 use crate::render::{body, message_name, Style};
 
@@ -151,23 +153,12 @@ pub struct Net {
     seq: usize,
 }
 
-/// Index of MC system A, user 2's primary MC system.
-pub const A: usize = 0;
-/// Index of MC system B.
-pub const B: usize = 1;
-/// Index of MC system C.
-pub const C: usize = 2;
+pub use mcx_testkit::fixtures::{A, B, C};
 
-/// The users and systems of Fig. 10.16.y.3-1 (plus C for consecutive migration).
+/// The users and systems of Fig. 10.16.y.3-1 (plus C for consecutive migration), from the test
+/// kit.
 pub mod ids {
-    /// MC service user 1, the calling party, of MC system A.
-    pub const USER1: &str = "sip:user1@mc-a.example";
-    /// MC service user 2's ID from its primary MC system A.
-    pub const USER2_PRIMARY: &str = "sip:user2@mc-a.example";
-    /// MC service user 2's ID assigned by partner MC system B.
-    pub const USER2_AT_B: &str = "sip:visitor-0042@mc-b.example";
-    /// MC service user 2's ID assigned by partner MC system C.
-    pub const USER2_AT_C: &str = "sip:visitor-0007@mc-c.example";
+    pub use mcx_testkit::fixtures::{USER1, USER2_AT_B, USER2_AT_C, USER2_PRIMARY};
 }
 
 /// The specification whose private call procedure continues once a server proceeds (step 5:
@@ -187,23 +178,18 @@ pub(crate) fn id(s: &str) -> SimResult<McServiceId> {
 impl Net {
     /// A, B and C with empty migration tables; user 2 at home in A.
     pub fn new(style: Style) -> SimResult<Self> {
-        let system = |letter: &'static str, domain: &str| -> SimResult<System> {
+        let system = |s: &NetSystem| -> SimResult<System> {
             Ok(System {
-                letter,
-                id: McSystemId::new(domain).map_err(|e| e.to_string())?,
-                kms: SecurityDomainInfo::new(&format!("https://kms.{domain}/kms"))
-                    .map_err(|e| e.to_string())?,
+                letter: s.letter,
+                id: McSystemId::new(s.domain).map_err(|e| e.to_string())?,
+                kms: SecurityDomainInfo::new(s.kms).map_err(|e| e.to_string())?,
                 table: MigrationTable::new(vec![0; TABLE_STORAGE_LEN])
                     .map_err(|e| e.to_string())?,
             })
         };
         Ok(Self {
             style,
-            systems: vec![
-                system("A", "mc-a.example")?,
-                system("B", "mc-b.example")?,
-                system("C", "mc-c.example")?,
-            ],
+            systems: NETWORK.iter().map(system).collect::<SimResult<_>>()?,
             user2_at: (A, id(ids::USER2_PRIMARY)?),
             record: Vec::new(),
             quiet: false,

@@ -7,9 +7,16 @@
 //! Tools the tests need are never optional: a missing one fails the test with the command that
 //! installs it (`scripts/test`, the test command, runs those commands on a fresh machine).
 
+//!
+//! Also the rest of what the firmware tests (`tests/tests/firmware_c.rs`, `firmware_rs.rs`)
+//! share: a nested cargo that the outer build's flags do not reach ([`nested_cargo`]), building
+//! and running a firmware once for all the tests of a file ([`once`]), finding lines in its
+//! output ([`find_line`]) and its verdict ([`assert_all_checks_passed`]).
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -19,7 +26,7 @@ pub const QEMU_INSTALL: &str = "apt-get install qemu-system-arm";
 /// How to install the defmt log decoder, at the version `scripts/test` pins.
 pub const DEFMT_PRINT_INSTALL: &str = "cargo install defmt-print --locked --version 1.2.0";
 
-/// The repository root (the workspace that holds `tests/`).
+/// The repository root (the workspace that holds `testkit/`).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -54,6 +61,17 @@ impl Run {
     pub fn exit_code(&self) -> Option<i32> {
         self.status.and_then(|s| s.code())
     }
+}
+
+/// [`run_mps2_an386`], failing the test if the firmware did not exit within `timeout`.
+pub fn run_mps2_an386_to_exit(elf: &Path, timeout: Duration) -> Run {
+    let run = run_mps2_an386(elf, timeout);
+    assert!(
+        !run.timed_out,
+        "the firmware did not exit within {timeout:?}; qemu stderr: {}",
+        run.stderr
+    );
+    run
 }
 
 /// The QEMU command line for `elf` on `mps2-an386` with semihosting to the host's stdio.
@@ -143,4 +161,101 @@ pub fn defmt_print(elf: &Path, stream: &[u8]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `cargo` (the one running the tests) in `dir`, without the outer build's flags that would
+/// replace a firmware's own `.cargo/config.toml` settings or its target: the nested build has
+/// its own target directory, so it neither waits for nor disturbs the outer `cargo test`.
+pub fn nested_cargo(dir: &Path) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_BUILD_RUSTFLAGS");
+    cmd
+}
+
+/// Fails the test unless `output` (of `what`) is a success, with its stdout and stderr.
+pub fn check_output(what: &str, output: &Output) {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Runs `build_and_run` once for all the tests of a file (the first to ask runs it) and returns
+/// its result. A failure is kept as its message, so every test reports it without building
+/// again.
+pub fn once<T: Send + Sync>(
+    cell: &'static OnceLock<Result<T, String>>,
+    build_and_run: fn() -> T,
+) -> &'static T {
+    let result = cell.get_or_init(|| {
+        std::panic::catch_unwind(build_and_run).map_err(|payload| {
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "building or running the firmware panicked".into())
+        })
+    });
+    match result {
+        Ok(value) => value,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// Index of the first of `lines` at or after `from` that contains every part of `parts`; fails
+/// the test, showing `whole` (the output they come from), if there is none.
+pub fn find_line(lines: &[&str], from: usize, parts: &[&str], whole: &str) -> usize {
+    lines
+        .iter()
+        .enumerate()
+        .skip(from)
+        .find(|(_, l)| parts.iter().all(|p| l.contains(p)))
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| panic!("no line after line {from} contains {parts:?}; output:\n{whole}"))
+}
+
+/// Where a firmware's check lines carry their `PASS ` / `FAIL ` marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// At the start of the line (semihosting output).
+    AtStart,
+    /// Anywhere in the line (a decoded log, after its level and timestamp).
+    Anywhere,
+}
+
+/// A firmware's verdict: none of its named checks failed, exactly `checks` passed, its last
+/// word is `result: N checks passed, 0 failed, exit code 0`, and it exited with 0. `whole` is
+/// the output `lines` come from, shown on failure.
+pub fn assert_all_checks_passed(
+    lines: &[&str],
+    marker: Marker,
+    checks: usize,
+    exit_code: Option<i32>,
+    whole: &str,
+) {
+    let has = |l: &str, m: &str| match marker {
+        Marker::AtStart => l.starts_with(m),
+        Marker::Anywhere => l.contains(m),
+    };
+    let passed = lines.iter().filter(|l| has(l, "PASS ")).count();
+    let failed: Vec<_> = lines.iter().filter(|l| has(l, "FAIL ")).collect();
+    assert!(failed.is_empty(), "failed checks: {failed:#?}\n{whole}");
+    assert_eq!(passed, checks, "output:\n{whole}");
+    find_line(
+        lines,
+        0,
+        &[&format!(
+            "result: {checks} checks passed, 0 failed, exit code 0"
+        )],
+        whole,
+    );
+    assert_eq!(exit_code, Some(0), "output:\n{whole}");
 }
