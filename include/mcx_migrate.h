@@ -3,7 +3,9 @@
  * MC service user (3GPP TS 23.280 clause 10.16.5).
  *
  * Contract of every function:
- * - Returns MCX_OK (0) or one negative MCX_E_* code; mcx_status_str() describes any code.
+ * - Returns an mcx_status: MCX_OK (0) or one negative MCX_E_* code; mcx_status_str()
+ *   describes any code. Selector arguments (mcx_service_kind, mcx_field, ...) are checked:
+ *   a value that is no enumerator gives MCX_E_INVALID_ARGUMENT.
  *   Results go through out-pointers; caller buffers come as (buf, cap, &out_len), and a
  *   short buffer gives MCX_E_BUFFER_TOO_SMALL (MCX_E_SNAPSHOT_BUFFER_TOO_SMALL for
  *   mcx_table_snapshot) with the needed length in out_len.

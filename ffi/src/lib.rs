@@ -29,8 +29,9 @@
 //! allows it: the pointer conversions, each with its `// SAFETY:` argument; the
 //! `#[no_mangle]` exported functions (`abi::exports`, one-line forwards to the safe
 //! implementations in the other modules), since the lint counts `no_mangle` as unsafe; the
-//! call of the `panic-never` feature's undefined symbol, which is never to run; and the unit
-//! tests' helpers (`abi::test_support`).
+//! turning of a failure's code back into its `mcx_status`; the call of the `panic-never`
+//! feature's undefined symbol, which is never to run; and the unit tests' helpers
+//! (`abi::test_support`). `ffi/tests/docs.rs` checks no other module allows it.
 #![cfg_attr(target_os = "none", no_std)]
 #![deny(missing_docs)]
 // Allowed in `abi` only.

@@ -186,3 +186,33 @@ fn every_c_api_function_is_named_in_the_c_api_doc() {
         "docs/c-api.md names functions ffi/src does not define: {unknown:?}"
     );
 }
+
+/// The crate docs say `unsafe` code is allowed in the `abi` module only: the crate root denies
+/// it, and no other file of `ffi/src` allows it back.
+#[test]
+fn only_abi_allows_unsafe_code() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).expect("read ffi/src/lib.rs");
+    assert!(
+        lib.contains("#![deny(unsafe_code)]"),
+        "lib.rs no longer denies unsafe code"
+    );
+    let mut allowing = Vec::new();
+    for entry in std::fs::read_dir(&src).expect("read ffi/src") {
+        let path = entry.expect("a directory entry").path();
+        let text = std::fs::read_to_string(&path).expect("read a source file");
+        if text.contains("allow(unsafe_code)") {
+            allowing.push(
+                path.file_name()
+                    .expect("a file name")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    assert_eq!(
+        allowing,
+        ["abi.rs"],
+        "files of ffi/src that allow unsafe code"
+    );
+}
