@@ -3,7 +3,9 @@
  * MC service user (3GPP TS 23.280 clause 10.16.5).
  *
  * Contract of every function:
- * - Returns MCX_OK (0) or one negative MCX_E_* code; mcx_status_str() describes any code.
+ * - Returns an mcx_status: MCX_OK (0) or one negative MCX_E_* code; mcx_status_str()
+ *   describes any code. Selector arguments (mcx_service_kind, mcx_field, ...) are checked:
+ *   a value that is no enumerator gives MCX_E_INVALID_ARGUMENT.
  *   Results go through out-pointers; caller buffers come as (buf, cap, &out_len), and a
  *   short buffer gives MCX_E_BUFFER_TOO_SMALL (MCX_E_SNAPSHOT_BUFFER_TOO_SMALL for
  *   mcx_table_snapshot) with the needed length in out_len.
@@ -91,435 +93,6 @@
 #define MCX_MAX_FRAME_LEN 657
 
 /**
- * Message type: private call request (steps 1 and 5 of §10.16.5.3).
- */
-#define MCX_MESSAGE_PRIVATE_CALL_REQUEST 1
-
-/**
- * Message type: private call redirection (Table 10.16.y.2-1, step 3).
- */
-#define MCX_MESSAGE_PRIVATE_CALL_REDIRECTION 2
-
-/**
- * Message type: migration update (clause 10.6.3).
- */
-#define MCX_MESSAGE_MIGRATION_UPDATE 3
-
-/**
- * Service kind: MCPTT private call.
- */
-#define MCX_SERVICE_MCPTT_PRIVATE_CALL 0
-
-/**
- * Service kind: MCVideo private call.
- */
-#define MCX_SERVICE_MCVIDEO_PRIVATE_CALL 1
-
-/**
- * Service kind: one-to-one MCData communication.
- */
-#define MCX_SERVICE_MCDATA_ONE_TO_ONE 2
-
-/**
- * Redirection reason: the target migrated to a partner MC system.
- */
-#define MCX_REASON_TARGET_MIGRATED 0
-
-/**
- * Redirection reason: the target is no longer served by this partner MC system (consecutive
- * migration: the call is sent to the target's primary MC system).
- */
-#define MCX_REASON_TARGET_NO_LONGER_SERVED 1
-
-/**
- * Redirection reason, as an argument of `mcx_message_init_redirection` only: the redirection
- * carries no reason (the information element is optional in Table 10.16.y.2-1). Outside the
- * range of reasons, so that none is ever taken for it.
- */
-#define MCX_REASON_NONE 255
-
-/**
- * Migration update: a user of this (primary) system migrated to a partner system.
- */
-#define MCX_UPDATE_MIGRATED 1
-
-/**
- * Migration update: a migrated user moved on to another partner system.
- */
-#define MCX_UPDATE_MOVED_ON 2
-
-/**
- * Migration update: a migrated user returned to this primary system.
- */
-#define MCX_UPDATE_RETURNED 3
-
-/**
- * Migration update: a user from another primary system now visits this (partner) system.
- */
-#define MCX_UPDATE_VISITOR_REGISTERED 4
-
-/**
- * Migration update: a visiting user left this partner system.
- */
-#define MCX_UPDATE_VISITOR_DEPARTED 5
-
-/**
- * Field selector: the calling party's MC service ID (request, redirection).
- */
-#define MCX_FIELD_CALLING_PARTY 1
-
-/**
- * Field selector: the called MC service ID (request).
- */
-#define MCX_FIELD_TARGET 2
-
-/**
- * Field selector: the target's MC service ID in its primary MC system (redirection).
- */
-#define MCX_FIELD_TARGET_PRIMARY 3
-
-/**
- * Field selector: the target's MC service ID assigned by the partner MC system (redirection).
- */
-#define MCX_FIELD_TARGET_MIGRATED 4
-
-/**
- * Field selector: the KMS URI of the security domain information (request, redirection, and
- * the updates that carry one); `MCX_E_ABSENT` when not present.
- */
-#define MCX_FIELD_KMS_URI 5
-
-/**
- * Field selector: the user's primary MC service ID (every migration update but "departed").
- */
-#define MCX_FIELD_PRIMARY_ID 6
-
-/**
- * Field selector: the partner MC system identity (updates "migrated", "moved on").
- */
-#define MCX_FIELD_PARTNER_SYSTEM 7
-
-/**
- * Field selector: the MC service ID assigned by the partner system (updates "migrated",
- * "moved on").
- */
-#define MCX_FIELD_PARTNER_ID 8
-
-/**
- * Field selector: the ID assigned here to a visiting user (updates "visitor registered",
- * "visitor departed").
- */
-#define MCX_FIELD_LOCAL_ID 9
-
-/**
- * Field selector: the visiting user's primary MC system identity (update "visitor registered").
- */
-#define MCX_FIELD_PRIMARY_SYSTEM 10
-
-/**
- * Decision: the target is served here (or unknown to the table); process the call normally.
- */
-#define MCX_DECISION_PROCEED 0
-
-/**
- * Decision: send the private call redirection written to the caller's buffer (step 3).
- */
-#define MCX_DECISION_REDIRECT 1
-
-/**
- * Decision: reject the call; the reason code is in `*out_reject_reason`.
- */
-#define MCX_DECISION_REJECT 2
-
-/**
- * Success.
- */
-#define MCX_OK 0
-
-/**
- * A pointer argument that must not be NULL was NULL.
- */
-#define MCX_E_NULL_ARGUMENT (0 - 4001)
-
-/**
- * The object was never initialised by its `mcx_*_init`/builder function, or its header was
- * overwritten (corrupted), or it is another kind of object.
- */
-#define MCX_E_NOT_INITIALISED (0 - 4002)
-
-/**
- * A C string argument is not valid UTF-8.
- */
-#define MCX_E_INVALID_UTF8 (0 - 4003)
-
-/**
- * A C string argument has no NUL terminator within `MCX_MAX_STRING_LEN` + 1 bytes.
- */
-#define MCX_E_STRING_TOO_LONG (0 - 4004)
-
-/**
- * The message is of another type than the function needs (e.g. asking a migration update
- * for its calling party, or applying a request to a table).
- */
-#define MCX_E_WRONG_MESSAGE_TYPE (0 - 4005)
-
-/**
- * The requested optional field (security domain information, redirection reason) is absent.
- */
-#define MCX_E_ABSENT (0 - 4006)
-
-/**
- * A numeric argument is out of range (unknown service kind or field selector).
- */
-#define MCX_E_INVALID_ARGUMENT (0 - 4007)
-
-/**
- * Identifier is empty.
- */
-#define MCX_E_ID_EMPTY (0 - 4101)
-
-/**
- * Identifier is longer than its build-time capacity.
- */
-#define MCX_E_ID_TOO_LONG (0 - 4102)
-
-/**
- * Identifier holds an ASCII control character.
- */
-#define MCX_E_ID_CONTROL_CHARACTER (0 - 4103)
-
-/**
- * Identifier is not a URI of the required scheme (`sip:`, `sips:`, `tel:` for an MC service ID).
- */
-#define MCX_E_ID_INVALID_URI (0 - 4104)
-
-/**
- * Identifier is not a DNS domain name (MC system identity).
- */
-#define MCX_E_ID_INVALID_DOMAIN_NAME (0 - 4105)
-
-/**
- * The caller's buffer is too small; the needed length was written through `out_len`.
- */
-#define MCX_E_BUFFER_TOO_SMALL (0 - 4201)
-
-/**
- * Encoding refused: end-to-end encryption required but no security domain information
- * (NOTE under Table 10.16.y.2-1).
- */
-#define MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO (0 - 4202)
-
-/**
- * The bytes end before the message does (includes empty input).
- */
-#define MCX_E_DECODE_TRUNCATED (0 - 4301)
-
-/**
- * Bytes follow a complete message.
- */
-#define MCX_E_DECODE_TRAILING_BYTES (0 - 4302)
-
-/**
- * The envelope names a wire format version this build does not speak.
- */
-#define MCX_E_DECODE_UNSUPPORTED_VERSION (0 - 4303)
-
-/**
- * The envelope names an unknown message type.
- */
-#define MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE (0 - 4304)
-
-/**
- * A valid message of another type than expected.
- */
-#define MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE (0 - 4305)
-
-/**
- * The payload is malformed (bad tag, varint, bool or option marker).
- */
-#define MCX_E_DECODE_MALFORMED (0 - 4306)
-
-/**
- * A string field on the wire is not valid UTF-8.
- */
-#define MCX_E_DECODE_INVALID_UTF8 (0 - 4307)
-
-/**
- * A string field on the wire is not a valid identifier.
- */
-#define MCX_E_DECODE_INVALID_FIELD (0 - 4308)
-
-/**
- * A received redirection requires end-to-end encryption but has no security domain information.
- */
-#define MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO (0 - 4309)
-
-/**
- * A byte-stream frame is not valid COBS.
- */
-#define MCX_E_DECODE_BAD_FRAME (0 - 4310)
-
-/**
- * A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
- * short to hold one: the bytes were corrupted on the link.
- */
-#define MCX_E_DECODE_FRAME_CHECK_MISMATCH (0 - 4311)
-
-/**
- * Migration table full: the update needs more bytes than the table's storage has free, even
- * after evicting every departed visitor record. Table unchanged.
- */
-#define MCX_E_TABLE_FULL (0 - 4401)
-
-/**
- * "Moved on" or "returned" for a user not recorded as migrated.
- */
-#define MCX_E_TABLE_NOT_MIGRATED (0 - 4402)
-
-/**
- * "Departed" for an ID not recorded as a visiting user.
- */
-#define MCX_E_TABLE_NOT_VISITING (0 - 4403)
-
-/**
- * The ID is recorded with the other role (migrated-away user vs visiting user).
- */
-#define MCX_E_TABLE_ROLE_CONFLICT (0 - 4404)
-
-/**
- * `mcx_table_init`: the storage is shorter than `MCX_TABLE_MIN_STORAGE_LEN` bytes. Nothing
- * written.
- */
-#define MCX_E_TABLE_STORAGE_TOO_SMALL (0 - 4405)
-
-/**
- * Redirection refused: it names another calling party.
- */
-#define MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY (0 - 4501)
-
-/**
- * Redirection refused: its target's primary ID is not the ID this call was made to.
- */
-#define MCX_E_REDIRECTION_MISMATCHED_TARGET (0 - 4502)
-
-/**
- * Redirection refused: it concerns another kind of private communication.
- */
-#define MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND (0 - 4503)
-
-/**
- * Redirection refused: the call requires end-to-end encryption and the redirection carries no
- * security domain information (following it would downgrade the call).
- */
-#define MCX_E_REDIRECTION_E2EE_DOWNGRADE (0 - 4504)
-
-/**
- * Redirection refused: the call was already redirected the maximum number of times.
- */
-#define MCX_E_REDIRECTION_TOO_MANY (0 - 4505)
-
-/**
- * Redirection refused: it repeats an earlier one (a loop).
- */
-#define MCX_E_REDIRECTION_LOOP (0 - 4506)
-
-/**
- * Server decision "reject": end-to-end encryption required but no security domain information
- * is known for the migrated target. Returned through `out_reject_reason`, not as a status.
- */
-#define MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE (0 - 4601)
-
-/**
- * The caller's buffer is too small for the migration table snapshot; the needed length was
- * written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` always suffices).
- */
-#define MCX_E_SNAPSHOT_BUFFER_TOO_SMALL (0 - 4701)
-
-/**
- * Restore refused: the bytes end before the snapshot does (its header states its length).
- */
-#define MCX_E_SNAPSHOT_TRUNCATED (0 - 4702)
-
-/**
- * Restore refused: the bytes do not start with the snapshot magic (erased flash, say).
- */
-#define MCX_E_SNAPSHOT_NOT_A_SNAPSHOT (0 - 4703)
-
-/**
- * Restore refused: the snapshot's format version is not one this build reads.
- */
-#define MCX_E_SNAPSHOT_UNSUPPORTED_VERSION (0 - 4704)
-
-/**
- * Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
- */
-#define MCX_E_SNAPSHOT_CRC_MISMATCH (0 - 4705)
-
-/**
- * Restore refused: the snapshot's records do not fit the table's storage (a table as large as
- * the one that took it always suffices).
- */
-#define MCX_E_SNAPSHOT_TABLE_TOO_SMALL (0 - 4706)
-
-/**
- * Restore refused: two records of the snapshot have the same key.
- */
-#define MCX_E_SNAPSHOT_DUPLICATE_KEY (0 - 4707)
-
-/**
- * Restore refused: the snapshot's structure is not the canonical encoding the library writes.
- */
-#define MCX_E_SNAPSHOT_MALFORMED (0 - 4708)
-
-/**
- * Restore refused: a record of the snapshot holds an invalid identifier.
- */
-#define MCX_E_SNAPSHOT_INVALID_FIELD (0 - 4709)
-
-/**
- * Restore refused: a record of the snapshot breaks the rules normal updates keep.
- */
-#define MCX_E_SNAPSHOT_INVALID_RECORD (0 - 4710)
-
-/**
- * Save slot: erased (never saved, or a save cut before its header).
- */
-#define MCX_E_SAVE_SLOT_ERASED (0 - 4801)
-
-/**
- * Save slot: does not start with the save magic `MCXB`.
- */
-#define MCX_E_SAVE_NOT_A_SAVE (0 - 4802)
-
-/**
- * Save slot: its stated length runs past the slot, or the slot is shorter than a header.
- */
-#define MCX_E_SAVE_TRUNCATED (0 - 4803)
-
-/**
- * Save slot: CRC mismatch (a save cut short by a power failure, or corrupted bytes).
- */
-#define MCX_E_SAVE_CRC_MISMATCH (0 - 4804)
-
-/**
- * Save slot: the slot's erase or program callback returned non-zero; the other slot still
- * holds the previous save.
- */
-#define MCX_E_SAVE_IO (0 - 4805)
-
-/**
- * `mcx_table_save`: the slot to write is shorter than the save (`MCX_SAVE_SLOT_LEN(storage_len)`
- * always suffices). Nothing written.
- */
-#define MCX_E_SAVE_SLOT_TOO_SMALL (0 - 4806)
-
-/**
- * `mcx_table_load`: neither slot holds a save that restores into the table (each slot's
- * reason is in its out-status). Table unchanged.
- */
-#define MCX_E_SAVE_NO_VALID_SLOT (0 - 4807)
-
-/**
  * Size in bytes of `mcx_table_t`: the table's handle (where its storage is, how full it is).
  * The records live in the storage given to `mcx_table_init`.
  */
@@ -559,16 +132,6 @@
 #define MCX_SAVE_PROGRAM_CHUNK 32
 
 /**
- * Slot A (`*out_slot` of `mcx_table_save` and `mcx_table_load`).
- */
-#define MCX_SLOT_A 0
-
-/**
- * Slot B.
- */
-#define MCX_SLOT_B 1
-
-/**
  * Major version of the library (semantic versioning: a C program built against one major
  * version links against no other).
  */
@@ -595,6 +158,471 @@
  * another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`.
  */
 #define MCX_SNAPSHOT_FORMAT_VERSION 2
+
+/**
+ * A status: what every C API function returns. `MCX_OK` (0) or one negative code per
+ * failure; the C type is `mcx_status` (an `int32_t`, the enumerators its values).
+ *
+ * Only Rust produces values of this type: C input that carries a status (the argument of
+ * `mcx_status_str`) stays an `i32`, since C may pass any number.
+ */
+enum mcx_status
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
+  /**
+   * Success.
+   */
+  MCX_OK = 0,
+  /**
+   * A pointer argument that must not be NULL was NULL.
+   */
+  MCX_E_NULL_ARGUMENT = -4001,
+  /**
+   * The object was never initialised by its `mcx_*_init`/builder function, or its header was
+   * overwritten (corrupted), or it is another kind of object.
+   */
+  MCX_E_NOT_INITIALISED = -4002,
+  /**
+   * A C string argument is not valid UTF-8.
+   */
+  MCX_E_INVALID_UTF8 = -4003,
+  /**
+   * A C string argument has no NUL terminator within `MCX_MAX_STRING_LEN` + 1 bytes.
+   */
+  MCX_E_STRING_TOO_LONG = -4004,
+  /**
+   * The message is of another type than the function needs (e.g. asking a migration update
+   * for its calling party, or applying a request to a table).
+   */
+  MCX_E_WRONG_MESSAGE_TYPE = -4005,
+  /**
+   * The requested optional field (security domain information, redirection reason) is absent.
+   */
+  MCX_E_ABSENT = -4006,
+  /**
+   * A numeric argument is out of range (unknown service kind or field selector).
+   */
+  MCX_E_INVALID_ARGUMENT = -4007,
+  /**
+   * Identifier is empty.
+   */
+  MCX_E_ID_EMPTY = -4101,
+  /**
+   * Identifier is longer than its build-time capacity.
+   */
+  MCX_E_ID_TOO_LONG = -4102,
+  /**
+   * Identifier holds an ASCII control character.
+   */
+  MCX_E_ID_CONTROL_CHARACTER = -4103,
+  /**
+   * Identifier is not a URI of the required scheme (`sip:`, `sips:`, `tel:` for an MC service ID).
+   */
+  MCX_E_ID_INVALID_URI = -4104,
+  /**
+   * Identifier is not a DNS domain name (MC system identity).
+   */
+  MCX_E_ID_INVALID_DOMAIN_NAME = -4105,
+  /**
+   * The caller's buffer is too small; the needed length was written through `out_len`.
+   */
+  MCX_E_BUFFER_TOO_SMALL = -4201,
+  /**
+   * Encoding refused: end-to-end encryption required but no security domain information
+   * (NOTE under Table 10.16.y.2-1).
+   */
+  MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO = -4202,
+  /**
+   * The bytes end before the message does (includes empty input).
+   */
+  MCX_E_DECODE_TRUNCATED = -4301,
+  /**
+   * Bytes follow a complete message.
+   */
+  MCX_E_DECODE_TRAILING_BYTES = -4302,
+  /**
+   * The envelope names a wire format version this build does not speak.
+   */
+  MCX_E_DECODE_UNSUPPORTED_VERSION = -4303,
+  /**
+   * The envelope names an unknown message type.
+   */
+  MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE = -4304,
+  /**
+   * A valid message of another type than expected.
+   */
+  MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE = -4305,
+  /**
+   * The payload is malformed (bad tag, varint, bool or option marker).
+   */
+  MCX_E_DECODE_MALFORMED = -4306,
+  /**
+   * A string field on the wire is not valid UTF-8.
+   */
+  MCX_E_DECODE_INVALID_UTF8 = -4307,
+  /**
+   * A string field on the wire is not a valid identifier.
+   */
+  MCX_E_DECODE_INVALID_FIELD = -4308,
+  /**
+   * A received redirection requires end-to-end encryption but has no security domain information.
+   */
+  MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO = -4309,
+  /**
+   * A byte-stream frame is not valid COBS.
+   */
+  MCX_E_DECODE_BAD_FRAME = -4310,
+  /**
+   * A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
+   * short to hold one: the bytes were corrupted on the link.
+   */
+  MCX_E_DECODE_FRAME_CHECK_MISMATCH = -4311,
+  /**
+   * Migration table full: the update needs more bytes than the table's storage has free, even
+   * after evicting every departed visitor record. Table unchanged.
+   */
+  MCX_E_TABLE_FULL = -4401,
+  /**
+   * "Moved on" or "returned" for a user not recorded as migrated.
+   */
+  MCX_E_TABLE_NOT_MIGRATED = -4402,
+  /**
+   * "Departed" for an ID not recorded as a visiting user.
+   */
+  MCX_E_TABLE_NOT_VISITING = -4403,
+  /**
+   * The ID is recorded with the other role (migrated-away user vs visiting user).
+   */
+  MCX_E_TABLE_ROLE_CONFLICT = -4404,
+  /**
+   * `mcx_table_init`: the storage is shorter than `MCX_TABLE_MIN_STORAGE_LEN` bytes. Nothing
+   * written.
+   */
+  MCX_E_TABLE_STORAGE_TOO_SMALL = -4405,
+  /**
+   * Redirection refused: it names another calling party.
+   */
+  MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY = -4501,
+  /**
+   * Redirection refused: its target's primary ID is not the ID this call was made to.
+   */
+  MCX_E_REDIRECTION_MISMATCHED_TARGET = -4502,
+  /**
+   * Redirection refused: it concerns another kind of private communication.
+   */
+  MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND = -4503,
+  /**
+   * Redirection refused: the call requires end-to-end encryption and the redirection carries no
+   * security domain information (following it would downgrade the call).
+   */
+  MCX_E_REDIRECTION_E2EE_DOWNGRADE = -4504,
+  /**
+   * Redirection refused: the call was already redirected the maximum number of times.
+   */
+  MCX_E_REDIRECTION_TOO_MANY = -4505,
+  /**
+   * Redirection refused: it repeats an earlier one (a loop).
+   */
+  MCX_E_REDIRECTION_LOOP = -4506,
+  /**
+   * Server decision "reject": end-to-end encryption required but no security domain information
+   * is known for the migrated target. Returned through `out_reject_reason`, not as a status.
+   */
+  MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE = -4601,
+  /**
+   * The caller's buffer is too small for the migration table snapshot; the needed length was
+   * written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` always suffices).
+   */
+  MCX_E_SNAPSHOT_BUFFER_TOO_SMALL = -4701,
+  /**
+   * Restore refused: the bytes end before the snapshot does (its header states its length).
+   */
+  MCX_E_SNAPSHOT_TRUNCATED = -4702,
+  /**
+   * Restore refused: the bytes do not start with the snapshot magic (erased flash, say).
+   */
+  MCX_E_SNAPSHOT_NOT_A_SNAPSHOT = -4703,
+  /**
+   * Restore refused: the snapshot's format version is not one this build reads.
+   */
+  MCX_E_SNAPSHOT_UNSUPPORTED_VERSION = -4704,
+  /**
+   * Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
+   */
+  MCX_E_SNAPSHOT_CRC_MISMATCH = -4705,
+  /**
+   * Restore refused: the snapshot's records do not fit the table's storage (a table as large as
+   * the one that took it always suffices).
+   */
+  MCX_E_SNAPSHOT_TABLE_TOO_SMALL = -4706,
+  /**
+   * Restore refused: two records of the snapshot have the same key.
+   */
+  MCX_E_SNAPSHOT_DUPLICATE_KEY = -4707,
+  /**
+   * Restore refused: the snapshot's structure is not the canonical encoding the library writes.
+   */
+  MCX_E_SNAPSHOT_MALFORMED = -4708,
+  /**
+   * Restore refused: a record of the snapshot holds an invalid identifier.
+   */
+  MCX_E_SNAPSHOT_INVALID_FIELD = -4709,
+  /**
+   * Restore refused: a record of the snapshot breaks the rules normal updates keep.
+   */
+  MCX_E_SNAPSHOT_INVALID_RECORD = -4710,
+  /**
+   * Save slot: erased (never saved, or a save cut before its header).
+   */
+  MCX_E_SAVE_SLOT_ERASED = -4801,
+  /**
+   * Save slot: does not start with the save magic `MCXB`.
+   */
+  MCX_E_SAVE_NOT_A_SAVE = -4802,
+  /**
+   * Save slot: its stated length runs past the slot, or the slot is shorter than a header.
+   */
+  MCX_E_SAVE_TRUNCATED = -4803,
+  /**
+   * Save slot: CRC mismatch (a save cut short by a power failure, or corrupted bytes).
+   */
+  MCX_E_SAVE_CRC_MISMATCH = -4804,
+  /**
+   * Save slot: the slot's erase or program callback returned non-zero; the other slot still
+   * holds the previous save.
+   */
+  MCX_E_SAVE_IO = -4805,
+  /**
+   * `mcx_table_save`: the slot to write is shorter than the save (`MCX_SAVE_SLOT_LEN(storage_len)`
+   * always suffices). Nothing written.
+   */
+  MCX_E_SAVE_SLOT_TOO_SMALL = -4806,
+  /**
+   * `mcx_table_load`: neither slot holds a save that restores into the table (each slot's
+   * reason is in its out-status). Table unchanged.
+   */
+  MCX_E_SAVE_NO_VALID_SLOT = -4807,
+};
+#ifndef __cplusplus
+typedef int32_t mcx_status;
+#endif // __cplusplus
+
+/**
+ * Message type (`*out` of `mcx_message_type`). C type `mcx_message_kind` (the name
+ * `mcx_message_type` is the function's).
+ */
+enum mcx_message_kind
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * Private call request (steps 1 and 5 of §10.16.5.3).
+   */
+  MCX_MESSAGE_PRIVATE_CALL_REQUEST = 1,
+  /**
+   * Private call redirection (Table 10.16.y.2-1, step 3).
+   */
+  MCX_MESSAGE_PRIVATE_CALL_REDIRECTION = 2,
+  /**
+   * Migration update (clause 10.6.3).
+   */
+  MCX_MESSAGE_MIGRATION_UPDATE = 3,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_message_kind;
+#endif // __cplusplus
+
+/**
+ * Service kind: the kind of private communication. C type `mcx_service_kind`.
+ */
+enum mcx_service_kind
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * MCPTT private call.
+   */
+  MCX_SERVICE_MCPTT_PRIVATE_CALL = 0,
+  /**
+   * MCVideo private call.
+   */
+  MCX_SERVICE_MCVIDEO_PRIVATE_CALL = 1,
+  /**
+   * One-to-one MCData communication.
+   */
+  MCX_SERVICE_MCDATA_ONE_TO_ONE = 2,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_service_kind;
+#endif // __cplusplus
+
+/**
+ * Redirection reason. C type `mcx_reason`.
+ */
+enum mcx_reason
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * The target migrated to a partner MC system.
+   */
+  MCX_REASON_TARGET_MIGRATED = 0,
+  /**
+   * The target is no longer served by this partner MC system (consecutive migration: the
+   * call is sent to the target's primary MC system).
+   */
+  MCX_REASON_TARGET_NO_LONGER_SERVED = 1,
+  /**
+   * As an argument of `mcx_message_init_redirection` only: the redirection carries no reason
+   * (the information element is optional in Table 10.16.y.2-1). Outside the range of
+   * reasons, so that none is ever taken for it; `mcx_message_reason` never writes it.
+   */
+  MCX_REASON_NONE = 255,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_reason;
+#endif // __cplusplus
+
+/**
+ * Migration update kind (`*out` of `mcx_message_update_kind`). C type `mcx_update_kind`.
+ */
+enum mcx_update_kind
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * A user of this (primary) system migrated to a partner system.
+   */
+  MCX_UPDATE_MIGRATED = 1,
+  /**
+   * A migrated user moved on to another partner system.
+   */
+  MCX_UPDATE_MOVED_ON = 2,
+  /**
+   * A migrated user returned to this primary system.
+   */
+  MCX_UPDATE_RETURNED = 3,
+  /**
+   * A user from another primary system now visits this (partner) system.
+   */
+  MCX_UPDATE_VISITOR_REGISTERED = 4,
+  /**
+   * A visiting user left this partner system.
+   */
+  MCX_UPDATE_VISITOR_DEPARTED = 5,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_update_kind;
+#endif // __cplusplus
+
+/**
+ * The server's decision on a private call request (`*out_decision` of `mcx_server_decide`).
+ * C type `mcx_decision`.
+ */
+enum mcx_decision
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * The target is served here (or unknown to the table); process the call normally.
+   */
+  MCX_DECISION_PROCEED = 0,
+  /**
+   * Send the private call redirection written to the caller's buffer (step 3).
+   */
+  MCX_DECISION_REDIRECT = 1,
+  /**
+   * Reject the call; the reason code is in `*out_reject_reason`.
+   */
+  MCX_DECISION_REJECT = 2,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_decision;
+#endif // __cplusplus
+
+/**
+ * A save slot, as `mcx_table_save` and `mcx_table_load` name the one they used (`*out_slot`).
+ * C type `mcx_slot`.
+ */
+enum mcx_slot
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * Slot A (argument `a`).
+   */
+  MCX_SLOT_A = 0,
+  /**
+   * Slot B (argument `b`).
+   */
+  MCX_SLOT_B = 1,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_slot;
+#endif // __cplusplus
+
+/**
+ * Field selector: a string field of a message (`mcx_message_field`). C type `mcx_field`.
+ */
+enum mcx_field
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * The calling party's MC service ID (request, redirection).
+   */
+  MCX_FIELD_CALLING_PARTY = 1,
+  /**
+   * The called MC service ID (request).
+   */
+  MCX_FIELD_TARGET = 2,
+  /**
+   * The target's MC service ID in its primary MC system (redirection).
+   */
+  MCX_FIELD_TARGET_PRIMARY = 3,
+  /**
+   * The target's MC service ID assigned by the partner MC system (redirection).
+   */
+  MCX_FIELD_TARGET_MIGRATED = 4,
+  /**
+   * The KMS URI of the security domain information (request, redirection, and the updates
+   * that carry one); `MCX_E_ABSENT` when not present.
+   */
+  MCX_FIELD_KMS_URI = 5,
+  /**
+   * The user's primary MC service ID (every migration update but "departed").
+   */
+  MCX_FIELD_PRIMARY_ID = 6,
+  /**
+   * The partner MC system identity (updates "migrated", "moved on").
+   */
+  MCX_FIELD_PARTNER_SYSTEM = 7,
+  /**
+   * The MC service ID assigned by the partner system (updates "migrated", "moved on").
+   */
+  MCX_FIELD_PARTNER_ID = 8,
+  /**
+   * The ID assigned here to a visiting user (updates "visitor registered", "visitor
+   * departed").
+   */
+  MCX_FIELD_LOCAL_ID = 9,
+  /**
+   * The visiting user's primary MC system identity (update "visitor registered").
+   */
+  MCX_FIELD_PRIMARY_SYSTEM = 10,
+};
+#ifndef __cplusplus
+typedef uint32_t mcx_field;
+#endif // __cplusplus
 
 /**
  * Storage for one outgoing private call's state at the calling MC service client. Declare it,
@@ -667,7 +695,7 @@ extern "C" {
  * whatever `call` held before. `MCX_E_WRONG_MESSAGE_TYPE` if `request` is not a request; on
  * failure `call` is unchanged.
  */
-int32_t mcx_call_start(union mcx_call_t *call, const union mcx_message_t *request);
+mcx_status mcx_call_start(union mcx_call_t *call, const union mcx_message_t *request);
 
 /**
  * Follows a received private call redirection (steps 3 and 5): the outstanding request is
@@ -677,42 +705,45 @@ int32_t mcx_call_start(union mcx_call_t *call, const union mcx_message_t *reques
  * A refused redirection gives an `MCX_E_REDIRECTION_*` code (another call's, a downgrade of
  * end-to-end encryption, a loop, too many) and leaves `call` unchanged.
  */
-int32_t mcx_call_on_redirection(union mcx_call_t *call, const union mcx_message_t *redirection);
+mcx_status mcx_call_on_redirection(union mcx_call_t *call, const union mcx_message_t *redirection);
 
 /**
  * As `mcx_call_on_redirection`, for a redirection received as `len` bytes. Garbage gives an
  * `MCX_E_DECODE_*` code; `call` is unchanged on any failure.
  */
-int32_t mcx_call_on_redirection_bytes(union mcx_call_t *call, const uint8_t *bytes, size_t len);
+mcx_status mcx_call_on_redirection_bytes(union mcx_call_t *call, const uint8_t *bytes, size_t len);
 
 /**
  * Encodes the request to send now (the first one, or the one after the last redirection)
  * into `buf`; errors as `mcx_message_encode`.
  */
-int32_t mcx_call_request(const union mcx_call_t *call, uint8_t *buf, size_t cap, size_t *out_len);
+mcx_status mcx_call_request(const union mcx_call_t *call,
+                            uint8_t *buf,
+                            size_t cap,
+                            size_t *out_len);
 
 /**
  * Copies the request to send now into `msg`, to read its fields (`MCX_FIELD_TARGET`,
  * `MCX_FIELD_KMS_URI`, ...). On failure `msg` is unchanged.
  */
-int32_t mcx_call_request_message(const union mcx_call_t *call, union mcx_message_t *msg);
+mcx_status mcx_call_request_message(const union mcx_call_t *call, union mcx_message_t *msg);
 
 /**
  * Writes how many redirections the call has followed to `*out`.
  */
-int32_t mcx_call_redirections(const union mcx_call_t *call, size_t *out);
+mcx_status mcx_call_redirections(const union mcx_call_t *call, size_t *out);
 
 /**
  * Builds a private call request (step 1 of §10.16.5.3) into `msg`.
  *
  * `kms_uri` may be NULL (no security domain information). On failure `msg` is unchanged.
  */
-int32_t mcx_message_init_request(union mcx_message_t *msg,
-                                 uint32_t service_kind,
-                                 const char *calling_party,
-                                 const char *target,
-                                 bool e2ee_required,
-                                 const char *kms_uri);
+mcx_status mcx_message_init_request(union mcx_message_t *msg,
+                                    mcx_service_kind service_kind,
+                                    const char *calling_party,
+                                    const char *target,
+                                    bool e2ee_required,
+                                    const char *kms_uri);
 
 /**
  * Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
@@ -725,58 +756,58 @@ int32_t mcx_message_init_request(union mcx_message_t *msg,
  * `reason` is an `MCX_REASON_*` value, or `MCX_REASON_NONE` for a redirection without one.
  * On failure `msg` is unchanged.
  */
-int32_t mcx_message_init_redirection(union mcx_message_t *msg,
-                                     uint32_t service_kind,
-                                     const char *calling_party,
-                                     const char *target_primary,
-                                     const char *target_migrated,
-                                     bool e2ee_required,
-                                     const char *kms_uri,
-                                     uint32_t reason);
+mcx_status mcx_message_init_redirection(union mcx_message_t *msg,
+                                        mcx_service_kind service_kind,
+                                        const char *calling_party,
+                                        const char *target_primary,
+                                        const char *target_migrated,
+                                        bool e2ee_required,
+                                        const char *kms_uri,
+                                        mcx_reason reason);
 
 /**
  * Builds the migration update "user `primary_id` of this system migrated to `partner_system`,
  * which assigned it `partner_id`" (clause 10.6.3.3). `kms_uri` (partner's security domain) may
  * be NULL. On failure `msg` is unchanged.
  */
-int32_t mcx_message_init_migrated(union mcx_message_t *msg,
-                                  const char *primary_id,
-                                  const char *partner_system,
-                                  const char *partner_id,
-                                  const char *kms_uri);
+mcx_status mcx_message_init_migrated(union mcx_message_t *msg,
+                                     const char *primary_id,
+                                     const char *partner_system,
+                                     const char *partner_id,
+                                     const char *kms_uri);
 
 /**
  * Builds the migration update "migrated user `primary_id` moved on to `partner_system`, which
  * assigned it `partner_id`". `kms_uri` may be NULL. On failure `msg` is unchanged.
  */
-int32_t mcx_message_init_moved_on(union mcx_message_t *msg,
-                                  const char *primary_id,
-                                  const char *partner_system,
-                                  const char *partner_id,
-                                  const char *kms_uri);
+mcx_status mcx_message_init_moved_on(union mcx_message_t *msg,
+                                     const char *primary_id,
+                                     const char *partner_system,
+                                     const char *partner_id,
+                                     const char *kms_uri);
 
 /**
  * Builds the migration update "migrated user `primary_id` returned home". On failure `msg` is
  * unchanged.
  */
-int32_t mcx_message_init_returned(union mcx_message_t *msg, const char *primary_id);
+mcx_status mcx_message_init_returned(union mcx_message_t *msg, const char *primary_id);
 
 /**
  * Builds the migration update "the user with primary ID `primary_id` of `primary_system` now
  * visits this system as `local_id`". `kms_uri` (primary system's security domain) may be NULL.
  * On failure `msg` is unchanged.
  */
-int32_t mcx_message_init_visitor_registered(union mcx_message_t *msg,
-                                            const char *local_id,
-                                            const char *primary_id,
-                                            const char *primary_system,
-                                            const char *kms_uri);
+mcx_status mcx_message_init_visitor_registered(union mcx_message_t *msg,
+                                               const char *local_id,
+                                               const char *primary_id,
+                                               const char *primary_system,
+                                               const char *kms_uri);
 
 /**
  * Builds the migration update "visiting user `local_id` left this system". On failure `msg`
  * is unchanged.
  */
-int32_t mcx_message_init_visitor_departed(union mcx_message_t *msg, const char *local_id);
+mcx_status mcx_message_init_visitor_departed(union mcx_message_t *msg, const char *local_id);
 
 /**
  * Decodes any message from `len` bytes at `bytes` into `msg` (which need not be initialised).
@@ -784,7 +815,7 @@ int32_t mcx_message_init_visitor_departed(union mcx_message_t *msg, const char *
  * Garbage gives one of the `MCX_E_DECODE_*` codes and leaves `msg` unchanged. `bytes` may be
  * NULL only when `len` is 0.
  */
-int32_t mcx_message_decode(union mcx_message_t *msg, const uint8_t *bytes, size_t len);
+mcx_status mcx_message_decode(union mcx_message_t *msg, const uint8_t *bytes, size_t len);
 
 /**
  * Decodes one frame (with or without its trailing `0x00`) into `msg`: COBS, then the CRC-32C
@@ -793,7 +824,7 @@ int32_t mcx_message_decode(union mcx_message_t *msg, const uint8_t *bytes, size_
  * The frame is decoded **in place**: `frame`'s bytes are overwritten, even when the frame is
  * invalid. `msg` is unchanged on failure.
  */
-int32_t mcx_message_decode_frame(union mcx_message_t *msg, uint8_t *frame, size_t len);
+mcx_status mcx_message_decode_frame(union mcx_message_t *msg, uint8_t *frame, size_t len);
 
 /**
  * Encodes a message to send into `buf` (capacity `cap`); its length goes to `*out_len`.
@@ -802,48 +833,48 @@ int32_t mcx_message_decode_frame(union mcx_message_t *msg, uint8_t *frame, size_
  * with the needed length in `*out_len` (`buf` may be NULL with `cap` 0 to ask for it); the
  * buffer's contents are then unspecified.
  */
-int32_t mcx_message_encode(const union mcx_message_t *msg,
-                           uint8_t *buf,
-                           size_t cap,
-                           size_t *out_len);
+mcx_status mcx_message_encode(const union mcx_message_t *msg,
+                              uint8_t *buf,
+                              size_t cap,
+                              size_t *out_len);
 
 /**
  * Encodes a message as one frame for a byte stream (UART): COBS of the message and its
  * CRC-32C (little-endian), trailing `0x00` included;
  * otherwise as `mcx_message_encode` (`MCX_MAX_FRAME_LEN` bytes always suffice).
  */
-int32_t mcx_message_encode_frame(const union mcx_message_t *msg,
-                                 uint8_t *buf,
-                                 size_t cap,
-                                 size_t *out_len);
+mcx_status mcx_message_encode_frame(const union mcx_message_t *msg,
+                                    uint8_t *buf,
+                                    size_t cap,
+                                    size_t *out_len);
 
 /**
  * Writes the message type (`MCX_MESSAGE_*`) to `*out`.
  */
-int32_t mcx_message_type(const union mcx_message_t *msg, uint32_t *out);
+mcx_status mcx_message_type(const union mcx_message_t *msg, mcx_message_kind *out);
 
 /**
  * Writes the service kind (`MCX_SERVICE_*`) of a request or redirection to `*out`;
  * `MCX_E_WRONG_MESSAGE_TYPE` for a migration update.
  */
-int32_t mcx_message_service_kind(const union mcx_message_t *msg, uint32_t *out);
+mcx_status mcx_message_service_kind(const union mcx_message_t *msg, mcx_service_kind *out);
 
 /**
  * Writes whether end-to-end encryption is required (request, redirection) to `*out`.
  */
-int32_t mcx_message_e2ee_required(const union mcx_message_t *msg, bool *out);
+mcx_status mcx_message_e2ee_required(const union mcx_message_t *msg, bool *out);
 
 /**
  * Writes a redirection's reason (`MCX_REASON_*`) to `*out`; `MCX_E_ABSENT` if it carries
  * none, `MCX_E_WRONG_MESSAGE_TYPE` for other messages.
  */
-int32_t mcx_message_reason(const union mcx_message_t *msg, uint32_t *out);
+mcx_status mcx_message_reason(const union mcx_message_t *msg, mcx_reason *out);
 
 /**
  * Writes a migration update's kind (`MCX_UPDATE_*`) to `*out`; `MCX_E_WRONG_MESSAGE_TYPE` for
  * other messages.
  */
-int32_t mcx_message_update_kind(const union mcx_message_t *msg, uint32_t *out);
+mcx_status mcx_message_update_kind(const union mcx_message_t *msg, mcx_update_kind *out);
 
 /**
  * Copies string field `field` (`MCX_FIELD_*`) of `msg` into `buf` as a NUL-terminated string
@@ -854,11 +885,11 @@ int32_t mcx_message_update_kind(const union mcx_message_t *msg, uint32_t *out);
  * and `MCX_E_BUFFER_TOO_SMALL` with the bytes needed (NUL included) in `*out_len` if `cap` is
  * too small. `MCX_MAX_STRING_LEN` + 1 bytes always suffice.
  */
-int32_t mcx_message_field(const union mcx_message_t *msg,
-                          uint32_t field,
-                          char *buf,
-                          size_t cap,
-                          size_t *out_len);
+mcx_status mcx_message_field(const union mcx_message_t *msg,
+                             mcx_field field,
+                             char *buf,
+                             size_t cap,
+                             size_t *out_len);
 
 /**
  * Decides what to do with a received private call request (built or decoded into `request`).
@@ -872,29 +903,30 @@ int32_t mcx_message_field(const union mcx_message_t *msg,
  * A buffer too small for the redirection gives `MCX_E_BUFFER_TOO_SMALL` with the needed length
  * in `*out_len`; the buffer's contents are then unspecified. The table is never modified.
  */
-int32_t mcx_server_decide(const union mcx_table_t *table,
-                          const union mcx_message_t *request,
-                          uint8_t *redirection,
-                          size_t cap,
-                          size_t *out_len,
-                          uint32_t *out_decision,
-                          int32_t *out_reject_reason);
+mcx_status mcx_server_decide(const union mcx_table_t *table,
+                             const union mcx_message_t *request,
+                             uint8_t *redirection,
+                             size_t cap,
+                             size_t *out_len,
+                             mcx_decision *out_decision,
+                             mcx_status *out_reject_reason);
 
 /**
  * As `mcx_server_decide`, for a request received as `len` bytes: garbage gives an
  * `MCX_E_DECODE_*` code, another message type `MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE`.
  */
-int32_t mcx_server_decide_bytes(const union mcx_table_t *table,
-                                const uint8_t *request,
-                                size_t len,
-                                uint8_t *redirection,
-                                size_t cap,
-                                size_t *out_len,
-                                uint32_t *out_decision,
-                                int32_t *out_reject_reason);
+mcx_status mcx_server_decide_bytes(const union mcx_table_t *table,
+                                   const uint8_t *request,
+                                   size_t len,
+                                   uint8_t *redirection,
+                                   size_t cap,
+                                   size_t *out_len,
+                                   mcx_decision *out_decision,
+                                   mcx_status *out_reject_reason);
 
 /**
- * A static, NUL-terminated English description of `status` (any value, known or not).
+ * A static, NUL-terminated English description of `status`: any value, an `mcx_status` or
+ * not ("unknown status code" for a number that is none).
  *
  * Never returns NULL; the string lives for the whole program.
  */
@@ -918,24 +950,24 @@ size_t mcx_table_storage_len(size_t records, size_t string_bytes);
  * misaligned `table`, `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN`
  * bytes; on any of these nothing is written.
  */
-int32_t mcx_table_init(union mcx_table_t *table, void *storage, size_t storage_len);
+mcx_status mcx_table_init(union mcx_table_t *table, void *storage, size_t storage_len);
 
 /**
  * Writes the bytes the records of `table` and the smallest index for them take to
  * `*out_bytes`: how full the storage is, and the storage length a table restoring its
  * snapshot needs.
  */
-int32_t mcx_table_bytes_in_use(const union mcx_table_t *table, size_t *out_bytes);
+mcx_status mcx_table_bytes_in_use(const union mcx_table_t *table, size_t *out_bytes);
 
 /**
  * Removes every record. Returns `MCX_E_NOT_INITIALISED` for a table never initialised.
  */
-int32_t mcx_table_clear(union mcx_table_t *table);
+mcx_status mcx_table_clear(union mcx_table_t *table);
 
 /**
  * Writes the number of records in `table` to `*out_len`.
  */
-int32_t mcx_table_len(const union mcx_table_t *table, size_t *out_len);
+mcx_status mcx_table_len(const union mcx_table_t *table, size_t *out_len);
 
 /**
  * Applies a migration update built by an `mcx_message_init_*` update builder or decoded by
@@ -946,7 +978,7 @@ int32_t mcx_table_len(const union mcx_table_t *table, size_t *out_len);
  * failure the table is unchanged. When the storage is full, the oldest departed visitor
  * records are evicted to make room, as few as needed; live records never are.
  */
-int32_t mcx_table_apply(union mcx_table_t *table, const union mcx_message_t *update);
+mcx_status mcx_table_apply(union mcx_table_t *table, const union mcx_message_t *update);
 
 /**
  * Decodes a migration update from `len` bytes and applies it, as `mcx_table_apply`.
@@ -954,7 +986,7 @@ int32_t mcx_table_apply(union mcx_table_t *table, const union mcx_message_t *upd
  * Garbage gives an `MCX_E_DECODE_*` code; a valid message of another type gives
  * `MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE`. On any failure the table is unchanged.
  */
-int32_t mcx_table_apply_bytes(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+mcx_status mcx_table_apply_bytes(union mcx_table_t *table, const uint8_t *bytes, size_t len);
 
 /**
  * Writes a snapshot of `table` — every record, live and departed, with the eviction order —
@@ -966,10 +998,10 @@ int32_t mcx_table_apply_bytes(union mcx_table_t *table, const uint8_t *bytes, si
  * `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` with the needed length in `*out_len` (`buf` may be NULL
  * with `cap` 0 to ask for it); the buffer's contents are then unspecified.
  */
-int32_t mcx_table_snapshot(const union mcx_table_t *table,
-                           uint8_t *buf,
-                           size_t cap,
-                           size_t *out_len);
+mcx_status mcx_table_snapshot(const union mcx_table_t *table,
+                              uint8_t *buf,
+                              size_t cap,
+                              size_t *out_len);
 
 /**
  * Replaces the contents of `table` (initialised, typically empty after a reboot) with the
@@ -985,7 +1017,7 @@ int32_t mcx_table_snapshot(const union mcx_table_t *table,
  * `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
  * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
  */
-int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+mcx_status mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
 
 /**
  * Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest
@@ -1000,11 +1032,11 @@ int32_t mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t
  * `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks or a `len` above
  * `PTRDIFF_MAX`.
  */
-int32_t mcx_table_save(const union mcx_table_t *table,
-                       const struct mcx_save_slot_t *a,
-                       const struct mcx_save_slot_t *b,
-                       uint32_t *out_slot,
-                       uint32_t *out_sequence);
+mcx_status mcx_table_save(const union mcx_table_t *table,
+                          const struct mcx_save_slot_t *a,
+                          const struct mcx_save_slot_t *b,
+                          mcx_slot *out_slot,
+                          uint32_t *out_sequence);
 
 /**
  * Restores into `table` the newest save of slots `a` and `b` that is whole (magic, length,
@@ -1018,13 +1050,13 @@ int32_t mcx_table_save(const union mcx_table_t *table,
  * `MCX_E_SAVE_NO_VALID_SLOT` when neither restores: the table is unchanged, and the statuses
  * say why.
  */
-int32_t mcx_table_load(union mcx_table_t *table,
-                       const struct mcx_save_slot_t *a,
-                       const struct mcx_save_slot_t *b,
-                       uint32_t *out_slot,
-                       uint32_t *out_sequence,
-                       int32_t *out_status_a,
-                       int32_t *out_status_b);
+mcx_status mcx_table_load(union mcx_table_t *table,
+                          const struct mcx_save_slot_t *a,
+                          const struct mcx_save_slot_t *b,
+                          mcx_slot *out_slot,
+                          uint32_t *out_sequence,
+                          mcx_status *out_status_a,
+                          mcx_status *out_status_b);
 
 /**
  * The library's version as a static NUL-terminated string, `"MAJOR.MINOR.PATCH"`: the

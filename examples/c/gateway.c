@@ -33,7 +33,7 @@ static uint8_t storage[MCX_TABLE_STORAGE_LEN(GATEWAY_RECORDS, GATEWAY_STRING_BYT
  * snapshot of the table. */
 static uint8_t flash[MCX_TABLE_MAX_SNAPSHOT_LEN(sizeof storage)];
 
-static void ok(int32_t rc, const char *what) {
+static void ok(mcx_status rc, const char *what) {
     if (rc != MCX_OK) {
         printf("gateway: %s failed: %d (%s)\n", what, (int)rc, mcx_status_str(rc));
         exit(1);
@@ -58,8 +58,8 @@ static size_t received_request(const char *target, bool e2ee, uint8_t *bytes) {
 }
 
 /* The gateway's handler for an incoming migration update. */
-static int32_t on_migration_update(const uint8_t *bytes, size_t len) {
-    int32_t rc = mcx_table_apply_bytes(&table, bytes, len);
+static mcx_status on_migration_update(const uint8_t *bytes, size_t len) {
+    mcx_status rc = mcx_table_apply_bytes(&table, bytes, len);
     size_t records = 0, in_use = 0;
     ok(mcx_table_len(&table, &records), "table length");
     ok(mcx_table_bytes_in_use(&table, &in_use), "bytes in use");
@@ -73,9 +73,9 @@ static int32_t on_migration_update(const uint8_t *bytes, size_t len) {
 static void on_private_call_request(const uint8_t *bytes, size_t len) {
     uint8_t redirection[MCX_MAX_ENCODED_LEN];
     size_t redirection_len = 0;
-    uint32_t decision = 0;
-    int32_t reject_reason = MCX_OK;
-    int32_t rc = mcx_server_decide_bytes(&table, bytes, len, redirection, sizeof redirection,
+    mcx_decision decision = 0;
+    mcx_status reject_reason = MCX_OK;
+    mcx_status rc = mcx_server_decide_bytes(&table, bytes, len, redirection, sizeof redirection,
                                          &redirection_len, &decision, &reject_reason);
     if (rc != MCX_OK) {
         /* Garbage from the network: an error code, never a crash. */
@@ -91,7 +91,7 @@ static void on_private_call_request(const uint8_t *bytes, size_t len) {
         mcx_message_t msg;
         char target[MCX_MAX_STRING_LEN + 1], kms[MCX_MAX_STRING_LEN + 1];
         size_t n = 0;
-        uint32_t reason = MCX_REASON_TARGET_MIGRATED;
+        mcx_reason reason = MCX_REASON_TARGET_MIGRATED;
         ok(mcx_message_decode(&msg, redirection, redirection_len), "decode own redirection");
         ok(mcx_message_reason(&msg, &reason), "read reason");
         /* The ID to call next: IE 3 from the primary system, IE 2 (the primary ID) from a
@@ -154,7 +154,7 @@ int main(void) {
      * than are free (this table holds no departed visitor records to evict) is refused with
      * MCX_E_TABLE_FULL and the table stays as it was: the same records and bytes as before. */
     for (i = 5;; i++) {
-        int32_t rc;
+        mcx_status rc;
         char at_b[64];
         sprintf(id, "sip:user%d@mc-a.example", i);
         sprintf(at_b, "sip:visitor-%04d@mc-b.example", i);

@@ -24,7 +24,7 @@
 #define USER2_AT_C "tel:+4930555002"
 
 /* Stops the example on any error, with the library's description of the code. */
-static void ok(int32_t rc, const char *what) {
+static void ok(mcx_status rc, const char *what) {
     if (rc != MCX_OK) {
         printf("handset: %s failed: %d (%s)\n", what, (int)rc, mcx_status_str(rc));
         exit(1);
@@ -57,10 +57,10 @@ static void set_up_servers(void) {
 }
 
 /* Sends `request` to a server; returns the decision and fills `answer` with a redirection. */
-static uint32_t send_request(mcx_table_t *server, const uint8_t *request, size_t request_len,
-                             uint8_t *answer, size_t *answer_len) {
-    uint32_t decision = 0;
-    int32_t reject_reason = MCX_OK;
+static mcx_decision send_request(mcx_table_t *server, const uint8_t *request, size_t request_len,
+                                 uint8_t *answer, size_t *answer_len) {
+    mcx_decision decision = 0;
+    mcx_status reject_reason = MCX_OK;
     ok(mcx_server_decide_bytes(server, request, request_len, answer, MCX_MAX_ENCODED_LEN,
                                answer_len, &decision, &reject_reason), "server decision");
     return decision;
@@ -78,10 +78,10 @@ static mcx_table_t *server_for(const mcx_message_t *request, const char **name) 
 }
 /* ------------------------------------------------------------------------------------------ */
 
-static void print_field(const char *label, const mcx_message_t *msg, uint32_t field) {
+static void print_field(const char *label, const mcx_message_t *msg, mcx_field field) {
     char text[MCX_MAX_STRING_LEN + 1];
     size_t len = 0;
-    int32_t rc = mcx_message_field(msg, field, text, sizeof text, &len);
+    mcx_status rc = mcx_message_field(msg, field, text, sizeof text, &len);
     printf("handset:   %s: %s\n", label, rc == MCX_OK ? text : mcx_status_str(rc));
 }
 
@@ -110,7 +110,7 @@ static void place_call(mcx_call_t *call) {
         /* Step 3: a private call redirection arrived. */
         ok(mcx_message_decode(&redirection, answer, answer_len), "decode redirection");
         {
-            uint32_t reason = 0;
+            mcx_reason reason = 0;
             ok(mcx_message_reason(&redirection, &reason), "read reason");
             printf("handset:   private call redirection (%u bytes): %s\n", (unsigned)answer_len,
                    reason == MCX_REASON_TARGET_MIGRATED ? "target migrated"

@@ -51,7 +51,7 @@ struct stack_use {
 static struct stack_use stack_uses[48];
 static size_t stack_use_count;
 static uintptr_t paint_top; /* the caller's stack pointer when it calls the API function */
-static int32_t api_rc;
+static mcx_status api_rc;
 static const char *api_str;
 #ifndef MCX_FW_SCENARIO_ONLY
 static size_t api_len;
@@ -118,7 +118,7 @@ static void check(bool ok, const char *what) {
 }
 
 /* Stops nothing: a failed call is reported and counted, and the run goes on to the verdict. */
-static bool ok(int32_t rc, const char *what) {
+static bool ok(mcx_status rc, const char *what) {
     if (rc != MCX_OK) {
         printf("FAIL %s: %d (%s)\n", what, (int)rc, API_STR(rc));
         failed++;
@@ -127,7 +127,7 @@ static bool ok(int32_t rc, const char *what) {
     return true;
 }
 
-static bool field_is(const mcx_message_t *msg, uint32_t field, const char *expected) {
+static bool field_is(const mcx_message_t *msg, mcx_field field, const char *expected) {
     char text[MCX_MAX_STRING_LEN + 1];
     size_t len = 0;
     return API(mcx_message_field, msg, field, text, sizeof text, &len) == MCX_OK
@@ -168,7 +168,7 @@ static struct mc_system system_c = {"C", "tel:", &table_c};
 static void send_update(struct mc_system *to, const mcx_message_t *update) {
     uint8_t bytes[MCX_MAX_ENCODED_LEN];
     size_t len = 0;
-    int32_t rc;
+    mcx_status rc;
     if (!ok(API(mcx_message_encode, update, bytes, sizeof bytes, &len), "encode update")) return;
     printf("migration update to MC system %s:", to->name);
     print_hex("", bytes, len);
@@ -182,7 +182,8 @@ static void send_update_framed(struct mc_system *to, const mcx_message_t *update
     uint8_t frame[MCX_MAX_FRAME_LEN];
     size_t len = 0;
     mcx_message_t received;
-    uint32_t type = 0, kind = 0;
+    mcx_message_kind type = 0;
+    mcx_update_kind kind = 0;
     if (!ok(API(mcx_message_encode_frame, update, frame, sizeof frame, &len), "encode frame")) {
         return;
     }
@@ -214,7 +215,7 @@ struct call_result {
     char reached_kms[MCX_MAX_STRING_LEN + 1];
     char reached_system;
     size_t redirections;
-    uint32_t reasons[MCX_CALL_MAX_REDIRECTIONS];
+    mcx_reason reasons[MCX_CALL_MAX_REDIRECTIONS];
     bool kms_in_redirection[MCX_CALL_MAX_REDIRECTIONS];
     char redirection_kms[MCX_MAX_STRING_LEN + 1]; /* of the first redirection */
     char migrated_id[MCX_MAX_STRING_LEN + 1];     /* of the first redirection */
@@ -232,8 +233,9 @@ static void place_call(mcx_call_t *call, void (*before_hop)(size_t)) {
     memset(&result, 0, sizeof result);
     for (hop = 0; hop <= MCX_CALL_MAX_REDIRECTIONS; hop++) {
         struct mc_system *server;
-        uint32_t decision = 0, reason = 0;
-        int32_t reject = MCX_OK;
+        mcx_decision decision = 0;
+        mcx_reason reason = 0;
+        mcx_status reject = MCX_OK;
         char kms[MCX_MAX_STRING_LEN + 1];
         size_t n = 0;
         if (before_hop) before_hop(hop);
@@ -324,11 +326,11 @@ int main(void) {
     mcx_message_t update, request, scratch;
     mcx_call_t call;
     size_t records = 0, n = 0;
-    uint32_t value = 0;
+    mcx_service_kind value = 0;
     bool flag = false;
     uint8_t bytes[MCX_MAX_ENCODED_LEN];
-    int32_t decide_rc, reject = MCX_OK;
-    uint32_t decision = 99;
+    mcx_status decide_rc, reject = MCX_OK;
+    mcx_decision decision = 99;
 #ifndef MCX_FW_SCENARIO_ONLY
     /* A flash page, in a real gateway: MCX_TABLE_MAX_SNAPSHOT_LEN of the storage length holds
      * any snapshot of the table. */
@@ -339,8 +341,9 @@ int main(void) {
     static uint8_t slot_b[MCX_SAVE_SLOT_LEN(sizeof storage_b)];
     mcx_save_slot_t save_a = {slot_a, sizeof slot_a, NULL, NULL, NULL};
     mcx_save_slot_t save_b = {slot_b, sizeof slot_b, NULL, NULL, NULL};
-    uint32_t saved_slot = 9, saved_sequence = 0, loaded_slot = 9, loaded_sequence = 0;
-    int32_t status_a = 1, status_b = 1;
+    mcx_slot saved_slot = 9, loaded_slot = 9;
+    uint32_t saved_sequence = 0, loaded_sequence = 0;
+    mcx_status status_a = 1, status_b = 1;
 #endif
 
     printf("mcx-migrate C firmware on mps2-an386: TS 23.280 Fig. 10.16.y.3-1\n");

@@ -28,8 +28,8 @@ pub union mcx_call_t {
 /// The Rust call state behind `mcx_call_t`.
 pub(crate) type Call = PrivateCall<MCX_CALL_MAX_REDIRECTIONS>;
 
-// SAFETY: size and alignment are asserted right below.
-unsafe impl Storage for mcx_call_t {
+// Size and alignment: asserted right below, and by `abi` wherever it casts a pointer.
+impl Storage for mcx_call_t {
     type Object = Call;
     const MAGIC: u32 = 0x4D43_5843; // "MCXC"
 }
@@ -40,11 +40,8 @@ const _: () = assert!(
 const _: () = assert!(align_of::<Stored<Call>>() <= align_of::<mcx_call_t>());
 const _: () = assert!(MCX_CALL_MAX_REDIRECTIONS == DEFAULT_MAX_REDIRECTIONS);
 
-/// Starts a call (step 1) from a private call request built by `mcx_message_init_request`,
-/// whatever `call` held before. `MCX_E_WRONG_MESSAGE_TYPE` if `request` is not a request; on
-/// failure `call` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -> i32 {
+/// The body of `mcx_call_start` (exported, and documented, in `abi::exports`).
+pub(crate) fn call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -> mcx_status {
     run(|| {
         abi::check_writable(call)?;
         let request = request_of(request)?;
@@ -63,31 +60,23 @@ fn follow(
     Ok(())
 }
 
-/// Follows a received private call redirection (steps 3 and 5): the outstanding request is
-/// released and the next request targets the partner-assigned ID, with the partner's
-/// security domain information when end-to-end encryption is required.
-///
-/// A refused redirection gives an `MCX_E_REDIRECTION_*` code (another call's, a downgrade of
-/// end-to-end encryption, a loop, too many) and leaves `call` unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_call_on_redirection(
+/// The body of `mcx_call_on_redirection` (exported, and documented, in `abi::exports`).
+pub(crate) fn call_on_redirection(
     call: *mut mcx_call_t,
     redirection: *const mcx_message_t,
-) -> i32 {
+) -> mcx_status {
     run(|| match abi::object(redirection)? {
         Message::Redirection(redirection) => follow(call, &redirection.as_view()),
-        _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+        _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     })
 }
 
-/// As `mcx_call_on_redirection`, for a redirection received as `len` bytes. Garbage gives an
-/// `MCX_E_DECODE_*` code; `call` is unchanged on any failure.
-#[no_mangle]
-pub extern "C" fn mcx_call_on_redirection_bytes(
+/// The body of `mcx_call_on_redirection_bytes` (exported, and documented, in `abi::exports`).
+pub(crate) fn call_on_redirection_bytes(
     call: *mut mcx_call_t,
     bytes: *const u8,
     len: usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         abi::object(call.cast_const())?;
         // Followed as the decoded (validated) view: no owned redirection on the stack.
@@ -98,28 +87,21 @@ pub extern "C" fn mcx_call_on_redirection_bytes(
     })
 }
 
-/// Encodes the request to send now (the first one, or the one after the last redirection)
-/// into `buf`; errors as `mcx_message_encode`.
-#[no_mangle]
-pub extern "C" fn mcx_call_request(
+/// The body of `mcx_call_request` (exported, and documented, in `abi::exports`).
+pub(crate) fn call_request(
     call: *const mcx_call_t,
     buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         let request = abi::object(call)?.request();
         encode_with(buf, cap, out_len, |b| request.encode(b))
     })
 }
 
-/// Copies the request to send now into `msg`, to read its fields (`MCX_FIELD_TARGET`,
-/// `MCX_FIELD_KMS_URI`, ...). On failure `msg` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_call_request_message(
-    call: *const mcx_call_t,
-    msg: *mut mcx_message_t,
-) -> i32 {
+/// The body of `mcx_call_request_message` (exported, and documented, in `abi::exports`).
+pub(crate) fn call_request_message(call: *const mcx_call_t, msg: *mut mcx_message_t) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         let request = abi::object(call)?.request();
@@ -127,9 +109,8 @@ pub extern "C" fn mcx_call_request_message(
     })
 }
 
-/// Writes how many redirections the call has followed to `*out`.
-#[no_mangle]
-pub extern "C" fn mcx_call_redirections(call: *const mcx_call_t, out: *mut usize) -> i32 {
+/// The body of `mcx_call_redirections` (exported, and documented, in `abi::exports`).
+pub(crate) fn call_redirections(call: *const mcx_call_t, out: *mut usize) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
         out.set(abi::object(call)?.redirections());

@@ -5,8 +5,10 @@
 //! The header is `include/mcx_migrate.h`, generated from this crate by cbindgen.
 //!
 //! ## Contract, for every function
-//! - It returns an `int32_t` status: `MCX_OK` (0) or one negative code per failure
-//!   ([`status`]); results go through out-pointers. `mcx_status_str` describes any code.
+//! - It returns an `mcx_status` ([`mcx_status`], a C enum over `int32_t`): `MCX_OK` (0) or one
+//!   negative code per failure; results go through out-pointers. `mcx_status_str` describes
+//!   any code. Selectors are C enums too (`mcx_service_kind`, `mcx_field`, ...): written as
+//!   the enum by the library, taken in as integers and checked (`MCX_E_INVALID_ARGUMENT`).
 //! - Nothing allocates. The migration table (`mcx_table_t`), a decoded or built message
 //!   (`mcx_message_t`) and a client's call state (`mcx_call_t`) are opaque storage types whose
 //!   size and alignment are in the header: C declares them `static` or on the stack.
@@ -23,12 +25,17 @@
 //!   and unchecked arithmetic outside its tests (lints in `core/src/lib.rs`), this crate denies
 //!   the same, and every build profile sets `panic = "abort"` as a last line of defence.
 //!
-//! `unsafe` code lives in the private `abi` module, the pointer conversions, each with its
-//! `// SAFETY:` argument. Elsewhere: one `unsafe impl Storage` per object type (`mcx_table_t`,
-//! `mcx_message_t`, `mcx_call_t`), the promise `abi` relies on about their size and alignment;
-//! the `panic-never` feature's panic handler, which is never to run; and the unit tests.
+//! `unsafe` code is denied in the whole crate but the private `abi` module, the one that
+//! allows it: the pointer conversions, each with its `// SAFETY:` argument; the
+//! `#[no_mangle]` exported functions (`abi::exports`, one-line forwards to the safe
+//! implementations in the other modules), since the lint counts `no_mangle` as unsafe; the
+//! turning of a failure's code back into its `mcx_status`; the call of the `panic-never`
+//! feature's undefined symbol, which is never to run; and the unit tests' helpers
+//! (`abi::test_support`). `ffi/tests/docs.rs` checks no other module allows it.
 #![cfg_attr(target_os = "none", no_std)]
 #![deny(missing_docs)]
+// Allowed in `abi` only.
+#![deny(unsafe_code)]
 #![cfg_attr(
     not(test),
     deny(
@@ -53,6 +60,7 @@ pub mod table;
 mod tests;
 pub mod version;
 
+pub use abi::exports::*;
 pub use client::*;
 pub use message::*;
 pub use server::*;
@@ -83,10 +91,5 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 #[cfg(all(target_os = "none", feature = "panic-never", not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    extern "C" {
-        /// Deliberately never defined (see above).
-        fn mcx_panic_path_reachable() -> !;
-    }
-    // SAFETY: never runs: a build in which this call is reachable does not link.
-    unsafe { mcx_panic_path_reachable() }
+    abi::panic_path_reachable()
 }

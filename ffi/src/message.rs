@@ -6,7 +6,7 @@ use core::ffi::c_char;
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::config;
-use mcx_migrate::wire::{self, MessageType};
+use mcx_migrate::wire;
 use mcx_migrate::{
     EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MessageView, MigrationUpdate,
     MigrationUpdateView, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
@@ -71,8 +71,8 @@ pub union mcx_message_t {
     _align: u64,
 }
 
-// SAFETY: size and alignment are asserted right below.
-unsafe impl Storage for mcx_message_t {
+// Size and alignment: asserted right below, and by `abi` wherever it casts a pointer.
+impl Storage for mcx_message_t {
     type Object = Message;
     const MAGIC: u32 = 0x4D43_584D; // "MCXM"
 }
@@ -90,70 +90,124 @@ const _: () = assert!(
     "MCX_MAX_FRAME_LEN is too small for this build's identifier capacities"
 );
 
-/// Message type: private call request (steps 1 and 5 of §10.16.5.3).
-pub const MCX_MESSAGE_PRIVATE_CALL_REQUEST: u32 = 1;
-/// Message type: private call redirection (Table 10.16.y.2-1, step 3).
-pub const MCX_MESSAGE_PRIVATE_CALL_REDIRECTION: u32 = 2;
-/// Message type: migration update (clause 10.6.3).
-pub const MCX_MESSAGE_MIGRATION_UPDATE: u32 = 3;
+// The selector types below are C enums. Rust writes them (out-pointers) as the enum; C passes
+// them in as plain integers (the `mcx_*` aliases of `u32`, named as the enum in the header),
+// checked at run time: an invalid enum value is never made from C input.
 
-/// Service kind: MCPTT private call.
-pub const MCX_SERVICE_MCPTT_PRIVATE_CALL: u32 = 0;
-/// Service kind: MCVideo private call.
-pub const MCX_SERVICE_MCVIDEO_PRIVATE_CALL: u32 = 1;
-/// Service kind: one-to-one MCData communication.
-pub const MCX_SERVICE_MCDATA_ONE_TO_ONE: u32 = 2;
+/// Message type (`*out` of `mcx_message_type`). C type `mcx_message_kind` (the name
+/// `mcx_message_type` is the function's).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxMessageKind {
+    /// Private call request (steps 1 and 5 of §10.16.5.3).
+    MCX_MESSAGE_PRIVATE_CALL_REQUEST = 1,
+    /// Private call redirection (Table 10.16.y.2-1, step 3).
+    MCX_MESSAGE_PRIVATE_CALL_REDIRECTION = 2,
+    /// Migration update (clause 10.6.3).
+    MCX_MESSAGE_MIGRATION_UPDATE = 3,
+}
+pub use McxMessageKind::*;
 
-/// Redirection reason: the target migrated to a partner MC system.
-pub const MCX_REASON_TARGET_MIGRATED: u32 = 0;
-/// Redirection reason: the target is no longer served by this partner MC system (consecutive
-/// migration: the call is sent to the target's primary MC system).
-pub const MCX_REASON_TARGET_NO_LONGER_SERVED: u32 = 1;
-/// Redirection reason, as an argument of `mcx_message_init_redirection` only: the redirection
-/// carries no reason (the information element is optional in Table 10.16.y.2-1). Outside the
-/// range of reasons, so that none is ever taken for it.
-pub const MCX_REASON_NONE: u32 = 0xFF;
+/// Service kind: the kind of private communication. C type `mcx_service_kind`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxServiceKind {
+    /// MCPTT private call.
+    MCX_SERVICE_MCPTT_PRIVATE_CALL = 0,
+    /// MCVideo private call.
+    MCX_SERVICE_MCVIDEO_PRIVATE_CALL = 1,
+    /// One-to-one MCData communication.
+    MCX_SERVICE_MCDATA_ONE_TO_ONE = 2,
+}
+pub use McxServiceKind::*;
+/// A service kind argument from C: an `McxServiceKind` value, checked at run time
+/// (`MCX_E_INVALID_ARGUMENT` otherwise). The header names it `mcx_service_kind`.
+pub type mcx_service_kind = u32;
 
-/// Migration update: a user of this (primary) system migrated to a partner system.
-pub const MCX_UPDATE_MIGRATED: u32 = 1;
-/// Migration update: a migrated user moved on to another partner system.
-pub const MCX_UPDATE_MOVED_ON: u32 = 2;
-/// Migration update: a migrated user returned to this primary system.
-pub const MCX_UPDATE_RETURNED: u32 = 3;
-/// Migration update: a user from another primary system now visits this (partner) system.
-pub const MCX_UPDATE_VISITOR_REGISTERED: u32 = 4;
-/// Migration update: a visiting user left this partner system.
-pub const MCX_UPDATE_VISITOR_DEPARTED: u32 = 5;
+/// Redirection reason. C type `mcx_reason`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxReason {
+    /// The target migrated to a partner MC system.
+    MCX_REASON_TARGET_MIGRATED = 0,
+    /// The target is no longer served by this partner MC system (consecutive migration: the
+    /// call is sent to the target's primary MC system).
+    MCX_REASON_TARGET_NO_LONGER_SERVED = 1,
+    /// As an argument of `mcx_message_init_redirection` only: the redirection carries no reason
+    /// (the information element is optional in Table 10.16.y.2-1). Outside the range of
+    /// reasons, so that none is ever taken for it; `mcx_message_reason` never writes it.
+    MCX_REASON_NONE = 0xFF,
+}
+pub use McxReason::*;
+/// A redirection reason argument from C: an `McxReason` value, checked at run time
+/// (`MCX_E_INVALID_ARGUMENT` otherwise). The header names it `mcx_reason`.
+pub type mcx_reason = u32;
 
-/// Field selector: the calling party's MC service ID (request, redirection).
-pub const MCX_FIELD_CALLING_PARTY: u32 = 1;
-/// Field selector: the called MC service ID (request).
-pub const MCX_FIELD_TARGET: u32 = 2;
-/// Field selector: the target's MC service ID in its primary MC system (redirection).
-pub const MCX_FIELD_TARGET_PRIMARY: u32 = 3;
-/// Field selector: the target's MC service ID assigned by the partner MC system (redirection).
-pub const MCX_FIELD_TARGET_MIGRATED: u32 = 4;
-/// Field selector: the KMS URI of the security domain information (request, redirection, and
-/// the updates that carry one); `MCX_E_ABSENT` when not present.
-pub const MCX_FIELD_KMS_URI: u32 = 5;
-/// Field selector: the user's primary MC service ID (every migration update but "departed").
-pub const MCX_FIELD_PRIMARY_ID: u32 = 6;
-/// Field selector: the partner MC system identity (updates "migrated", "moved on").
-pub const MCX_FIELD_PARTNER_SYSTEM: u32 = 7;
-/// Field selector: the MC service ID assigned by the partner system (updates "migrated",
-/// "moved on").
-pub const MCX_FIELD_PARTNER_ID: u32 = 8;
-/// Field selector: the ID assigned here to a visiting user (updates "visitor registered",
-/// "visitor departed").
-pub const MCX_FIELD_LOCAL_ID: u32 = 9;
-/// Field selector: the visiting user's primary MC system identity (update "visitor registered").
-pub const MCX_FIELD_PRIMARY_SYSTEM: u32 = 10;
+/// Migration update kind (`*out` of `mcx_message_update_kind`). C type `mcx_update_kind`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxUpdateKind {
+    /// A user of this (primary) system migrated to a partner system.
+    MCX_UPDATE_MIGRATED = 1,
+    /// A migrated user moved on to another partner system.
+    MCX_UPDATE_MOVED_ON = 2,
+    /// A migrated user returned to this primary system.
+    MCX_UPDATE_RETURNED = 3,
+    /// A user from another primary system now visits this (partner) system.
+    MCX_UPDATE_VISITOR_REGISTERED = 4,
+    /// A visiting user left this partner system.
+    MCX_UPDATE_VISITOR_DEPARTED = 5,
+}
+pub use McxUpdateKind::*;
 
-pub(crate) fn service_kind(value: u32) -> Result<ServiceKind, Status> {
+/// Field selector: a string field of a message (`mcx_message_field`). C type `mcx_field`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxField {
+    /// The calling party's MC service ID (request, redirection).
+    MCX_FIELD_CALLING_PARTY = 1,
+    /// The called MC service ID (request).
+    MCX_FIELD_TARGET = 2,
+    /// The target's MC service ID in its primary MC system (redirection).
+    MCX_FIELD_TARGET_PRIMARY = 3,
+    /// The target's MC service ID assigned by the partner MC system (redirection).
+    MCX_FIELD_TARGET_MIGRATED = 4,
+    /// The KMS URI of the security domain information (request, redirection, and the updates
+    /// that carry one); `MCX_E_ABSENT` when not present.
+    MCX_FIELD_KMS_URI = 5,
+    /// The user's primary MC service ID (every migration update but "departed").
+    MCX_FIELD_PRIMARY_ID = 6,
+    /// The partner MC system identity (updates "migrated", "moved on").
+    MCX_FIELD_PARTNER_SYSTEM = 7,
+    /// The MC service ID assigned by the partner system (updates "migrated", "moved on").
+    MCX_FIELD_PARTNER_ID = 8,
+    /// The ID assigned here to a visiting user (updates "visitor registered", "visitor
+    /// departed").
+    MCX_FIELD_LOCAL_ID = 9,
+    /// The visiting user's primary MC system identity (update "visitor registered").
+    MCX_FIELD_PRIMARY_SYSTEM = 10,
+}
+pub use McxField::*;
+/// A field selector argument from C: an `McxField` value, checked at run time
+/// (`MCX_E_INVALID_ARGUMENT` otherwise). The header names it `mcx_field`.
+pub type mcx_field = u32;
+
+abi::enum_from_c!(McxReason: MCX_REASON_TARGET_MIGRATED, MCX_REASON_TARGET_NO_LONGER_SERVED, MCX_REASON_NONE);
+abi::enum_from_c!(McxField: MCX_FIELD_CALLING_PARTY, MCX_FIELD_TARGET, MCX_FIELD_TARGET_PRIMARY,
+    MCX_FIELD_TARGET_MIGRATED, MCX_FIELD_KMS_URI, MCX_FIELD_PRIMARY_ID, MCX_FIELD_PARTNER_SYSTEM,
+    MCX_FIELD_PARTNER_ID, MCX_FIELD_LOCAL_ID, MCX_FIELD_PRIMARY_SYSTEM);
+
+// The service kinds are the core's, whose `ServiceKind::from_u8` checks a C argument.
+const _: () = assert!(MCX_SERVICE_MCPTT_PRIVATE_CALL as u8 == ServiceKind::McpttPrivateCall as u8);
+const _: () =
+    assert!(MCX_SERVICE_MCVIDEO_PRIVATE_CALL as u8 == ServiceKind::McvideoPrivateCall as u8);
+const _: () = assert!(MCX_SERVICE_MCDATA_ONE_TO_ONE as u8 == ServiceKind::McdataOneToOne as u8);
+
+pub(crate) fn service_kind(value: mcx_service_kind) -> Result<ServiceKind, Status> {
     u8::try_from(value)
         .ok()
         .and_then(ServiceKind::from_u8)
-        .ok_or(Status(MCX_E_INVALID_ARGUMENT))
+        .ok_or(Status::of(MCX_E_INVALID_ARGUMENT))
 }
 
 fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfoView<'a>>, Status> {
@@ -180,7 +234,7 @@ fn system<'a>(p: *const c_char) -> Result<McSystemIdRef<'a>, Status> {
 pub(crate) fn request_of<'a>(msg: *const mcx_message_t) -> Result<&'a PrivateCallRequest, Status> {
     match abi::object(msg)? {
         Message::Request(request) => Ok(request),
-        _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+        _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     }
 }
 
@@ -193,18 +247,15 @@ pub(crate) fn write_message(msg: *mut mcx_message_t, view: &MessageView<'_>) -> 
     Ok(())
 }
 
-/// Builds a private call request (step 1 of §10.16.5.3) into `msg`.
-///
-/// `kms_uri` may be NULL (no security domain information). On failure `msg` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_request(
+/// The body of `mcx_message_init_request` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_init_request(
     msg: *mut mcx_message_t,
-    service_kind: u32,
+    service_kind: mcx_service_kind,
     calling_party: *const c_char,
     target: *const c_char,
     e2ee_required: bool,
     kms_uri: *const c_char,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         let request = PrivateCallRequestView {
@@ -219,35 +270,30 @@ pub extern "C" fn mcx_message_init_request(
 }
 
 /// The redirection reason argument: `MCX_REASON_NONE` or an `MCX_REASON_*` value.
-fn reason(value: u32) -> Result<Option<RedirectionReason>, Status> {
-    match value {
-        MCX_REASON_NONE => Ok(None),
-        MCX_REASON_TARGET_MIGRATED => Ok(Some(RedirectionReason::TargetMigrated)),
-        MCX_REASON_TARGET_NO_LONGER_SERVED => Ok(Some(RedirectionReason::TargetNoLongerServed)),
-        _ => Err(Status(MCX_E_INVALID_ARGUMENT)),
+fn reason(value: mcx_reason) -> Result<Option<RedirectionReason>, Status> {
+    match McxReason::from_c(value) {
+        Some(MCX_REASON_NONE) => Ok(None),
+        Some(MCX_REASON_TARGET_MIGRATED) => Ok(Some(RedirectionReason::TargetMigrated)),
+        Some(MCX_REASON_TARGET_NO_LONGER_SERVED) => {
+            Ok(Some(RedirectionReason::TargetNoLongerServed))
+        }
+        None => Err(Status::of(MCX_E_INVALID_ARGUMENT)),
     }
 }
 
-/// Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
-/// call from `calling_party` to `target_primary` (the target's MC service ID in its primary MC
-/// system) is to be sent to `target_migrated` (the ID the partner MC system assigned).
-///
-/// `kms_uri` may be NULL (no security domain information), except with `e2ee_required`: the
-/// NOTE under Table 10.16.y.2-1 makes it mandatory then, and the builder refuses the
-/// redirection with `MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO`, as the encoder would.
-/// `reason` is an `MCX_REASON_*` value, or `MCX_REASON_NONE` for a redirection without one.
-/// On failure `msg` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_redirection(
+/// The body of `mcx_message_init_redirection` (exported, and documented, in `abi::exports`).
+// The parameters of the C function (`mcx_message_init_redirection`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn message_init_redirection(
     msg: *mut mcx_message_t,
-    service_kind: u32,
+    service_kind: mcx_service_kind,
     calling_party: *const c_char,
     target_primary: *const c_char,
     target_migrated: *const c_char,
     e2ee_required: bool,
     kms_uri: *const c_char,
-    reason: u32,
-) -> i32 {
+    reason: mcx_reason,
+) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         let redirection = PrivateCallRedirectionView {
@@ -269,24 +315,21 @@ pub extern "C" fn mcx_message_init_redirection(
 fn init_update<'a>(
     msg: *mut mcx_message_t,
     update: impl FnOnce() -> Result<MigrationUpdateView<'a>, Status>,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         write_message(msg, &MessageView::MigrationUpdate(update()?))
     })
 }
 
-/// Builds the migration update "user `primary_id` of this system migrated to `partner_system`,
-/// which assigned it `partner_id`" (clause 10.6.3.3). `kms_uri` (partner's security domain) may
-/// be NULL. On failure `msg` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_migrated(
+/// The body of `mcx_message_init_migrated` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_init_migrated(
     msg: *mut mcx_message_t,
     primary_id: *const c_char,
     partner_system: *const c_char,
     partner_id: *const c_char,
     kms_uri: *const c_char,
-) -> i32 {
+) -> mcx_status {
     init_update(msg, || {
         Ok(MigrationUpdateView::Migrated {
             primary_id: id(primary_id)?,
@@ -297,16 +340,14 @@ pub extern "C" fn mcx_message_init_migrated(
     })
 }
 
-/// Builds the migration update "migrated user `primary_id` moved on to `partner_system`, which
-/// assigned it `partner_id`". `kms_uri` may be NULL. On failure `msg` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_moved_on(
+/// The body of `mcx_message_init_moved_on` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_init_moved_on(
     msg: *mut mcx_message_t,
     primary_id: *const c_char,
     partner_system: *const c_char,
     partner_id: *const c_char,
     kms_uri: *const c_char,
-) -> i32 {
+) -> mcx_status {
     init_update(msg, || {
         Ok(MigrationUpdateView::MovedOn {
             primary_id: id(primary_id)?,
@@ -317,13 +358,11 @@ pub extern "C" fn mcx_message_init_moved_on(
     })
 }
 
-/// Builds the migration update "migrated user `primary_id` returned home". On failure `msg` is
-/// unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_returned(
+/// The body of `mcx_message_init_returned` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_init_returned(
     msg: *mut mcx_message_t,
     primary_id: *const c_char,
-) -> i32 {
+) -> mcx_status {
     init_update(msg, || {
         Ok(MigrationUpdateView::Returned {
             primary_id: id(primary_id)?,
@@ -331,17 +370,14 @@ pub extern "C" fn mcx_message_init_returned(
     })
 }
 
-/// Builds the migration update "the user with primary ID `primary_id` of `primary_system` now
-/// visits this system as `local_id`". `kms_uri` (primary system's security domain) may be NULL.
-/// On failure `msg` is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_visitor_registered(
+/// The body of `mcx_message_init_visitor_registered` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_init_visitor_registered(
     msg: *mut mcx_message_t,
     local_id: *const c_char,
     primary_id: *const c_char,
     primary_system: *const c_char,
     kms_uri: *const c_char,
-) -> i32 {
+) -> mcx_status {
     init_update(msg, || {
         Ok(MigrationUpdateView::VisitorRegistered {
             local_id: id(local_id)?,
@@ -352,13 +388,11 @@ pub extern "C" fn mcx_message_init_visitor_registered(
     })
 }
 
-/// Builds the migration update "visiting user `local_id` left this system". On failure `msg`
-/// is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_message_init_visitor_departed(
+/// The body of `mcx_message_init_visitor_departed` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_init_visitor_departed(
     msg: *mut mcx_message_t,
     local_id: *const c_char,
-) -> i32 {
+) -> mcx_status {
     init_update(msg, || {
         Ok(MigrationUpdateView::VisitorDeparted {
             local_id: id(local_id)?,
@@ -366,12 +400,8 @@ pub extern "C" fn mcx_message_init_visitor_departed(
     })
 }
 
-/// Decodes any message from `len` bytes at `bytes` into `msg` (which need not be initialised).
-///
-/// Garbage gives one of the `MCX_E_DECODE_*` codes and leaves `msg` unchanged. `bytes` may be
-/// NULL only when `len` is 0.
-#[no_mangle]
-pub extern "C" fn mcx_message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usize) -> i32 {
+/// The body of `mcx_message_decode` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usize) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::bytes(bytes, len)?;
@@ -380,17 +410,12 @@ pub extern "C" fn mcx_message_decode(msg: *mut mcx_message_t, bytes: *const u8, 
     })
 }
 
-/// Decodes one frame (with or without its trailing `0x00`) into `msg`: COBS, then the CRC-32C
-/// (`MCX_E_DECODE_FRAME_CHECK_MISMATCH` if it does not match), then the message.
-///
-/// The frame is decoded **in place**: `frame`'s bytes are overwritten, even when the frame is
-/// invalid. `msg` is unchanged on failure.
-#[no_mangle]
-pub extern "C" fn mcx_message_decode_frame(
+/// The body of `mcx_message_decode_frame` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_decode_frame(
     msg: *mut mcx_message_t,
     frame: *mut u8,
     len: usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::buffer(frame, len)?;
@@ -414,40 +439,32 @@ pub(crate) fn encode_with(
         }
         Err(EncodeError::BufferTooSmall { needed }) => {
             out_len.set(needed);
-            Err(Status(MCX_E_BUFFER_TOO_SMALL))
+            Err(Status::of(MCX_E_BUFFER_TOO_SMALL))
         }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Encodes a message to send into `buf` (capacity `cap`); its length goes to `*out_len`.
-///
-/// `MCX_MAX_ENCODED_LEN` bytes always suffice. A smaller buffer gives `MCX_E_BUFFER_TOO_SMALL`
-/// with the needed length in `*out_len` (`buf` may be NULL with `cap` 0 to ask for it); the
-/// buffer's contents are then unspecified.
-#[no_mangle]
-pub extern "C" fn mcx_message_encode(
+/// The body of `mcx_message_encode` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_encode(
     msg: *const mcx_message_t,
     buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         let message = abi::object(msg)?;
         encode_with(buf, cap, out_len, |b| wire::encode_message(message, b))
     })
 }
 
-/// Encodes a message as one frame for a byte stream (UART): COBS of the message and its
-/// CRC-32C (little-endian), trailing `0x00` included;
-/// otherwise as `mcx_message_encode` (`MCX_MAX_FRAME_LEN` bytes always suffice).
-#[no_mangle]
-pub extern "C" fn mcx_message_encode_frame(
+/// The body of `mcx_message_encode_frame` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_encode_frame(
     msg: *const mcx_message_t,
     buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         let message = abi::object(msg)?;
         encode_with(buf, cap, out_len, |b| match message {
@@ -458,62 +475,62 @@ pub extern "C" fn mcx_message_encode_frame(
     })
 }
 
-/// Writes the message type (`MCX_MESSAGE_*`) to `*out`.
-#[no_mangle]
-pub extern "C" fn mcx_message_type(msg: *const mcx_message_t, out: *mut u32) -> i32 {
+/// The body of `mcx_message_type` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_type(msg: *const mcx_message_t, out: *mut McxMessageKind) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        let ty = match abi::object(msg)? {
-            Message::Request(_) => MessageType::PrivateCallRequest,
-            Message::Redirection(_) => MessageType::PrivateCallRedirection,
-            Message::MigrationUpdate(_) => MessageType::MigrationUpdate,
-        };
-        out.set(ty as u32);
+        out.set(match abi::object(msg)? {
+            Message::Request(_) => MCX_MESSAGE_PRIVATE_CALL_REQUEST,
+            Message::Redirection(_) => MCX_MESSAGE_PRIVATE_CALL_REDIRECTION,
+            Message::MigrationUpdate(_) => MCX_MESSAGE_MIGRATION_UPDATE,
+        });
         Ok(())
     })
 }
 
-/// Writes the service kind (`MCX_SERVICE_*`) of a request or redirection to `*out`;
-/// `MCX_E_WRONG_MESSAGE_TYPE` for a migration update.
-#[no_mangle]
-pub extern "C" fn mcx_message_service_kind(msg: *const mcx_message_t, out: *mut u32) -> i32 {
+/// The body of `mcx_message_service_kind` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_service_kind(
+    msg: *const mcx_message_t,
+    out: *mut McxServiceKind,
+) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
         let kind = match abi::object(msg)? {
             Message::Request(m) => m.service_kind,
             Message::Redirection(m) => m.service_kind,
-            Message::MigrationUpdate(_) => return Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+            Message::MigrationUpdate(_) => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
         };
-        out.set(kind as u32);
+        out.set(match kind {
+            ServiceKind::McpttPrivateCall => MCX_SERVICE_MCPTT_PRIVATE_CALL,
+            ServiceKind::McvideoPrivateCall => MCX_SERVICE_MCVIDEO_PRIVATE_CALL,
+            ServiceKind::McdataOneToOne => MCX_SERVICE_MCDATA_ONE_TO_ONE,
+        });
         Ok(())
     })
 }
 
-/// Writes whether end-to-end encryption is required (request, redirection) to `*out`.
-#[no_mangle]
-pub extern "C" fn mcx_message_e2ee_required(msg: *const mcx_message_t, out: *mut bool) -> i32 {
+/// The body of `mcx_message_e2ee_required` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_e2ee_required(msg: *const mcx_message_t, out: *mut bool) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
         let e2ee = match abi::object(msg)? {
             Message::Request(m) => m.e2ee_required,
             Message::Redirection(m) => m.e2ee_required,
-            Message::MigrationUpdate(_) => return Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+            Message::MigrationUpdate(_) => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
         };
         out.set(e2ee);
         Ok(())
     })
 }
 
-/// Writes a redirection's reason (`MCX_REASON_*`) to `*out`; `MCX_E_ABSENT` if it carries
-/// none, `MCX_E_WRONG_MESSAGE_TYPE` for other messages.
-#[no_mangle]
-pub extern "C" fn mcx_message_reason(msg: *const mcx_message_t, out: *mut u32) -> i32 {
+/// The body of `mcx_message_reason` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_reason(msg: *const mcx_message_t, out: *mut McxReason) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
         let Message::Redirection(m) = abi::object(msg)? else {
-            return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
+            return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
         };
-        let reason = m.reason.ok_or(Status(MCX_E_ABSENT))?;
+        let reason = m.reason.ok_or(Status::of(MCX_E_ABSENT))?;
         out.set(match reason {
             RedirectionReason::TargetMigrated => MCX_REASON_TARGET_MIGRATED,
             RedirectionReason::TargetNoLongerServed => MCX_REASON_TARGET_NO_LONGER_SERVED,
@@ -522,14 +539,15 @@ pub extern "C" fn mcx_message_reason(msg: *const mcx_message_t, out: *mut u32) -
     })
 }
 
-/// Writes a migration update's kind (`MCX_UPDATE_*`) to `*out`; `MCX_E_WRONG_MESSAGE_TYPE` for
-/// other messages.
-#[no_mangle]
-pub extern "C" fn mcx_message_update_kind(msg: *const mcx_message_t, out: *mut u32) -> i32 {
+/// The body of `mcx_message_update_kind` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_update_kind(
+    msg: *const mcx_message_t,
+    out: *mut McxUpdateKind,
+) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
         let Message::MigrationUpdate(update) = abi::object(msg)? else {
-            return Err(Status(MCX_E_WRONG_MESSAGE_TYPE));
+            return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
         };
         out.set(match update {
             MigrationUpdate::Migrated { .. } => MCX_UPDATE_MIGRATED,
@@ -545,15 +563,13 @@ pub extern "C" fn mcx_message_update_kind(msg: *const mcx_message_t, out: *mut u
 fn kms(sdi: &Option<SecurityDomainInfo>) -> Result<&str, Status> {
     sdi.as_ref()
         .map(|s| s.kms_uri.as_str())
-        .ok_or(Status(MCX_E_ABSENT))
+        .ok_or(Status::of(MCX_E_ABSENT))
 }
 
 /// The string field `field` of `message`.
-fn field(message: &Message, field: u32) -> Result<&str, Status> {
-    if !(MCX_FIELD_CALLING_PARTY..=MCX_FIELD_PRIMARY_SYSTEM).contains(&field) {
-        return Err(Status(MCX_E_INVALID_ARGUMENT));
-    }
-    let wrong = Status(MCX_E_WRONG_MESSAGE_TYPE);
+fn field(message: &Message, field: mcx_field) -> Result<&str, Status> {
+    let field = McxField::from_c(field).ok_or(Status::of(MCX_E_INVALID_ARGUMENT))?;
+    let wrong = Status::of(MCX_E_WRONG_MESSAGE_TYPE);
     match (message, field) {
         (Message::Request(m), MCX_FIELD_CALLING_PARTY) => Ok(m.calling_party.as_str()),
         (Message::Request(m), MCX_FIELD_TARGET) => Ok(m.target.as_str()),
@@ -611,21 +627,14 @@ fn field(message: &Message, field: u32) -> Result<&str, Status> {
     }
 }
 
-/// Copies string field `field` (`MCX_FIELD_*`) of `msg` into `buf` as a NUL-terminated string
-/// and writes its length (NUL excluded) to `*out_len`.
-///
-/// Returns `MCX_E_WRONG_MESSAGE_TYPE` if this message type has no such field, `MCX_E_ABSENT`
-/// for absent security domain information, `MCX_E_INVALID_ARGUMENT` for an unknown selector,
-/// and `MCX_E_BUFFER_TOO_SMALL` with the bytes needed (NUL included) in `*out_len` if `cap` is
-/// too small. `MCX_MAX_STRING_LEN` + 1 bytes always suffice.
-#[no_mangle]
-pub extern "C" fn mcx_message_field(
+/// The body of `mcx_message_field` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_field(
     msg: *const mcx_message_t,
-    field: u32,
+    field: mcx_field,
     buf: *mut c_char,
     cap: usize,
     out_len: *mut usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         let out_len = abi::out(out_len)?;
         let buf = abi::buffer(buf.cast(), cap)?;
@@ -653,7 +662,7 @@ pub(crate) fn copy_c_string(
         }
         None => {
             out_len.set(needed);
-            Err(Status(MCX_E_BUFFER_TOO_SMALL))
+            Err(Status::of(MCX_E_BUFFER_TOO_SMALL))
         }
     }
 }

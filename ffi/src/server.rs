@@ -9,19 +9,26 @@ use crate::message::{mcx_message_t, request_of};
 use crate::status::*;
 use crate::table::mcx_table_t;
 
-/// Decision: the target is served here (or unknown to the table); process the call normally.
-pub const MCX_DECISION_PROCEED: u32 = 0;
-/// Decision: send the private call redirection written to the caller's buffer (step 3).
-pub const MCX_DECISION_REDIRECT: u32 = 1;
-/// Decision: reject the call; the reason code is in `*out_reject_reason`.
-pub const MCX_DECISION_REJECT: u32 = 2;
+/// The server's decision on a private call request (`*out_decision` of `mcx_server_decide`).
+/// C type `mcx_decision`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxDecision {
+    /// The target is served here (or unknown to the table); process the call normally.
+    MCX_DECISION_PROCEED = 0,
+    /// Send the private call redirection written to the caller's buffer (step 3).
+    MCX_DECISION_REDIRECT = 1,
+    /// Reject the call; the reason code is in `*out_reject_reason`.
+    MCX_DECISION_REJECT = 2,
+}
+pub use McxDecision::*;
 
 struct Outputs {
     redirection: *mut u8,
     cap: usize,
     out_len: *mut usize,
-    out_decision: *mut u32,
-    out_reject_reason: *mut i32,
+    out_decision: *mut McxDecision,
+    out_reject_reason: *mut mcx_status,
 }
 
 #[inline(never)]
@@ -41,7 +48,7 @@ fn decide_into(
         Ok(DecisionOutcome::Redirected(len)) => (MCX_DECISION_REDIRECT, len, MCX_OK),
         Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
             out_len.set(needed);
-            return Err(Status(MCX_E_BUFFER_TOO_SMALL));
+            return Err(Status::of(MCX_E_BUFFER_TOO_SMALL));
         }
         Err(e) => return Err(e.into()),
     };
@@ -51,26 +58,16 @@ fn decide_into(
     Ok(())
 }
 
-/// Decides what to do with a received private call request (built or decoded into `request`).
-///
-/// On `MCX_OK`, `*out_decision` is one of `MCX_DECISION_*`:
-/// - `MCX_DECISION_PROCEED`: `*out_len` = 0, `*out_reject_reason` = `MCX_OK`;
-/// - `MCX_DECISION_REDIRECT`: the encoded private call redirection is in `redirection[0..*out_len]`
-///   (`MCX_MAX_ENCODED_LEN` bytes always suffice);
-/// - `MCX_DECISION_REJECT`: `*out_reject_reason` is an `MCX_E_REJECT_*` code.
-///
-/// A buffer too small for the redirection gives `MCX_E_BUFFER_TOO_SMALL` with the needed length
-/// in `*out_len`; the buffer's contents are then unspecified. The table is never modified.
-#[no_mangle]
-pub extern "C" fn mcx_server_decide(
+/// The body of `mcx_server_decide` (exported, and documented, in `abi::exports`).
+pub(crate) fn server_decide(
     table: *const mcx_table_t,
     request: *const mcx_message_t,
     redirection: *mut u8,
     cap: usize,
     out_len: *mut usize,
-    out_decision: *mut u32,
-    out_reject_reason: *mut i32,
-) -> i32 {
+    out_decision: *mut McxDecision,
+    out_reject_reason: *mut mcx_status,
+) -> mcx_status {
     run(|| {
         let request = request_of(request)?;
         let outputs = Outputs {
@@ -84,19 +81,19 @@ pub extern "C" fn mcx_server_decide(
     })
 }
 
-/// As `mcx_server_decide`, for a request received as `len` bytes: garbage gives an
-/// `MCX_E_DECODE_*` code, another message type `MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE`.
-#[no_mangle]
-pub extern "C" fn mcx_server_decide_bytes(
+/// The body of `mcx_server_decide_bytes` (exported, and documented, in `abi::exports`).
+// The parameters of the C function (`mcx_server_decide_bytes`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn server_decide_bytes(
     table: *const mcx_table_t,
     request: *const u8,
     len: usize,
     redirection: *mut u8,
     cap: usize,
     out_len: *mut usize,
-    out_decision: *mut u32,
-    out_reject_reason: *mut i32,
-) -> i32 {
+    out_decision: *mut McxDecision,
+    out_reject_reason: *mut mcx_status,
+) -> mcx_status {
     run(|| {
         abi::object(table)?;
         let request = PrivateCallRequestView::decode(abi::bytes(request, len)?)?;

@@ -3,7 +3,7 @@
 //! never reused: a removed code stays reserved.
 //!
 //! [`STATUS_TABLE`] is the single mapping from code to name and description;
-//! [`mcx_status_str`] reads it, and `ffi/tests/docs.rs` writes docs/c-api.md's code table from it.
+//! [`mcx_status_str`](crate::mcx_status_str) reads it, and `ffi/tests/docs.rs` writes docs/c-api.md's code table from it.
 
 use core::ffi::c_char;
 
@@ -13,147 +13,155 @@ use mcx_migrate::{
     DecodeError, EncodeError, IdError, RedirectionError, SnapshotError, StorageError, TableError,
 };
 
-// Codes are written `0 - N` so that cbindgen emits `(0 - N)`: a bare `-N` macro would turn
-// `x-MCX_E_...` into `x--N` in C.
+/// A status: what every C API function returns. `MCX_OK` (0) or one negative code per
+/// failure; the C type is `mcx_status` (an `int32_t`, the enumerators its values).
+///
+/// Only Rust produces values of this type: C input that carries a status (the argument of
+/// `mcx_status_str`) stays an `i32`, since C may pass any number.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum mcx_status {
+    /// Success.
+    MCX_OK = 0,
 
-/// Success.
-pub const MCX_OK: i32 = 0;
+    /// A pointer argument that must not be NULL was NULL.
+    MCX_E_NULL_ARGUMENT = -4001,
+    /// The object was never initialised by its `mcx_*_init`/builder function, or its header was
+    /// overwritten (corrupted), or it is another kind of object.
+    MCX_E_NOT_INITIALISED = -4002,
+    /// A C string argument is not valid UTF-8.
+    MCX_E_INVALID_UTF8 = -4003,
+    /// A C string argument has no NUL terminator within `MCX_MAX_STRING_LEN` + 1 bytes.
+    MCX_E_STRING_TOO_LONG = -4004,
+    /// The message is of another type than the function needs (e.g. asking a migration update
+    /// for its calling party, or applying a request to a table).
+    MCX_E_WRONG_MESSAGE_TYPE = -4005,
+    /// The requested optional field (security domain information, redirection reason) is absent.
+    MCX_E_ABSENT = -4006,
+    /// A numeric argument is out of range (unknown service kind or field selector).
+    MCX_E_INVALID_ARGUMENT = -4007,
 
-/// A pointer argument that must not be NULL was NULL.
-pub const MCX_E_NULL_ARGUMENT: i32 = 0 - 4001;
-/// The object was never initialised by its `mcx_*_init`/builder function, or its header was
-/// overwritten (corrupted), or it is another kind of object.
-pub const MCX_E_NOT_INITIALISED: i32 = 0 - 4002;
-/// A C string argument is not valid UTF-8.
-pub const MCX_E_INVALID_UTF8: i32 = 0 - 4003;
-/// A C string argument has no NUL terminator within `MCX_MAX_STRING_LEN` + 1 bytes.
-pub const MCX_E_STRING_TOO_LONG: i32 = 0 - 4004;
-/// The message is of another type than the function needs (e.g. asking a migration update
-/// for its calling party, or applying a request to a table).
-pub const MCX_E_WRONG_MESSAGE_TYPE: i32 = 0 - 4005;
-/// The requested optional field (security domain information, redirection reason) is absent.
-pub const MCX_E_ABSENT: i32 = 0 - 4006;
-/// A numeric argument is out of range (unknown service kind or field selector).
-pub const MCX_E_INVALID_ARGUMENT: i32 = 0 - 4007;
+    /// Identifier is empty.
+    MCX_E_ID_EMPTY = -4101,
+    /// Identifier is longer than its build-time capacity.
+    MCX_E_ID_TOO_LONG = -4102,
+    /// Identifier holds an ASCII control character.
+    MCX_E_ID_CONTROL_CHARACTER = -4103,
+    /// Identifier is not a URI of the required scheme (`sip:`, `sips:`, `tel:` for an MC service ID).
+    MCX_E_ID_INVALID_URI = -4104,
+    /// Identifier is not a DNS domain name (MC system identity).
+    MCX_E_ID_INVALID_DOMAIN_NAME = -4105,
 
-/// Identifier is empty.
-pub const MCX_E_ID_EMPTY: i32 = 0 - 4101;
-/// Identifier is longer than its build-time capacity.
-pub const MCX_E_ID_TOO_LONG: i32 = 0 - 4102;
-/// Identifier holds an ASCII control character.
-pub const MCX_E_ID_CONTROL_CHARACTER: i32 = 0 - 4103;
-/// Identifier is not a URI of the required scheme (`sip:`, `sips:`, `tel:` for an MC service ID).
-pub const MCX_E_ID_INVALID_URI: i32 = 0 - 4104;
-/// Identifier is not a DNS domain name (MC system identity).
-pub const MCX_E_ID_INVALID_DOMAIN_NAME: i32 = 0 - 4105;
+    /// The caller's buffer is too small; the needed length was written through `out_len`.
+    MCX_E_BUFFER_TOO_SMALL = -4201,
+    /// Encoding refused: end-to-end encryption required but no security domain information
+    /// (NOTE under Table 10.16.y.2-1).
+    MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO = -4202,
 
-/// The caller's buffer is too small; the needed length was written through `out_len`.
-pub const MCX_E_BUFFER_TOO_SMALL: i32 = 0 - 4201;
-/// Encoding refused: end-to-end encryption required but no security domain information
-/// (NOTE under Table 10.16.y.2-1).
-pub const MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO: i32 = 0 - 4202;
+    /// The bytes end before the message does (includes empty input).
+    MCX_E_DECODE_TRUNCATED = -4301,
+    /// Bytes follow a complete message.
+    MCX_E_DECODE_TRAILING_BYTES = -4302,
+    /// The envelope names a wire format version this build does not speak.
+    MCX_E_DECODE_UNSUPPORTED_VERSION = -4303,
+    /// The envelope names an unknown message type.
+    MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE = -4304,
+    /// A valid message of another type than expected.
+    MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE = -4305,
+    /// The payload is malformed (bad tag, varint, bool or option marker).
+    MCX_E_DECODE_MALFORMED = -4306,
+    /// A string field on the wire is not valid UTF-8.
+    MCX_E_DECODE_INVALID_UTF8 = -4307,
+    /// A string field on the wire is not a valid identifier.
+    MCX_E_DECODE_INVALID_FIELD = -4308,
+    /// A received redirection requires end-to-end encryption but has no security domain information.
+    MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO = -4309,
+    /// A byte-stream frame is not valid COBS.
+    MCX_E_DECODE_BAD_FRAME = -4310,
+    /// A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
+    /// short to hold one: the bytes were corrupted on the link.
+    MCX_E_DECODE_FRAME_CHECK_MISMATCH = -4311,
 
-/// The bytes end before the message does (includes empty input).
-pub const MCX_E_DECODE_TRUNCATED: i32 = 0 - 4301;
-/// Bytes follow a complete message.
-pub const MCX_E_DECODE_TRAILING_BYTES: i32 = 0 - 4302;
-/// The envelope names a wire format version this build does not speak.
-pub const MCX_E_DECODE_UNSUPPORTED_VERSION: i32 = 0 - 4303;
-/// The envelope names an unknown message type.
-pub const MCX_E_DECODE_UNKNOWN_MESSAGE_TYPE: i32 = 0 - 4304;
-/// A valid message of another type than expected.
-pub const MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE: i32 = 0 - 4305;
-/// The payload is malformed (bad tag, varint, bool or option marker).
-pub const MCX_E_DECODE_MALFORMED: i32 = 0 - 4306;
-/// A string field on the wire is not valid UTF-8.
-pub const MCX_E_DECODE_INVALID_UTF8: i32 = 0 - 4307;
-/// A string field on the wire is not a valid identifier.
-pub const MCX_E_DECODE_INVALID_FIELD: i32 = 0 - 4308;
-/// A received redirection requires end-to-end encryption but has no security domain information.
-pub const MCX_E_DECODE_MISSING_SECURITY_DOMAIN_INFO: i32 = 0 - 4309;
-/// A byte-stream frame is not valid COBS.
-pub const MCX_E_DECODE_BAD_FRAME: i32 = 0 - 4310;
-/// A byte-stream frame's CRC-32C does not match the message it carries, or the frame is too
-/// short to hold one: the bytes were corrupted on the link.
-pub const MCX_E_DECODE_FRAME_CHECK_MISMATCH: i32 = 0 - 4311;
+    /// Migration table full: the update needs more bytes than the table's storage has free, even
+    /// after evicting every departed visitor record. Table unchanged.
+    MCX_E_TABLE_FULL = -4401,
+    /// "Moved on" or "returned" for a user not recorded as migrated.
+    MCX_E_TABLE_NOT_MIGRATED = -4402,
+    /// "Departed" for an ID not recorded as a visiting user.
+    MCX_E_TABLE_NOT_VISITING = -4403,
+    /// The ID is recorded with the other role (migrated-away user vs visiting user).
+    MCX_E_TABLE_ROLE_CONFLICT = -4404,
+    /// `mcx_table_init`: the storage is shorter than `MCX_TABLE_MIN_STORAGE_LEN` bytes. Nothing
+    /// written.
+    MCX_E_TABLE_STORAGE_TOO_SMALL = -4405,
 
-/// Migration table full: the update needs more bytes than the table's storage has free, even
-/// after evicting every departed visitor record. Table unchanged.
-pub const MCX_E_TABLE_FULL: i32 = 0 - 4401;
-/// "Moved on" or "returned" for a user not recorded as migrated.
-pub const MCX_E_TABLE_NOT_MIGRATED: i32 = 0 - 4402;
-/// "Departed" for an ID not recorded as a visiting user.
-pub const MCX_E_TABLE_NOT_VISITING: i32 = 0 - 4403;
-/// The ID is recorded with the other role (migrated-away user vs visiting user).
-pub const MCX_E_TABLE_ROLE_CONFLICT: i32 = 0 - 4404;
-/// `mcx_table_init`: the storage is shorter than `MCX_TABLE_MIN_STORAGE_LEN` bytes. Nothing
-/// written.
-pub const MCX_E_TABLE_STORAGE_TOO_SMALL: i32 = 0 - 4405;
+    /// Redirection refused: it names another calling party.
+    MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY = -4501,
+    /// Redirection refused: its target's primary ID is not the ID this call was made to.
+    MCX_E_REDIRECTION_MISMATCHED_TARGET = -4502,
+    /// Redirection refused: it concerns another kind of private communication.
+    MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND = -4503,
+    /// Redirection refused: the call requires end-to-end encryption and the redirection carries no
+    /// security domain information (following it would downgrade the call).
+    MCX_E_REDIRECTION_E2EE_DOWNGRADE = -4504,
+    /// Redirection refused: the call was already redirected the maximum number of times.
+    MCX_E_REDIRECTION_TOO_MANY = -4505,
+    /// Redirection refused: it repeats an earlier one (a loop).
+    MCX_E_REDIRECTION_LOOP = -4506,
 
-/// Redirection refused: it names another calling party.
-pub const MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY: i32 = 0 - 4501;
-/// Redirection refused: its target's primary ID is not the ID this call was made to.
-pub const MCX_E_REDIRECTION_MISMATCHED_TARGET: i32 = 0 - 4502;
-/// Redirection refused: it concerns another kind of private communication.
-pub const MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND: i32 = 0 - 4503;
-/// Redirection refused: the call requires end-to-end encryption and the redirection carries no
-/// security domain information (following it would downgrade the call).
-pub const MCX_E_REDIRECTION_E2EE_DOWNGRADE: i32 = 0 - 4504;
-/// Redirection refused: the call was already redirected the maximum number of times.
-pub const MCX_E_REDIRECTION_TOO_MANY: i32 = 0 - 4505;
-/// Redirection refused: it repeats an earlier one (a loop).
-pub const MCX_E_REDIRECTION_LOOP: i32 = 0 - 4506;
+    /// Server decision "reject": end-to-end encryption required but no security domain information
+    /// is known for the migrated target. Returned through `out_reject_reason`, not as a status.
+    MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE = -4601,
 
-/// Server decision "reject": end-to-end encryption required but no security domain information
-/// is known for the migrated target. Returned through `out_reject_reason`, not as a status.
-pub const MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE: i32 = 0 - 4601;
+    /// The caller's buffer is too small for the migration table snapshot; the needed length was
+    /// written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` always suffices).
+    MCX_E_SNAPSHOT_BUFFER_TOO_SMALL = -4701,
+    /// Restore refused: the bytes end before the snapshot does (its header states its length).
+    MCX_E_SNAPSHOT_TRUNCATED = -4702,
+    /// Restore refused: the bytes do not start with the snapshot magic (erased flash, say).
+    MCX_E_SNAPSHOT_NOT_A_SNAPSHOT = -4703,
+    /// Restore refused: the snapshot's format version is not one this build reads.
+    MCX_E_SNAPSHOT_UNSUPPORTED_VERSION = -4704,
+    /// Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
+    MCX_E_SNAPSHOT_CRC_MISMATCH = -4705,
+    /// Restore refused: the snapshot's records do not fit the table's storage (a table as large as
+    /// the one that took it always suffices).
+    MCX_E_SNAPSHOT_TABLE_TOO_SMALL = -4706,
+    /// Restore refused: two records of the snapshot have the same key.
+    MCX_E_SNAPSHOT_DUPLICATE_KEY = -4707,
+    /// Restore refused: the snapshot's structure is not the canonical encoding the library writes.
+    MCX_E_SNAPSHOT_MALFORMED = -4708,
+    /// Restore refused: a record of the snapshot holds an invalid identifier.
+    MCX_E_SNAPSHOT_INVALID_FIELD = -4709,
+    /// Restore refused: a record of the snapshot breaks the rules normal updates keep.
+    MCX_E_SNAPSHOT_INVALID_RECORD = -4710,
 
-/// The caller's buffer is too small for the migration table snapshot; the needed length was
-/// written through `out_len` (`MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` always suffices).
-pub const MCX_E_SNAPSHOT_BUFFER_TOO_SMALL: i32 = 0 - 4701;
-/// Restore refused: the bytes end before the snapshot does (its header states its length).
-pub const MCX_E_SNAPSHOT_TRUNCATED: i32 = 0 - 4702;
-/// Restore refused: the bytes do not start with the snapshot magic (erased flash, say).
-pub const MCX_E_SNAPSHOT_NOT_A_SNAPSHOT: i32 = 0 - 4703;
-/// Restore refused: the snapshot's format version is not one this build reads.
-pub const MCX_E_SNAPSHOT_UNSUPPORTED_VERSION: i32 = 0 - 4704;
-/// Restore refused: the CRC-32 over the snapshot does not match (corrupted bytes).
-pub const MCX_E_SNAPSHOT_CRC_MISMATCH: i32 = 0 - 4705;
-/// Restore refused: the snapshot's records do not fit the table's storage (a table as large as
-/// the one that took it always suffices).
-pub const MCX_E_SNAPSHOT_TABLE_TOO_SMALL: i32 = 0 - 4706;
-/// Restore refused: two records of the snapshot have the same key.
-pub const MCX_E_SNAPSHOT_DUPLICATE_KEY: i32 = 0 - 4707;
-/// Restore refused: the snapshot's structure is not the canonical encoding the library writes.
-pub const MCX_E_SNAPSHOT_MALFORMED: i32 = 0 - 4708;
-/// Restore refused: a record of the snapshot holds an invalid identifier.
-pub const MCX_E_SNAPSHOT_INVALID_FIELD: i32 = 0 - 4709;
-/// Restore refused: a record of the snapshot breaks the rules normal updates keep.
-pub const MCX_E_SNAPSHOT_INVALID_RECORD: i32 = 0 - 4710;
+    /// Save slot: erased (never saved, or a save cut before its header).
+    MCX_E_SAVE_SLOT_ERASED = -4801,
+    /// Save slot: does not start with the save magic `MCXB`.
+    MCX_E_SAVE_NOT_A_SAVE = -4802,
+    /// Save slot: its stated length runs past the slot, or the slot is shorter than a header.
+    MCX_E_SAVE_TRUNCATED = -4803,
+    /// Save slot: CRC mismatch (a save cut short by a power failure, or corrupted bytes).
+    MCX_E_SAVE_CRC_MISMATCH = -4804,
+    /// Save slot: the slot's erase or program callback returned non-zero; the other slot still
+    /// holds the previous save.
+    MCX_E_SAVE_IO = -4805,
+    /// `mcx_table_save`: the slot to write is shorter than the save (`MCX_SAVE_SLOT_LEN(storage_len)`
+    /// always suffices). Nothing written.
+    MCX_E_SAVE_SLOT_TOO_SMALL = -4806,
+    /// `mcx_table_load`: neither slot holds a save that restores into the table (each slot's
+    /// reason is in its out-status). Table unchanged.
+    MCX_E_SAVE_NO_VALID_SLOT = -4807,
+}
 
-/// Save slot: erased (never saved, or a save cut before its header).
-pub const MCX_E_SAVE_SLOT_ERASED: i32 = 0 - 4801;
-/// Save slot: does not start with the save magic `MCXB`.
-pub const MCX_E_SAVE_NOT_A_SAVE: i32 = 0 - 4802;
-/// Save slot: its stated length runs past the slot, or the slot is shorter than a header.
-pub const MCX_E_SAVE_TRUNCATED: i32 = 0 - 4803;
-/// Save slot: CRC mismatch (a save cut short by a power failure, or corrupted bytes).
-pub const MCX_E_SAVE_CRC_MISMATCH: i32 = 0 - 4804;
-/// Save slot: the slot's erase or program callback returned non-zero; the other slot still
-/// holds the previous save.
-pub const MCX_E_SAVE_IO: i32 = 0 - 4805;
-/// `mcx_table_save`: the slot to write is shorter than the save (`MCX_SAVE_SLOT_LEN(storage_len)`
-/// always suffices). Nothing written.
-pub const MCX_E_SAVE_SLOT_TOO_SMALL: i32 = 0 - 4806;
-/// `mcx_table_load`: neither slot holds a save that restores into the table (each slot's
-/// reason is in its out-status). Table unchanged.
-pub const MCX_E_SAVE_NO_VALID_SLOT: i32 = 0 - 4807;
+pub use mcx_status::*;
 
 /// One row of the status table: code, C name, description (NUL-terminated).
 pub struct StatusEntry {
     /// The code.
     pub code: i32,
-    /// The C constant's name.
+    /// The C enumerator's name.
     pub name: &'static str,
     /// What it means, NUL-terminated for `mcx_status_str`.
     pub description: &'static str,
@@ -163,8 +171,14 @@ macro_rules! status_table {
     ($($name:ident => $text:literal,)*) => {
         /// Every status code with its name and description: the one mapping table.
         pub const STATUS_TABLE: &[StatusEntry] = &[
-            $(StatusEntry { code: $name, name: stringify!($name), description: concat!($text, "\0") },)*
+            $(StatusEntry { code: $name as i32, name: stringify!($name), description: concat!($text, "\0") },)*
         ];
+
+        /// Every enumerator of [`mcx_status`] is in the table, once: this `match` does not
+        /// compile if one is missing, and a duplicate is an unreachable pattern.
+        const _: fn(mcx_status) = |status| match status {
+            $($name => (),)*
+        };
 
         /// Every description, each NUL-terminated, in table order, then "unknown status code": one
         /// string, so that `mcx_status_str` links the texts and [`CODES`], neither the table
@@ -258,14 +272,26 @@ status_table! {
     MCX_E_SAVE_NO_VALID_SLOT => "no save slot restores",
 }
 
+/// The name and the number, as `MCX_E_NULL_ARGUMENT (-4001)`.
+impl core::fmt::Display for mcx_status {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let code = *self as i32;
+        let name = STATUS_TABLE
+            .iter()
+            .find(|e| e.code == code)
+            .map_or("?", |e| e.name);
+        write!(f, "{name} ({code})")
+    }
+}
+
 /// A core error (or reject reason) as its status code.
 pub trait ToStatus {
     /// The stable code of this value.
-    fn status(&self) -> i32;
+    fn status(&self) -> mcx_status;
 }
 
 impl ToStatus for IdError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             IdError::Empty => MCX_E_ID_EMPTY,
             IdError::TooLong => MCX_E_ID_TOO_LONG,
@@ -277,7 +303,7 @@ impl ToStatus for IdError {
 }
 
 impl ToStatus for EncodeError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             EncodeError::BufferTooSmall { .. } => MCX_E_BUFFER_TOO_SMALL,
             EncodeError::MissingSecurityDomainInfo => MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO,
@@ -286,7 +312,7 @@ impl ToStatus for EncodeError {
 }
 
 impl ToStatus for DecodeError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             DecodeError::Truncated => MCX_E_DECODE_TRUNCATED,
             DecodeError::TrailingBytes => MCX_E_DECODE_TRAILING_BYTES,
@@ -304,7 +330,7 @@ impl ToStatus for DecodeError {
 }
 
 impl ToStatus for TableError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             TableError::TableFull => MCX_E_TABLE_FULL,
             TableError::NotMigrated => MCX_E_TABLE_NOT_MIGRATED,
@@ -315,7 +341,7 @@ impl ToStatus for TableError {
 }
 
 impl ToStatus for StorageError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             StorageError::TooSmall { .. } => MCX_E_TABLE_STORAGE_TOO_SMALL,
         }
@@ -323,7 +349,7 @@ impl ToStatus for StorageError {
 }
 
 impl ToStatus for SlotFault {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             SlotFault::Erased => MCX_E_SAVE_SLOT_ERASED,
             SlotFault::NotASave => MCX_E_SAVE_NOT_A_SAVE,
@@ -336,7 +362,7 @@ impl ToStatus for SlotFault {
 }
 
 impl ToStatus for SaveError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             SaveError::SlotTooSmall { .. } => MCX_E_SAVE_SLOT_TOO_SMALL,
             SaveError::Io(..) => MCX_E_SAVE_IO,
@@ -345,7 +371,7 @@ impl ToStatus for SaveError {
 }
 
 impl ToStatus for RedirectionError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             RedirectionError::MismatchedCallingParty => MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY,
             RedirectionError::MismatchedTarget => MCX_E_REDIRECTION_MISMATCHED_TARGET,
@@ -358,7 +384,7 @@ impl ToStatus for RedirectionError {
 }
 
 impl ToStatus for SnapshotError {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             SnapshotError::BufferTooSmall { .. } => MCX_E_SNAPSHOT_BUFFER_TOO_SMALL,
             SnapshotError::Truncated => MCX_E_SNAPSHOT_TRUNCATED,
@@ -375,7 +401,7 @@ impl ToStatus for SnapshotError {
 }
 
 impl ToStatus for RejectReason {
-    fn status(&self) -> i32 {
+    fn status(&self) -> mcx_status {
         match self {
             RejectReason::SecurityDomainInfoUnavailable => {
                 MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE
@@ -384,11 +410,8 @@ impl ToStatus for RejectReason {
     }
 }
 
-/// A static, NUL-terminated English description of `status` (any value, known or not).
-///
-/// Never returns NULL; the string lives for the whole program.
-#[no_mangle]
-pub extern "C" fn mcx_status_str(status: i32) -> *const c_char {
+/// The body of `mcx_status_str` (exported, and documented, in `abi::exports`).
+pub(crate) fn status_str(status: i32) -> *const c_char {
     describe(status).as_ptr().cast()
 }
 
@@ -401,7 +424,7 @@ mod tests {
         for (i, a) in STATUS_TABLE.iter().enumerate() {
             assert!(a.description.ends_with('\0') && a.description.len() > 1);
             assert!(
-                a.code == MCX_OK || (-4899..=-4001).contains(&a.code),
+                a.code == MCX_OK as i32 || (-4899..=-4001).contains(&a.code),
                 "{}",
                 a.name
             );
@@ -427,7 +450,10 @@ mod tests {
             SnapshotError::InvalidRecord,
         ];
         for (i, a) in all.iter().enumerate() {
-            assert!(STATUS_TABLE.iter().any(|e| e.code == a.status()), "{a:?}");
+            assert!(
+                STATUS_TABLE.iter().any(|e| e.code == a.status() as i32),
+                "{a:?}"
+            );
             for b in &all[i + 1..] {
                 assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
             }
@@ -464,7 +490,10 @@ mod tests {
             DecodeError::FrameCheckMismatch,
         ];
         for (i, a) in all.iter().enumerate() {
-            assert!(STATUS_TABLE.iter().any(|e| e.code == a.status()), "{a:?}");
+            assert!(
+                STATUS_TABLE.iter().any(|e| e.code == a.status() as i32),
+                "{a:?}"
+            );
             for b in &all[i + 1..] {
                 assert_ne!(a.status(), b.status(), "{a:?} and {b:?} share a code");
             }

@@ -44,44 +44,32 @@ pub union mcx_table_t {
 /// The Rust table behind `mcx_table_t`: over the storage given to `mcx_table_init`.
 pub(crate) type Table = MigrationTable<&'static mut [u8]>;
 
-// SAFETY: size and alignment are asserted right below.
-unsafe impl Storage for mcx_table_t {
+// Size and alignment: asserted right below, and by `abi` wherever it casts a pointer.
+impl Storage for mcx_table_t {
     type Object = Table;
     const MAGIC: u32 = 0x4D43_5854; // "MCXT"
 }
 const _: () = assert!(size_of::<Stored<Table>>() <= size_of::<mcx_table_t>());
 const _: () = assert!(align_of::<Stored<Table>>() <= align_of::<mcx_table_t>());
 
-/// Bytes of storage that always hold `records` records whose strings (the key, the other two IDs
-/// and the KMS URI) total at most `string_bytes` bytes each on average:
-/// `MCX_TABLE_STORAGE_LEN(records, string_bytes)`, as a function. Saturates at `SIZE_MAX`.
-#[no_mangle]
-pub extern "C" fn mcx_table_storage_len(records: usize, string_bytes: usize) -> usize {
+/// The body of `mcx_table_storage_len` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_storage_len(records: usize, string_bytes: usize) -> usize {
     table::storage_len(records, string_bytes)
 }
 
-/// Initialises `table` as an empty migration table over the `storage_len` bytes at `storage`
-/// (any alignment), whatever either held before. The storage must stay valid, and be touched by
-/// nothing but `mcx_table_*` calls on this table, for as long as the table is used; the
-/// library keeps no other pointer and allocates nothing. `mcx_table_storage_len` (or the
-/// `MCX_TABLE_STORAGE_LEN` macro, usable in a static array's size) sizes it.
-///
-/// `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_INVALID_ARGUMENT` for a
-/// misaligned `table`, `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN`
-/// bytes; on any of these nothing is written.
-#[no_mangle]
-pub extern "C" fn mcx_table_init(
+/// The body of `mcx_table_init` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_init(
     table: *mut mcx_table_t,
     storage: *mut c_void,
     storage_len: usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         abi::check_writable(table)?;
         if storage.is_null() {
-            return Err(Status(MCX_E_NULL_ARGUMENT));
+            return Err(Status::of(MCX_E_NULL_ARGUMENT));
         }
         if storage_len < MCX_TABLE_MIN_STORAGE_LEN {
-            return Err(Status(MCX_E_TABLE_STORAGE_TOO_SMALL));
+            return Err(Status::of(MCX_E_TABLE_STORAGE_TOO_SMALL));
         }
         let storage = abi::table_storage(storage.cast(), storage_len)?;
         let new = Table::new(storage)?;
@@ -89,11 +77,8 @@ pub extern "C" fn mcx_table_init(
     })
 }
 
-/// Writes the bytes the records of `table` and the smallest index for them take to
-/// `*out_bytes`: how full the storage is, and the storage length a table restoring its
-/// snapshot needs.
-#[no_mangle]
-pub extern "C" fn mcx_table_bytes_in_use(table: *const mcx_table_t, out_bytes: *mut usize) -> i32 {
+/// The body of `mcx_table_bytes_in_use` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_bytes_in_use(table: *const mcx_table_t, out_bytes: *mut usize) -> mcx_status {
     run(|| {
         let out_bytes = abi::out(out_bytes)?;
         out_bytes.set(abi::object(table)?.bytes_in_use());
@@ -101,18 +86,16 @@ pub extern "C" fn mcx_table_bytes_in_use(table: *const mcx_table_t, out_bytes: *
     })
 }
 
-/// Removes every record. Returns `MCX_E_NOT_INITIALISED` for a table never initialised.
-#[no_mangle]
-pub extern "C" fn mcx_table_clear(table: *mut mcx_table_t) -> i32 {
+/// The body of `mcx_table_clear` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_clear(table: *mut mcx_table_t) -> mcx_status {
     run(|| {
         abi::object_mut(table)?.clear();
         Ok(())
     })
 }
 
-/// Writes the number of records in `table` to `*out_len`.
-#[no_mangle]
-pub extern "C" fn mcx_table_len(table: *const mcx_table_t, out_len: *mut usize) -> i32 {
+/// The body of `mcx_table_len` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_len(table: *const mcx_table_t, out_len: *mut usize) -> mcx_status {
     run(|| {
         let out_len = abi::out(out_len)?;
         out_len.set(abi::object(table)?.len());
@@ -126,31 +109,20 @@ fn apply(table: *mut mcx_table_t, update: &MigrationUpdate) -> Result<(), Status
     Ok(())
 }
 
-/// Applies a migration update built by an `mcx_message_init_*` update builder or decoded by
-/// `mcx_message_decode`.
-///
-/// `MCX_E_WRONG_MESSAGE_TYPE` if `update` is not a migration update; `MCX_E_TABLE_*` when the
-/// update does not fit the table (full, not migrated, not visiting, role conflict). On any
-/// failure the table is unchanged. When the storage is full, the oldest departed visitor
-/// records are evicted to make room, as few as needed; live records never are.
-#[no_mangle]
-pub extern "C" fn mcx_table_apply(table: *mut mcx_table_t, update: *const mcx_message_t) -> i32 {
+/// The body of `mcx_table_apply` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_apply(table: *mut mcx_table_t, update: *const mcx_message_t) -> mcx_status {
     run(|| match abi::object(update)? {
         Message::MigrationUpdate(update) => apply(table, update),
-        _ => Err(Status(MCX_E_WRONG_MESSAGE_TYPE)),
+        _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     })
 }
 
-/// Decodes a migration update from `len` bytes and applies it, as `mcx_table_apply`.
-///
-/// Garbage gives an `MCX_E_DECODE_*` code; a valid message of another type gives
-/// `MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE`. On any failure the table is unchanged.
-#[no_mangle]
-pub extern "C" fn mcx_table_apply_bytes(
+/// The body of `mcx_table_apply_bytes` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_apply_bytes(
     table: *mut mcx_table_t,
     bytes: *const u8,
     len: usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         abi::object(table.cast_const())?;
         let update = MigrationUpdateView::decode(abi::bytes(bytes, len)?)?;
@@ -160,21 +132,13 @@ pub extern "C" fn mcx_table_apply_bytes(
     })
 }
 
-/// Writes a snapshot of `table` — every record, live and departed, with the eviction order —
-/// into `buf` (capacity `cap`), for keeping in flash across a reboot; its length goes to
-/// `*out_len`. The table is not changed.
-///
-/// The snapshot holds a magic word, a format version, its length, the records and a CRC-32.
-/// `MCX_TABLE_MAX_SNAPSHOT_LEN(storage_len)` bytes always suffice. A smaller buffer gives
-/// `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL` with the needed length in `*out_len` (`buf` may be NULL
-/// with `cap` 0 to ask for it); the buffer's contents are then unspecified.
-#[no_mangle]
-pub extern "C" fn mcx_table_snapshot(
+/// The body of `mcx_table_snapshot` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_snapshot(
     table: *const mcx_table_t,
     buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         let out_len = abi::out(out_len)?;
         let table = abi::object(table)?;
@@ -185,27 +149,15 @@ pub extern "C" fn mcx_table_snapshot(
             }
             Err(SnapshotError::BufferTooSmall { needed }) => {
                 out_len.set(needed);
-                Err(Status(MCX_E_SNAPSHOT_BUFFER_TOO_SMALL))
+                Err(Status::of(MCX_E_SNAPSHOT_BUFFER_TOO_SMALL))
             }
             Err(e) => Err(e.into()),
         }
     })
 }
 
-/// Replaces the contents of `table` (initialised, typically empty after a reboot) with the
-/// snapshot in the `len` bytes at `bytes`, as written by `mcx_table_snapshot`. Bytes after the
-/// snapshot's stated length (the rest of a flash page) are ignored.
-///
-/// The whole snapshot is checked before the table is touched, so on any failure the table is
-/// exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
-/// `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
-/// `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TABLE_TOO_SMALL` (the
-/// records do not fit this table's storage; `mcx_table_bytes_in_use` of the table that took
-/// the snapshot is enough), `MCX_E_SNAPSHOT_MALFORMED`,
-/// `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
-/// `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
-#[no_mangle]
-pub extern "C" fn mcx_table_restore(table: *mut mcx_table_t, bytes: *const u8, len: usize) -> i32 {
+/// The body of `mcx_table_restore` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_restore(table: *mut mcx_table_t, bytes: *const u8, len: usize) -> mcx_status {
     run(|| {
         let table = abi::object_mut(table)?;
         table.restore(abi::bytes(bytes, len)?)?;
@@ -252,10 +204,17 @@ const _: () = assert!(MCX_SAVE_OVERHEAD == save::SAVE_HEADER_LEN + save::SAVE_CR
 pub const MCX_SAVE_PROGRAM_CHUNK: usize = 32;
 const _: () = assert!(MCX_SAVE_PROGRAM_CHUNK == save::SAVE_PROGRAM_CHUNK);
 
-/// Slot A (`*out_slot` of `mcx_table_save` and `mcx_table_load`).
-pub const MCX_SLOT_A: u32 = 0;
-/// Slot B.
-pub const MCX_SLOT_B: u32 = 1;
+/// A save slot, as `mcx_table_save` and `mcx_table_load` name the one they used (`*out_slot`).
+/// C type `mcx_slot`.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McxSlot {
+    /// Slot A (argument `a`).
+    MCX_SLOT_A = 0,
+    /// Slot B (argument `b`).
+    MCX_SLOT_B = 1,
+}
+pub use McxSlot::*;
 
 /// An `mcx_save_slot_t` as the core's `SaveSlot`.
 struct CSlot(mcx_save_slot_t);
@@ -264,10 +223,10 @@ impl CSlot {
     fn checked(slot: *const mcx_save_slot_t) -> Result<Self, Status> {
         let slot = abi::read_in(slot)?;
         if slot.bytes.is_null() {
-            return Err(Status(MCX_E_NULL_ARGUMENT));
+            return Err(Status::of(MCX_E_NULL_ARGUMENT));
         }
         if slot.erase.is_some() != slot.program.is_some() || slot.len > isize::MAX as usize {
-            return Err(Status(MCX_E_INVALID_ARGUMENT));
+            return Err(Status::of(MCX_E_INVALID_ARGUMENT));
         }
         Ok(CSlot(slot))
     }
@@ -282,7 +241,7 @@ impl SaveSlot for CSlot {
         if abi::read_slot(self.0.bytes, self.0.len, offset, buf) {
             Ok(())
         } else {
-            Err(SlotIoError(MCX_E_INVALID_ARGUMENT))
+            Err(SlotIoError(MCX_E_INVALID_ARGUMENT as i32))
         }
     }
 
@@ -294,7 +253,7 @@ impl SaveSlot for CSlot {
                     bytes.fill(0xFF);
                     0
                 }
-                Err(Status(code)) => code,
+                Err(status) => status.code(),
             },
         };
         if rc == 0 {
@@ -308,7 +267,7 @@ impl SaveSlot for CSlot {
         let rc = match self.0.program {
             Some(program) => abi::call_program(program, self.0.context, offset, data),
             None if abi::write_slot(self.0.bytes, self.0.len, offset, data) => 0,
-            None => MCX_E_INVALID_ARGUMENT,
+            None => MCX_E_INVALID_ARGUMENT as i32,
         };
         if rc == 0 {
             Ok(())
@@ -318,32 +277,21 @@ impl SaveSlot for CSlot {
     }
 }
 
-fn slot_number(slot: SlotId) -> u32 {
+fn slot_number(slot: SlotId) -> McxSlot {
     match slot {
         SlotId::A => MCX_SLOT_A,
         SlotId::B => MCX_SLOT_B,
     }
 }
 
-/// Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest
-/// valid save, with the next sequence number; the other slot is only read. The first save
-/// (neither slot holds one) goes to slot A with sequence number 1; of two saves with the same
-/// sequence number, slot A's is overwritten. A power failure at
-/// any point leaves the previous save loadable. Writes the slot used (`MCX_SLOT_A` or
-/// `MCX_SLOT_B`) and the sequence number to `*out_slot` and `*out_sequence` (each may be NULL).
-///
-/// `MCX_E_SAVE_SLOT_TOO_SMALL` (nothing written; `MCX_SAVE_SLOT_LEN(storage_len)` bytes always
-/// suffice), `MCX_E_SAVE_IO` (a callback failed; the other slot still holds the previous save),
-/// `MCX_E_INVALID_ARGUMENT` for a slot with only one of its callbacks or a `len` above
-/// `PTRDIFF_MAX`.
-#[no_mangle]
-pub extern "C" fn mcx_table_save(
+/// The body of `mcx_table_save` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_save(
     table: *const mcx_table_t,
     a: *const mcx_save_slot_t,
     b: *const mcx_save_slot_t,
-    out_slot: *mut u32,
+    out_slot: *mut McxSlot,
     out_sequence: *mut u32,
-) -> i32 {
+) -> mcx_status {
     run(|| {
         let out_slot = abi::out_opt(out_slot)?;
         let out_sequence = abi::out_opt(out_sequence)?;
@@ -360,26 +308,16 @@ pub extern "C" fn mcx_table_save(
     })
 }
 
-/// Restores into `table` the newest save of slots `a` and `b` that is whole (magic, length,
-/// CRC) and fits the table; the other is tried should the newest not restore. Writes the slot
-/// used and its sequence number to `*out_slot` and `*out_sequence`, and each slot's state to
-/// `*out_status_a` and `*out_status_b`: `MCX_OK` for a whole save (the one loaded, or an older
-/// one), else why it was refused (`MCX_E_SAVE_SLOT_ERASED`, `MCX_E_SAVE_NOT_A_SAVE`,
-/// `MCX_E_SAVE_TRUNCATED`, `MCX_E_SAVE_CRC_MISMATCH`, or the `MCX_E_SNAPSHOT_*` code of a whole
-/// save that did not restore). Every out-pointer may be NULL.
-///
-/// `MCX_E_SAVE_NO_VALID_SLOT` when neither restores: the table is unchanged, and the statuses
-/// say why.
-#[no_mangle]
-pub extern "C" fn mcx_table_load(
+/// The body of `mcx_table_load` (exported, and documented, in `abi::exports`).
+pub(crate) fn table_load(
     table: *mut mcx_table_t,
     a: *const mcx_save_slot_t,
     b: *const mcx_save_slot_t,
-    out_slot: *mut u32,
+    out_slot: *mut McxSlot,
     out_sequence: *mut u32,
-    out_status_a: *mut i32,
-    out_status_b: *mut i32,
-) -> i32 {
+    out_status_a: *mut mcx_status,
+    out_status_b: *mut mcx_status,
+) -> mcx_status {
     run(|| {
         let out_slot = abi::out_opt(out_slot)?;
         let out_sequence = abi::out_opt(out_sequence)?;
@@ -411,7 +349,7 @@ pub extern "C" fn mcx_table_load(
             Err(none) => (
                 none.a.status(),
                 none.b.status(),
-                Err(Status(MCX_E_SAVE_NO_VALID_SLOT)),
+                Err(Status::of(MCX_E_SAVE_NO_VALID_SLOT)),
             ),
         };
         if let Some(out) = out_status_a {

@@ -2,8 +2,8 @@
 //! (misaligned objects), and a deterministic garbage-bytes sweep over every decoding entry point.
 
 use core::ffi::CStr;
-use core::mem::MaybeUninit;
 
+use crate::abi::test_support::{free, static_str, zeroed, zeroed_bytes_of};
 use crate::status::STATUS_TABLE;
 use crate::*;
 
@@ -12,19 +12,6 @@ const USER2: &CStr = c"sip:user2@mc-a.example";
 const USER2_AT_B: &CStr = c"sip:visitor-0042@mc-b.example";
 const SYSTEM_B: &CStr = c"mc-b.example";
 const KMS_B: &CStr = c"https://kms.mc-b.example/kms";
-
-/// The bytes of storage that nothing wrote since the test zeroed it.
-///
-/// Only for such storage: once the library has written an object, its padding and unused
-/// string capacity are uninitialised bytes to Rust, and reading them as `u8` is undefined
-/// behaviour (Miri: "memory is uninitialized"). Tests compare such objects by value
-/// ([`message_state`], [`call_state`], [`snapshot_of`]); the C tests (`ffi/tests/c/check.h`,
-/// `CHECK_UNCHANGED`) compare their bytes, as C may.
-fn zeroed_bytes_of<T>(value: &T) -> std::vec::Vec<u8> {
-    // SAFETY: the caller's storage was zeroed and not written since: every byte is initialised.
-    unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
-        .to_vec()
-}
 
 /// The Rust value in an initialised message, to compare after a call.
 fn message_state(msg: &mcx_message_t) -> mcx_migrate::Message {
@@ -48,11 +35,6 @@ const GARBAGE_ROUNDS: usize = if cfg!(miri) { 150 } else { 6000 };
 /// `SNAPSHOT_BIT_STRIDE`-th length: every one on the host, a sample under Miri (a prime stride,
 /// so each bit position within a byte is still hit).
 const SNAPSHOT_BIT_STRIDE: usize = if cfg!(miri) { 61 } else { 1 };
-
-fn zeroed<T>() -> std::boxed::Box<T> {
-    // SAFETY: the storage unions are valid for any bit pattern, all-zero included.
-    std::boxed::Box::new(unsafe { MaybeUninit::<T>::zeroed().assume_init() })
-}
 
 #[test]
 fn misaligned_object_pointers_are_invalid_arguments() {
@@ -83,8 +65,8 @@ struct Records(*mut [u8]);
 
 impl Drop for Records {
     fn drop(&mut self) {
-        // SAFETY: made by `Box::into_raw` in `init_table`, freed once, here.
-        drop(unsafe { std::boxed::Box::from_raw(self.0) });
+        // Made by `Box::into_raw` in `init_table`, freed once, here.
+        free(self.0);
     }
 }
 
@@ -144,8 +126,7 @@ fn table_storage_is_checked_before_anything_is_written_and_any_alignment_works()
 #[test]
 fn status_str_is_a_static_nul_terminated_string_for_every_code() {
     for entry in STATUS_TABLE {
-        // SAFETY: mcx_status_str returns a pointer to a static NUL-terminated string.
-        let text = unsafe { CStr::from_ptr(mcx_status_str(entry.code)) };
+        let text = static_str(mcx_status_str(entry.code));
         assert_eq!(
             text.to_str().ok(),
             Some(entry.description.trim_end_matches('\0'))
@@ -168,7 +149,7 @@ impl Rng {
 /// listed code, never crashes, and leaves its object unchanged when it fails.
 #[test]
 fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
-    let known = |rc: i32| STATUS_TABLE.iter().any(|e| e.code == rc);
+    let known = |rc: mcx_status| STATUS_TABLE.iter().any(|e| e.code == rc as i32);
     let mut table = zeroed::<mcx_table_t>();
     let mut call = zeroed::<mcx_call_t>();
     let mut msg = zeroed::<mcx_message_t>();
@@ -209,7 +190,7 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
         MCX_OK
     );
     seeds.push(buf[..len].to_vec());
-    let (mut out_len, mut decision, mut reject) = (0usize, 0u32, 0i32);
+    let (mut out_len, mut decision, mut reject) = (0usize, MCX_DECISION_PROCEED, MCX_OK);
     assert_eq!(
         mcx_server_decide(
             &*table,
@@ -355,7 +336,7 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     assert_eq!(other, MCX_OK);
     apply_ok(&mut table, &msg);
     let before = snapshot_of(&table);
-    let is_snapshot_code = |rc: i32| (-4799..=-4701).contains(&rc);
+    let is_snapshot_code = |rc: mcx_status| (-4799..=-4701).contains(&(rc as i32));
 
     let mut refused = 0usize;
     for bit in (0..snapshot.len() * 8).step_by(SNAPSHOT_BIT_STRIDE) {
@@ -398,7 +379,75 @@ fn version_macros_are_the_crate_version_and_mcx_version_returns_it() {
     assert_eq!(MCX_VERSION_MAJOR, part(env!("CARGO_PKG_VERSION_MAJOR")));
     assert_eq!(MCX_VERSION_MINOR, part(env!("CARGO_PKG_VERSION_MINOR")));
     assert_eq!(MCX_VERSION_PATCH, part(env!("CARGO_PKG_VERSION_PATCH")));
-    // SAFETY: `mcx_version` returns a static NUL-terminated string.
-    let text = unsafe { CStr::from_ptr(mcx_version()) };
+    let text = static_str(mcx_version());
     assert_eq!(text.to_str(), Ok(env!("CARGO_PKG_VERSION")));
+}
+
+/// The C enum arguments are checked integers: every enumerator's value maps to it, any other
+/// value to nothing (`MCX_E_INVALID_ARGUMENT`), and no enum value is made from it.
+#[test]
+fn enum_arguments_accept_exactly_their_enumerators() {
+    for value in [0, 11, 0xFE, 0x100, u32::MAX] {
+        assert_eq!(crate::message::McxField::from_c(value), None, "{value}");
+    }
+    for value in 1..=10 {
+        assert_eq!(
+            crate::message::McxField::from_c(value).map(|f| f as u32),
+            Some(value)
+        );
+    }
+    for value in [2, 0xFE, 0x1FF, u32::MAX] {
+        assert_eq!(crate::message::McxReason::from_c(value), None, "{value}");
+    }
+    for reason in [
+        MCX_REASON_TARGET_MIGRATED,
+        MCX_REASON_TARGET_NO_LONGER_SERVED,
+        MCX_REASON_NONE,
+    ] {
+        assert_eq!(
+            crate::message::McxReason::from_c(reason as u32),
+            Some(reason)
+        );
+    }
+    let mut msg = zeroed::<mcx_message_t>();
+    for kind in [3, u32::MAX] {
+        assert_eq!(
+            mcx_message_init_request(
+                &mut *msg,
+                kind,
+                USER1.as_ptr(),
+                USER2.as_ptr(),
+                false,
+                core::ptr::null()
+            ),
+            MCX_E_INVALID_ARGUMENT
+        );
+    }
+    assert_eq!(
+        mcx_message_init_request(
+            &mut *msg,
+            MCX_SERVICE_MCDATA_ONE_TO_ONE as u32,
+            USER1.as_ptr(),
+            USER2.as_ptr(),
+            false,
+            core::ptr::null()
+        ),
+        MCX_OK
+    );
+    let (mut buf, mut len) = ([0u8; 64], 0usize);
+    assert_eq!(
+        mcx_message_field(&*msg, 11, buf.as_mut_ptr().cast(), buf.len(), &mut len),
+        MCX_E_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        mcx_message_field(
+            &*msg,
+            MCX_FIELD_TARGET as u32,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut len
+        ),
+        MCX_OK
+    );
+    assert_eq!(len, USER2.to_bytes().len());
 }

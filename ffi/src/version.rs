@@ -31,10 +31,7 @@ const _: () = assert!(MCX_SNAPSHOT_FORMAT_VERSION == SNAPSHOT_VERSION as u32);
 /// The library version, NUL-terminated.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 
-/// The library's version as a static NUL-terminated string, `"MAJOR.MINOR.PATCH"`: the
-/// version of the code linked, where the `MCX_VERSION_*` macros give the version of the header
-/// compiled against. Never NULL; never free it.
-#[no_mangle]
-pub extern "C" fn mcx_version() -> *const c_char {
+/// The body of `mcx_version` (exported, and documented, in `abi::exports`).
+pub(crate) fn version() -> *const c_char {
     VERSION.as_ptr().cast()
 }

@@ -172,7 +172,7 @@ fn header_compiles_as_cpp17_and_works_from_cpp() {
         &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic"],
     );
     let out = run("header_cpp", &bin, &[]);
-    assert_eq!(out, "header_cpp: success\n");
+    assert_eq!(out, "header_cpp: success, sip:b@mc.example\n");
 }
 
 #[test]

@@ -153,8 +153,21 @@ fn every_c_api_function_is_named_in_the_c_api_doc() {
         missing.is_empty(),
         "docs/c-api.md does not name these C API functions (as `name`): {missing:?}"
     );
-    // And the other way round: every `mcx_name` it mentions that is not a type (`_t`) or a
-    // Rust crate name is one.
+    // And the other way round: every `mcx_name` it mentions that is not a type (`_t`, or an
+    // enum of the header) or a Rust crate name is one.
+    let header = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../include/mcx_migrate.h"),
+    )
+    .expect("read include/mcx_migrate.h");
+    let enums: Vec<&str> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("enum "))
+        .map(str::trim)
+        .collect();
+    assert!(
+        enums.contains(&"mcx_status"),
+        "no enums found in the header"
+    );
     let unknown: Vec<&str> = doc
         .match_indices("`mcx_")
         .filter_map(|(at, _)| {
@@ -163,12 +176,43 @@ fn every_c_api_function_is_named_in_the_c_api_doc() {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             let rust_crate = matches!(name, "mcx_migrate" | "mcx_migrate_ffi");
-            (plain && !name.ends_with("_t") && !rust_crate).then_some(name)
+            let enum_type = enums.contains(&name);
+            (plain && !name.ends_with("_t") && !rust_crate && !enum_type).then_some(name)
         })
         .filter(|name| !functions.iter().any(|f| f == name))
         .collect();
     assert!(
         unknown.is_empty(),
         "docs/c-api.md names functions ffi/src does not define: {unknown:?}"
+    );
+}
+
+/// The crate docs say `unsafe` code is allowed in the `abi` module only: the crate root denies
+/// it, and no other file of `ffi/src` allows it back.
+#[test]
+fn only_abi_allows_unsafe_code() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).expect("read ffi/src/lib.rs");
+    assert!(
+        lib.contains("#![deny(unsafe_code)]"),
+        "lib.rs no longer denies unsafe code"
+    );
+    let mut allowing = Vec::new();
+    for entry in std::fs::read_dir(&src).expect("read ffi/src") {
+        let path = entry.expect("a directory entry").path();
+        let text = std::fs::read_to_string(&path).expect("read a source file");
+        if text.contains("allow(unsafe_code)") {
+            allowing.push(
+                path.file_name()
+                    .expect("a file name")
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    assert_eq!(
+        allowing,
+        ["abi.rs"],
+        "files of ffi/src that allow unsafe code"
     );
 }

@@ -599,19 +599,20 @@ const DECIDE_BYTES: Families = &[40, 42, 43];
 
 /// Checks `rc` is `MCX_OK` or a code of the status table from one of `families`, and that
 /// `mcx_status_str` describes it.
-fn check_status(what: &str, rc: i32, families: Families) {
+fn check_status(what: &str, rc: mcx_status, families: Families) {
     if rc == MCX_OK {
         return;
     }
+    let code = rc as i32;
     assert!(
-        STATUS_TABLE.iter().any(|e| e.code == rc),
+        STATUS_TABLE.iter().any(|e| e.code == code),
         "{what}: unlisted status {rc}"
     );
     assert!(
-        families.contains(&(-rc / 100)),
+        families.contains(&(-code / 100)),
         "{what}: status {rc} is not one this function documents"
     );
-    assert_ne!(describe(rc), UNKNOWN, "{what}: {rc} has no description");
+    assert_ne!(describe(code), UNKNOWN, "{what}: {rc} has no description");
 }
 
 /// `mcx_status_str`'s text for a code not in the table (`ffi/src/status.rs`).
@@ -737,7 +738,7 @@ pub struct Harness {
     /// The storage `mcx_table_init` is given with a NULL table.
     spare_storage: TableStorage,
     /// The status of the last call checked by [`after`](Self::after).
-    last_rc: i32,
+    last_rc: mcx_status,
     /// The two save areas (flash or RAM) the save slots are over.
     areas: [SaveArea; 2],
     /// A table of the target's own over `STORAGE_MAX` bytes of `check_storage`, into which
@@ -898,7 +899,7 @@ impl<T: Copy> OutVar<T> {
 }
 
 /// Either `MCX_E_BUFFER_TOO_SMALL` or `MCX_E_SNAPSHOT_BUFFER_TOO_SMALL`.
-fn too_small(rc: i32) -> bool {
+fn too_small(rc: mcx_status) -> bool {
     rc == MCX_E_BUFFER_TOO_SMALL || rc == MCX_E_SNAPSHOT_BUFFER_TOO_SMALL
 }
 
@@ -977,7 +978,13 @@ impl Harness {
     }
 
     /// Compares the slots copied in `before` (only those in `only`, if given) with now.
-    fn assert_unchanged(&self, before: &Before, only: Option<&[usize]>, what: &str, rc: i32) {
+    fn assert_unchanged(
+        &self,
+        before: &Before,
+        only: Option<&[usize]>,
+        what: &str,
+        rc: mcx_status,
+    ) {
         for (i, copy, storage) in &before.0 {
             if only.is_some_and(|only| !only.contains(i)) {
                 continue;
@@ -1398,8 +1405,8 @@ impl Harness {
                         "E2EE without a KMS URI built"
                     );
                     let mut got = 0u32;
-                    let rc = mcx_message_reason(p, &mut got);
-                    if reason == MCX_REASON_NONE {
+                    let rc = mcx_message_reason(p, ptr::from_mut(&mut got).cast());
+                    if reason == MCX_REASON_NONE as u32 {
                         assert_eq!(rc, MCX_E_ABSENT, "a redirection built without a reason");
                     } else {
                         assert_eq!((rc, got), (MCX_OK, reason), "the reason built");
@@ -1454,7 +1461,10 @@ impl Harness {
                 self.after(what, rc, BUILD, &before, &[*msg], &[]);
                 if rc == MCX_OK {
                     let mut kind = 0u32;
-                    assert_eq!(mcx_message_update_kind(p, &mut kind), MCX_OK);
+                    assert_eq!(
+                        mcx_message_update_kind(p, ptr::from_mut(&mut kind).cast()),
+                        MCX_OK
+                    );
                     assert_eq!(
                         kind,
                         u32::from(which % 5) + 1,
@@ -1567,10 +1577,26 @@ impl Harness {
                     ("mcx_message_e2ee_required", rc, v.refused())
                 } else {
                     let (what, get, range): (&str, U32Getter, _) = match which % 5 {
-                        0 => ("mcx_message_type", mcx_message_type, 1..=3),
-                        1 => ("mcx_message_service_kind", mcx_message_service_kind, 0..=2),
-                        2 => ("mcx_message_reason", mcx_message_reason, 0..=1),
-                        _ => ("mcx_message_update_kind", mcx_message_update_kind, 1..=5),
+                        0 => (
+                            "mcx_message_type",
+                            |m, o| mcx_message_type(m, o.cast()),
+                            1..=3,
+                        ),
+                        1 => (
+                            "mcx_message_service_kind",
+                            |m, o| mcx_message_service_kind(m, o.cast()),
+                            0..=2,
+                        ),
+                        2 => (
+                            "mcx_message_reason",
+                            |m, o| mcx_message_reason(m, o.cast()),
+                            0..=1,
+                        ),
+                        _ => (
+                            "mcx_message_update_kind",
+                            |m, o| mcx_message_update_kind(m, o.cast()),
+                            1..=5,
+                        ),
                     };
                     let mut v = OutVar::new(*out, u32::MAX);
                     let rc = get(p, v.ptr());
@@ -1684,8 +1710,11 @@ impl Harness {
                         mcx_message_decode(spare, request.as_ptr(), request.len()),
                         MCX_OK
                     );
-                    assert_eq!(mcx_message_type(spare, &mut ty), MCX_OK);
-                    assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+                    assert_eq!(
+                        mcx_message_type(spare, ptr::from_mut(&mut ty).cast()),
+                        MCX_OK
+                    );
+                    assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST as u32);
                     self.last = request;
                     self.last_is_frame = false;
                 }
@@ -1708,8 +1737,8 @@ impl Harness {
                 );
                 if rc == MCX_OK {
                     let mut ty = 0u32;
-                    assert_eq!(mcx_message_type(mp, &mut ty), MCX_OK);
-                    assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+                    assert_eq!(mcx_message_type(mp, ptr::from_mut(&mut ty).cast()), MCX_OK);
+                    assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REQUEST as u32);
                 }
             }
             Op::CallRedirections(c, out) => {
@@ -1738,7 +1767,7 @@ impl Harness {
                     return;
                 };
                 let decide = |buf: *mut u8, cap, outs: Outs| {
-                    mcx_server_decide(tp, mp, buf, cap, outs.0, outs.1, outs.2)
+                    mcx_server_decide(tp, mp, buf, cap, outs.0, outs.1.cast(), outs.2.cast())
                 };
                 self.decide(
                     "mcx_server_decide",
@@ -1767,8 +1796,8 @@ impl Harness {
                         buf,
                         cap,
                         outs.0,
-                        outs.1,
-                        outs.2,
+                        outs.1.cast(),
+                        outs.2.cast(),
                     )
                 };
                 self.decide(
@@ -1847,7 +1876,7 @@ impl Harness {
     fn after(
         &mut self,
         what: &str,
-        rc: i32,
+        rc: mcx_status,
         families: Families,
         before: &Before,
         written: &[Obj],
@@ -1878,7 +1907,7 @@ impl Harness {
         objs: &[Obj],
         mut buf: OutBuf,
         out: OutPtr,
-        call: impl Fn(*mut u8, usize, *mut usize) -> i32,
+        call: impl Fn(*mut u8, usize, *mut usize) -> mcx_status,
     ) -> Option<(Vec<u8>, usize)> {
         let before = self.before(objs);
         let mut len = OutVar::new(out, usize::MAX);
@@ -1894,10 +1923,10 @@ impl Harness {
     fn retry_if_too_small(
         &self,
         what: &str,
-        rc: i32,
+        rc: mcx_status,
         buf: &OutBuf,
         len: usize,
-        call: impl Fn(*mut u8, usize, *mut usize) -> i32,
+        call: impl Fn(*mut u8, usize, *mut usize) -> mcx_status,
     ) -> Option<(Vec<u8>, usize)> {
         if rc == MCX_OK {
             assert!(
@@ -1933,7 +1962,7 @@ impl Harness {
         objs: &[Obj],
         buf: Buf,
         outs: [OutPtr; 3],
-        call: impl Fn(*mut u8, usize, Outs) -> i32,
+        call: impl Fn(*mut u8, usize, Outs) -> mcx_status,
     ) {
         let before = &self.before(objs);
         let mut b = OutBuf::new(buf, MCX_MAX_ENCODED_LEN);
@@ -1965,7 +1994,11 @@ impl Harness {
                 "{what}: retry with the {} bytes it asked for",
                 len.value
             );
-            assert_eq!((n, d), (len.value, MCX_DECISION_REDIRECT), "{what}: retry");
+            assert_eq!(
+                (n, d),
+                (len.value, MCX_DECISION_REDIRECT as u32),
+                "{what}: retry"
+            );
             out = (n, d, r);
             retry.truncate(n);
             redirection = Some(retry);
@@ -1974,22 +2007,28 @@ impl Harness {
             return;
         };
         let (n, d, r) = out;
+        // The out-variables are integers, as in C: compared with the enumerators' values.
         match d {
-            MCX_DECISION_PROCEED => assert_eq!((n, r), (0, MCX_OK), "{what}: proceed"),
-            MCX_DECISION_REJECT => assert_eq!(
+            _ if d == MCX_DECISION_PROCEED as u32 => {
+                assert_eq!((n, r), (0, MCX_OK as i32), "{what}: proceed")
+            }
+            _ if d == MCX_DECISION_REJECT as u32 => assert_eq!(
                 (n, r),
-                (0, MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE),
+                (0, MCX_E_REJECT_SECURITY_DOMAIN_INFO_UNAVAILABLE as i32),
                 "{what}: reject"
             ),
-            MCX_DECISION_REDIRECT => {
-                assert_eq!(r, MCX_OK, "{what}: redirect");
+            _ if d == MCX_DECISION_REDIRECT as u32 => {
+                assert_eq!(r, MCX_OK as i32, "{what}: redirect");
                 assert!(n > 0 && n <= MCX_MAX_ENCODED_LEN, "{what}: {n} bytes");
                 let mut ty = 0u32;
                 let spare = self.spare_message();
                 let rc = mcx_message_decode(spare, redirection.as_ptr(), redirection.len());
                 assert_eq!(rc, MCX_OK, "{what}: the redirection does not decode");
-                assert_eq!(mcx_message_type(spare, &mut ty), MCX_OK);
-                assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
+                assert_eq!(
+                    mcx_message_type(spare, ptr::from_mut(&mut ty).cast()),
+                    MCX_OK
+                );
+                assert_eq!(ty, MCX_MESSAGE_PRIVATE_CALL_REDIRECTION as u32);
                 self.last = redirection;
                 self.last_is_frame = false;
             }
@@ -2042,7 +2081,7 @@ impl Harness {
     }
 
     /// A followed redirection counts one more hop, up to the cap.
-    fn check_followed(&self, call: *const mcx_call_t, rc: i32, hops: Option<usize>) {
+    fn check_followed(&self, call: *const mcx_call_t, rc: mcx_status, hops: Option<usize>) {
         if rc == MCX_OK {
             let hops = hops.expect("a call that follows was initialised");
             assert_eq!(self.redirections(call), Some(hops + 1));
@@ -2059,14 +2098,15 @@ impl Default for Harness {
 
 /// The three out-pointers of `mcx_server_decide`.
 type Outs = (*mut usize, *mut u32, *mut i32);
-type Encoder = extern "C" fn(*const mcx_message_t, *mut u8, usize, *mut usize) -> i32;
-type U32Getter = extern "C" fn(*const mcx_message_t, *mut u32) -> i32;
+type Encoder = extern "C" fn(*const mcx_message_t, *mut u8, usize, *mut usize) -> mcx_status;
+/// A getter of a selector enum, its out-pointer an integer as in C.
+type U32Getter = fn(*const mcx_message_t, *mut u32) -> mcx_status;
 
 /// The redirection reason argument: mostly a reason, `MCX_REASON_NONE` often, sometimes out of
 /// range (refused).
 fn reason_arg(n: Num) -> u32 {
     match n {
-        Num::Small(v) if v % 12 >= 8 => MCX_REASON_NONE,
+        Num::Small(v) if v % 12 >= 8 => MCX_REASON_NONE as u32,
         _ => num(n),
     }
 }
@@ -2079,7 +2119,7 @@ fn num(n: Num) -> u32 {
 }
 
 /// A NULL or misaligned out-pointer is refused: never `MCX_OK`, never a reported length.
-fn check_refused<T: Copy>(out: &OutVar<T>, rc: i32) {
+fn check_refused<T: Copy>(out: &OutVar<T>, rc: mcx_status) {
     if out.refused() {
         assert_ne!(rc, MCX_OK, "a NULL or misaligned out-pointer was taken");
         assert!(
@@ -2277,16 +2317,17 @@ fn load_outcomes(pair: [Option<&Whole>; 2], room: usize) -> Vec<Option<(usize, &
 }
 
 /// The codes of `*out_status_a` / `*out_status_b` for a slot that holds no whole save.
+/// Integers, as the out-variables that receive them (C's view).
 const SAVE_FAULTS: [i32; 4] = [
-    MCX_E_SAVE_SLOT_ERASED,
-    MCX_E_SAVE_NOT_A_SAVE,
-    MCX_E_SAVE_TRUNCATED,
-    MCX_E_SAVE_CRC_MISMATCH,
+    MCX_E_SAVE_SLOT_ERASED as i32,
+    MCX_E_SAVE_NOT_A_SAVE as i32,
+    MCX_E_SAVE_TRUNCATED as i32,
+    MCX_E_SAVE_CRC_MISMATCH as i32,
 ];
 
 /// An `MCX_E_SNAPSHOT_*` code a restore can give (all but the buffer-too-small of a snapshot).
 fn restore_refusal(status: i32) -> bool {
-    (MCX_E_SNAPSHOT_INVALID_RECORD..=MCX_E_SNAPSHOT_TRUNCATED).contains(&status)
+    (MCX_E_SNAPSHOT_INVALID_RECORD as i32..=MCX_E_SNAPSHOT_TRUNCATED as i32).contains(&status)
 }
 
 /// A flash driver's state behind one save slot's callbacks (its `context`): NOR-like, a
@@ -2530,7 +2571,7 @@ impl SlotCall {
     }
 
     /// What the library must refuse in this argument, if anything.
-    fn refusal(&self) -> Option<i32> {
+    fn refusal(&self) -> Option<mcx_status> {
         match self.arg {
             SlotArg::Null | SlotArg::NullBytes(_) => Some(MCX_E_NULL_ARGUMENT),
             SlotArg::Misaligned | SlotArg::OneCallback(..) => Some(MCX_E_INVALID_ARGUMENT),
@@ -2547,7 +2588,7 @@ impl SlotCall {
 
     /// What a save into this slot of `needed` bytes gives: too small, a failed callback (a
     /// cut) or success. Before the call.
-    fn save_status(&self, needed: usize) -> i32 {
+    fn save_status(&self, needed: usize) -> mcx_status {
         let f = self.flash();
         if self.len < needed {
             MCX_E_SAVE_SLOT_TOO_SMALL
@@ -2613,7 +2654,7 @@ impl Harness {
         p: *const mcx_table_t,
         outs: &[OptOut],
         calls: &[SlotCall; 2],
-    ) -> Vec<i32> {
+    ) -> Vec<mcx_status> {
         let mut refusals = Vec::new();
         match t {
             Obj::Null => refusals.push(MCX_E_NULL_ARGUMENT),
@@ -2654,7 +2695,13 @@ impl Harness {
         let area_before = [self.areas[0].mem.copy(), self.areas[1].mem.copy()];
         let mut slot = opt_out(outs[0], u32::MAX);
         let mut seq = opt_out(outs[1], u32::MAX);
-        let rc = mcx_table_save(p, calls[0].ptr(), calls[1].ptr(), slot.ptr(), seq.ptr());
+        let rc = mcx_table_save(
+            p,
+            calls[0].ptr(),
+            calls[1].ptr(),
+            slot.ptr().cast(),
+            seq.ptr(),
+        );
         self.after(what, rc, SAVE, &before, &[], &[t]);
         for call in &calls {
             let v = &call.flash().violations;
@@ -2706,7 +2753,10 @@ impl Harness {
         let written = given(&slot)
             .filter(|_| rc == MCX_OK)
             .map(|s| {
-                assert!(s == MCX_SLOT_A || s == MCX_SLOT_B, "{what}: slot {s}");
+                assert!(
+                    s == MCX_SLOT_A as u32 || s == MCX_SLOT_B as u32,
+                    "{what}: slot {s}"
+                );
                 s as usize
             })
             .or(changed.first().copied())
@@ -2808,7 +2858,15 @@ impl Harness {
         };
         let slots = [slot(&self.areas[0]), slot(&self.areas[1])];
         let (mut s, mut q, mut sa, mut sb) = (u32::MAX, u32::MAX, i32::MAX, i32::MAX);
-        let rc = mcx_table_load(t, &slots[0], &slots[1], &mut s, &mut q, &mut sa, &mut sb);
+        let rc = mcx_table_load(
+            t,
+            &slots[0],
+            &slots[1],
+            ptr::from_mut(&mut s).cast(),
+            &mut q,
+            ptr::from_mut(&mut sa).cast(),
+            ptr::from_mut(&mut sb).cast(),
+        );
         check_status(what, rc, SAVE);
         self.check_load(
             what,
@@ -2847,10 +2905,10 @@ impl Harness {
             p,
             calls[0].ptr(),
             calls[1].ptr(),
-            slot.ptr(),
+            slot.ptr().cast(),
             seq.ptr(),
-            sa.ptr(),
-            sb.ptr(),
+            sa.ptr().cast(),
+            sb.ptr().cast(),
         );
         self.after(what, rc, SAVE, &before, &[], &[]);
         for (i, call) in calls.iter().enumerate() {
@@ -2890,7 +2948,7 @@ impl Harness {
     fn check_load(
         &self,
         what: &str,
-        rc: i32,
+        rc: mcx_status,
         p: *mut mcx_table_t,
         room: usize,
         areas: [usize; 2],
@@ -2955,7 +3013,7 @@ impl Harness {
                 continue;
             };
             let shown: Vec<Option<&Whole>> = pairs.iter().map(|pair| pair[s]).collect();
-            let consistent = if status == MCX_OK {
+            let consistent = if status == MCX_OK as i32 {
                 // The save loaded, or a whole one (older, or not tried).
                 rc == MCX_OK && shown.iter().any(Option::is_some)
             } else if SAVE_FAULTS.contains(&status) {
@@ -2973,7 +3031,7 @@ impl Harness {
             if let Some((l, _)) = loaded {
                 if l == s {
                     assert_eq!(
-                        status, MCX_OK,
+                        status, MCX_OK as i32,
                         "{what}: the slot loaded has status {status}"
                     );
                 }

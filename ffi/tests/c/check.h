@@ -25,7 +25,7 @@ static int checks_failed;
 /* Checks that `call` returns exactly status `want`. */
 #define CHECK_RC(want, call)                                                           \
     do {                                                                               \
-        int32_t rc_ = (call);                                                          \
+        mcx_status rc_ = (call);                                                       \
         if (rc_ == (want)) {                                                           \
             checks_passed++;                                                           \
         } else {                                                                       \

@@ -24,10 +24,10 @@ static mcx_table_t table_b;
 static uint8_t records_a[RECORDS_STORAGE_LEN];
 static uint8_t records_b[RECORDS_STORAGE_LEN];
 
-static int field_is(const mcx_message_t *msg, uint32_t field, const char *want) {
+static int field_is(const mcx_message_t *msg, mcx_field field, const char *want) {
     char buf[MCX_MAX_STRING_LEN + 1];
     size_t len = 0;
-    int32_t rc = mcx_message_field(msg, field, buf, sizeof buf, &len);
+    mcx_status rc = mcx_message_field(msg, field, buf, sizeof buf, &len);
     return rc == MCX_OK && len == strlen(want) && strcmp(buf, want) == 0;
 }
 
@@ -57,7 +57,8 @@ static void request_is_built_encoded_and_decoded(void) {
     mcx_message_t req, back;
     uint8_t wire[MCX_MAX_ENCODED_LEN];
     size_t len = 0, needed = 0;
-    uint32_t u = 99;
+    mcx_message_kind type = 99;
+    mcx_service_kind kind = 99;
     bool e2ee = false;
 
     CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
@@ -69,10 +70,10 @@ static void request_is_built_encoded_and_decoded(void) {
     CHECK(needed == len);
 
     CHECK_RC(MCX_OK, mcx_message_decode(&back, wire, len));
-    CHECK_RC(MCX_OK, mcx_message_type(&back, &u));
-    CHECK(u == MCX_MESSAGE_PRIVATE_CALL_REQUEST);
-    CHECK_RC(MCX_OK, mcx_message_service_kind(&back, &u));
-    CHECK(u == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
+    CHECK_RC(MCX_OK, mcx_message_type(&back, &type));
+    CHECK(type == MCX_MESSAGE_PRIVATE_CALL_REQUEST);
+    CHECK_RC(MCX_OK, mcx_message_service_kind(&back, &kind));
+    CHECK(kind == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
     CHECK_RC(MCX_OK, mcx_message_e2ee_required(&back, &e2ee));
     CHECK(e2ee);
     CHECK(field_is(&back, MCX_FIELD_CALLING_PARTY, USER1));
@@ -83,7 +84,7 @@ static void frames_round_trip(void) {
     mcx_message_t upd, back;
     uint8_t frame[MCX_MAX_FRAME_LEN];
     size_t len = 0, i;
-    uint32_t kind = 0;
+    mcx_update_kind kind = 0;
     int zeros = 0;
 
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
@@ -121,8 +122,9 @@ static void call_to_migrated_user_is_redirected_and_followed(void) {
     mcx_call_t call;
     uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
     size_t out_len = 0, answer_len = 0, n = 9;
-    uint32_t decision = 99, reason = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_reason reason = 99;
+    mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
                                               USER2_PRIMARY, true, NULL));
@@ -156,8 +158,11 @@ static void built_redirection_is_the_servers_and_is_followed(void) {
     mcx_call_t call;
     uint8_t request[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN], wire[MCX_MAX_ENCODED_LEN];
     size_t request_len = 0, answer_len = 0, len = 0, n = 9;
-    uint32_t decision = 99, u = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_message_kind type = 99;
+    mcx_service_kind kind = 99;
+    mcx_reason reason = 99;
+    mcx_status reject = 1;
     bool e2ee = false;
 
     CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCVIDEO_PRIVATE_CALL, USER1,
@@ -173,10 +178,10 @@ static void built_redirection_is_the_servers_and_is_followed(void) {
     CHECK_RC(MCX_OK, mcx_message_encode(&built, wire, sizeof wire, &len));
     CHECK(len == answer_len && memcmp(wire, answer, len) == 0);
 
-    CHECK_RC(MCX_OK, mcx_message_type(&built, &u));
-    CHECK(u == MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
-    CHECK_RC(MCX_OK, mcx_message_service_kind(&built, &u));
-    CHECK(u == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
+    CHECK_RC(MCX_OK, mcx_message_type(&built, &type));
+    CHECK(type == MCX_MESSAGE_PRIVATE_CALL_REDIRECTION);
+    CHECK_RC(MCX_OK, mcx_message_service_kind(&built, &kind));
+    CHECK(kind == MCX_SERVICE_MCVIDEO_PRIVATE_CALL);
     CHECK_RC(MCX_OK, mcx_message_e2ee_required(&built, &e2ee));
     CHECK(e2ee);
     CHECK(field_is(&built, MCX_FIELD_TARGET_MIGRATED, USER2_AT_B));
@@ -192,7 +197,7 @@ static void built_redirection_is_the_servers_and_is_followed(void) {
                                                   MCX_REASON_NONE));
     CHECK_RC(MCX_OK, mcx_message_encode(&built, wire, sizeof wire, &len));
     CHECK_RC(MCX_OK, mcx_message_decode(&back, wire, len));
-    CHECK_RC(MCX_E_ABSENT, mcx_message_reason(&back, &u));
+    CHECK_RC(MCX_E_ABSENT, mcx_message_reason(&back, &reason));
     CHECK_RC(MCX_E_ABSENT, mcx_message_field(&back, MCX_FIELD_KMS_URI, NULL, 0, &len));
     CHECK(field_is(&back, MCX_FIELD_CALLING_PARTY, USER1));
     CHECK(field_is(&back, MCX_FIELD_TARGET_PRIMARY, USER2_PRIMARY));
@@ -201,16 +206,16 @@ static void built_redirection_is_the_servers_and_is_followed(void) {
     CHECK_RC(MCX_OK, mcx_message_init_redirection(&built, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
                                                   USER2_PRIMARY, USER2_AT_B, false, NULL,
                                                   MCX_REASON_TARGET_NO_LONGER_SERVED));
-    CHECK_RC(MCX_OK, mcx_message_reason(&built, &u));
-    CHECK(u == MCX_REASON_TARGET_NO_LONGER_SERVED);
+    CHECK_RC(MCX_OK, mcx_message_reason(&built, &reason));
+    CHECK(reason == MCX_REASON_TARGET_NO_LONGER_SERVED);
 }
 
 static void call_to_user_served_here_proceeds(void) {
     mcx_message_t req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
     size_t answer_len = 7;
-    uint32_t decision = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCDATA_ONE_TO_ONE, USER1,
                                               "sip:user3@mc-a.example", false, NULL));
@@ -224,8 +229,8 @@ static void e2ee_call_without_security_domain_info_is_rejected(void) {
     mcx_message_t upd, req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
     size_t answer_len = 7;
-    uint32_t decision = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, "sip:user4@mc-a.example", SYSTEM_C,
                                                USER2_AT_C, NULL));
@@ -247,8 +252,9 @@ static void consecutive_migration_sends_caller_home_then_on(void) {
     mcx_call_t call;
     uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
     size_t out_len = 0, answer_len = 0, n = 0;
-    uint32_t decision = 99, reason = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_reason reason = 99;
+    mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_table_init(&table_b, records_b, sizeof records_b));
     CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2_AT_B, USER2_PRIMARY,
@@ -305,8 +311,8 @@ static void a_call_to_a_cached_partner_id_follows_the_redirection_home(void) {
     mcx_call_t call, other;
     uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
     size_t out_len = 0, answer_len = 0;
-    uint32_t decision = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCPTT_PRIVATE_CALL, USER1,
                                               USER2_AT_B, false, NULL));
@@ -341,8 +347,8 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
     mcx_message_t req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
     size_t len = 0, again_len = 0, answer_len = 0, records = 0, restored_records = 9;
-    uint32_t decision = 99;
-    int32_t reject = 1;
+    mcx_decision decision = 99;
+    mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, flash, sizeof flash, &len));
     CHECK(len > 13 && len <= SNAPSHOT_BUF_LEN);
@@ -538,8 +544,9 @@ static void a_save_cut_at_any_byte_loads_the_previous_or_the_new_table(void) {
     mcx_save_slot_t b = {slot_b, sizeof slot_b, &flash, cut_erase, cut_program};
     mcx_message_t upd;
     size_t prev_len, next_len, got_len, full, budget;
-    uint32_t slot = 9, sequence = 0;
-    int32_t status_a = 1, status_b = 1, rc;
+    mcx_slot slot = 9;
+    uint32_t sequence = 0;
+    mcx_status status_a = 1, status_b = 1, rc;
     int failures = 0;
 
     CHECK_RC(MCX_OK, mcx_table_init(&previous, prev_records, sizeof prev_records));

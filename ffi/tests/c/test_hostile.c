@@ -46,8 +46,8 @@ static void setup(void) {
 static void null_pointers_are_refused(void) {
     uint8_t buf[MCX_MAX_ENCODED_LEN];
     size_t len = 0;
-    uint32_t u = 0;
-    int32_t r = 0;
+    uint32_t u = 0; /* an out-variable for every selector enum: in C each is a uint32_t */
+    mcx_status r = 0;
 
     CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_init(NULL, table_records, sizeof table_records));
     CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records,
@@ -97,8 +97,8 @@ static void uninitialised_and_corrupted_objects_are_refused(void) {
     mcx_table_t zeroed;
     uint8_t buf[MCX_MAX_ENCODED_LEN];
     size_t len = 0;
-    uint32_t u = 0;
-    int32_t r = 0;
+    uint32_t u = 0; /* an out-variable for every selector enum: in C each is a uint32_t */
+    mcx_status r = 0;
 
     memset(&garbage_msg, 0x5A, sizeof garbage_msg);
     memset(&garbage_call, 0xFF, sizeof garbage_call);
@@ -291,7 +291,7 @@ static void garbage_bytes_are_refused(void) {
     /* One bit flipped anywhere in a frame (the request's): refused, the message untouched. */
     CHECK_RC(MCX_OK, mcx_message_encode_frame(&request, frame, sizeof frame, &len));
     for (bit = 0; bit < 8 * len; bit++) {
-        int32_t rc;
+        mcx_status rc;
         CHECK_RC(MCX_OK, mcx_message_encode_frame(&request, frame, sizeof frame, &len));
         frame[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         rc = mcx_message_decode_frame(&msg, frame, len);
@@ -314,7 +314,7 @@ static void wrong_message_types_and_absent_fields_are_refused(void) {
     uint32_t u = 0;
     bool b = false;
     uint8_t buf[MCX_MAX_ENCODED_LEN];
-    int32_t r = 0;
+    mcx_status r = 0;
 
     CHECK_TABLE_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, table, table_records, mcx_table_apply(&table, &request));
     CHECK_RC_UNCHANGED(MCX_E_WRONG_MESSAGE_TYPE, call, mcx_call_start(&call, &update));
@@ -373,8 +373,8 @@ static void foreign_redirections_leave_the_call_unchanged(void) {
     mcx_call_t c;
     uint8_t out[MCX_MAX_ENCODED_LEN], answer[MCX_MAX_ENCODED_LEN];
     size_t out_len = 0, answer_len = 0;
-    uint32_t d = 0;
-    int32_t r = 0;
+    mcx_decision d = 0;
+    mcx_status r = 0;
     char from[64], to[64];
     int i;
 
