@@ -21,9 +21,10 @@
 //! - An initialiser or builder zeroes the whole storage before it places the object, so padding
 //!   and unused string capacity are defined bytes: two objects built the same way compare equal
 //!   with `memcmp` (in optimised builds; an unoptimised one may copy stack temporaries' bytes).
-//! - No panic crosses the boundary: the core denies `unwrap`, `expect`, `panic!`, slice indexing
-//!   and unchecked arithmetic outside its tests (lints in `core/src/lib.rs`), this crate denies
-//!   the same, and every build profile sets `panic = "abort"` as a last line of defence.
+//! - No panic crosses the boundary: the workspace lints (root `Cargo.toml`), which the core and
+//!   this crate opt into, deny `unwrap`, `expect`, `panic!`, slice indexing and unchecked
+//!   arithmetic outside tests, and every build profile sets `panic = "abort"` as a last line of
+//!   defence.
 //!
 //! `unsafe` code is denied in the whole crate but the private `abi` module, the one that
 //! allows it: the pointer conversions, each with its `// SAFETY:` argument; the
@@ -33,19 +34,8 @@
 //! feature's undefined symbol, which is never to run; and the unit tests' helpers
 //! (`abi::test_support`). `ffi/tests/docs.rs` checks no other module allows it.
 #![cfg_attr(target_os = "none", no_std)]
-#![deny(missing_docs)]
 // Allowed in `abi` only.
 #![deny(unsafe_code)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )
-)]
 // The C names (`mcx_table_t`, ...) are the public interface.
 #![allow(non_camel_case_types)]
 

@@ -3,6 +3,9 @@
 //! as C++17), runs them, and runs them again under AddressSanitizer + UndefinedBehaviorSanitizer
 //! and under valgrind. Needs `cc`, `c++` and `valgrind` (installed by `scripts/test`).
 
+// Test code: the workspace's no-panic lints (root Cargo.toml) are for the library.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
