@@ -7,16 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
-/// The workspace root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("ffi/ has a parent")
-        .to_path_buf()
-}
+use mcx_testkit::qemu::{check_output as check, repo_root as root};
 
 /// A target directory of its own, so the nested build neither waits for nor disturbs the outer
 /// `cargo test`, and the staticlib's path is known whatever the outer target directory is.
@@ -68,16 +62,6 @@ fn staticlib() -> &'static Path {
         assert!(lib.exists(), "{} not built", lib.display());
         lib
     })
-}
-
-fn check(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Compiles C (or C++) `sources` with `flags` into `out_dir()/bin/name` and returns the binary.
