@@ -7,6 +7,10 @@
 #
 #   fuzz/run.sh [seconds-per-target] [target...]
 #
+# With MCX_FUZZ_RECORD=1, each target that passes has its figures (executions, coverage, corpus)
+# written into docs/testing.md's "fuzz-campaigns" table by fuzz/record.sh: how a long campaign
+# is recorded.
+#
 # Needs the nightly toolchain and cargo-fuzz (`.ci/run` installs both when missing).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -32,6 +36,9 @@ flags() {
   esac
 }
 
+# The code under test, as the record names it.
+code=$(git describe --always --dirty=' + changes' 2>/dev/null || echo unknown)
+
 cargo +nightly fuzz build
 for target in "${targets[@]}"; do
   mkdir -p "work/$target" "corpus/$target"
@@ -48,4 +55,7 @@ for target in "${targets[@]}"; do
     exit 1
   fi
   grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" || true
+  if [ "${MCX_FUZZ_RECORD:-}" = 1 ]; then
+    ./record.sh "$target" "$seconds" "$log" "$code"
+  fi
 done
