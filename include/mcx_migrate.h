@@ -1012,12 +1012,16 @@ mcx_status mcx_table_snapshot(const union mcx_table_t *table,
  * exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
  * `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
  * `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TABLE_TOO_SMALL` (the
- * records do not fit this table's storage; `mcx_table_bytes_in_use` of the table that took
- * the snapshot is enough), `MCX_E_SNAPSHOT_MALFORMED`,
+ * records do not fit this table's storage: the storage length that holds them, what
+ * `mcx_table_bytes_in_use` of the table that took the snapshot said, is written to
+ * `*out_needed`, which may be NULL), `MCX_E_SNAPSHOT_MALFORMED`,
  * `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
  * `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
  */
-mcx_status mcx_table_restore(union mcx_table_t *table, const uint8_t *bytes, size_t len);
+mcx_status mcx_table_restore(union mcx_table_t *table,
+                             const uint8_t *bytes,
+                             size_t len,
+                             size_t *out_needed);
 
 /**
  * Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest

@@ -179,26 +179,26 @@ int main(void) {
     on_private_call_request(bytes, received_request(USER2_PRIMARY, true, bytes));
     /* So restore at boot. The whole flash area is passed: bytes after the snapshot are ignored.
      * A corrupted or erased area is refused (MCX_E_SNAPSHOT_*) and the table stays empty. */
-    ok(mcx_table_restore(&table, flash, sizeof flash), "restore");
+    ok(mcx_table_restore(&table, flash, sizeof flash, NULL), "restore");
     ok(mcx_table_len(&table, &len), "table length");
     printf("gateway: restored %u records from flash\n", (unsigned)len);
     on_private_call_request(bytes, received_request(USER2_PRIMARY, true, bytes));
-    /* A table whose storage is too small for the snapshot's records refuses it and stays as it
-     * is; mcx_table_bytes_in_use of the saved table tells the storage a restore needs. */
+    /* A table whose storage is too small for the snapshot's records refuses it, stays as it
+     * is, and says how much storage the snapshot needs. */
     {
         mcx_table_t small;
         uint8_t small_storage[MCX_TABLE_STORAGE_LEN(4, GATEWAY_STRING_BYTES)];
         size_t needed = 0;
+        mcx_status rc;
         ok(mcx_table_init(&small, small_storage, sizeof small_storage), "init small table");
-        ok(mcx_table_bytes_in_use(&table, &needed), "bytes in use");
-        printf("gateway: restore into a table of %u bytes of storage (%u needed): %s\n",
-               (unsigned)sizeof small_storage, (unsigned)needed,
-               mcx_status_str(mcx_table_restore(&small, flash, sizeof flash)));
+        rc = mcx_table_restore(&small, flash, sizeof flash, &needed);
+        printf("gateway: restore into a table of %u bytes of storage: %s (%u needed)\n",
+               (unsigned)sizeof small_storage, mcx_status_str(rc), (unsigned)needed);
     }
     /* A corrupted flash area: one flipped bit is refused, the table stays as it is. */
     flash[40] ^= 0x01;
     printf("gateway: restore from corrupted flash: %s\n",
-           mcx_status_str(mcx_table_restore(&table, flash, sizeof flash)));
+           mcx_status_str(mcx_table_restore(&table, flash, sizeof flash, NULL)));
     printf("gateway: done\n");
     return 0;
 }

@@ -452,7 +452,7 @@ int main(void) {
                (unsigned)in_use, (unsigned)sizeof storage_b);
         ok(API(mcx_table_init, system_b.table, storage_b, sizeof storage_b),
            "reboot: table B starts empty");
-        ok(API(mcx_table_restore, system_b.table, flash, flash_len), "restore table B");
+        ok(API(mcx_table_restore, system_b.table, flash, flash_len, NULL), "restore table B");
         ok(API(mcx_table_len, system_b.table, &n), "table length B");
         ok(API(mcx_table_bytes_in_use, system_b.table, &restored_in_use), "bytes in use B");
         check(n == records && n == 1 && restored_in_use == in_use,

@@ -909,8 +909,9 @@ pub mod exports {
     /// exactly as before: `MCX_E_SNAPSHOT_NOT_A_SNAPSHOT` (no magic word: erased flash, say),
     /// `MCX_E_SNAPSHOT_TRUNCATED`, `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`,
     /// `MCX_E_SNAPSHOT_CRC_MISMATCH` (corrupted bytes), `MCX_E_SNAPSHOT_TABLE_TOO_SMALL` (the
-    /// records do not fit this table's storage; `mcx_table_bytes_in_use` of the table that took
-    /// the snapshot is enough), `MCX_E_SNAPSHOT_MALFORMED`,
+    /// records do not fit this table's storage: the storage length that holds them, what
+    /// `mcx_table_bytes_in_use` of the table that took the snapshot said, is written to
+    /// `*out_needed`, which may be NULL), `MCX_E_SNAPSHOT_MALFORMED`,
     /// `MCX_E_SNAPSHOT_INVALID_FIELD`, `MCX_E_SNAPSHOT_INVALID_RECORD`,
     /// `MCX_E_SNAPSHOT_DUPLICATE_KEY`.
     #[no_mangle]
@@ -918,8 +919,9 @@ pub mod exports {
         table: *mut mcx_table_t,
         bytes: *const u8,
         len: usize,
+        out_needed: *mut usize,
     ) -> mcx_status {
-        crate::table::table_restore(table, bytes, len)
+        crate::table::table_restore(table, bytes, len, out_needed)
     }
 
     /// Saves `table` power-cut safe into whichever of slots `a` and `b` does not hold the newest

@@ -157,11 +157,24 @@ pub(crate) fn table_snapshot(
 }
 
 /// The body of `mcx_table_restore` (exported, and documented, in `abi::exports`).
-pub(crate) fn table_restore(table: *mut mcx_table_t, bytes: *const u8, len: usize) -> mcx_status {
+pub(crate) fn table_restore(
+    table: *mut mcx_table_t,
+    bytes: *const u8,
+    len: usize,
+    out_needed: *mut usize,
+) -> mcx_status {
     run(|| {
+        let out_needed = abi::out_opt(out_needed)?;
         let table = abi::object_mut(table)?;
-        table.restore(abi::bytes(bytes, len)?)?;
-        Ok(())
+        match table.restore(abi::bytes(bytes, len)?) {
+            Err(SnapshotError::TableTooSmall { needed }) => {
+                if let Some(out) = out_needed {
+                    out.set(needed);
+                }
+                Err(Status::of(MCX_E_SNAPSHOT_TABLE_TOO_SMALL))
+            }
+            other => Ok(other?),
+        }
     })
 }
 

@@ -342,7 +342,12 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     for bit in (0..snapshot.len() * 8).step_by(SNAPSHOT_BIT_STRIDE) {
         let mut bytes = snapshot.clone();
         bytes[bit / 8] ^= 1 << (bit % 8);
-        let rc = mcx_table_restore(&mut *table, bytes.as_ptr(), bytes.len());
+        let rc = mcx_table_restore(
+            &mut *table,
+            bytes.as_ptr(),
+            bytes.len(),
+            core::ptr::null_mut(),
+        );
         assert!(is_snapshot_code(rc), "bit {bit} flipped: {rc}");
         assert_eq!(
             snapshot_of(&table),
@@ -352,7 +357,7 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
         refused += 1;
     }
     for len in (0..snapshot.len()).step_by(SNAPSHOT_BIT_STRIDE) {
-        let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), len);
+        let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), len, core::ptr::null_mut());
         assert!(is_snapshot_code(rc), "truncated to {len}: {rc}");
         assert_eq!(
             snapshot_of(&table),
@@ -368,7 +373,12 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     );
 
     // The unmodified snapshot is accepted, so the refusals above are the faults' doing.
-    let rc = mcx_table_restore(&mut *table, snapshot.as_ptr(), snapshot.len());
+    let rc = mcx_table_restore(
+        &mut *table,
+        snapshot.as_ptr(),
+        snapshot.len(),
+        core::ptr::null_mut(),
+    );
     assert_eq!(rc, MCX_OK);
     assert_eq!(snapshot_of(&table), snapshot);
 }

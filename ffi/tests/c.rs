@@ -123,7 +123,7 @@ const PROGRAMS: &[(&str, &[&str], &[&str])] = &[
             "refused: -4301 (message truncated)",
             "refused: -4303 (unsupported version)",
             "migration table full; 17 records, 2042/2064 bytes of storage",
-            "restore into a table of 540 bytes of storage (2042 needed): snapshot does not fit the table",
+            "restore into a table of 540 bytes of storage: snapshot does not fit the table (2042 needed)",
             // Issue 8: saved to flash; after the reboot the empty table lets a call to the
             // migrated user proceed; restored, the same call is redirected again.
             "gateway: saved ",

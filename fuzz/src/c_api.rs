@@ -1272,7 +1272,12 @@ impl Harness {
                     );
                     let (records, in_use) = self.check_table(p, storage_len);
                     // The table takes its own snapshot back, and then snapshots the same.
-                    let rc = mcx_table_restore(p, snapshot.as_ptr(), snapshot.len());
+                    let rc = mcx_table_restore(
+                        p,
+                        snapshot.as_ptr(),
+                        snapshot.len(),
+                        core::ptr::null_mut(),
+                    );
                     assert_eq!(rc, MCX_OK, "the table refused its own snapshot");
                     assert_eq!(
                         snapshot_of(p),
@@ -1301,8 +1306,18 @@ impl Harness {
                     .filter(|(snapshot, _, _)| !input.null && input.mem == *snapshot)
                     .map(|(_, in_use, records)| (*in_use, *records));
                 let before = self.before(&[*t]);
-                let rc = mcx_table_restore(p, input.ptr(), input.len);
+                let mut needed = usize::MAX;
+                let rc = mcx_table_restore(p, input.ptr(), input.len, &mut needed);
                 self.after("mcx_table_restore", rc, SNAPSHOT, &before, &[], &[]);
+                // The needed storage length is written with MCX_E_SNAPSHOT_TABLE_TOO_SMALL, and
+                // only then; it is more than the table has.
+                if rc == MCX_E_SNAPSHOT_TABLE_TOO_SMALL {
+                    if let Some(storage_len) = target {
+                        assert!(needed > storage_len, "needs {needed}, has {storage_len}");
+                    }
+                } else {
+                    assert_eq!(needed, usize::MAX, "{rc:?} wrote a needed length");
+                }
                 match (target, source) {
                     // "mcx_table_bytes_in_use of the table that took the snapshot is enough",
                     // and exactly what a restore needs.
@@ -1324,6 +1339,7 @@ impl Harness {
                                 "a snapshot of a table of {in_use} bytes in use, restored \
                                  into {storage_len} bytes"
                             );
+                            assert_eq!(needed, in_use, "the needed storage length");
                         }
                     }
                     _ if rc == MCX_OK => {

@@ -348,6 +348,7 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
     uint8_t answer[MCX_MAX_ENCODED_LEN];
     size_t len = 0, again_len = 0, answer_len = 0, records = 0, restored_records = 9;
     mcx_decision decision = 99;
+    size_t needed = 0;
     mcx_status reject = 1;
 
     CHECK_RC(MCX_OK, mcx_table_snapshot(&table_a, flash, sizeof flash, &len));
@@ -355,13 +356,15 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
     CHECK(memcmp(flash, "MCXS", 4) == 0);
 
     CHECK_RC(MCX_OK, mcx_table_init(&rebooted, too_small, sizeof too_small));
-    CHECK_RC(MCX_E_SNAPSHOT_TABLE_TOO_SMALL, mcx_table_restore(&rebooted, flash, len));
+    CHECK_RC(MCX_E_SNAPSHOT_TABLE_TOO_SMALL, mcx_table_restore(&rebooted, flash, len, NULL));
+    CHECK_RC(MCX_E_SNAPSHOT_TABLE_TOO_SMALL, mcx_table_restore(&rebooted, flash, len, &needed));
     CHECK_RC(MCX_OK, mcx_table_bytes_in_use(&table_a, &in_use));
+    CHECK(needed == in_use); /* the storage the snapshot's records need, as the source used */
     CHECK(in_use > sizeof too_small && in_use <= sizeof rebooted_records);
     CHECK_RC(MCX_OK, mcx_table_init(&rebooted, rebooted_records, sizeof rebooted_records));
     CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
     CHECK(restored_records == 0);
-    CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, len));
+    CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, len, NULL));
     CHECK_RC(MCX_OK, mcx_table_len(&table_a, &records));
     CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
     CHECK(records > 0 && restored_records == records);
@@ -373,7 +376,7 @@ static void snapshot_restores_the_table_after_a_reboot(void) {
     /* Bytes after the snapshot (the rest of a flash page) are ignored. */
     memset(flash + len, 0xFF, sizeof flash - len);
     CHECK_RC(MCX_OK, mcx_table_init(&rebooted, rebooted_records, sizeof rebooted_records));
-    CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, sizeof flash));
+    CHECK_RC(MCX_OK, mcx_table_restore(&rebooted, flash, sizeof flash, NULL));
     CHECK_RC(MCX_OK, mcx_table_len(&rebooted, &restored_records));
     CHECK(restored_records == records);
 

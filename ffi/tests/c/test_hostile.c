@@ -62,8 +62,8 @@ static void null_pointers_are_refused(void) {
     CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_snapshot(NULL, buf, sizeof buf, &len));
     CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_snapshot(&table, buf, 16, NULL));
     CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_snapshot(&table, NULL, 16, &len));
-    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_restore(NULL, wire, wire_len));
-    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_restore(&table, NULL, 16));
+    CHECK_RC(MCX_E_NULL_ARGUMENT, mcx_table_restore(NULL, wire, wire_len, NULL));
+    CHECK_TABLE_UNCHANGED(MCX_E_NULL_ARGUMENT, table, table_records, mcx_table_restore(&table, NULL, 16, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
                        mcx_message_init_request(&msg, 0, NULL, USER2, false, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NULL_ARGUMENT, msg,
@@ -110,7 +110,7 @@ static void uninitialised_and_corrupted_objects_are_refused(void) {
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
                        mcx_table_snapshot(&garbage_table, buf, sizeof buf, &len));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
-                       mcx_table_restore(&garbage_table, wire, wire_len));
+                       mcx_table_restore(&garbage_table, wire, wire_len, NULL));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
                        mcx_table_apply_bytes(&garbage_table, wire, wire_len));
     CHECK_RC_UNCHANGED(MCX_E_NOT_INITIALISED, garbage_table,
@@ -513,35 +513,35 @@ static void refused_restores_leave_the_table_unchanged(void) {
 
     /* Erased flash and a wrong magic word. */
     memset(bad, 0xFF, sizeof bad);
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, table_records, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, table_records, mcx_table_restore(&table, bad, len, NULL));
     memcpy(bad, snap, len);
     bad[0] ^= 0x20;
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, table_records, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_NOT_A_SNAPSHOT, table, table_records, mcx_table_restore(&table, bad, len, NULL));
 
     /* A version this build does not read. */
     memcpy(bad, snap, len);
     bad[4] = 3;
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table, table_records, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table, table_records, mcx_table_restore(&table, bad, len, NULL));
 
     /* One flipped bit in a record, and a flipped bit in the CRC itself. */
     memcpy(bad, snap, len);
     bad[count_at + 1 + record_len / 2] ^= 0x04;
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, table_records, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, table_records, mcx_table_restore(&table, bad, len, NULL));
     memcpy(bad, snap, len);
     bad[len - 1] ^= 0x80;
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, table_records, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_CRC_MISMATCH, table, table_records, mcx_table_restore(&table, bad, len, NULL));
 
     /* Truncated: each shorter length, down to nothing (NULL is fine with length 0). */
     for (i = 1; i < len; i++) {
-        CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, snap, i));
+        CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, snap, i, NULL));
     }
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, snap, 0));
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, NULL, 0));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, snap, 0, NULL));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TRUNCATED, table, table_records, mcx_table_restore(&table, NULL, 0, NULL));
 
     /* A valid snapshot into a table whose storage cannot hold its record. */
     CHECK_RC(MCX_OK, mcx_table_init(&tiny, tiny_records, sizeof tiny_records));
     CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_TABLE_TOO_SMALL, tiny, tiny_records,
-                          mcx_table_restore(&tiny, snap, len));
+                          mcx_table_restore(&tiny, snap, len, NULL));
 
     /* The same record twice, with a correct CRC. */
     memcpy(bad, snap, count_at + 1 + record_len);
@@ -549,13 +549,13 @@ static void refused_restores_leave_the_table_unchanged(void) {
     bad[count_at] = 2;
     memcpy(bad + count_at + 1 + record_len, snap + count_at + 1, record_len);
     seal(bad, len + record_len);
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_DUPLICATE_KEY, table, table_records, mcx_table_restore(&table, bad, len + record_len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_DUPLICATE_KEY, table, table_records, mcx_table_restore(&table, bad, len + record_len, NULL));
 
     /* A record count of 0 followed by a record, with a correct CRC. */
     memcpy(bad, snap, len);
     bad[count_at] = 0;
     seal(bad, len);
-    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_MALFORMED, table, table_records, mcx_table_restore(&table, bad, len));
+    CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_MALFORMED, table, table_records, mcx_table_restore(&table, bad, len, NULL));
 
     /* The unmodified snapshot is accepted and replaces the contents. */
     {
@@ -564,7 +564,7 @@ static void refused_restores_leave_the_table_unchanged(void) {
         size_t n = 0;
         CHECK_RC(MCX_OK, mcx_table_init(&target, target_records, sizeof target_records));
         CHECK_RC(MCX_OK, mcx_table_apply(&target, &update));
-        CHECK_RC(MCX_OK, mcx_table_restore(&target, snap, len));
+        CHECK_RC(MCX_OK, mcx_table_restore(&target, snap, len, NULL));
         CHECK_RC(MCX_OK, mcx_table_len(&target, &n));
         CHECK(n == 1);
     }
