@@ -347,9 +347,9 @@ mod tests {
         assert_eq!(next.security_domain_info, Some(sdi(KMS_A)));
         // A sends it on to C.
         let next = call
-            .on_redirection(&migrated_to(kind, USER2_AT_C, Some(KMS_C)))
+            .on_redirection(&migrated_to(kind, USER2_AT_C_TEL, Some(KMS_C)))
             .unwrap();
-        assert_eq!(next.target, USER2_AT_C);
+        assert_eq!(next.target, USER2_AT_C_TEL);
         assert_eq!(next.security_domain_info, Some(sdi(KMS_C)));
         assert_eq!(call.redirections(), 3);
     }
@@ -362,8 +362,8 @@ mod tests {
             let mut home = home_from(kind, USER2_AT_B, None);
             home.reason = reason;
             assert_eq!(call.on_redirection(&home).unwrap().target, USER2_PRIMARY);
-            let next = call.on_redirection(&migrated_to(kind, USER2_AT_C, None));
-            assert_eq!(next.unwrap().target, USER2_AT_C);
+            let next = call.on_redirection(&migrated_to(kind, USER2_AT_C_TEL, None));
+            assert_eq!(next.unwrap().target, USER2_AT_C_TEL);
         }
     }
 
@@ -400,7 +400,7 @@ mod tests {
         // At B, a redirection home that echoes another partner-assigned ID is not this call's.
         refused(
             &mut call,
-            &home_from(kind, USER2_AT_C, None),
+            &home_from(kind, USER2_AT_C_TEL, None),
             RedirectionError::MismatchedTarget,
         );
         // Echoing the called ID in IE 2 is the other shape, which this reason does not have.
@@ -471,7 +471,7 @@ mod tests {
             .unwrap();
         let before = call.clone();
         assert_eq!(
-            call.on_redirection(&migrated_to(kind, USER2_AT_C, None)),
+            call.on_redirection(&migrated_to(kind, USER2_AT_C_TEL, None)),
             Err(RedirectionError::TooManyRedirections)
         );
         assert_eq!(call, before);
@@ -484,8 +484,8 @@ mod tests {
         for r in [
             migrated_to(kind, USER2_AT_B, None),
             home_from(kind, USER2_AT_B, None),
-            migrated_to(kind, USER2_AT_C, None),
-            home_from(kind, USER2_AT_C, None),
+            migrated_to(kind, USER2_AT_C_TEL, None),
+            home_from(kind, USER2_AT_C_TEL, None),
         ] {
             call.on_redirection(&r).unwrap();
         }
@@ -509,7 +509,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(call.redirections(), 1);
-        let second = request(ServiceKind::McdataOneToOne, USER2_AT_C, false);
+        let second = request(ServiceKind::McdataOneToOne, USER2_AT_C_TEL, false);
         call.start_in_place(&second);
         assert_eq!(call, PrivateCall::start(second));
     }

@@ -757,7 +757,7 @@ mod tests {
             Message::MigrationUpdate(MigrationUpdate::MovedOn {
                 primary_id: id(USER2_PRIMARY),
                 partner_system: system(SYSTEM_C),
-                partner_id: id(USER2_AT_C),
+                partner_id: id(USER2_AT_C_TEL),
                 security_domain_info: None,
             }),
             Message::MigrationUpdate(MigrationUpdate::Returned {
@@ -803,7 +803,7 @@ mod tests {
 
     #[test]
     fn copy_into_of_each_message_type_overwrites_every_field() {
-        let source = request(ServiceKind::McdataOneToOne, USER2_AT_C, false);
+        let source = request(ServiceKind::McdataOneToOne, USER2_AT_C_TEL, false);
         let mut dst = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
         dst.security_domain_info = Some(sdi(KMS_A));
         source.as_view().copy_into(&mut dst);

@@ -10,9 +10,10 @@ pub use mcx_testkit::fixtures::{
     KMS_A, KMS_B, KMS_C, SYSTEM_A, SYSTEM_B, SYSTEM_C, USER1, USER2_AT_B, USER2_PRIMARY,
 };
 
-/// User 2's ID at MC system C in the unit tests: a `tel:` URI (not the kit's `sip:` one), so that
-/// both schemes are covered; table/tests.rs sizes storages to the byte around its length.
-pub const USER2_AT_C: &str = "tel:+4930555002";
+/// User 2's ID at MC system C in the unit tests: a `tel:` URI (the kit's `USER2_AT_C` is a
+/// `sip:` one), so that both schemes are covered; table/tests.rs sizes storages to the byte
+/// around its length.
+pub const USER2_AT_C_TEL: &str = "tel:+4930555002";
 
 pub fn id(s: &str) -> McServiceId {
     McServiceId::new(s).unwrap()

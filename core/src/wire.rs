@@ -658,7 +658,7 @@ mod tests {
             Message::MigrationUpdate(MigrationUpdate::MovedOn {
                 primary_id: id(USER2_PRIMARY),
                 partner_system: system(SYSTEM_C),
-                partner_id: id(USER2_AT_C),
+                partner_id: id(USER2_AT_C_TEL),
                 security_domain_info: None,
             }),
             Message::MigrationUpdate(MigrationUpdate::Returned {
@@ -1039,7 +1039,7 @@ mod tests {
             Message::MigrationUpdate(MigrationUpdate::MovedOn {
                 primary_id: id(USER2_PRIMARY),
                 partner_system: system(SYSTEM_C),
-                partner_id: id(USER2_AT_C),
+                partner_id: id(USER2_AT_C_TEL),
                 security_domain_info: Some(sdi(KMS_B)),
             }),
             Message::MigrationUpdate(MigrationUpdate::Returned {

@@ -100,6 +100,17 @@ pub(crate) trait Storage {
     const MAGIC: u32;
 }
 
+// The magic word is what tells one kind of object from another (a message passed as a table is
+// refused with MCX_E_NOT_INITIALISED): the three must differ.
+const _: () = {
+    let magics = [
+        <crate::mcx_table_t as Storage>::MAGIC,
+        <crate::mcx_message_t as Storage>::MAGIC,
+        <crate::mcx_call_t as Storage>::MAGIC,
+    ];
+    assert!(magics[0] != magics[1] && magics[0] != magics[2] && magics[1] != magics[2]);
+};
+
 /// The layout inside every storage type: the magic word first, so it can be checked before the
 /// object is looked at.
 #[repr(C)]

@@ -182,7 +182,7 @@ macro_rules! status_table {
 
         /// Every description, each NUL-terminated, in table order, then "unknown status code": one
         /// string, so that `mcx_status_str` links the texts and [`CODES`], neither the table
-        /// and its C names nor a 46-arm `match` returning (pointer, length) pairs (together
+        /// and its C names nor a `match` of one arm per code returning (pointer, length) pairs (together
         /// 1.5 KiB of flash, docs/footprint.md).
         const DESCRIPTIONS: &str = concat!($($text, "\0",)* "unknown status code\0");
 

@@ -383,6 +383,51 @@ fn every_bit_flip_and_truncation_of_a_snapshot_is_refused_and_leaves_the_table_u
     assert_eq!(snapshot_of(&table), snapshot);
 }
 
+/// `mcx_table_restore` into a table too small for the snapshot writes the storage length the
+/// snapshot needs (the source table's bytes in use) to `out_needed`, which may be NULL, and
+/// checks that pointer like any other: misaligned, it is an invalid argument, table unchanged.
+#[test]
+fn restore_into_a_small_table_reports_the_storage_needed() {
+    let (mixed, _records) = mixed_table();
+    let snapshot = snapshot_of(&mixed);
+    let mut in_use = 0usize;
+    assert_eq!(mcx_table_bytes_in_use(&*mixed, &mut in_use), MCX_OK);
+    let mut small = zeroed::<mcx_table_t>();
+    let mut storage = [0u8; 64];
+    assert_eq!(
+        mcx_table_init(&mut *small, storage.as_mut_ptr().cast(), storage.len()),
+        MCX_OK
+    );
+    let before = snapshot_of(&small);
+    let restore = |table: &mut mcx_table_t, out: *mut usize| {
+        mcx_table_restore(table, snapshot.as_ptr(), snapshot.len(), out)
+    };
+
+    let mut needed = 0usize;
+    assert_eq!(
+        restore(&mut small, &mut needed),
+        MCX_E_SNAPSHOT_TABLE_TOO_SMALL
+    );
+    assert_eq!(needed, in_use);
+    assert_eq!(
+        restore(&mut small, core::ptr::null_mut()),
+        MCX_E_SNAPSHOT_TABLE_TOO_SMALL
+    );
+    let mut words = [0usize; 2];
+    let misaligned = words
+        .as_mut_ptr()
+        .cast::<u8>()
+        .wrapping_add(1)
+        .cast::<usize>();
+    assert_eq!(restore(&mut small, misaligned), MCX_E_INVALID_ARGUMENT);
+    assert_eq!(
+        words,
+        [0, 0],
+        "nothing written through a misaligned pointer"
+    );
+    assert_eq!(snapshot_of(&small), before, "the small table is unchanged");
+}
+
 #[test]
 fn version_macros_are_the_crate_version_and_mcx_version_returns_it() {
     let part = |p: &str| p.parse::<u32>().expect("a number");

@@ -164,8 +164,8 @@ pub fn defmt_print(elf: &Path, stream: &[u8]) -> String {
 }
 
 /// `cargo` (the one running the tests) in `dir`, without the outer build's flags that would
-/// replace a firmware's own `.cargo/config.toml` settings or its target: the nested build has
-/// its own target directory, so it neither waits for nor disturbs the outer `cargo test`.
+/// replace a firmware's own `.cargo/config.toml` settings or its target. Callers give it a
+/// `--target-dir` of its own, so it neither waits for nor disturbs the outer `cargo test`.
 pub fn nested_cargo(dir: &Path) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);

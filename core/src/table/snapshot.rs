@@ -435,7 +435,7 @@ mod tests {
     /// Restoring `bytes` into a non-empty table fails with `expected` and changes nothing.
     fn refused(bytes: &[u8], expected: SnapshotError) {
         let mut t = table();
-        t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+        t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C_TEL, None))
             .unwrap();
         let before = contents(&t);
         assert_eq!(t.restore(bytes), Err(expected));
@@ -458,7 +458,7 @@ mod tests {
             + 8;
         let mut restored = MigrationTable::new(vec![0u8; cap]).unwrap();
         restored
-            .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+            .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C_TEL, None))
             .unwrap();
         restored.restore(&bytes).unwrap();
         assert_eq!(contents(&restored), contents(&original));
@@ -585,7 +585,7 @@ mod tests {
             let mut flipped = bytes.clone();
             flipped[bit / 8] ^= 1 << (bit % 8);
             let mut t = table();
-            t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+            t.apply(&migrated(USER1, SYSTEM_C, USER2_AT_C_TEL, None))
                 .unwrap();
             let before = contents(&t);
             assert!(t.restore(&flipped).is_err(), "bit {bit} accepted");
@@ -622,7 +622,7 @@ mod tests {
         let needed = big.bytes_in_use();
         let mut small = MigrationTable::new(vec![0u8; needed - 1]).unwrap();
         small
-            .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C, None))
+            .apply(&migrated(USER1, SYSTEM_C, USER2_AT_C_TEL, None))
             .unwrap();
         let before = contents(&small);
         assert_eq!(

@@ -75,12 +75,17 @@ fn migrated_again_replaces_the_record() {
     t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
         .unwrap();
     let applied = t
-        .apply(&migrated(USER2_PRIMARY, SYSTEM_C, USER2_AT_C, Some(KMS_C)))
+        .apply(&migrated(
+            USER2_PRIMARY,
+            SYSTEM_C,
+            USER2_AT_C_TEL,
+            Some(KMS_C),
+        ))
         .unwrap();
     assert_eq!(applied.change, Change::Replaced);
     assert_eq!(t.len(), 1);
     assert!(
-        matches!(t.lookup(USER2_PRIMARY), Some(Record::MigratedAway(r)) if r.partner_id == USER2_AT_C)
+        matches!(t.lookup(USER2_PRIMARY), Some(Record::MigratedAway(r)) if r.partner_id == USER2_AT_C_TEL)
     );
 }
 
@@ -88,14 +93,14 @@ fn migrated_again_replaces_the_record() {
 fn moved_on_replaces_a_migrated_record_and_needs_one() {
     let mut t = Table::EMPTY;
     assert_eq!(
-        t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C)),
+        t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C_TEL)),
         Err(TableError::NotMigrated)
     );
     assert!(t.is_empty());
     t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
         .unwrap();
     assert_eq!(
-        t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C))
+        t.apply(&moved_on(USER2_PRIMARY, USER2_AT_C_TEL))
             .unwrap()
             .change,
         Change::Replaced
@@ -105,7 +110,7 @@ fn moved_on_replaces_a_migrated_record_and_needs_one() {
     };
     assert_eq!(
         (r.partner_system.as_str(), r.partner_id.as_str()),
-        (SYSTEM_C, USER2_AT_C)
+        (SYSTEM_C, USER2_AT_C_TEL)
     );
     assert_eq!(
         r.security_domain_info.map(|s| s.kms_uri.as_str()),
@@ -180,7 +185,10 @@ fn departure_of_an_unknown_visitor_is_an_error_and_changes_nothing() {
     t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
         .unwrap();
     let before = contents(&t);
-    assert_eq!(t.apply(&departed(USER2_AT_C)), Err(TableError::NotVisiting));
+    assert_eq!(
+        t.apply(&departed(USER2_AT_C_TEL)),
+        Err(TableError::NotVisiting)
+    );
     assert_eq!(
         t.apply(&departed(USER2_PRIMARY)),
         Err(TableError::NotVisiting)
@@ -193,21 +201,24 @@ fn one_id_cannot_hold_both_roles() {
     let mut t = Table::EMPTY;
     t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None))
         .unwrap();
-    t.apply(&registered(USER2_AT_C, USER1, None)).unwrap();
+    t.apply(&registered(USER2_AT_C_TEL, USER1, None)).unwrap();
     let before = contents(&t);
     assert_eq!(
         t.apply(&registered(USER2_PRIMARY, USER1, None)),
         Err(TableError::RoleConflict)
     );
     assert_eq!(
-        t.apply(&migrated(USER2_AT_C, SYSTEM_B, USER2_AT_B, None)),
+        t.apply(&migrated(USER2_AT_C_TEL, SYSTEM_B, USER2_AT_B, None)),
         Err(TableError::RoleConflict)
     );
     assert_eq!(
-        t.apply(&moved_on(USER2_AT_C, USER2_AT_B)),
+        t.apply(&moved_on(USER2_AT_C_TEL, USER2_AT_B)),
         Err(TableError::NotMigrated)
     );
-    assert_eq!(t.apply(&returned(USER2_AT_C)), Err(TableError::NotMigrated));
+    assert_eq!(
+        t.apply(&returned(USER2_AT_C_TEL)),
+        Err(TableError::NotMigrated)
+    );
     assert_eq!(contents(&t), before);
 }
 
@@ -273,12 +284,12 @@ fn a_full_table_refuses_a_new_live_record_and_changes_nothing() {
     let before = contents(&t);
     assert_eq!(t.apply(&update(4)), Err(TableError::TableFull));
     assert_eq!(
-        t.apply(&registered(USER2_AT_C, USER2_PRIMARY, None)),
+        t.apply(&registered(USER2_AT_C_TEL, USER2_PRIMARY, None)),
         Err(TableError::TableFull)
     );
     // A replacement that needs more bytes than are free: refused, the old record kept.
     assert_eq!(
-        t.apply(&migrated(&nth_id(0), SYSTEM_C, USER2_AT_C, Some(KMS_C))),
+        t.apply(&migrated(&nth_id(0), SYSTEM_C, USER2_AT_C_TEL, Some(KMS_C))),
         Err(TableError::TableFull)
     );
     assert_eq!(contents(&t), before, "nothing live is dropped");
@@ -313,7 +324,7 @@ fn a_full_table_evicts_the_oldest_departed_records_as_few_as_needed() {
     t.apply(&departed(visitors[0])).unwrap();
     // A repeated departure does not refresh its place.
     t.apply(&departed(visitors[2])).unwrap();
-    let applied = t.apply(&registered(USER2_AT_C, USER1, None)).unwrap();
+    let applied = t.apply(&registered(USER2_AT_C_TEL, USER1, None)).unwrap();
     assert_eq!(
         applied,
         Applied {
@@ -323,8 +334,8 @@ fn a_full_table_evicts_the_oldest_departed_records_as_few_as_needed() {
     );
     assert_eq!(t.lookup(visitors[2]), None, "the oldest departure went");
     assert!(t.lookup(visitors[0]).is_some());
-    // USER2_AT_C is a visitor key now: a role conflict, which evicts nothing.
-    let applied = t.apply(&migrated(USER2_AT_C, SYSTEM_C, USER2_AT_B, None));
+    // USER2_AT_C_TEL is a visitor key now: a role conflict, which evicts nothing.
+    let applied = t.apply(&migrated(USER2_AT_C_TEL, SYSTEM_C, USER2_AT_B, None));
     assert_eq!(applied, Err(TableError::RoleConflict));
     assert!(t.lookup(visitors[0]).is_some());
     let applied = t.apply(&live(9)).unwrap();
@@ -417,7 +428,7 @@ fn a_replacement_that_grows_moves_the_record_and_keeps_the_rest() {
             .unwrap();
     }
     let before = contents(&t);
-    t.apply(&migrated(&nth_id(3), SYSTEM_C, USER2_AT_C, Some(KMS_C)))
+    t.apply(&migrated(&nth_id(3), SYSTEM_C, USER2_AT_C_TEL, Some(KMS_C)))
         .unwrap();
     let after = contents(&t);
     assert_eq!(after.len(), before.len());
@@ -452,9 +463,9 @@ fn apply_view_applies_like_apply() {
     let mut by_owned = Table::EMPTY;
     let updates = [
         migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)),
-        registered(USER2_AT_C, USER1, None),
-        moved_on(USER2_PRIMARY, USER2_AT_C),
-        departed(USER2_AT_C),
+        registered(USER2_AT_C_TEL, USER1, None),
+        moved_on(USER2_PRIMARY, USER2_AT_C_TEL),
+        departed(USER2_AT_C_TEL),
         returned(USER2_PRIMARY),
         returned(USER2_PRIMARY),
     ];
@@ -496,7 +507,7 @@ fn index_stays_consistent(
             0 => t.apply(&migrated(key, SYSTEM_B, USER2_AT_B, None)),
             1 => t.apply(&returned(key)),
             2 => t.apply(&registered(key, USER2_PRIMARY, None)),
-            3 => t.apply(&migrated(key, SYSTEM_C, USER2_AT_C, Some(KMS_C))),
+            3 => t.apply(&migrated(key, SYSTEM_C, USER2_AT_C_TEL, Some(KMS_C))),
             _ => t.apply(&departed(key)),
         };
         if result.is_err() {

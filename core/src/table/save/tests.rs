@@ -22,7 +22,7 @@ fn table(n: usize) -> Table {
         migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)),
         registered("sip:v1@mc-a.example", USER1, None),
         departed("sip:v1@mc-a.example"),
-        migrated(USER2_PRIMARY, SYSTEM_C, USER2_AT_C, Some(KMS_C)),
+        migrated(USER2_PRIMARY, SYSTEM_C, USER2_AT_C_TEL, Some(KMS_C)),
         registered("sip:v2@mc-a.example", USER1, Some(KMS_A)),
     ];
     for u in updates.iter().take(n) {
