@@ -76,9 +76,11 @@
 #define MCX_KMS_URI_CAPACITY 128
 
 /**
- * Size in bytes of `mcx_message_t` (for the default build-time identifier capacities).
+ * Size in bytes of `mcx_message_t` (for the default build-time identifier capacities): a
+ * 4-byte magic word, a 2-byte length and room for the longest encoding
+ * (`MCX_MAX_ENCODED_LEN`), padded to a multiple of 8. The same on 32- and 64-bit targets.
  */
-#define MCX_MESSAGE_SIZE 696
+#define MCX_MESSAGE_SIZE 656
 
 /**
  * Longest encoding of any message in bytes: a buffer this long always suffices for
@@ -636,8 +638,8 @@ typedef union mcx_call_t {
 
 /**
  * Storage for one message: a private call request, a private call redirection or a migration
- * update. Declare it anywhere (static, stack); fill it with `mcx_message_decode` or an
- * `mcx_message_init_*` builder; never copy bytes into it by hand.
+ * update, kept as its encoding (wire format). Declare it anywhere (static, stack); fill it with
+ * `mcx_message_decode` or an `mcx_message_init_*` builder; never copy bytes into it by hand.
  */
 typedef union mcx_message_t {
   uint8_t _opaque[MCX_MESSAGE_SIZE];

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use mcx_migrate::table::{storage_len, MigratedRecord, MigrationTable};
 use mcx_migrate::{
-    McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
     RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
@@ -30,8 +30,8 @@ pub const MEMBER_STRING_BYTES: usize =
 /// A migration table over heap storage, as the benchmarks and tests use it.
 pub type Table = MigrationTable<Vec<u8>>;
 
-fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap_or_else(|e| panic!("fixture ID {s:?}: {e}"))
+fn id(s: &str) -> McServiceIdRef<'_> {
+    McServiceIdRef::new(s).unwrap_or_else(|e| panic!("fixture ID {s:?}: {e}"))
 }
 
 /// The primary MC service ID of table member `i`.
@@ -45,7 +45,7 @@ pub fn member_at_b(i: usize) -> String {
 }
 
 /// Step 1: user 1 calls user 2's primary ID, an MCPTT private call.
-pub fn request(e2ee_required: bool) -> PrivateCallRequest {
+pub fn request(e2ee_required: bool) -> PrivateCallRequest<'static> {
     PrivateCallRequest {
         service_kind: ServiceKind::McpttPrivateCall,
         calling_party: id(USER1),
@@ -58,7 +58,7 @@ pub fn request(e2ee_required: bool) -> PrivateCallRequest {
 /// Step 3: the private call redirection server A sends for [`request`]. With security domain
 /// information when `with_security_domain_info` (E2EE required, NOTE under Table 10.16.y.2-1),
 /// without it otherwise.
-pub fn redirection(with_security_domain_info: bool) -> PrivateCallRedirection {
+pub fn redirection(with_security_domain_info: bool) -> PrivateCallRedirection<'static> {
     PrivateCallRedirection {
         service_kind: ServiceKind::McpttPrivateCall,
         calling_party: id(USER1),
@@ -105,15 +105,42 @@ pub fn member_record(i: usize) -> MemberRecord {
     }
 }
 
-/// The migration update (clause 10.6.3) that records table member `i` as migrated to B.
-pub fn member_update(i: usize) -> MigrationUpdate {
-    MigrationUpdate::Migrated {
-        primary_id: id(&member_primary(i)),
-        partner_system: McSystemId::new(SYSTEM_B).unwrap_or_else(|e| panic!("fixture: {e}")),
-        partner_id: id(&member_at_b(i)),
-        security_domain_info: Some(
-            SecurityDomainInfo::new(KMS_B).unwrap_or_else(|e| panic!("fixture: {e}")),
-        ),
+/// Table member `i`'s MC service IDs, owned: the migration updates of the member borrow them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Its primary MC service ID, [`member_primary`]`(i)`: the key of its record.
+    pub primary: String,
+    /// The MC service ID partner system B assigned, [`member_at_b`]`(i)`.
+    pub at_b: String,
+}
+
+/// Table member `i`.
+pub fn member(i: usize) -> Member {
+    Member {
+        primary: member_primary(i),
+        at_b: member_at_b(i),
+    }
+}
+
+impl Member {
+    /// The migration update (clause 10.6.3) that records the member as migrated to B, with
+    /// B's security domain information.
+    pub fn update(&self) -> MigrationUpdate<'_> {
+        MigrationUpdate::Migrated {
+            primary_id: id(&self.primary),
+            partner_system: McSystemIdRef::new(SYSTEM_B).unwrap_or_else(|e| panic!("fixture: {e}")),
+            partner_id: id(&self.at_b),
+            security_domain_info: Some(
+                SecurityDomainInfo::new(KMS_B).unwrap_or_else(|e| panic!("fixture: {e}")),
+            ),
+        }
+    }
+
+    /// The migration update that records the member's return to its primary MC system.
+    pub fn returned(&self) -> MigrationUpdate<'_> {
+        MigrationUpdate::Returned {
+            primary_id: id(&self.primary),
+        }
     }
 }
 
@@ -138,7 +165,7 @@ pub fn table_filled(records: usize, fill: usize) -> Table {
         .unwrap_or_else(|e| panic!("table storage: {e}"));
     for i in 0..fill {
         table
-            .apply(&member_update(i))
+            .apply(&member(i).update())
             .unwrap_or_else(|e| panic!("filling member {i}: {e}"));
     }
     table
@@ -187,7 +214,7 @@ mod tests {
             assert_eq!(t.len(), n);
             assert!(t.bytes_in_use() <= t.storage_len());
             assert_eq!(
-                t.apply(&member_update(n)),
+                t.apply(&member(n).update()),
                 Err(TableError::TableFull),
                 "n = {n}"
             );
@@ -195,7 +222,7 @@ mod tests {
             // Half full: as many more members fit again.
             let mut half = table_filled(n, n / 2);
             for i in n / 2..n {
-                half.apply(&member_update(i)).unwrap();
+                half.apply(&member(i).update()).unwrap();
             }
             assert_eq!(half.len(), n);
         }

@@ -2,7 +2,7 @@
 //! `String` per field, the service kind and redirection reason as text tokens.
 
 use mcx_migrate::{
-    IdError, McServiceId, PrivateCallRedirection, RedirectionReason, SecurityDomainInfo,
+    IdError, McServiceIdRef, PrivateCallRedirection, RedirectionReason, SecurityDomainInfo,
     ServiceKind,
 };
 use serde::{Deserialize, Serialize};
@@ -76,8 +76,8 @@ impl From<IdError> for ToCoreError {
     }
 }
 
-impl From<&PrivateCallRedirection> for HeapRedirection {
-    fn from(r: &PrivateCallRedirection) -> Self {
+impl From<&PrivateCallRedirection<'_>> for HeapRedirection {
+    fn from(r: &PrivateCallRedirection<'_>) -> Self {
         Self {
             service_kind: kind_token(r.service_kind).to_owned(),
             calling_party: r.calling_party.as_str().to_owned(),
@@ -94,8 +94,9 @@ impl From<&PrivateCallRedirection> for HeapRedirection {
 }
 
 impl HeapRedirection {
-    /// Converts back, validating every field: proof that a format carried every IE.
-    pub fn to_core(&self) -> Result<PrivateCallRedirection, ToCoreError> {
+    /// Converts back, validating every field: proof that a format carried every IE. The
+    /// redirection borrows this one's strings.
+    pub fn to_core(&self) -> Result<PrivateCallRedirection<'_>, ToCoreError> {
         let service_kind = ServiceKind::ALL
             .into_iter()
             .find(|k| kind_token(*k) == self.service_kind)
@@ -114,9 +115,9 @@ impl HeapRedirection {
         };
         Ok(PrivateCallRedirection {
             service_kind,
-            calling_party: McServiceId::new(&self.calling_party)?,
-            target_primary: McServiceId::new(&self.target_primary)?,
-            target_migrated: McServiceId::new(&self.target_migrated)?,
+            calling_party: McServiceIdRef::new(&self.calling_party)?,
+            target_primary: McServiceIdRef::new(&self.target_primary)?,
+            target_migrated: McServiceIdRef::new(&self.target_migrated)?,
             e2ee_required: self.e2ee_required,
             security_domain_info: self
                 .kms_uri

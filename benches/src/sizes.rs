@@ -28,7 +28,7 @@ impl WireSizes {
     /// Measures `r` in every format.
     ///
     /// Panics if a format fails to encode the fixture (a bug in this crate).
-    pub fn of(r: &PrivateCallRedirection) -> Self {
+    pub fn of(r: &PrivateCallRedirection<'_>) -> Self {
         let mut buf = [0u8; max_frame_len(REDIRECTION_MAX_ENCODED_LEN)];
         let postcard = r
             .encode(&mut buf)
@@ -156,10 +156,12 @@ impl RecordSizes {
 #[cfg(test)]
 mod tests {
     use mcx_migrate::table::MigrationTable;
-    use mcx_migrate::{McServiceId, McSystemId, MigrationUpdate, SecurityDomainInfo, TableError};
+    use mcx_migrate::{
+        McServiceId, McServiceIdRef, McSystemIdRef, MigrationUpdate, SecurityDomainInfo, TableError,
+    };
 
     use super::*;
-    use crate::fixtures::{member_update, redirection, table};
+    use crate::fixtures::{member, redirection, table};
 
     #[test]
     fn sizes_are_the_lengths_each_format_writes() {
@@ -186,7 +188,7 @@ mod tests {
         let fit = per.records_in(bytes);
         let mut t = MigrationTable::new(vec![0u8; bytes]).unwrap();
         for i in 0..fit {
-            t.apply(&member_update(i)).unwrap();
+            t.apply(&member(i).update()).unwrap();
         }
         assert!(storage_len(fit + 1, per.string_bytes) > bytes);
         assert!(fit >= 31, "about 8 records per KiB: {fit}");
@@ -216,28 +218,15 @@ mod tests {
         let per = RecordSizes::at_capacity();
         let mut t = MigrationTable::new(vec![0u8; storage_len(2, per.string_bytes)]).unwrap();
         for i in 0..2 {
+            let primary_id = padded(&format!("sip:{i}"), MC_SERVICE_ID_CAPACITY, "@mc-a.example");
+            let partner_system = long_domain(MC_SYSTEM_ID_CAPACITY, i);
+            let partner_id = padded(&format!("sip:{i}"), MC_SERVICE_ID_CAPACITY, "@mc-b.example");
+            let kms_uri = padded("https://kms.mc-b.example/", KMS_URI_CAPACITY, "");
             let update = MigrationUpdate::Migrated {
-                primary_id: McServiceId::new(&padded(
-                    &format!("sip:{i}"),
-                    MC_SERVICE_ID_CAPACITY,
-                    "@mc-a.example",
-                ))
-                .unwrap(),
-                partner_system: McSystemId::new(&long_domain(MC_SYSTEM_ID_CAPACITY, i)).unwrap(),
-                partner_id: McServiceId::new(&padded(
-                    &format!("sip:{i}"),
-                    MC_SERVICE_ID_CAPACITY,
-                    "@mc-b.example",
-                ))
-                .unwrap(),
-                security_domain_info: Some(
-                    SecurityDomainInfo::new(&padded(
-                        "https://kms.mc-b.example/",
-                        KMS_URI_CAPACITY,
-                        "",
-                    ))
-                    .unwrap(),
-                ),
+                primary_id: McServiceIdRef::new(&primary_id).unwrap(),
+                partner_system: McSystemIdRef::new(&partner_system).unwrap(),
+                partner_id: McServiceIdRef::new(&partner_id).unwrap(),
+                security_domain_info: Some(SecurityDomainInfo::new(&kms_uri).unwrap()),
             };
             t.apply(&update).unwrap();
         }
@@ -246,6 +235,6 @@ mod tests {
         assert!(
             McServiceId::new(&padded("sip:", MC_SERVICE_ID_CAPACITY + 1, "@a.example")).is_err()
         );
-        assert_eq!(t.apply(&member_update(0)), Err(TableError::TableFull));
+        assert_eq!(t.apply(&member(0).update()), Err(TableError::TableFull));
     }
 }

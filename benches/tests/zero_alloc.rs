@@ -1,5 +1,5 @@
-//! The zero-allocation proof: a counting global allocator shows that encoding, decoding (view
-//! and owned), migration table lookup, update, snapshot and restore, the server's decision and
+//! The zero-allocation proof: a counting global allocator shows that encoding, decoding,
+//! migration table lookup, update, snapshot and restore, the server's decision and
 //! the client's handling of a private call redirection never touch the heap.
 //!
 //! This file is its own test binary because it replaces the global allocator. The count is per
@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use mcx_benches::fixtures::{
-    member_primary, member_update, redirection, request, storage_for, table, table_filled, KMS_B,
+    member, member_primary, redirection, request, storage_for, table, table_filled, KMS_B,
     SYSTEM_B, USER2_AT_B, USER2_PRIMARY,
 };
 use mcx_benches::heap::HeapRedirection;
@@ -24,9 +24,8 @@ use mcx_migrate::wire::{
     REQUEST_MAX_ENCODED_LEN,
 };
 use mcx_migrate::{
-    McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection, PrivateCallRedirectionView,
-    PrivateCallRequest, PrivateCallRequestView, RedirectionError, SecurityDomainInfo,
-    SnapshotError, TableError,
+    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+    RedirectionError, SecurityDomainInfo, SnapshotError, TableError,
 };
 
 thread_local! {
@@ -128,20 +127,15 @@ fn encoding_a_private_call_redirection_allocates_nothing() {
 }
 
 #[test]
-fn decoding_a_private_call_redirection_allocates_nothing_as_view_or_owned() {
+fn decoding_a_private_call_redirection_allocates_nothing() {
     for with_sdi in [false, true] {
         let r = redirection(with_sdi);
         let mut buf = [0u8; REDIRECTION_MAX_ENCODED_LEN];
         let n = r.encode(&mut buf).unwrap();
         let bytes = &buf[..n];
-        let view = assert_no_allocation("decode view", || {
-            PrivateCallRedirectionView::decode(bytes).unwrap()
-        });
-        assert_eq!(view, r.as_view());
-        let owned = assert_no_allocation("decode owned", || {
-            PrivateCallRedirection::decode(bytes).unwrap()
-        });
-        assert_eq!(owned, r);
+        let decoded =
+            assert_no_allocation("decode", || PrivateCallRedirection::decode(bytes).unwrap());
+        assert_eq!(decoded, r);
         assert_no_allocation("decode any message", || decode_message(bytes).unwrap());
         let mut frame = [0u8; MAX_FRAME_LEN];
         let n = r.encode_frame(&mut frame).unwrap();
@@ -170,23 +164,23 @@ fn migration_table_lookup_allocates_nothing() {
 fn migration_table_update_allocates_nothing() {
     // Storage for 64 members, 63 of them in it.
     let mut t = table_filled(64, 63);
-    let insert = member_update(63);
-    let replace = member_update(0);
-    let returned = MigrationUpdate::Returned {
-        primary_id: McServiceId::new(&member_primary(1)).unwrap(),
-    };
-    let visitor = McServiceId::new("sip:guest-1@mc-a.example").unwrap();
+    let (m63, m0, m1) = (member(63), member(0), member(1));
+    let insert = m63.update();
+    let replace = m0.update();
+    let returned = m1.returned();
+    let visitor = McServiceIdRef::new("sip:guest-1@mc-a.example").unwrap();
     let registered = MigrationUpdate::VisitorRegistered {
-        local_id: visitor.clone(),
-        primary_id: McServiceId::new("sip:guest-1@mc-z.example").unwrap(),
-        primary_system: McSystemId::new("mc-z.example").unwrap(),
+        local_id: visitor,
+        primary_id: McServiceIdRef::new("sip:guest-1@mc-z.example").unwrap(),
+        primary_system: McSystemIdRef::new("mc-z.example").unwrap(),
         primary_security_domain_info: Some(SecurityDomainInfo::new(KMS_B).unwrap()),
     };
     let departed = MigrationUpdate::VisitorDeparted { local_id: visitor };
+    let primary_500 = member_primary(500);
     let full_insert = MigrationUpdate::Migrated {
-        primary_id: McServiceId::new(&member_primary(500)).unwrap(),
-        partner_system: McSystemId::new(SYSTEM_B).unwrap(),
-        partner_id: McServiceId::new(USER2_AT_B).unwrap(),
+        primary_id: McServiceIdRef::new(&primary_500).unwrap(),
+        partner_system: McSystemIdRef::new(SYSTEM_B).unwrap(),
+        partner_id: McServiceIdRef::new(USER2_AT_B).unwrap(),
         security_domain_info: None,
     };
     let steps = [
@@ -210,7 +204,8 @@ fn migration_table_update_allocates_nothing() {
     // left to evict a new member does not fit.
     let err = assert_no_allocation("refused apply", || t.apply(&departed).unwrap_err());
     assert_eq!(err, TableError::NotVisiting);
-    let one_more = member_update(501);
+    let m501 = member(501);
+    let one_more = m501.update();
     let err = assert_no_allocation("apply to a full table", || t.apply(&one_more).unwrap_err());
     assert_eq!(err, TableError::TableFull);
     assert_eq!(t.len(), 64);
@@ -219,15 +214,12 @@ fn migration_table_update_allocates_nothing() {
 #[test]
 fn migration_table_snapshot_and_restore_allocate_nothing() {
     let mut t = table(64);
-    let visitor = McServiceId::new("sip:guest-1@mc-a.example").unwrap();
-    t.apply(&MigrationUpdate::Returned {
-        primary_id: McServiceId::new(&member_primary(0)).unwrap(),
-    })
-    .unwrap();
+    let visitor = McServiceIdRef::new("sip:guest-1@mc-a.example").unwrap();
+    t.apply(&member(0).returned()).unwrap();
     t.apply(&MigrationUpdate::VisitorRegistered {
-        local_id: visitor.clone(),
-        primary_id: McServiceId::new("sip:guest-1@mc-z.example").unwrap(),
-        primary_system: McSystemId::new("mc-z.example").unwrap(),
+        local_id: visitor,
+        primary_id: McServiceIdRef::new("sip:guest-1@mc-z.example").unwrap(),
+        primary_system: McSystemIdRef::new("mc-z.example").unwrap(),
         primary_security_domain_info: None,
     })
     .unwrap();
@@ -283,9 +275,9 @@ fn server_decision_allocates_nothing() {
     let mut no_sdi = MigrationTable::new(&mut storage[..]).unwrap();
     no_sdi
         .apply(&MigrationUpdate::Migrated {
-            primary_id: McServiceId::new(USER2_PRIMARY).unwrap(),
-            partner_system: McSystemId::new(SYSTEM_B).unwrap(),
-            partner_id: McServiceId::new(USER2_AT_B).unwrap(),
+            primary_id: McServiceIdRef::new(USER2_PRIMARY).unwrap(),
+            partner_system: McSystemIdRef::new(SYSTEM_B).unwrap(),
+            partner_id: McServiceIdRef::new(USER2_AT_B).unwrap(),
             security_domain_info: None,
         })
         .unwrap();
@@ -301,7 +293,7 @@ fn client_redirection_handling_allocates_nothing() {
     let redir = redirection(true);
     let mut call: PrivateCall = PrivateCall::start(request(true));
     let target = assert_no_allocation("on_redirection", || {
-        call.on_redirection(&redir).unwrap().target.clone()
+        call.on_redirection(&redir).unwrap().target.to_owned_id()
     });
     assert_eq!(target.as_str(), USER2_AT_B);
     // The same redirection again no longer answers the outstanding request (to B): refused,
@@ -333,7 +325,7 @@ fn the_procedure_from_bytes_to_bytes_allocates_nothing() {
             .encode(&mut request_bytes)
             .unwrap()
     });
-    let next = PrivateCallRequestView::decode(&request_bytes[..sent]).unwrap();
+    let next = PrivateCallRequest::decode(&request_bytes[..sent]).unwrap();
     assert_eq!(next.target, USER2_AT_B);
     assert_eq!(next.security_domain_info.unwrap().kms_uri, KMS_B);
 }

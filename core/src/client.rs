@@ -4,11 +4,10 @@
 use heapless::Vec;
 
 use crate::error::RedirectionError;
-use crate::id::{McServiceId, McServiceIdRef, RedirectionReason};
+use crate::id::SecurityDomainInfo;
+use crate::id::{KmsUri, KmsUriRef, McServiceId, McServiceIdRef, RedirectionReason, ServiceKind};
 use crate::log::debug;
-use crate::message::{
-    sdi_write, PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest,
-};
+use crate::message::{PrivateCallRedirection, PrivateCallRequest};
 
 /// Default cap on redirections of one call.
 ///
@@ -20,15 +19,17 @@ use crate::message::{
 pub const DEFAULT_MAX_REDIRECTIONS: usize = 4;
 
 /// One outgoing private call of a calling MC service client, across its redirections. Fixed
-/// size, no heap: up to `MAX_REDIRECTIONS` released target IDs are kept to detect loops.
+/// size, no heap: the call outlives the buffers its messages come in, so it keeps its own copy
+/// of the outstanding request's identifiers, and up to `MAX_REDIRECTIONS` released target IDs
+/// to detect loops.
 ///
 /// ```
-/// use mcx_migrate::{client::PrivateCall, McServiceId, PrivateCallRequest, ServiceKind};
+/// use mcx_migrate::{client::PrivateCall, McServiceIdRef, PrivateCallRequest, ServiceKind};
 /// # fn main() -> Result<(), mcx_migrate::IdError> {
 /// let call: PrivateCall = PrivateCall::start(PrivateCallRequest {
 ///     service_kind: ServiceKind::McpttPrivateCall,
-///     calling_party: McServiceId::new("sip:user1@mc-a.example")?,
-///     target: McServiceId::new("sip:user2@mc-a.example")?,
+///     calling_party: McServiceIdRef::new("sip:user1@mc-a.example")?,
+///     target: McServiceIdRef::new("sip:user2@mc-a.example")?,
 ///     e2ee_required: false,
 ///     security_domain_info: None,
 /// });
@@ -38,42 +39,78 @@ pub const DEFAULT_MAX_REDIRECTIONS: usize = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS> {
-    /// The outstanding request.
-    request: PrivateCallRequest,
+    /// The outstanding request's service kind.
+    service_kind: ServiceKind,
+    /// The outstanding request's calling party (this client's user).
+    calling_party: McServiceId,
+    /// The outstanding request's target: the ID this call calls now.
+    target: McServiceId,
+    /// Whether the call requires end-to-end encryption.
+    e2ee_required: bool,
+    /// The KMS URI of the security domain information the outstanding request carries.
+    kms_uri: Option<KmsUri>,
     /// The targets released so far, in order; with the current target they form the chain of
-    /// redirection edges `released[i] -> released[i + 1] -> ... -> request.target`.
+    /// redirection edges `released[i] -> released[i + 1] -> ... -> target`.
     released: Vec<McServiceId, MAX_REDIRECTIONS>,
+}
+
+/// Overwrites `dst` in place with `src`: no second KMS URI is staged on the stack.
+fn set_kms_uri(dst: &mut Option<KmsUri>, src: Option<KmsUriRef<'_>>) {
+    match src {
+        None => *dst = None,
+        Some(kms_uri) => dst
+            .get_or_insert_with(|| KmsUri::EMPTY)
+            .set_validated(kms_uri.as_str()),
+    }
 }
 
 impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Step 1: starts a call with `request`, whose target is the ID the user dialled (the
-    /// target's ID from its primary MC system).
-    pub fn start(request: PrivateCallRequest) -> Self {
-        Self {
-            request,
-            released: Vec::new(),
-        }
+    /// target's ID from its primary MC system, or one a partner system assigned).
+    pub fn start(request: PrivateCallRequest<'_>) -> Self {
+        let mut call = Self::PLACEHOLDER;
+        call.start_in_place(&request);
+        call
     }
 
     /// A placeholder for storage that [`start_in_place`](Self::start_in_place) fills next:
-    /// its request's identifiers are empty (see [`PrivateCallRequest::PLACEHOLDER`]). Not a call
-    /// to use on its own.
+    /// its identifiers are empty, so it is not a call to use on its own.
     pub const PLACEHOLDER: Self = Self {
-        request: PrivateCallRequest::PLACEHOLDER,
+        service_kind: ServiceKind::McpttPrivateCall,
+        calling_party: McServiceId::EMPTY,
+        target: McServiceId::EMPTY,
+        e2ee_required: false,
+        kms_uri: None,
         released: Vec::new(),
     };
 
     /// Step 1 as [`start`](Self::start), overwriting this call in place with a call of
-    /// `request`, whatever it held: no second call or request is staged on the stack.
-    pub fn start_in_place(&mut self, request: &PrivateCallRequest) {
-        request.as_view().copy_into(&mut self.request);
+    /// `request`, whatever it held: no second call is staged on the stack.
+    pub fn start_in_place(&mut self, request: &PrivateCallRequest<'_>) {
+        self.service_kind = request.service_kind;
+        self.calling_party
+            .set_validated(request.calling_party.as_str());
+        self.target.set_validated(request.target.as_str());
+        self.e2ee_required = request.e2ee_required;
+        set_kms_uri(
+            &mut self.kms_uri,
+            request.security_domain_info.map(|s| s.kms_uri),
+        );
         self.released.clear();
     }
 
     /// The request to send now: the first one, or the one that replaced it after the last
-    /// redirection.
-    pub fn request(&self) -> &PrivateCallRequest {
-        &self.request
+    /// redirection. It borrows the call's identifiers.
+    pub fn request(&self) -> PrivateCallRequest<'_> {
+        PrivateCallRequest {
+            service_kind: self.service_kind,
+            calling_party: self.calling_party.as_borrowed(),
+            target: self.target.as_borrowed(),
+            e2ee_required: self.e2ee_required,
+            security_domain_info: self.kms_uri.as_ref().map(|kms_uri| SecurityDomainInfo {
+                kms_uri: kms_uri.as_borrowed(),
+            }),
+        }
     }
 
     /// How many redirections this call has followed.
@@ -86,7 +123,8 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         MAX_REDIRECTIONS
     }
 
-    /// Steps 3 and 5: handles a private call redirection received for this call.
+    /// Steps 3 and 5: handles a private call redirection received for this call, e.g. straight
+    /// from [`PrivateCallRedirection::decode`].
     ///
     /// Checks, in this order, that the redirection belongs to the call (same service kind,
     /// calling party is this client, and it names the ID this call just called: IE 2, the
@@ -102,34 +140,23 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// On `Err` the call is unchanged and the outstanding request stays outstanding.
     pub fn on_redirection(
         &mut self,
-        redirection: &PrivateCallRedirection,
-    ) -> Result<&PrivateCallRequest, RedirectionError> {
-        self.on_redirection_view(&redirection.as_view())
-    }
-
-    /// [`on_redirection`](Self::on_redirection) for a redirection given as a borrowed view,
-    /// e.g. straight from [`PrivateCallRedirectionView::decode`]: no owned redirection is
-    /// built, so a small firmware stack never holds one. The same checks in the same order,
-    /// the same errors; on `Err` the call is unchanged.
-    pub fn on_redirection_view(
-        &mut self,
-        redirection: &PrivateCallRedirectionView<'_>,
-    ) -> Result<&PrivateCallRequest, RedirectionError> {
-        if redirection.service_kind != self.request.service_kind {
+        redirection: &PrivateCallRedirection<'_>,
+    ) -> Result<PrivateCallRequest<'_>, RedirectionError> {
+        if redirection.service_kind != self.service_kind {
             return Err(RedirectionError::MismatchedServiceKind);
         }
-        if self.request.calling_party != redirection.calling_party {
+        if self.calling_party != redirection.calling_party.as_str() {
             return Err(RedirectionError::MismatchedCallingParty);
         }
         let to = self
             .next_target(redirection)
             .ok_or(RedirectionError::MismatchedTarget)?;
-        if self.request.e2ee_required
+        if self.e2ee_required
             && (!redirection.e2ee_required || redirection.security_domain_info.is_none())
         {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        if self.follows_edge(&self.request.target, to.as_str()) {
+        if self.follows_edge(&self.target, to.as_str()) {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
@@ -139,20 +166,16 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             .push(McServiceId::EMPTY)
             .map_err(|_| RedirectionError::TooManyRedirections)?;
         if let Some(released) = self.released.last_mut() {
-            released.set_validated(self.request.target.as_str());
+            released.set_validated(self.target.as_str());
         }
-        self.request.target.set_validated(to.as_str());
-        let sdi = redirection.security_domain_info.as_ref().map(|s| s.kms_uri);
-        sdi_write(
-            &mut self.request.security_domain_info,
-            if self.request.e2ee_required {
-                sdi
-            } else {
-                None
-            },
+        self.target.set_validated(to.as_str());
+        let sdi = redirection.security_domain_info.map(|s| s.kms_uri);
+        set_kms_uri(
+            &mut self.kms_uri,
+            if self.e2ee_required { sdi } else { None },
         );
         debug!("private call redirection followed");
-        Ok(&self.request)
+        Ok(self.request())
     }
 
     /// The ID to call next, if the redirection answers the request outstanding now: it must
@@ -168,11 +191,11 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// IE names the called ID decides.
     fn next_target<'r>(
         &self,
-        redirection: &PrivateCallRedirectionView<'r>,
+        redirection: &PrivateCallRedirection<'r>,
     ) -> Option<McServiceIdRef<'r>> {
-        let called = &self.request.target;
-        let names_primary = *called == redirection.target_primary;
-        let names_migrated = *called == redirection.target_migrated;
+        let called = &self.target;
+        let names_primary = *called == redirection.target_primary.as_str();
+        let names_migrated = *called == redirection.target_migrated.as_str();
         match redirection.reason {
             Some(RedirectionReason::TargetMigrated) => {
                 names_primary.then_some(redirection.target_migrated)
@@ -191,10 +214,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         if *from == to {
             return true;
         }
-        let mut chain = self
-            .released
-            .iter()
-            .chain(core::iter::once(&self.request.target));
+        let mut chain = self.released.iter().chain(core::iter::once(&self.target));
         let mut previous = chain.next();
         for next in chain {
             if previous == Some(from) && *next == to {
@@ -214,7 +234,11 @@ mod tests {
 
     /// The primary system's redirection (step 3): IE 2 echoes the primary ID the caller
     /// called, IE 3 is the ID the partner system assigned.
-    fn migrated_to(kind: ServiceKind, to: &str, kms: Option<&str>) -> PrivateCallRedirection {
+    fn migrated_to<'a>(
+        kind: ServiceKind,
+        to: &'a str,
+        kms: Option<&'a str>,
+    ) -> PrivateCallRedirection<'a> {
         PrivateCallRedirection {
             service_kind: kind,
             calling_party: id(USER1),
@@ -228,7 +252,11 @@ mod tests {
 
     /// A partner system's redirection home (consecutive migration): IE 2 is the primary ID to
     /// call next, IE 3 echoes the partner-assigned ID the caller called, now stale.
-    fn home_from(kind: ServiceKind, stale: &str, kms: Option<&str>) -> PrivateCallRedirection {
+    fn home_from<'a>(
+        kind: ServiceKind,
+        stale: &'a str,
+        kms: Option<&'a str>,
+    ) -> PrivateCallRedirection<'a> {
         PrivateCallRedirection {
             target_migrated: id(stale),
             reason: Some(RedirectionReason::TargetNoLongerServed),
@@ -254,15 +282,14 @@ mod tests {
             let mut call = start(kind, false);
             let next = call
                 .on_redirection(&migrated_to(kind, USER2_AT_B, None))
-                .unwrap()
-                .clone();
+                .unwrap();
             assert_eq!(next.target, USER2_AT_B);
             assert_eq!(next.service_kind, kind);
             assert_eq!(next.calling_party, USER1);
             assert_eq!(next.security_domain_info, None);
             assert_eq!(
                 call.request(),
-                &next,
+                request(kind, USER2_AT_B, false),
                 "the old request is released, the new one outstanding"
             );
             assert_eq!(call.redirections(), 1);
@@ -500,7 +527,7 @@ mod tests {
         let first = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
         let mut call = PrivateCall::<DEFAULT_MAX_REDIRECTIONS>::PLACEHOLDER;
         call.start_in_place(&first);
-        assert_eq!(call, PrivateCall::start(first.clone()));
+        assert_eq!(call, PrivateCall::start(first));
         // A call that already followed a redirection starts over.
         call.on_redirection(&migrated_to(
             ServiceKind::McpttPrivateCall,

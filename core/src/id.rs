@@ -135,6 +135,19 @@ fn word(chunk: &[u8]) -> u64 {
     chunk.try_into().map_or(0, u64::from_ne_bytes)
 }
 
+/// Whether `bytes` may hold a control character or a space, or, with `extra` set to `0x80`, a
+/// byte that is not ASCII; never false when it does. Eight bytes at a time (the tail as the last
+/// eight bytes, overlapping the word before); always true for fewer than eight bytes.
+fn may_hold(bytes: &[u8], extra: u8) -> bool {
+    let Some(last) = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) else {
+        return true;
+    };
+    let hit = |w: u64| may_hold_blank(w) | (w & splat(extra) != 0);
+    bytes
+        .chunks_exact(8)
+        .fold(hit(word(last)), |found, chunk| found | hit(word(chunk)))
+}
+
 /// Control characters and spaces in `bytes`: [`IdError::ControlCharacter`] if any byte is one
 /// (wherever it is: it outranks every shape error), else whether a space occurs.
 ///
@@ -142,16 +155,8 @@ fn word(chunk: &[u8]) -> u64 {
 /// tail as the last eight bytes, overlapping the word before), and the exact per-byte look only
 /// when a word may hold a hit or the string is shorter than a word.
 fn check_blanks(bytes: &[u8]) -> Result<bool, IdError> {
-    let last = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..));
-    if let Some(last) = last {
-        let hit = bytes
-            .chunks_exact(8)
-            .fold(may_hold_blank(word(last)), |hit, chunk| {
-                hit | may_hold_blank(word(chunk))
-            });
-        if !hit {
-            return Ok(false);
-        }
+    if !may_hold(bytes, 0) {
+        return Ok(false);
     }
     let mut space = false;
     for &b in bytes {
@@ -164,7 +169,7 @@ fn check_blanks(bytes: &[u8]) -> Result<bool, IdError> {
 }
 
 /// Common length checks: empty first, then capacity.
-fn check_length(s: &str, capacity: usize) -> Result<(), IdError> {
+fn check_length(s: &[u8], capacity: usize) -> Result<(), IdError> {
     if s.is_empty() {
         Err(IdError::Empty)
     } else if s.len() > capacity {
@@ -172,6 +177,54 @@ fn check_length(s: &str, capacity: usize) -> Result<(), IdError> {
     } else {
         Ok(())
     }
+}
+
+/// Whether an identifier's bytes were already scanned for control characters and spaces.
+#[derive(Clone, Copy)]
+enum Scanned {
+    /// No: [`check_blanks`] runs.
+    No,
+    /// Yes, and they hold none (and are ASCII): [`from_wire`] found so.
+    Clean,
+}
+
+impl Scanned {
+    /// [`check_blanks`], unless the bytes are known to be clean.
+    fn blanks(self, bytes: &[u8]) -> Result<bool, IdError> {
+        match self {
+            Scanned::No => check_blanks(bytes),
+            Scanned::Clean => Ok(false),
+        }
+    }
+}
+
+/// What refused an identifier's bytes from the wire.
+enum WireIdError {
+    /// They are not UTF-8.
+    Utf8,
+    /// The identifier's rules.
+    Id(IdError),
+}
+
+/// Checks an identifier's bytes as the decoder hands them over, in one pass for the usual
+/// identifier: the word-at-a-time scan that looks for control characters and spaces also looks
+/// for bytes that are not ASCII, and only when it finds one of the three does a second look
+/// follow — UTF-8 first (its error outranks the identifier's, as when a `str` is decoded), then
+/// the exact checks. Plain ASCII is UTF-8, so no separate UTF-8 pass is needed for it.
+#[inline]
+fn from_wire(
+    bytes: &[u8],
+    check: impl FnOnce(&[u8], Scanned) -> Result<(), IdError>,
+) -> Result<(), WireIdError> {
+    let scanned = if may_hold(bytes, 0x80) {
+        if !bytes.is_ascii() && core::str::from_utf8(bytes).is_err() {
+            return Err(WireIdError::Utf8);
+        }
+        Scanned::No
+    } else {
+        Scanned::Clean
+    };
+    check(bytes, scanned).map_err(WireIdError::Id)
 }
 
 /// Copies an already validated string into fixed storage. Validation has checked the length, so
@@ -197,12 +250,17 @@ impl McServiceId {
     /// [`IdError::Empty`], [`IdError::TooLong`], [`IdError::ControlCharacter`] or
     /// [`IdError::InvalidUri`] (no `sip:`/`sips:`/`tel:` scheme, nothing after it, or a space).
     pub fn validate(s: &str) -> Result<(), IdError> {
-        check_length(s, Self::CAPACITY)?;
-        let space = check_blanks(s.as_bytes())?;
+        Self::check(s.as_bytes(), Scanned::No)
+    }
+
+    /// [`validate`](Self::validate) on the bytes of a `str`, skipping the scan for control
+    /// characters and spaces when the bytes are known to hold none.
+    fn check(bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
+        check_length(bytes, Self::CAPACITY)?;
+        let space = scanned.blanks(bytes)?;
         // The scheme, case-insensitively, four bytes at once: setting bit 5 of each byte folds
         // the case of a letter, and only the letter's other case or, for `:`, the control
         // character 0x1a (refused above) fold onto the same byte.
-        let bytes = s.as_bytes();
         let head = bytes
             .first_chunk::<4>()
             .map(|h| u32::from_le_bytes(*h) | 0x2020_2020);
@@ -215,25 +273,9 @@ impl McServiceId {
             None
         };
         match after_scheme {
-            Some(len) if s.len() > len && !space => Ok(()),
+            Some(len) if bytes.len() > len && !space => Ok(()),
             _ => Err(IdError::InvalidUri),
         }
-    }
-
-    /// Stores a string that [`McServiceId::validate`] accepted, without checking it again.
-    pub(crate) fn from_validated(s: &str) -> Self {
-        Self(store(s))
-    }
-
-    /// A validated MC service ID; see [`McServiceId::validate`] for the errors.
-    pub fn new(s: &str) -> Result<Self, IdError> {
-        Self::validate(s)?;
-        Ok(Self(store(s)))
-    }
-
-    /// The ID as text.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
     }
 }
 
@@ -252,8 +294,13 @@ impl McSystemId {
     /// longer than 63 bytes, starts or ends with `-`, or holds anything but letters, digits and
     /// `-`), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
-        check_length(s, Self::CAPACITY)?;
-        check_blanks(s.as_bytes())?;
+        Self::check(s.as_bytes(), Scanned::No)
+    }
+
+    /// See [`McServiceId::check`].
+    fn check(bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
+        check_length(bytes, Self::CAPACITY)?;
+        scanned.blanks(bytes)?;
         // On bytes, not `str` patterns: a char search keeps a slicing panic path in the linked
         // code (docs/footprint.md, "Panic-freedom proof").
         let label_ok = |label: &[u8]| {
@@ -265,27 +312,11 @@ impl McSystemId {
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         };
-        if s.as_bytes().split(|b| *b == b'.').all(label_ok) {
+        if bytes.split(|b| *b == b'.').all(label_ok) {
             Ok(())
         } else {
             Err(IdError::InvalidDomainName)
         }
-    }
-
-    /// Stores a string that [`McSystemId::validate`] accepted, without checking it again.
-    pub(crate) fn from_validated(s: &str) -> Self {
-        Self(store(s))
-    }
-
-    /// A validated MC system identity; see [`McSystemId::validate`] for the errors.
-    pub fn new(s: &str) -> Result<Self, IdError> {
-        Self::validate(s)?;
-        Ok(Self(store(s)))
-    }
-
-    /// The identity as text.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
     }
 }
 
@@ -303,11 +334,15 @@ impl KmsUri {
     /// [`IdError::ControlCharacter`] or [`IdError::InvalidUri`] (no RFC 3986 scheme followed by
     /// something, or a space), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
-        check_length(s, Self::CAPACITY)?;
+        Self::check(s.as_bytes(), Scanned::No)
+    }
+
+    /// See [`McServiceId::check`].
+    fn check(bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
+        check_length(bytes, Self::CAPACITY)?;
         // Control characters first (they take precedence). A space anywhere is refused: after
         // the colon it is one, before it the scheme check below would refuse it anyway.
-        let space = check_blanks(s.as_bytes())?;
-        let bytes = s.as_bytes();
+        let space = scanned.blanks(bytes)?;
         let colon = bytes.iter().position(|&b| b == b':');
         let scheme = bytes.get(..colon.unwrap_or(0)).unwrap_or_default();
         let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
@@ -315,46 +350,31 @@ impl KmsUri {
                 .iter()
                 .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
         // A scheme of at least one byte, then something after the colon.
-        let shape_ok = colon.is_some_and(|at| at.saturating_add(1) < s.len()) && scheme_ok;
+        let shape_ok = colon.is_some_and(|at| at.saturating_add(1) < bytes.len()) && scheme_ok;
         if shape_ok && !space {
             Ok(())
         } else {
             Err(IdError::InvalidUri)
         }
     }
-
-    /// Stores a string that [`KmsUri::validate`] accepted, without checking it again.
-    pub(crate) fn from_validated(s: &str) -> Self {
-        Self(store(s))
-    }
-
-    /// A validated KMS URI; see [`KmsUri::validate`] for the errors.
-    pub fn new(s: &str) -> Result<Self, IdError> {
-        Self::validate(s)?;
-        Ok(Self(store(s)))
-    }
-
-    /// The URI as text.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
 }
 
 /// Security domain information (Table 10.16.y.2-1): what a caller needs to encrypt end to end
 /// towards the MC service ID a user was assigned by a partner MC system. Mandatory in a private
 /// call redirection when end-to-end encryption is required (NOTE under the table).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SecurityDomainInfo {
+pub struct SecurityDomainInfo<'a> {
     /// The KMS URI of the security domain (TS 33.180).
-    pub kms_uri: KmsUri,
+    #[serde(borrow)]
+    pub kms_uri: KmsUriRef<'a>,
 }
 
-impl SecurityDomainInfo {
+impl<'a> SecurityDomainInfo<'a> {
     /// Security domain information with the given KMS URI; see [`KmsUri::validate`].
-    pub fn new(kms_uri: &str) -> Result<Self, IdError> {
+    pub fn new(kms_uri: &'a str) -> Result<Self, IdError> {
         Ok(Self {
-            kms_uri: KmsUri::new(kms_uri)?,
+            kms_uri: KmsUriRef::new(kms_uri)?,
         })
     }
 }
@@ -363,8 +383,27 @@ impl SecurityDomainInfo {
 macro_rules! string_newtype_impls {
     ($($ty:ident),*) => {$(
         impl $ty {
+            /// A validated value; see
+            #[doc = concat!("[`", stringify!($ty), "::validate`]")]
+            /// for the errors.
+            pub fn new(s: &str) -> Result<Self, IdError> {
+                Self::validate(s)?;
+                Ok(Self(store(s)))
+            }
+
+            /// Stores a string that validation accepted, without checking it again.
+            pub(crate) fn from_validated(s: &str) -> Self {
+                Self(store(s))
+            }
+
+            /// The value as text.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+
             /// An empty value: a placeholder that an in-place copy overwrites before anyone
             /// reads it. Never valid on its own.
+            #[allow(dead_code)] // used for some of the types only
             pub(crate) const EMPTY: Self = Self(String::new());
 
             /// Replaces the value with `s` in place, after checking `s` as
@@ -598,9 +637,30 @@ macro_rules! borrowed_id {
                     ) -> Result<$name<'a>, E> {
                         $name::new(v).map_err(|e| invalid::<E>(e, &self))
                     }
+
+                    fn visit_borrowed_bytes<E: serde::de::Error>(
+                        self,
+                        v: &'de [u8],
+                    ) -> Result<$name<'a>, E> {
+                        match from_wire(v, $owned::check) {
+                            Ok(()) => Ok($name(v)),
+                            Err(WireIdError::Utf8) => Err(E::invalid_value(
+                                serde::de::Unexpected::Bytes(v),
+                                &self,
+                            )),
+                            Err(WireIdError::Id(e)) => Err(invalid::<E>(e, &self)),
+                        }
+                    }
                 }
 
-                deserializer.deserialize_str(Visit(core::marker::PhantomData))
+                // Compact formats (the wire's) hand the string over as bytes, so that it is
+                // checked in one pass (`from_wire`); text formats hand over a `str`.
+                let visit = Visit(core::marker::PhantomData);
+                if deserializer.is_human_readable() {
+                    deserializer.deserialize_str(visit)
+                } else {
+                    deserializer.deserialize_bytes(visit)
+                }
             }
         }
     )*};
@@ -953,5 +1013,73 @@ mod tests {
         assert!(serde_json::from_str::<KmsUriRef>("\"\"").is_err());
         // A string the deserialiser cannot lend (it holds an escape) is refused, not copied.
         assert!(serde_json::from_str::<McServiceIdRef>("\"sip:\\u0061@x\"").is_err());
+    }
+
+    /// What decoding an identifier from the wire must give: UTF-8 first, then the type's rules,
+    /// as if the decoder had read a `str` and validated it.
+    fn reference(
+        bytes: &[u8],
+        validate: fn(&str) -> Result<(), IdError>,
+    ) -> Result<(), crate::error::DecodeError> {
+        use crate::error::DecodeError;
+        let s = core::str::from_utf8(bytes).map_err(|_| DecodeError::InvalidUtf8)?;
+        validate(s).map_err(DecodeError::InvalidField)
+    }
+
+    #[test]
+    fn the_one_pass_wire_check_agrees_with_utf8_then_validation() {
+        use crate::wire_de::from_bytes_exact;
+        // Bytes that exercise every branch: blanks, control characters, DEL, bytes that are
+        // not ASCII (valid UTF-8 or not), scheme letters; strings shorter and longer than a
+        // word, so that both the word scan and the tail are hit.
+        const ALPHABET: &[&[u8]] = &[
+            b"a",
+            b"sip:",
+            b"tel:",
+            b"sips:",
+            b"https:",
+            b".",
+            b"-",
+            b":",
+            b" ",
+            b"\0",
+            b"\x1f",
+            b"\x7f",
+            "é".as_bytes(),
+            b"\xc3",
+            b"\xff",
+            b"1",
+            b"xxxxxxx",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let mut bytes = std::vec::Vec::new();
+            for _ in 0..next() % 12 {
+                bytes.extend_from_slice(ALPHABET[(next() % ALPHABET.len() as u64) as usize]);
+            }
+            let mut wire = std::vec![u8::try_from(bytes.len()).unwrap()];
+            wire.extend_from_slice(&bytes);
+            assert_eq!(
+                from_bytes_exact::<McServiceIdRef>(&wire).map(|_| ()),
+                reference(&bytes, McServiceId::validate),
+                "{bytes:x?}"
+            );
+            assert_eq!(
+                from_bytes_exact::<McSystemIdRef>(&wire).map(|_| ()),
+                reference(&bytes, McSystemId::validate),
+                "{bytes:x?}"
+            );
+            assert_eq!(
+                from_bytes_exact::<KmsUriRef>(&wire).map(|_| ()),
+                reference(&bytes, KmsUri::validate),
+                "{bytes:x?}"
+            );
+        }
     }
 }

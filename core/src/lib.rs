@@ -23,34 +23,35 @@
 //!
 //! ```
 //! use mcx_migrate::{client::PrivateCall, server::{decide, Decision}, table::ArrayTable};
-//! use mcx_migrate::{McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection,
+//! use mcx_migrate::{McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRedirection,
 //!                   PrivateCallRequest, SecurityDomainInfo, ServiceKind};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Server A learns that user 2 migrated to MC system B (clause 10.6.3).
 //! // The table lives in caller-provided memory: here a 2 KiB array it owns (a few records).
 //! let mut table_a = ArrayTable::<2048>::EMPTY;
 //! table_a.apply(&MigrationUpdate::Migrated {
-//!     primary_id: McServiceId::new("sip:user2@mc-a.example")?,
-//!     partner_system: McSystemId::new("mc-b.example")?,
-//!     partner_id: McServiceId::new("sip:visitor7@mc-b.example")?,
+//!     primary_id: McServiceIdRef::new("sip:user2@mc-a.example")?,
+//!     partner_system: McSystemIdRef::new("mc-b.example")?,
+//!     partner_id: McServiceIdRef::new("sip:visitor7@mc-b.example")?,
 //!     security_domain_info: Some(SecurityDomainInfo::new("https://kms.mc-b.example")?),
 //! })?;
 //!
 //! // Step 1: client 1 calls user 2's primary ID.
 //! let mut call: PrivateCall = PrivateCall::start(PrivateCallRequest {
 //!     service_kind: ServiceKind::McpttPrivateCall,
-//!     calling_party: McServiceId::new("sip:user1@mc-a.example")?,
-//!     target: McServiceId::new("sip:user2@mc-a.example")?,
+//!     calling_party: McServiceIdRef::new("sip:user1@mc-a.example")?,
+//!     target: McServiceIdRef::new("sip:user2@mc-a.example")?,
 //!     e2ee_required: true,
 //!     security_domain_info: None,
 //! });
 //! let mut wire = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
 //!
 //! // Steps 2-3: server A answers with a private call redirection, as bytes.
-//! let Decision::Redirect(redirection) = decide(&table_a, call.request()) else { panic!() };
+//! let Decision::Redirect(redirection) = decide(&table_a, &call.request()) else { panic!() };
 //! let len = redirection.encode(&mut wire)?;
 //!
 //! // Steps 3, 5: client 1 releases its request and calls the ID assigned by B, with B's KMS.
+//! // The redirection it receives is borrowed from the bytes, validated as it was read.
 //! let received = PrivateCallRedirection::decode(&wire[..len])?;
 //! let next = call.on_redirection(&received)?;
 //! assert_eq!(next.target.as_str(), "sip:visitor7@mc-b.example");
@@ -91,10 +92,7 @@ pub use id::{
     KmsUri, KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, RedirectionReason,
     SecurityDomainInfo, ServiceKind,
 };
-pub use message::{
-    Message, MessageView, MigrationUpdate, MigrationUpdateView, PrivateCallRedirection,
-    PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView, SecurityDomainInfoView,
-};
+pub use message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
 
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -4,12 +4,9 @@
 use crate::error::EncodeError;
 use crate::id::{McServiceIdRef, RedirectionReason, SecurityDomainInfo};
 use crate::log::debug;
-use crate::message::{
-    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
-    SecurityDomainInfoView,
-};
+use crate::message::{PrivateCallRedirection, PrivateCallRequest};
 use crate::table::{MigrationLookup, Record, VisitorState};
-use crate::wire::encode_view;
+use crate::wire::encode;
 
 /// Why the server refuses a private call request instead of proceeding or redirecting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,17 +28,17 @@ impl core::fmt::Display for RejectReason {
     }
 }
 
-/// What the server does with a private call request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the server does with a private call request. A redirection borrows its identifiers
+/// from the request and from the migration table's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[allow(clippy::large_enum_variant)] // the redirection is the answer; boxing needs a heap
-pub enum Decision {
+pub enum Decision<'a> {
     /// The target is served here (never migrated, returned, or visiting and present): continue
     /// with the normal private call procedure of TS 23.379 / 23.281 / 23.282.
     Proceed,
     /// Send this private call redirection to the calling client (step 3, or the
     /// consecutive-migration redirection home).
-    Redirect(PrivateCallRedirection),
+    Redirect(PrivateCallRedirection<'a>),
     /// Refuse the call.
     Reject(RejectReason),
 }
@@ -61,7 +58,10 @@ pub enum Decision {
 ///   IE 3 (Table 10.16.y.2-1), reason [`RedirectionReason::TargetNoLongerServed`], with the
 ///   primary ID's security domain information under the same E2EE rule.
 /// - Otherwise: [`Decision::Proceed`].
-pub fn decide<T: MigrationLookup + ?Sized>(table: &T, request: &PrivateCallRequest) -> Decision {
+pub fn decide<'a, T: MigrationLookup + ?Sized>(
+    table: &'a T,
+    request: &PrivateCallRequest<'a>,
+) -> Decision<'a> {
     match route(table, request.target.as_str(), request.e2ee_required) {
         Route::Proceed => Decision::Proceed,
         Route::Reject(reason) => Decision::Reject(reason),
@@ -70,17 +70,14 @@ pub fn decide<T: MigrationLookup + ?Sized>(table: &T, request: &PrivateCallReque
             security_domain_info,
             reason,
         } => {
-            let (target_primary, target_migrated) =
-                target_ies(reason, request.target.as_borrowed(), next);
+            let (target_primary, target_migrated) = target_ies(reason, request.target, next);
             Decision::Redirect(PrivateCallRedirection {
                 service_kind: request.service_kind,
-                calling_party: request.calling_party.clone(),
-                target_primary: target_primary.to_owned_id(),
-                target_migrated: target_migrated.to_owned_id(),
+                calling_party: request.calling_party,
+                target_primary,
+                target_migrated,
                 e2ee_required: request.e2ee_required,
-                security_domain_info: security_domain_info.map(|s| SecurityDomainInfo {
-                    kms_uri: s.kms_uri.to_owned_id(),
-                }),
+                security_domain_info,
                 reason: Some(reason),
             })
         }
@@ -114,38 +111,22 @@ pub enum DecisionOutcome {
 }
 
 /// [`decide`], with a redirection encoded straight into `buf` (the wire format of
-/// [`encode`](crate::wire::encode)) from the request and the table record: no
-/// [`PrivateCallRedirection`] is built, so the stack holds no owned message. The decision rules
-/// are those of [`decide`].
+/// [`encode`]). The decision rules are those of [`decide`], and the redirection is the one it
+/// returns.
 ///
-/// The identifiers of `request` (valid by type) are echoed as they are. Returns [`EncodeError::BufferTooSmall`] with the needed length when a
-/// redirection does not fit (`PrivateCallRedirection::MAX_ENCODED_LEN` bytes always suffice);
-/// the table is never modified.
+/// Returns [`EncodeError::BufferTooSmall`] with the needed length when a redirection does not
+/// fit (`PrivateCallRedirection::MAX_ENCODED_LEN` bytes always suffice); `buf` is then
+/// unchanged. The table is never modified.
 pub fn decide_encode<T: MigrationLookup + ?Sized>(
     table: &T,
-    request: &PrivateCallRequestView<'_>,
+    request: &PrivateCallRequest<'_>,
     buf: &mut [u8],
 ) -> Result<DecisionOutcome, EncodeError> {
-    match route(table, request.target.as_str(), request.e2ee_required) {
-        Route::Proceed => Ok(DecisionOutcome::Proceed),
-        Route::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
-        Route::Redirect {
-            next,
-            security_domain_info,
-            reason,
-        } => {
-            let (target_primary, target_migrated) = target_ies(reason, request.target, next);
-            let redirection = PrivateCallRedirectionView {
-                service_kind: request.service_kind,
-                calling_party: request.calling_party,
-                target_primary,
-                target_migrated,
-                e2ee_required: request.e2ee_required,
-                security_domain_info,
-                reason: Some(reason),
-            };
-            encode_view::<PrivateCallRedirection>(&redirection, buf)
-                .map(DecisionOutcome::Redirected)
+    match decide(table, request) {
+        Decision::Proceed => Ok(DecisionOutcome::Proceed),
+        Decision::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
+        Decision::Redirect(redirection) => {
+            encode(&redirection, buf).map(DecisionOutcome::Redirected)
         }
     }
 }
@@ -158,7 +139,7 @@ enum Route<'t> {
         /// The ID to call next.
         next: McServiceIdRef<'t>,
         /// The security domain information to include: `Some` only when E2EE is required.
-        security_domain_info: Option<SecurityDomainInfoView<'t>>,
+        security_domain_info: Option<SecurityDomainInfo<'t>>,
         reason: RedirectionReason,
     },
 }
@@ -230,7 +211,8 @@ mod tests {
     fn step2_3_primary_redirects_a_call_to_a_migrated_user_to_the_partner_id() {
         for kind in ServiceKind::ALL {
             let req = request(kind, USER2_PRIMARY, false);
-            let Decision::Redirect(r) = decide(&table_a(Some(KMS_B)), &req) else {
+            let table = table_a(Some(KMS_B));
+            let Decision::Redirect(r) = decide(&table, &req) else {
                 panic!("{kind:?} not redirected")
             };
             assert_eq!(r.service_kind, kind);
@@ -249,9 +231,8 @@ mod tests {
     #[test]
     fn step3_with_e2ee_the_redirection_carries_the_security_domain_info() {
         for kind in ServiceKind::ALL {
-            let Decision::Redirect(r) =
-                decide(&table_a(Some(KMS_B)), &request(kind, USER2_PRIMARY, true))
-            else {
+            let table = table_a(Some(KMS_B));
+            let Decision::Redirect(r) = decide(&table, &request(kind, USER2_PRIMARY, true)) else {
                 panic!()
             };
             assert!(r.e2ee_required);
@@ -292,7 +273,8 @@ mod tests {
     {
         for kind in ServiceKind::ALL {
             let req = request(kind, USER2_AT_B, false);
-            let Decision::Redirect(r) = decide(&table_b(true, Some(KMS_A)), &req) else {
+            let table = table_b(true, Some(KMS_A));
+            let Decision::Redirect(r) = decide(&table, &req) else {
                 panic!()
             };
             assert_eq!(r.calling_party, USER1);
@@ -312,7 +294,8 @@ mod tests {
     #[test]
     fn consecutive_migration_with_e2ee_carries_the_primary_security_domain_or_rejects() {
         let req = request(ServiceKind::McpttPrivateCall, USER2_AT_B, true);
-        let Decision::Redirect(r) = decide(&table_b(true, Some(KMS_A)), &req) else {
+        let table = table_b(true, Some(KMS_A));
+        let Decision::Redirect(r) = decide(&table, &req) else {
             panic!()
         };
         assert_eq!(r.security_domain_info, Some(sdi(KMS_A)));
@@ -346,7 +329,7 @@ mod tests {
                 for e2ee in [false, true] {
                     let req = request(ServiceKind::McvideoPrivateCall, target, e2ee);
                     let mut buf = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
-                    let outcome = decide_encode(table, &req.as_view(), &mut buf).unwrap();
+                    let outcome = decide_encode(table, &req, &mut buf).unwrap();
                     match (decide(table, &req), outcome) {
                         (Decision::Proceed, DecisionOutcome::Proceed) => {}
                         (Decision::Reject(a), DecisionOutcome::Reject(b)) => assert_eq!(a, b),
@@ -364,13 +347,14 @@ mod tests {
     #[test]
     fn decide_encode_reports_the_length_a_short_buffer_needs() {
         let req = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
-        let Decision::Redirect(r) = decide(&table_a(Some(KMS_B)), &req) else {
+        let table = table_a(Some(KMS_B));
+        let Decision::Redirect(r) = decide(&table, &req) else {
             panic!()
         };
         let needed = r.encode(&mut [0u8; 1024]).unwrap();
         let mut short = [0u8; 8];
         assert_eq!(
-            decide_encode(&table_a(Some(KMS_B)), &req.as_view(), &mut short),
+            decide_encode(&table_a(Some(KMS_B)), &req, &mut short),
             Err(EncodeError::BufferTooSmall { needed })
         );
     }

@@ -57,8 +57,9 @@ type CrcImpl = crc::NoTable;
 type CrcImpl = crc::Table<1>;
 
 use crate::error::{StorageError, TableError};
+use crate::id::SecurityDomainInfo;
 use crate::id::{KmsUriRef, McServiceIdRef, McSystemIdRef};
-use crate::message::{MigrationUpdate, MigrationUpdateView, SecurityDomainInfoView};
+use crate::message::MigrationUpdate;
 
 /// The smallest storage a table accepts: the index of an empty table.
 pub const MIN_STORAGE_LEN: usize = MIN_BUCKETS * BUCKET_LEN;
@@ -87,7 +88,7 @@ pub struct MigratedRecord<'t> {
     /// The MC service ID the partner system assigned.
     pub partner_id: McServiceIdRef<'t>,
     /// The security domain information of `partner_id`, if known.
-    pub security_domain_info: Option<SecurityDomainInfoView<'t>>,
+    pub security_domain_info: Option<SecurityDomainInfo<'t>>,
 }
 
 /// Whether a visiting user is still served by this (partner) system.
@@ -110,7 +111,7 @@ pub struct VisitorRecord<'t> {
     /// The user's primary MC system.
     pub primary_system: McSystemIdRef<'t>,
     /// The security domain information of `primary_id`, if known.
-    pub primary_security_domain_info: Option<SecurityDomainInfoView<'t>>,
+    pub primary_security_domain_info: Option<SecurityDomainInfo<'t>>,
     /// Present or departed.
     pub state: VisitorState,
 }
@@ -241,8 +242,8 @@ struct Found<'t> {
     raw: Raw<'t>,
 }
 
-fn sdi_of(kms: &[u8]) -> Option<SecurityDomainInfoView<'_>> {
-    (!kms.is_empty()).then_some(SecurityDomainInfoView {
+fn sdi_of(kms: &[u8]) -> Option<SecurityDomainInfo<'_>> {
+    (!kms.is_empty()).then_some(SecurityDomainInfo {
         kms_uri: KmsUriRef::from_validated_bytes(kms),
     })
 }
@@ -272,18 +273,18 @@ fn record(raw: Raw<'_>) -> Option<Record<'_>> {
 
 /// The record an update writes: its tag and strings (key, field A, field B, KMS URI); `None`
 /// for the updates that write no record.
-fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
-    fn kms<'u>(sdi: &Option<SecurityDomainInfoView<'u>>) -> &'u [u8] {
+fn fields<'u>(update: &MigrationUpdate<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
+    fn kms<'u>(sdi: &Option<SecurityDomainInfo<'u>>) -> &'u [u8] {
         sdi.as_ref().map_or(&[], |s| s.kms_uri.as_bytes())
     }
     match *update {
-        MigrationUpdateView::Migrated {
+        MigrationUpdate::Migrated {
             primary_id,
             partner_system,
             partner_id,
             ref security_domain_info,
         }
-        | MigrationUpdateView::MovedOn {
+        | MigrationUpdate::MovedOn {
             primary_id,
             partner_system,
             partner_id,
@@ -297,7 +298,7 @@ fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> 
                 kms(security_domain_info),
             ],
         )),
-        MigrationUpdateView::VisitorRegistered {
+        MigrationUpdate::VisitorRegistered {
             local_id,
             primary_id,
             primary_system,
@@ -311,7 +312,7 @@ fn fields<'u>(update: &MigrationUpdateView<'u>) -> Option<(Tag, [&'u [u8]; 4])> 
                 kms(primary_security_domain_info),
             ],
         )),
-        MigrationUpdateView::Returned { .. } | MigrationUpdateView::VisitorDeparted { .. } => None,
+        MigrationUpdate::Returned { .. } | MigrationUpdate::VisitorDeparted { .. } => None,
     }
 }
 
@@ -444,13 +445,10 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     /// migrated-away record of a user of this system, "returned" removes it; "visitor
     /// registered" writes a visitor record, "visitor departed" marks it departed. On error the
     /// table is unchanged.
-    pub fn apply(&mut self, update: &MigrationUpdate) -> Result<Applied, TableError> {
-        self.apply_view(&update.as_view())
-    }
-
-    /// [`apply`](Self::apply) for an update borrowed from the wire: its strings are copied
-    /// straight into the record, no owned update is built.
-    pub fn apply_view(&mut self, update: &MigrationUpdateView<'_>) -> Result<Applied, TableError> {
+    ///
+    /// An update decoded from the wire borrows its strings from the received bytes; they are
+    /// copied straight into the record.
+    pub fn apply(&mut self, update: &MigrationUpdate<'_>) -> Result<Applied, TableError> {
         let key = update.key().as_bytes();
         let found = self.find(key);
         let tag = found.map(|f| f.raw.tag);
@@ -460,8 +458,8 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
             needed: f.raw.needed(),
         });
         match *update {
-            MigrationUpdateView::Migrated { .. } | MigrationUpdateView::MovedOn { .. } => {
-                let moved_on = matches!(update, MigrationUpdateView::MovedOn { .. });
+            MigrationUpdate::Migrated { .. } | MigrationUpdate::MovedOn { .. } => {
+                let moved_on = matches!(update, MigrationUpdate::MovedOn { .. });
                 match tag {
                     Some(Tag::MigratedAway) => {}
                     None if !moved_on => {}
@@ -472,7 +470,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
                 }
                 self.write(update, existing)
             }
-            MigrationUpdateView::Returned { .. } => match found {
+            MigrationUpdate::Returned { .. } => match found {
                 Some(found) if found.raw.tag == Tag::MigratedAway => {
                     let (bucket, offset, raw) = (found.bucket, found.offset, found.raw);
                     let (size, needed) = (raw.size, raw.needed());
@@ -484,13 +482,13 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
                 }
                 _ => Err(TableError::NotMigrated),
             },
-            MigrationUpdateView::VisitorRegistered { .. } => {
+            MigrationUpdate::VisitorRegistered { .. } => {
                 if tag == Some(Tag::MigratedAway) {
                     return Err(TableError::RoleConflict);
                 }
                 self.write(update, existing)
             }
-            MigrationUpdateView::VisitorDeparted { .. } => {
+            MigrationUpdate::VisitorDeparted { .. } => {
                 let Some(found) = found else {
                     return Err(TableError::NotVisiting);
                 };
@@ -527,7 +525,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     /// needed). Everything is checked before anything changes.
     fn write(
         &mut self,
-        update: &MigrationUpdateView<'_>,
+        update: &MigrationUpdate<'_>,
         found: Option<Existing>,
     ) -> Result<Applied, TableError> {
         let Some((tag, strings)) = fields(update) else {
@@ -598,6 +596,9 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
 
     /// The number of departed visitor records (not the one at `exclude`) and the bytes they
     /// need.
+    // Not inlined: its locals would sit in `write`'s frame, under the deepest stack of the C
+    // API (`write` -> `insert` -> `compact`, docs/footprint.md).
+    #[inline(never)]
     fn departed_total(&self, exclude: Option<usize>) -> (usize, usize) {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
         let (mut count, mut bytes) = (0usize, 0usize);
@@ -615,6 +616,9 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
 
     /// The departed visitor record that departed first (lowest departure order, then offset),
     /// skipping the one at `exclude`.
+    // Not inlined: its locals would sit in `write`'s frame, under the deepest stack of the C
+    // API (`write` -> `insert` -> `compact`, docs/footprint.md).
+    #[inline(never)]
     fn oldest_departed(&self, exclude: Option<usize>) -> Option<Departed> {
         let heap = self.bytes().get(..self.heap_end)?;
         // A plain scan of the headers: this runs only when the storage is full.

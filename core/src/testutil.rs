@@ -3,7 +3,8 @@
 //! crate's types, so the few below are the unit tests' own).
 
 use crate::{
-    McServiceId, McSystemId, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo, ServiceKind,
+    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
+    ServiceKind,
 };
 
 pub use mcx_testkit::fixtures::{
@@ -15,19 +16,24 @@ pub use mcx_testkit::fixtures::{
 /// around its length.
 pub const USER2_AT_C_TEL: &str = "tel:+4930555002";
 
-pub fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap()
+pub fn id(s: &str) -> McServiceIdRef<'_> {
+    McServiceIdRef::new(s).unwrap()
 }
 
-pub fn system(s: &str) -> McSystemId {
-    McSystemId::new(s).unwrap()
+pub fn system(s: &str) -> McSystemIdRef<'_> {
+    McSystemIdRef::new(s).unwrap()
 }
 
-pub fn sdi(s: &str) -> SecurityDomainInfo {
+pub fn sdi(s: &str) -> SecurityDomainInfo<'_> {
     SecurityDomainInfo::new(s).unwrap()
 }
 
-pub fn request(kind: ServiceKind, target: &str, e2ee: bool) -> PrivateCallRequest {
+/// A test's string that lives as long as the test process: messages borrow their identifiers.
+pub fn leak(s: std::string::String) -> &'static str {
+    s.leak()
+}
+
+pub fn request(kind: ServiceKind, target: &str, e2ee: bool) -> PrivateCallRequest<'_> {
     PrivateCallRequest {
         service_kind: kind,
         calling_party: id(USER1),
@@ -37,7 +43,12 @@ pub fn request(kind: ServiceKind, target: &str, e2ee: bool) -> PrivateCallReques
     }
 }
 
-pub fn migrated(primary: &str, system_: &str, partner: &str, kms: Option<&str>) -> MigrationUpdate {
+pub fn migrated<'a>(
+    primary: &'a str,
+    system_: &'a str,
+    partner: &'a str,
+    kms: Option<&'a str>,
+) -> MigrationUpdate<'a> {
     MigrationUpdate::Migrated {
         primary_id: id(primary),
         partner_system: system(system_),
@@ -46,7 +57,11 @@ pub fn migrated(primary: &str, system_: &str, partner: &str, kms: Option<&str>) 
     }
 }
 
-pub fn registered(local: &str, primary: &str, kms: Option<&str>) -> MigrationUpdate {
+pub fn registered<'a>(
+    local: &'a str,
+    primary: &'a str,
+    kms: Option<&'a str>,
+) -> MigrationUpdate<'a> {
     MigrationUpdate::VisitorRegistered {
         local_id: id(local),
         primary_id: id(primary),
@@ -55,13 +70,13 @@ pub fn registered(local: &str, primary: &str, kms: Option<&str>) -> MigrationUpd
     }
 }
 
-pub fn departed(local: &str) -> MigrationUpdate {
+pub fn departed(local: &str) -> MigrationUpdate<'_> {
     MigrationUpdate::VisitorDeparted {
         local_id: id(local),
     }
 }
 
 /// `n` distinct valid IDs.
-pub fn nth_id(n: usize) -> McServiceId {
-    id(&std::format!("sip:n{n}@mc-a.example"))
+pub fn nth_id(n: usize) -> McServiceIdRef<'static> {
+    id(leak(std::format!("sip:n{n}@mc-a.example")))
 }

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! +---------+------+-------------------------------+
-//! | version | type | postcard payload (the view)    |
+//! | version | type | postcard payload (the message) |
 //! |   0x02  | 1..3 | strings as varint length+UTF-8 |
 //! +---------+------+-------------------------------+
 //! ```
@@ -42,10 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError};
-use crate::message::{
-    e2ee_rule_holds, Message, MessageView, MigrationUpdate, MigrationUpdateView,
-    PrivateCallRedirection, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
-};
+use crate::message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
 use crate::wire_de::from_bytes_exact;
 use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
 
@@ -174,136 +171,95 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// A message with a fixed type in the wire format. Implemented by [`PrivateCallRequest`],
-/// [`PrivateCallRedirection`] and [`MigrationUpdate`]; sealed.
-pub trait WireMessage: sealed::Sealed + Sized {
+/// A message with a fixed type in the wire format: [`PrivateCallRequest`],
+/// [`PrivateCallRedirection`] and [`MigrationUpdate`]; sealed. Its fields, in order, are its
+/// payload.
+pub trait WireMessage<'a>: sealed::Sealed + Serialize + Deserialize<'a> + Copy {
     /// The envelope's type byte.
     const MESSAGE_TYPE: MessageType;
     /// Longest encoding of this message, envelope included.
     const MAX_ENCODED_LEN: usize;
-    /// The borrowed view that defines the wire layout.
-    type View<'a>: Serialize + Deserialize<'a>;
-    /// This message as a view.
-    fn view(&self) -> Self::View<'_>;
-    /// Checks the rules between a decoded view's fields (the E2EE NOTE of a redirection); its
-    /// identifiers are valid by type.
-    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError>;
-    /// Copies a view into owned storage.
-    fn from_view(view: &Self::View<'_>) -> Self;
-    /// The view of this type inside `message`, or `None` for another type.
-    #[doc(hidden)]
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>>;
-    /// The IE rules an encoder must not break.
-    fn check_rules(&self) -> Result<(), EncodeError> {
-        Ok(())
-    }
+    /// This message as a [`Message`].
+    fn into_message(self) -> Message<'a>;
+    /// The message of this type inside `message`, or `None` for another type.
+    fn from_message(message: Message<'a>) -> Option<Self>;
 }
 
-impl sealed::Sealed for PrivateCallRequest {}
-impl WireMessage for PrivateCallRequest {
-    const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRequest;
-    const MAX_ENCODED_LEN: usize = REQUEST_MAX_ENCODED_LEN;
-    type View<'a> = PrivateCallRequestView<'a>;
-    fn view(&self) -> Self::View<'_> {
-        self.as_view()
-    }
-    fn validate_view(_view: &Self::View<'_>) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn from_view(view: &Self::View<'_>) -> Self {
-        view.to_owned()
-    }
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
-        match message {
-            MessageView::Request(view) => Some(view),
-            _ => None,
-        }
-    }
+/// The IE rules an encoder must not break (the E2EE NOTE of a redirection).
+fn check_rules(message: &Message<'_>) -> Result<(), EncodeError> {
+    message
+        .validate()
+        .map_err(|_| EncodeError::MissingSecurityDomainInfo)
 }
 
-impl sealed::Sealed for PrivateCallRedirection {}
-impl WireMessage for PrivateCallRedirection {
-    const MESSAGE_TYPE: MessageType = MessageType::PrivateCallRedirection;
-    const MAX_ENCODED_LEN: usize = REDIRECTION_MAX_ENCODED_LEN;
-    type View<'a> = PrivateCallRedirectionView<'a>;
-    fn view(&self) -> Self::View<'_> {
-        self.as_view()
-    }
-    fn validate_view(view: &Self::View<'_>) -> Result<(), DecodeError> {
-        view.validate()
-    }
-    fn from_view(view: &Self::View<'_>) -> Self {
-        view.to_owned()
-    }
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
-        match message {
-            MessageView::Redirection(view) => Some(view),
-            _ => None,
+macro_rules! wire_message {
+    ($($ty:ident: $variant:ident, $message_type:ident, $max:ident;)*) => {$(
+        impl sealed::Sealed for $ty<'_> {}
+        impl<'a> WireMessage<'a> for $ty<'a> {
+            const MESSAGE_TYPE: MessageType = MessageType::$message_type;
+            const MAX_ENCODED_LEN: usize = $max;
+            fn into_message(self) -> Message<'a> {
+                Message::$variant(self)
+            }
+            fn from_message(message: Message<'a>) -> Option<Self> {
+                match message {
+                    Message::$variant(m) => Some(m),
+                    _ => None,
+                }
+            }
         }
-    }
-    fn check_rules(&self) -> Result<(), EncodeError> {
-        if e2ee_rule_holds(self.e2ee_required, &self.security_domain_info) {
-            Ok(())
-        } else {
-            Err(EncodeError::MissingSecurityDomainInfo)
+
+        impl<'a> $ty<'a> {
+            /// Longest encoding of this message, envelope included.
+            pub const MAX_ENCODED_LEN: usize = $max;
+
+            /// Encodes into `buf`; see [`encode`](crate::wire::encode).
+            pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+                encode(self, buf)
+            }
+
+            /// Encodes as one COBS frame; see [`encode_frame`](crate::wire::encode_frame).
+            pub fn encode_frame(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+                encode_frame(self, buf)
+            }
+
+            /// Decodes a message borrowed from `bytes`; see [`decode`](crate::wire::decode).
+            pub fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+                decode(bytes)
+            }
         }
-    }
+    )*};
 }
 
-impl sealed::Sealed for MigrationUpdate {}
-impl WireMessage for MigrationUpdate {
-    const MESSAGE_TYPE: MessageType = MessageType::MigrationUpdate;
-    const MAX_ENCODED_LEN: usize = MIGRATION_UPDATE_MAX_ENCODED_LEN;
-    type View<'a> = MigrationUpdateView<'a>;
-    fn view(&self) -> Self::View<'_> {
-        self.as_view()
-    }
-    fn validate_view(_view: &Self::View<'_>) -> Result<(), DecodeError> {
-        Ok(())
-    }
-    fn from_view(view: &Self::View<'_>) -> Self {
-        view.to_owned()
-    }
-    fn from_message_view(message: MessageView<'_>) -> Option<Self::View<'_>> {
-        match message {
-            MessageView::MigrationUpdate(view) => Some(view),
-            _ => None,
-        }
-    }
+wire_message! {
+    PrivateCallRequest: Request, PrivateCallRequest, REQUEST_MAX_ENCODED_LEN;
+    PrivateCallRedirection: Redirection, PrivateCallRedirection, REDIRECTION_MAX_ENCODED_LEN;
+    MigrationUpdate: MigrationUpdate, MigrationUpdate, MIGRATION_UPDATE_MAX_ENCODED_LEN;
 }
 
-/// Every serialisation of a message goes through this one type per message, `(u8, u8,
-/// &View)`, so the firmware holds one serialiser per message type.
-fn envelope<'v, 'a, M: WireMessage>(view: &'v M::View<'a>) -> (u8, u8, &'v M::View<'a>) {
-    (FORMAT_VERSION, M::MESSAGE_TYPE as u8, view)
+/// Every serialisation of a message goes through this one type per message, `(u8, u8, &M)`, so
+/// the firmware holds one serialiser per message type.
+fn envelope<'m, 'a, M: WireMessage<'a>>(msg: &'m M) -> (u8, u8, &'m M) {
+    (FORMAT_VERSION, M::MESSAGE_TYPE as u8, msg)
 }
 
 /// Encodes `msg` into `buf` and returns the number of bytes written.
 ///
 /// Returns [`EncodeError::BufferTooSmall`] with the exact length needed if `buf` is shorter
-/// than the encoding (a buffer of `M::MAX_ENCODED_LEN` always suffices), and
-/// [`EncodeError::MissingSecurityDomainInfo`] for a redirection that breaks the E2EE rule.
-/// On `Err`, `buf` is unchanged.
-pub fn encode<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    msg.check_rules()?;
-    encode_view::<M>(&msg.view(), buf)
-}
-
-/// Encodes a message given as its borrowed view, with no owned copy of it (e.g. a private call
-/// redirection put together from a request and a migration table record). Its identifiers are
-/// valid by type; the IE rules are the caller's to keep (see [`encode`]); errors otherwise as
-/// there.
-pub fn encode_view<M: WireMessage>(
-    view: &M::View<'_>,
-    buf: &mut [u8],
-) -> Result<usize, EncodeError> {
-    let value = envelope::<M>(view);
-    let len = measure(&value);
-    let out = buf
-        .get_mut(..len)
-        .ok_or(EncodeError::BufferTooSmall { needed: len })?;
-    serialize_into(&value, out);
-    Ok(len)
+/// than the encoding (a buffer of `M::MAX_ENCODED_LEN` always suffices, and is written in one
+/// pass; a shorter one is measured first), and [`EncodeError::MissingSecurityDomainInfo`] for
+/// a redirection that breaks the E2EE rule. On `Err`, `buf` is unchanged.
+pub fn encode<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    check_rules(&msg.into_message())?;
+    let value = envelope(msg);
+    if buf.len() < M::MAX_ENCODED_LEN {
+        // The one case that may not fit: measure first, so that nothing is written on `Err`.
+        let len = measure(&value);
+        if len > buf.len() {
+            return Err(EncodeError::BufferTooSmall { needed: len });
+        }
+    }
+    Ok(serialize_into(&value, buf))
 }
 
 /// Encodes `msg` as one frame — the COBS encoding of the message and its CRC-32C, then the
@@ -311,10 +267,9 @@ pub fn encode_view<M: WireMessage>(
 ///
 /// The frame holds no other `0x00`, so a receiver splits a byte stream at each `0x00`. Errors
 /// as for [`encode`]; a buffer of [`max_frame_len`]`(M::MAX_ENCODED_LEN)` always suffices.
-pub fn encode_frame<M: WireMessage>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    msg.check_rules()?;
-    let view = msg.view();
-    let value = envelope::<M>(&view);
+pub fn encode_frame<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    check_rules(&msg.into_message())?;
+    let value = envelope(msg);
     let lengths = measure_frame(&value);
     let start = frame_start(buf.len(), lengths)?;
     let end = start.saturating_add(lengths.len);
@@ -368,8 +323,8 @@ fn close_frame(
     Ok(lengths.frame_len)
 }
 
-/// Encodes any owned message; see [`encode`].
-pub fn encode_message(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
+/// Encodes any message; see [`encode`].
+pub fn encode_message(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
     match msg {
         Message::Request(m) => encode(m, buf),
         Message::Redirection(m) => encode(m, buf),
@@ -403,56 +358,43 @@ fn payload<'a, T: Deserialize<'a>>(
     Ok(value)
 }
 
-/// Decodes a message of type `M` as a zero-copy view into `bytes`, fully validated.
+/// Decodes a message of type `M` borrowed from `bytes` (zero copy), fully validated.
 ///
 /// Returns [`DecodeError::UnexpectedMessageType`] for a message of another type, and any other
 /// [`DecodeError`] for bytes that are not a valid message.
-pub fn decode_view<'a, M: WireMessage>(bytes: &'a [u8]) -> Result<M::View<'a>, DecodeError> {
+pub fn decode<'a, M: WireMessage<'a>>(bytes: &'a [u8]) -> Result<M, DecodeError> {
     let (ty, body) = peek_type(bytes)?;
     if ty != M::MESSAGE_TYPE {
         return Err(DecodeError::UnexpectedMessageType);
     }
     // Through `decode_body`, so that each message type has one decoder in the firmware rather
     // than a second, typed copy of it; the envelope is read once.
-    M::from_message_view(decode_body(ty, body)?).ok_or(DecodeError::UnexpectedMessageType)
+    M::from_message(decode_body(ty, body)?).ok_or(DecodeError::UnexpectedMessageType)
 }
 
-/// Decodes a message of type `M` into owned storage; errors as for [`decode_view`].
-pub fn decode<M: WireMessage>(bytes: &[u8]) -> Result<M, DecodeError> {
-    let view = decode_view::<M>(bytes)?;
-    Ok(M::from_view(&view))
-}
-
-/// Decodes any message as a zero-copy view into `bytes`, fully validated.
-pub fn decode_message(bytes: &[u8]) -> Result<MessageView<'_>, DecodeError> {
+/// Decodes any message borrowed from `bytes` (zero copy), fully validated.
+pub fn decode_message(bytes: &[u8]) -> Result<Message<'_>, DecodeError> {
     let (ty, body) = peek_type(bytes)?;
     decode_body(ty, body)
 }
 
 /// Decodes the message of type `ty` from `body`, the bytes after its envelope. Not generic: the
-/// one decoder of each message type, for [`decode_message`] and [`decode_view`] alike.
-fn decode_body(ty: MessageType, body: &[u8]) -> Result<MessageView<'_>, DecodeError> {
+/// one decoder of each message type, for [`decode_message`] and [`decode`] alike.
+fn decode_body(ty: MessageType, body: &[u8]) -> Result<Message<'_>, DecodeError> {
     Ok(match ty {
         MessageType::PrivateCallRequest => {
-            MessageView::Request(payload(body, |_: &PrivateCallRequestView<'_>| Ok(()))?)
+            Message::Request(payload(body, |_: &PrivateCallRequest<'_>| Ok(()))?)
         }
         MessageType::PrivateCallRedirection => {
-            MessageView::Redirection(payload(body, PrivateCallRedirectionView::validate)?)
+            Message::Redirection(payload(body, PrivateCallRedirection::validate)?)
         }
         MessageType::MigrationUpdate => {
-            MessageView::MigrationUpdate(payload(body, |_: &MigrationUpdateView<'_>| Ok(()))?)
+            Message::MigrationUpdate(payload(body, |_: &MigrationUpdate<'_>| Ok(()))?)
         }
     })
 }
 
-/// Decodes any message into owned storage, fully validated; errors as for [`decode_message`].
-///
-/// The same as `decode_message(bytes)?.to_owned()`.
-pub fn decode_message_owned(bytes: &[u8]) -> Result<Message, DecodeError> {
-    Ok(decode_message(bytes)?.to_owned())
-}
-
-/// Decodes one frame in place and returns a view of the message it carries.
+/// Decodes one frame in place and returns the message it carries, borrowed from `frame`.
 ///
 /// `frame` holds the frame's bytes, with or without its `0x00` delimiter; the buffer is
 /// overwritten with the decoded message. Checked in this order: [`DecodeError::BadFrame`] for
@@ -460,14 +402,8 @@ pub fn decode_message_owned(bytes: &[u8]) -> Result<Message, DecodeError> {
 /// (or a frame too short to hold one), [`DecodeError::TrailingBytes`] for bytes after the
 /// delimiter, and otherwise as [`decode_message`]. The CRC comes before everything the message
 /// says, so that a frame corrupted on the link is reported as such, not as a broken field.
-pub fn decode_frame(frame: &mut [u8]) -> Result<MessageView<'_>, DecodeError> {
+pub fn decode_frame(frame: &mut [u8]) -> Result<Message<'_>, DecodeError> {
     decode_message(unframe(frame)?)
-}
-
-/// Decodes one frame in place and returns the message it carries in owned storage;
-/// errors as for [`decode_frame`]. Every field is checked once, as by [`decode_message_owned`].
-pub fn decode_frame_owned(frame: &mut [u8]) -> Result<Message, DecodeError> {
-    decode_message_owned(unframe(frame)?)
 }
 
 /// Decodes one frame in place, checks its CRC and returns the message bytes it carried.
@@ -494,45 +430,6 @@ fn unframe(frame: &mut [u8]) -> Result<&[u8], DecodeError> {
     Ok(message)
 }
 
-/// Inherent `encode` / `decode` shortcuts on each message type, so callers need not name the
-/// generic functions.
-macro_rules! inherent_wire_methods {
-    ($($ty:ident => $view:ident),*) => {$(
-        impl $ty {
-            /// Longest encoding of this message, envelope included.
-            pub const MAX_ENCODED_LEN: usize = <$ty as WireMessage>::MAX_ENCODED_LEN;
-
-            /// Encodes into `buf`; see [`encode`](crate::wire::encode).
-            pub fn encode(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-                encode(self, buf)
-            }
-
-            /// Encodes as one COBS frame; see [`encode_frame`](crate::wire::encode_frame).
-            pub fn encode_frame(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-                encode_frame(self, buf)
-            }
-
-            /// Decodes into owned storage; see [`decode`](crate::wire::decode).
-            pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
-                decode(bytes)
-            }
-        }
-
-        impl<'a> $view<'a> {
-            /// Decodes a zero-copy view; see [`decode_view`](crate::wire::decode_view).
-            pub fn decode(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-                decode_view::<$ty>(bytes)
-            }
-        }
-    )*};
-}
-
-inherent_wire_methods!(
-    PrivateCallRequest => PrivateCallRequestView,
-    PrivateCallRedirection => PrivateCallRedirectionView,
-    MigrationUpdate => MigrationUpdateView
-);
-
 #[cfg(test)]
 // Test arithmetic on lengths: overflow would be a test bug (the workspace lints deny it in library code).
 #[allow(clippy::arithmetic_side_effects)]
@@ -544,7 +441,7 @@ mod tests {
     use std::vec;
     use std::vec::Vec;
 
-    fn redirection(e2ee: bool) -> PrivateCallRedirection {
+    fn redirection(e2ee: bool) -> PrivateCallRedirection<'static> {
         PrivateCallRedirection {
             service_kind: ServiceKind::McvideoPrivateCall,
             calling_party: id(USER1),
@@ -556,7 +453,7 @@ mod tests {
         }
     }
 
-    fn encoded<M: WireMessage>(m: &M) -> Vec<u8> {
+    fn encoded<'a, M: WireMessage<'a>>(m: &M) -> Vec<u8> {
         let mut buf = [0u8; MAX_ENCODED_LEN];
         let n = encode(m, &mut buf).unwrap();
         buf[..n].to_vec()
@@ -569,9 +466,13 @@ mod tests {
     }
 
     /// Every field at its capacity: the largest message of each type.
-    fn maximal_messages() -> (PrivateCallRequest, PrivateCallRedirection, MigrationUpdate) {
-        let long_id = id(&string_of(MC_SERVICE_ID_CAPACITY, "sip:"));
-        let long_sdi = Some(sdi(&string_of(KMS_URI_CAPACITY, "https:")));
+    fn maximal_messages() -> (
+        PrivateCallRequest<'static>,
+        PrivateCallRedirection<'static>,
+        MigrationUpdate<'static>,
+    ) {
+        let long_id = id(leak(string_of(MC_SERVICE_ID_CAPACITY, "sip:")));
+        let long_sdi = Some(sdi(leak(string_of(KMS_URI_CAPACITY, "https:"))));
         let mut long_system = std::string::String::new();
         while long_system.len() + 2 <= MC_SYSTEM_ID_CAPACITY {
             long_system.push_str(if long_system.is_empty() { "a" } else { ".a" });
@@ -580,26 +481,26 @@ mod tests {
             'b',
             MC_SYSTEM_ID_CAPACITY - long_system.len(),
         ));
-        let long_system = system(&long_system);
+        let long_system = system(leak(long_system));
         (
             PrivateCallRequest {
                 service_kind: ServiceKind::McdataOneToOne,
-                calling_party: long_id.clone(),
-                target: long_id.clone(),
+                calling_party: long_id,
+                target: long_id,
                 e2ee_required: true,
-                security_domain_info: long_sdi.clone(),
+                security_domain_info: long_sdi,
             },
             PrivateCallRedirection {
                 service_kind: ServiceKind::McdataOneToOne,
-                calling_party: long_id.clone(),
-                target_primary: long_id.clone(),
-                target_migrated: long_id.clone(),
+                calling_party: long_id,
+                target_primary: long_id,
+                target_migrated: long_id,
                 e2ee_required: true,
-                security_domain_info: long_sdi.clone(),
+                security_domain_info: long_sdi,
                 reason: Some(RedirectionReason::TargetNoLongerServed),
             },
             MigrationUpdate::VisitorRegistered {
-                local_id: long_id.clone(),
+                local_id: long_id,
                 primary_id: long_id,
                 primary_system: long_system,
                 primary_security_domain_info: long_sdi,
@@ -646,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn every_message_round_trips_owned_and_as_view() {
+    fn every_message_round_trips() {
         let (req, redir, update) = maximal_messages();
         let messages = [
             Message::Request(req),
@@ -669,9 +570,7 @@ mod tests {
         for msg in messages {
             let mut buf = [0u8; MAX_ENCODED_LEN];
             let n = encode_message(&msg, &mut buf).unwrap();
-            let view = decode_message(&buf[..n]).unwrap();
-            assert_eq!(view, msg.as_view());
-            assert_eq!(view.to_owned(), msg);
+            assert_eq!(decode_message(&buf[..n]).unwrap(), msg);
             match &msg {
                 Message::Request(m) => {
                     assert_eq!(&PrivateCallRequest::decode(&buf[..n]).unwrap(), m)
@@ -687,9 +586,9 @@ mod tests {
     }
 
     #[test]
-    fn decoded_view_borrows_from_the_input() {
+    fn a_decoded_message_borrows_from_the_input() {
         let bytes = encoded(&redirection(true));
-        let view = PrivateCallRedirectionView::decode(&bytes).unwrap();
+        let view = PrivateCallRedirection::decode(&bytes).unwrap();
         let range = bytes.as_ptr_range();
         assert!(range.contains(&view.target_migrated.as_ptr()));
         assert!(range.contains(&view.security_domain_info.unwrap().kms_uri.as_ptr()));
@@ -765,7 +664,7 @@ mod tests {
         let mut bad = redirection(true);
         bad.security_domain_info = None;
         let mut buf = [0u8; MAX_ENCODED_LEN];
-        let n = postcard::to_slice(&(FORMAT_VERSION, 2u8, bad.as_view()), &mut buf)
+        let n = postcard::to_slice(&(FORMAT_VERSION, 2u8, bad), &mut buf)
             .unwrap()
             .len();
         assert_eq!(
@@ -832,17 +731,9 @@ mod tests {
                 decode_message(&bytes[..n]),
                 Err(DecodeError::UnsupportedVersion(1))
             );
-            assert_eq!(
-                decode_message_owned(&bytes[..n]),
-                Err(DecodeError::UnsupportedVersion(1))
-            );
             let mut frame = frame_of(&bytes[..n]);
             assert_eq!(
-                decode_frame(&mut frame.clone()),
-                Err(DecodeError::UnsupportedVersion(1))
-            );
-            assert_eq!(
-                decode_frame_owned(&mut frame),
+                decode_frame(&mut frame),
                 Err(DecodeError::UnsupportedVersion(1))
             );
         }
@@ -896,7 +787,7 @@ mod tests {
     #[test]
     fn over_long_string_is_a_decode_error() {
         // A well-formed postcard string one byte over the ID capacity, in the layout of a
-        // request (no view can hold it).
+        // request (no message can hold it).
         let long = string_of(MC_SERVICE_ID_CAPACITY + 1, "sip:");
         let view = (
             ServiceKind::McpttPrivateCall,
@@ -911,10 +802,6 @@ mod tests {
             .len();
         assert_eq!(
             PrivateCallRequest::decode(&buf[..n]),
-            Err(DecodeError::InvalidField(IdError::TooLong))
-        );
-        assert_eq!(
-            PrivateCallRequestView::decode(&buf[..n]),
             Err(DecodeError::InvalidField(IdError::TooLong))
         );
     }
@@ -944,7 +831,7 @@ mod tests {
     }
 
     /// The frame of `msg` as the docs define it.
-    fn documented_frame<M: WireMessage>(msg: &M) -> Vec<u8> {
+    fn documented_frame<'a, M: WireMessage<'a>>(msg: &M) -> Vec<u8> {
         frame_of(&encoded(msg))
     }
 
@@ -1025,7 +912,7 @@ mod tests {
 
     /// A valid frame of each kind of message: request, redirection with and without E2EE, every
     /// migration update variant, and the longest message of each type.
-    fn every_kind_of_message() -> Vec<Message> {
+    fn every_kind_of_message() -> Vec<Message<'static>> {
         let (req, redir, update) = maximal_messages();
         vec![
             Message::Request(request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, false)),
@@ -1089,7 +976,7 @@ mod tests {
             let frame = frame_of_message(&msg);
             assert_eq!(
                 decode_frame(&mut frame.clone()).unwrap(),
-                msg.as_view(),
+                msg,
                 "the frame is valid"
             );
             // The delimiter too.
@@ -1121,18 +1008,13 @@ mod tests {
     }
 
     #[test]
-    fn decode_message_owned_equals_the_view_copied_with_checks() {
+    fn maximal_messages_round_trip_through_frames() {
         let (req, redir, update) = maximal_messages();
         for msg in [
             Message::Request(req),
             Message::Redirection(redir),
             Message::MigrationUpdate(update),
         ] {
-            let mut buf = [0u8; MAX_ENCODED_LEN];
-            let n = encode_message(&msg, &mut buf).unwrap();
-            let owned = decode_message_owned(&buf[..n]).unwrap();
-            assert_eq!(owned, decode_message(&buf[..n]).unwrap().to_owned());
-            assert_eq!(owned, msg);
             let mut frame = [0u8; MAX_FRAME_LEN];
             let n = match &msg {
                 Message::Request(m) => encode_frame(m, &mut frame),
@@ -1140,17 +1022,11 @@ mod tests {
                 Message::MigrationUpdate(m) => encode_frame(m, &mut frame),
             }
             .unwrap();
-            assert_eq!(decode_frame_owned(&mut frame[..n]).unwrap(), msg);
+            assert_eq!(decode_frame(&mut frame[..n]).unwrap(), msg);
         }
         assert_eq!(
-            decode_message_owned(&[FORMAT_VERSION, 9]),
+            decode_message(&[FORMAT_VERSION, 9]),
             Err(DecodeError::UnknownMessageType(9))
-        );
-        let mut trailing = frame_of_message(&Message::Redirection(redirection(false)));
-        trailing.push(5);
-        assert_eq!(
-            decode_frame_owned(&mut trailing),
-            Err(DecodeError::TrailingBytes)
         );
     }
 
@@ -1164,12 +1040,12 @@ mod tests {
         let mut with_delimiter = frame[..n].to_vec();
         assert_eq!(
             decode_frame(&mut with_delimiter).unwrap(),
-            MessageView::Redirection(msg.as_view())
+            Message::Redirection(msg)
         );
         let mut without = frame[..n - 1].to_vec();
         assert_eq!(
             decode_frame(&mut without).unwrap(),
-            MessageView::Redirection(msg.as_view())
+            Message::Redirection(msg)
         );
     }
 
@@ -1192,12 +1068,9 @@ mod tests {
         let bytes = encoded(&msg);
         // The message alone, COBS-framed without a CRC.
         let mut no_crc = vec![0u8; MAX_FRAME_LEN];
-        let n = postcard::to_slice_cobs(
-            &envelope::<PrivateCallRedirection>(&msg.view()),
-            &mut no_crc,
-        )
-        .unwrap()
-        .len();
+        let n = postcard::to_slice_cobs(&envelope(&msg), &mut no_crc)
+            .unwrap()
+            .len();
         assert_eq!(
             decode_frame(&mut no_crc[..n]),
             Err(DecodeError::FrameCheckMismatch)
@@ -1220,7 +1093,7 @@ mod tests {
         for covered in [&[][..], &[2], &[2, 1], &[2, 1, 0]] {
             let mut frame = frame_of_raw(covered);
             assert_eq!(
-                decode_frame_owned(&mut frame),
+                decode_frame(&mut frame),
                 Err(DecodeError::FrameCheckMismatch),
                 "{covered:?}"
             );

@@ -13,8 +13,11 @@
 //!   [`DecodeError::InvalidUtf8`]; bytes after the value: [`DecodeError::TrailingBytes`]
 //!   ([`from_bytes_exact`]).
 //!
-//! Strings are handed over borrowed (`visit_borrowed_str`), so the identifier types validate
-//! each as it is read: their `Deserialize` reports an [`IdError`] through
+//! Strings and bytes are handed over borrowed (`visit_borrowed_str`, `visit_borrowed_bytes`).
+//! The identifier types ask for their strings as bytes and check each as it is read, UTF-8
+//! included, in one pass for plain ASCII (`id::from_wire`; a string that is not UTF-8 comes
+//! back as `Unexpected::Bytes`, mapped to [`DecodeError::InvalidUtf8`]). Their `Deserialize`
+//! reports an [`IdError`] through
 //! [`serde::de::Error::invalid_value`] with the error's tag ([`IdError::tag`]), which
 //! [`DecodeError`]'s `invalid_value` maps back to [`DecodeError::InvalidField`].
 //!
@@ -43,6 +46,8 @@ impl de::Error for DecodeError {
             Unexpected::Other(tag) => {
                 IdError::from_tag(tag).map_or(DecodeError::Malformed, DecodeError::InvalidField)
             }
+            // An identifier's bytes that are not UTF-8 (`id::from_wire`).
+            Unexpected::Bytes(_) => DecodeError::InvalidUtf8,
             _ => DecodeError::Malformed,
         }
     }

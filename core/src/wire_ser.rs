@@ -253,6 +253,17 @@ impl fmt::Write for WriteChars<'_, '_> {
     }
 }
 
+/// The `Serializer` methods of the integers postcard writes as varints: zigzag for the signed
+/// ones, each widened losslessly to 64 bits first.
+macro_rules! integers {
+    ($($method:ident($ty:ty) => $write:ident as $wide:ty;)*) => {$(
+        fn $method(self, v: $ty) -> Result<(), Unsupported> {
+            self.$write(<$wide>::from(v));
+            Ok(())
+        }
+    )*};
+}
+
 impl<'b> ser::Serializer for &mut Writer<'b> {
     type Ok = ();
     type Error = Unsupported;
@@ -278,19 +289,13 @@ impl<'b> ser::Serializer for &mut Writer<'b> {
         Ok(())
     }
 
-    fn serialize_i16(self, v: i16) -> Result<(), Unsupported> {
-        self.zigzag(i64::from(v));
-        Ok(())
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), Unsupported> {
-        self.zigzag(i64::from(v));
-        Ok(())
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), Unsupported> {
-        self.zigzag(v);
-        Ok(())
+    integers! {
+        serialize_i16(i16) => zigzag as i64;
+        serialize_i32(i32) => zigzag as i64;
+        serialize_i64(i64) => zigzag as i64;
+        serialize_u16(u16) => varint as u64;
+        serialize_u32(u32) => varint as u64;
+        serialize_u64(u64) => varint as u64;
     }
 
     fn serialize_i128(self, v: i128) -> Result<(), Unsupported> {
@@ -302,21 +307,6 @@ impl<'b> ser::Serializer for &mut Writer<'b> {
 
     fn serialize_u8(self, v: u8) -> Result<(), Unsupported> {
         self.push(v);
-        Ok(())
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), Unsupported> {
-        self.varint(u64::from(v));
-        Ok(())
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), Unsupported> {
-        self.varint(u64::from(v));
-        Ok(())
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), Unsupported> {
-        self.varint(v);
         Ok(())
     }
 

@@ -42,8 +42,8 @@ enum StoredRecord {
 #[derive(Default)]
 struct HostStore(HashMap<String, StoredRecord>);
 
-fn view(kms: &Option<KmsUri>) -> Option<SecurityDomainInfoView<'_>> {
-    kms.as_ref().map(|k| SecurityDomainInfoView {
+fn sdi(kms: &Option<KmsUri>) -> Option<SecurityDomainInfo<'_>> {
+    kms.as_ref().map(|k| SecurityDomainInfo {
         kms_uri: k.as_borrowed(),
     })
 }
@@ -58,7 +58,7 @@ impl MigrationLookup for HostStore {
             } => Record::MigratedAway(MigratedRecord {
                 partner_system: partner_system.as_borrowed(),
                 partner_id: partner_id.as_borrowed(),
-                security_domain_info: view(kms),
+                security_domain_info: sdi(kms),
             }),
             StoredRecord::Visiting {
                 primary_id,
@@ -68,7 +68,7 @@ impl MigrationLookup for HostStore {
             } => Record::Visiting(VisitorRecord {
                 primary_id: primary_id.as_borrowed(),
                 primary_system: primary_system.as_borrowed(),
-                primary_security_domain_info: view(kms),
+                primary_security_domain_info: sdi(kms),
                 state: if *departed {
                     VisitorState::Departed
                 } else {
@@ -81,8 +81,8 @@ impl MigrationLookup for HostStore {
 
 impl HostStore {
     /// The store's own handling of an update the table accepted.
-    fn apply(&mut self, update: &MigrationUpdate) {
-        let kms = |s: &Option<SecurityDomainInfo>| s.as_ref().map(|s| s.kms_uri.clone());
+    fn apply(&mut self, update: &MigrationUpdate<'_>) {
+        let kms = |s: &Option<SecurityDomainInfo<'_>>| s.map(|s| s.kms_uri.to_owned_id());
         match update {
             MigrationUpdate::Migrated {
                 primary_id,
@@ -99,8 +99,8 @@ impl HostStore {
                 self.0.insert(
                     primary_id.as_str().into(),
                     StoredRecord::MigratedAway {
-                        partner_system: partner_system.clone(),
-                        partner_id: partner_id.clone(),
+                        partner_system: partner_system.to_owned_id(),
+                        partner_id: partner_id.to_owned_id(),
                         kms: kms(security_domain_info),
                     },
                 );
@@ -117,8 +117,8 @@ impl HostStore {
                 self.0.insert(
                     local_id.as_str().into(),
                     StoredRecord::Visiting {
-                        primary_id: primary_id.clone(),
-                        primary_system: primary_system.clone(),
+                        primary_id: primary_id.to_owned_id(),
+                        primary_system: primary_system.to_owned_id(),
                         kms: kms(primary_security_domain_info),
                         departed: false,
                     },
@@ -144,17 +144,17 @@ const POOL: [&str; 6] = [
     "sip:visitor-7@mc-a.example",
 ];
 
-fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap()
+fn id(s: &'static str) -> McServiceIdRef<'static> {
+    McServiceIdRef::new(s).unwrap()
 }
 
-fn update() -> impl Strategy<Value = MigrationUpdate> {
+fn update() -> impl Strategy<Value = MigrationUpdate<'static>> {
     let key = 0..POOL.len();
     let kms = proptest::option::of(Just(
         SecurityDomainInfo::new("https://kms.mc-b.example/kms").unwrap(),
     ));
     (0u8..5, key.clone(), key, kms).prop_map(|(op, k, v, kms)| {
-        let system = McSystemId::new("mc-b.example").unwrap();
+        let system = McSystemIdRef::new("mc-b.example").unwrap();
         match op {
             0 => MigrationUpdate::Migrated {
                 primary_id: id(POOL[k]),
@@ -184,9 +184,9 @@ fn update() -> impl Strategy<Value = MigrationUpdate> {
     })
 }
 
-/// The decision of `store` for every request over the pool, as comparable values: the owned
+/// The decision of `store` for every request over the pool, as comparable values: the
 /// decision and the encoded bytes `decide_encode` writes.
-fn decisions<T: MigrationLookup + ?Sized>(store: &T) -> Vec<(Decision, Vec<u8>)> {
+fn decisions<T: MigrationLookup + ?Sized>(store: &T) -> Vec<(Decision<'_>, Vec<u8>)> {
     let mut out = Vec::new();
     for kind in ServiceKind::ALL {
         for target in POOL {
@@ -199,7 +199,7 @@ fn decisions<T: MigrationLookup + ?Sized>(store: &T) -> Vec<(Decision, Vec<u8>)>
                     security_domain_info: None,
                 };
                 let mut buf = [0u8; MAX_ENCODED_LEN];
-                let encoded = match decide_encode(store, &request.as_view(), &mut buf).unwrap() {
+                let encoded = match decide_encode(store, &request, &mut buf).unwrap() {
                     DecisionOutcome::Redirected(n) => buf[..n].to_vec(),
                     other => format!("{other:?}").into_bytes(),
                 };
@@ -232,7 +232,7 @@ fn the_host_store_redirects_a_call_to_a_migrated_user() {
     let mut store = HostStore::default();
     store.apply(&MigrationUpdate::Migrated {
         primary_id: id(POOL[1]),
-        partner_system: McSystemId::new("mc-b.example").unwrap(),
+        partner_system: McSystemIdRef::new("mc-b.example").unwrap(),
         partner_id: id(POOL[2]),
         security_domain_info: None,
     });

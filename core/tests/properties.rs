@@ -26,123 +26,168 @@ fn system_id() -> impl Strategy<Value = McSystemId> {
     "[a-z][a-z0-9]{0,10}(\\.[a-z][a-z0-9]{0,10}){0,3}".prop_map(|s| McSystemId::new(&s).unwrap())
 }
 
-fn sdi() -> impl Strategy<Value = Option<SecurityDomainInfo>> {
-    proptest::option::of(
-        "https://[a-z.]{1,30}/[a-z]{0,10}".prop_map(|s| SecurityDomainInfo::new(&s).unwrap()),
-    )
+fn kms_uri() -> impl Strategy<Value = Option<KmsUri>> {
+    proptest::option::of("https://[a-z.]{1,30}/[a-z]{0,10}".prop_map(|s| KmsUri::new(&s).unwrap()))
 }
 
 fn kind() -> impl Strategy<Value = ServiceKind> {
     prop::sample::select(ServiceKind::ALL.to_vec())
 }
 
-fn request() -> impl Strategy<Value = PrivateCallRequest> {
-    (kind(), service_id(), service_id(), any::<bool>(), sdi()).prop_map(|(k, c, t, e, s)| {
-        PrivateCallRequest {
-            service_kind: k,
-            calling_party: c,
-            target: t,
-            e2ee_required: e,
-            security_domain_info: s,
+/// Which message [`Parts::message`] builds.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Request,
+    Redirection(Option<RedirectionReason>),
+    Migrated,
+    MovedOn,
+    Returned,
+    VisitorRegistered,
+    VisitorDeparted,
+}
+
+/// A generated message's identifiers, owned (a strategy's values own their data), and which
+/// message borrows them.
+#[derive(Debug, Clone)]
+struct Parts {
+    shape: Shape,
+    kind: ServiceKind,
+    /// The message's MC service IDs in field order; the first is an update's key.
+    ids: [McServiceId; 3],
+    system: McSystemId,
+    kms: Option<KmsUri>,
+    e2ee: bool,
+}
+
+impl Parts {
+    fn message(&self) -> Message<'_> {
+        let [a, b, c] = self.ids.each_ref().map(McServiceId::as_borrowed);
+        let system = self.system.as_borrowed();
+        let sdi = self.kms.as_ref().map(|k| SecurityDomainInfo {
+            kms_uri: k.as_borrowed(),
+        });
+        match self.shape {
+            Shape::Request => Message::Request(PrivateCallRequest {
+                service_kind: self.kind,
+                calling_party: a,
+                target: b,
+                e2ee_required: self.e2ee,
+                security_domain_info: sdi,
+            }),
+            Shape::Redirection(reason) => Message::Redirection(PrivateCallRedirection {
+                service_kind: self.kind,
+                calling_party: a,
+                target_primary: b,
+                target_migrated: c,
+                // Keep the NOTE's rule: E2EE only with security domain information.
+                e2ee_required: self.e2ee && sdi.is_some(),
+                security_domain_info: sdi,
+                reason,
+            }),
+            Shape::Migrated => Message::MigrationUpdate(MigrationUpdate::Migrated {
+                primary_id: a,
+                partner_system: system,
+                partner_id: b,
+                security_domain_info: sdi,
+            }),
+            Shape::MovedOn => Message::MigrationUpdate(MigrationUpdate::MovedOn {
+                primary_id: a,
+                partner_system: system,
+                partner_id: b,
+                security_domain_info: sdi,
+            }),
+            Shape::Returned => {
+                Message::MigrationUpdate(MigrationUpdate::Returned { primary_id: a })
+            }
+            Shape::VisitorRegistered => {
+                Message::MigrationUpdate(MigrationUpdate::VisitorRegistered {
+                    local_id: a,
+                    primary_id: b,
+                    primary_system: system,
+                    primary_security_domain_info: sdi,
+                })
+            }
+            Shape::VisitorDeparted => {
+                Message::MigrationUpdate(MigrationUpdate::VisitorDeparted { local_id: a })
+            }
         }
-    })
+    }
+
+    /// The migration update; only for the update shapes.
+    fn update(&self) -> MigrationUpdate<'_> {
+        match self.message() {
+            Message::MigrationUpdate(u) => u,
+            other => panic!("not an update: {other:?}"),
+        }
+    }
 }
 
-fn redirection() -> impl Strategy<Value = PrivateCallRedirection> {
-    (
-        kind(),
-        (service_id(), service_id(), service_id()),
-        any::<bool>(),
-        sdi(),
-        proptest::option::of(prop::sample::select(vec![
-            RedirectionReason::TargetMigrated,
-            RedirectionReason::TargetNoLongerServed,
-        ])),
+/// Parts of `shape`, with the first ID from `key` and the others from `id()`.
+fn parts<S: Strategy<Value = McServiceId>>(
+    shape: impl Strategy<Value = Shape>,
+    key: impl Strategy<Value = McServiceId>,
+    id: impl Fn() -> S,
+    system: impl Strategy<Value = McSystemId>,
+    kms: impl Strategy<Value = Option<KmsUri>>,
+) -> impl Strategy<Value = Parts> {
+    (shape, kind(), key, id(), id(), system, kms, any::<bool>()).prop_map(
+        |(shape, kind, a, b, c, system, kms, e2ee)| Parts {
+            shape,
+            kind,
+            ids: [a, b, c],
+            system,
+            kms,
+            e2ee,
+        },
     )
-        .prop_map(|(k, (c, p, m), e, s, r)| PrivateCallRedirection {
-            service_kind: k,
-            calling_party: c,
-            target_primary: p,
-            target_migrated: m,
-            // Keep the NOTE's rule: E2EE only with security domain information.
-            e2ee_required: e && s.is_some(),
-            security_domain_info: s,
-            reason: r,
-        })
 }
 
-/// Updates over a small key space so that keys collide, records are replaced, depart and get
-/// evicted.
-fn update() -> impl Strategy<Value = MigrationUpdate> {
-    let key = (0u8..12).prop_map(|n| McServiceId::new(&format!("sip:u{n}@a.example")).unwrap());
-    prop_oneof![
-        (key.clone(), system_id(), service_id(), sdi()).prop_map(|(p, s, i, d)| {
-            MigrationUpdate::Migrated {
-                primary_id: p,
-                partner_system: s,
-                partner_id: i,
-                security_domain_info: d,
-            }
-        }),
-        (key.clone(), system_id(), service_id(), sdi()).prop_map(|(p, s, i, d)| {
-            MigrationUpdate::MovedOn {
-                primary_id: p,
-                partner_system: s,
-                partner_id: i,
-                security_domain_info: d,
-            }
-        }),
-        key.clone()
-            .prop_map(|p| MigrationUpdate::Returned { primary_id: p }),
-        (key.clone(), service_id(), system_id(), sdi()).prop_map(|(l, p, s, d)| {
-            MigrationUpdate::VisitorRegistered {
-                local_id: l,
-                primary_id: p,
-                primary_system: s,
-                primary_security_domain_info: d,
-            }
-        }),
-        key.prop_map(|l| MigrationUpdate::VisitorDeparted { local_id: l }),
-    ]
-}
-
-fn message() -> impl Strategy<Value = Message> {
-    prop_oneof![
-        request().prop_map(Message::Request),
-        redirection().prop_map(Message::Redirection),
-        update().prop_map(Message::MigrationUpdate),
-    ]
+/// Any message.
+fn message() -> impl Strategy<Value = Parts> {
+    let reason = proptest::option::of(prop::sample::select(vec![
+        RedirectionReason::TargetMigrated,
+        RedirectionReason::TargetNoLongerServed,
+    ]));
+    // A third each for requests, redirections and updates.
+    let shape = prop_oneof![
+        5 => Just(Shape::Request),
+        5 => reason.prop_map(Shape::Redirection),
+        1 => Just(Shape::Migrated),
+        1 => Just(Shape::MovedOn),
+        1 => Just(Shape::Returned),
+        1 => Just(Shape::VisitorRegistered),
+        1 => Just(Shape::VisitorDeparted),
+    ];
+    parts(shape, service_id(), service_id, system_id(), kms_uri())
 }
 
 proptest! {
     #[test]
-    fn encode_then_decode_round_trips(msg in message()) {
+    fn encode_then_decode_round_trips(parts in message()) {
+        let msg = parts.message();
         let mut buf = [0u8; MAX_ENCODED_LEN];
         let n = wire::encode_message(&msg, &mut buf).unwrap();
-        let view = wire::decode_message(&buf[..n]).unwrap();
-        prop_assert_eq!(view, msg.as_view());
-        prop_assert_eq!(view.to_owned(), msg.clone());
+        prop_assert_eq!(wire::decode_message(&buf[..n]).unwrap(), msg);
         let mut frame = [0u8; MAX_FRAME_LEN];
         let f = match &msg {
             Message::Request(m) => m.encode_frame(&mut frame),
             Message::Redirection(m) => m.encode_frame(&mut frame),
             Message::MigrationUpdate(m) => m.encode_frame(&mut frame),
         }.unwrap();
-        prop_assert_eq!(wire::decode_frame(&mut frame[..f]).unwrap().to_owned(), msg);
+        prop_assert_eq!(wire::decode_frame(&mut frame[..f]).unwrap(), msg);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic_and_accepted_ones_are_valid(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-        if let Ok(view) = wire::decode_message(&bytes) {
-            prop_assert!(view.validate().is_ok());
-            let owned = view.to_owned();
+        if let Ok(msg) = wire::decode_message(&bytes) {
+            prop_assert!(msg.validate().is_ok());
             // The encoding is canonical: re-encoding gives the same bytes.
             let mut buf = [0u8; MAX_ENCODED_LEN];
-            let n = wire::encode_message(&owned, &mut buf).unwrap();
+            let n = wire::encode_message(&msg, &mut buf).unwrap();
             prop_assert_eq!(&buf[..n], &bytes[..]);
         }
         let _ = PrivateCallRedirection::decode(&bytes);
-        let _ = PrivateCallRequestView::decode(&bytes);
+        let _ = PrivateCallRequest::decode(&bytes);
         let _ = MigrationUpdate::decode(&bytes);
         let mut copy = bytes.clone();
         let _ = wire::decode_frame(&mut copy);
@@ -160,8 +205,8 @@ proptest! {
 fn non_canonical_varint_is_malformed() {
     let r = PrivateCallRequest {
         service_kind: ServiceKind::McpttPrivateCall,
-        calling_party: McServiceId::new("sip:a@b").unwrap(),
-        target: McServiceId::new("sip:c@d").unwrap(),
+        calling_party: McServiceIdRef::new("sip:a@b").unwrap(),
+        target: McServiceIdRef::new("sip:c@d").unwrap(),
         e2ee_required: false,
         security_domain_info: None,
     };
@@ -213,54 +258,39 @@ fn table_system_id() -> impl Strategy<Value = McSystemId> {
     .prop_map(|s| McSystemId::new(&s).unwrap())
 }
 
-fn table_sdi() -> impl Strategy<Value = Option<SecurityDomainInfo>> {
+fn table_kms_uri() -> impl Strategy<Value = Option<KmsUri>> {
     proptest::option::of(
         prop_oneof![
             6 => "https://[a-z.]{1,16}/[a-z]{0,8}",
             1 => "https://[a-z.]{60,110}/[a-z]{0,8}",
         ]
-        .prop_map(|s| SecurityDomainInfo::new(&s).unwrap()),
+        .prop_map(|s| KmsUri::new(&s).unwrap()),
     )
 }
 
 /// Updates of the pool's keys, weighted so that visitors come, depart and are evicted.
-fn table_update() -> impl Strategy<Value = MigrationUpdate> {
-    let key = table_key();
-    prop_oneof![
-        3 => (key.clone(), table_system_id(), table_service_id(), table_sdi()).prop_map(
-            |(p, s, i, d)| MigrationUpdate::Migrated {
-                primary_id: p,
-                partner_system: s,
-                partner_id: i,
-                security_domain_info: d,
-            }
-        ),
-        2 => (key.clone(), table_system_id(), table_service_id(), table_sdi()).prop_map(
-            |(p, s, i, d)| MigrationUpdate::MovedOn {
-                primary_id: p,
-                partner_system: s,
-                partner_id: i,
-                security_domain_info: d,
-            }
-        ),
-        2 => key.clone().prop_map(|p| MigrationUpdate::Returned { primary_id: p }),
-        4 => (key.clone(), table_service_id(), table_system_id(), table_sdi()).prop_map(
-            |(l, p, s, d)| MigrationUpdate::VisitorRegistered {
-                local_id: l,
-                primary_id: p,
-                primary_system: s,
-                primary_security_domain_info: d,
-            }
-        ),
-        3 => key.prop_map(|l| MigrationUpdate::VisitorDeparted { local_id: l }),
-    ]
+fn table_update() -> impl Strategy<Value = Parts> {
+    let shape = prop_oneof![
+        3 => Just(Shape::Migrated),
+        2 => Just(Shape::MovedOn),
+        2 => Just(Shape::Returned),
+        4 => Just(Shape::VisitorRegistered),
+        3 => Just(Shape::VisitorDeparted),
+    ];
+    parts(
+        shape,
+        table_key(),
+        table_service_id,
+        table_system_id(),
+        table_kms_uri(),
+    )
 }
 
 /// One step of a sequence run on a table and on the model.
 #[derive(Debug, Clone)]
 enum Step {
     /// Apply the update to both.
-    Update(Box<MigrationUpdate>),
+    Update(Box<Parts>),
     /// Snapshot the table and restore it into a table over `storage_len` bytes at `offset` in its
     /// buffer (any alignment); go on with that table when it holds the records.
     Restore { storage_len: usize, offset: usize },
@@ -297,7 +327,7 @@ fn slot(key: &str) -> usize {
 }
 
 /// Applies `u` to the model.
-fn model_apply(model: &mut Model, u: &MigrationUpdate) -> Result<Applied, TableError> {
+fn model_apply(model: &mut Model, u: &MigrationUpdate<'_>) -> Result<Applied, TableError> {
     let (key, update) = Update::of(u);
     model.apply(slot(key), key.len(), update)
 }
@@ -355,11 +385,11 @@ fn snapshot_of<S: AsRef<[u8]> + AsMut<[u8]>>(
 }
 
 /// An update the target of a restore holds before it, so that "unchanged" means something.
-fn resident() -> MigrationUpdate {
+fn resident() -> MigrationUpdate<'static> {
     MigrationUpdate::Migrated {
-        primary_id: McServiceId::new("sip:resident@a.example").unwrap(),
-        partner_system: McSystemId::new("b.example").unwrap(),
-        partner_id: McServiceId::new("sip:r@b.example").unwrap(),
+        primary_id: McServiceIdRef::new("sip:resident@a.example").unwrap(),
+        partner_system: McSystemIdRef::new("b.example").unwrap(),
+        partner_id: McServiceIdRef::new("sip:r@b.example").unwrap(),
         security_domain_info: None,
     }
 }
@@ -386,7 +416,8 @@ fn run_against_model(storage_len: usize, fill: u8, steps: &[Step]) -> Result<See
     agrees(&table, &model)?;
     for (i, s) in steps.iter().enumerate() {
         match s {
-            Step::Update(u) => {
+            Step::Update(parts) => {
+                let u = &parts.update();
                 let before = owned_contents(&table);
                 let bytes_before = table.bytes_in_use();
                 let got = table.apply(u);
@@ -544,7 +575,7 @@ proptest! {
     ) {
         let mut table = MigrationTable::new(vec![0u8; storage_len]).unwrap();
         for u in &updates {
-            let _ = table.apply(u);
+            let _ = table.apply(&u.update());
         }
         let first = snapshot_of(&table)?;
         let mut restored = MigrationTable::new(vec![0x5Au8; storage_len]).unwrap();
@@ -554,10 +585,11 @@ proptest! {
         prop_assert_eq!(snapshot_of(&restored)?, first);
         // The restored table evicts in the same order as the original, and fills up alike.
         for k in 0..8u8 {
+            let primary_id = format!("sip:fill{k}@a.example");
             let u = MigrationUpdate::Migrated {
-                primary_id: McServiceId::new(&format!("sip:fill{k}@a.example")).unwrap(),
-                partner_system: McSystemId::new("b.example").unwrap(),
-                partner_id: McServiceId::new("sip:x@b.example").unwrap(),
+                primary_id: McServiceIdRef::new(&primary_id).unwrap(),
+                partner_system: McSystemIdRef::new("b.example").unwrap(),
+                partner_id: McServiceIdRef::new("sip:x@b.example").unwrap(),
                 security_domain_info: None,
             };
             prop_assert_eq!(table.apply(&u), restored.apply(&u));
@@ -569,9 +601,9 @@ proptest! {
     fn restore_of_arbitrary_bytes_never_panics_and_fails_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..300), prefix in any::<bool>()) {
         let mut table = MigrationTable::new(vec![0u8; 512]).unwrap();
         table.apply(&MigrationUpdate::VisitorRegistered {
-            local_id: McServiceId::new("sip:v@a").unwrap(),
-            primary_id: McServiceId::new("sip:p@b").unwrap(),
-            primary_system: McSystemId::new("b").unwrap(),
+            local_id: McServiceIdRef::new("sip:v@a").unwrap(),
+            primary_id: McServiceIdRef::new("sip:p@b").unwrap(),
+            primary_system: McSystemIdRef::new("b").unwrap(),
             primary_security_domain_info: None,
         }).unwrap();
         let before = owned_contents(&table);

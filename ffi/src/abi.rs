@@ -15,7 +15,9 @@ use core::mem::{align_of, size_of};
 
 use crate::status::*;
 
-use crate::message::MCX_MAX_STRING_LEN;
+use mcx_migrate::wire;
+
+use crate::message::{mcx_message_t, Encoded, MCX_MAX_STRING_LEN};
 
 /// A failed call: the status it returns, made only from an [`mcx_status`] ([`Status::of`]).
 ///
@@ -209,6 +211,46 @@ pub(crate) fn init_placeholder<'a, S: Storage>(
 ) -> Result<&'a mut S::Object, Status> {
     init_with(p, placeholder)?;
     object_mut(p)
+}
+
+/// Places a message's encoding in `p`, whatever the storage held: `fill` writes the encoding at
+/// the start of the bytes it is given, straight into the storage (no copy staged on the
+/// stack), and returns its length; then every other byte of the storage is zeroed, the length
+/// written and, last, the magic word. `fill` must write nothing when it fails: the storage is
+/// then exactly as before. The storage is never read: it may be uninitialised memory.
+pub(crate) fn init_encoded(
+    p: *mut mcx_message_t,
+    fill: impl FnOnce(&mut [u8; wire::MAX_ENCODED_LEN]) -> Result<usize, Status>,
+) -> Result<(), Status> {
+    check_writable(p)?;
+    assert_fits::<mcx_message_t>();
+    let stored = p.cast::<Stored<Encoded>>();
+    // SAFETY: `p` is non-NULL, aligned and large enough (`assert_fits`), and nothing else
+    // accesses the caller's storage during the call; the field is bytes, valid whatever they
+    // are (as a caller buffer in `buffer`). The borrow ends with `fill`.
+    let bytes = unsafe { &mut *core::ptr::addr_of_mut!((*stored).object.bytes) };
+    let len = fill(bytes)?;
+    // `fill` wrote `len` bytes of a buffer of `wire::MAX_ENCODED_LEN` <= `u16::MAX` (asserted
+    // with `Encoded`): neither fallback is ever taken.
+    let rest = bytes.get_mut(len..).unwrap_or_default();
+    rest.fill(0);
+    let len = u16::try_from(len).unwrap_or(u16::MAX);
+    const BYTES_AT: usize =
+        core::mem::offset_of!(Stored<Encoded>, object) + core::mem::offset_of!(Encoded, bytes);
+    const BYTES_END: usize = BYTES_AT + wire::MAX_ENCODED_LEN;
+    const _: () = assert!(BYTES_END <= size_of::<mcx_message_t>());
+    // SAFETY: as above; both zeroed ranges lie inside the storage (the assertion above) and
+    // outside the encoding. `write` neither reads nor drops the old bytes. The magic word is
+    // written last, so the storage only claims to hold a message once it does.
+    unsafe {
+        p.cast::<u8>().write_bytes(0, BYTES_AT);
+        p.cast::<u8>()
+            .wrapping_add(BYTES_END)
+            .write_bytes(0, size_of::<mcx_message_t>().saturating_sub(BYTES_END));
+        core::ptr::addr_of_mut!((*stored).object.len).write(len);
+        core::ptr::addr_of_mut!((*stored).magic).write(<mcx_message_t as Storage>::MAGIC);
+    }
+    Ok(())
 }
 
 /// Checks that `p` could be written by [`init_with`] later, without writing anything.
@@ -1034,6 +1076,21 @@ pub(crate) mod test_support {
         // initialised.
         unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
             .to_vec()
+    }
+
+    /// The bytes of a message's storage, for reading and writing. Every byte is defined when
+    /// the storage was [`zeroed`] and the library wrote nothing but messages into it:
+    /// [`init_encoded`](super::init_encoded) writes each byte as a byte, no padding of a typed
+    /// value.
+    pub(crate) fn message_bytes(msg: &mut crate::mcx_message_t) -> &mut [u8] {
+        // SAFETY: `msg` is a whole, exclusively borrowed `mcx_message_t`, and its bytes are
+        // defined (the caller's storage as above).
+        unsafe {
+            core::slice::from_raw_parts_mut(
+                (msg as *mut crate::mcx_message_t).cast::<u8>(),
+                size_of::<crate::mcx_message_t>(),
+            )
+        }
     }
 
     /// Frees storage made by `Box::into_raw`, once.

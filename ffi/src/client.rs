@@ -4,10 +4,10 @@
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
-use mcx_migrate::{Message, MessageView, PrivateCallRedirectionView};
+use mcx_migrate::{Message, PrivateCallRedirection};
 
 use crate::abi::{self, run, Status, Storage, Stored};
-use crate::message::{encode_with, mcx_message_t, request_of, write_message};
+use crate::message::{encode_with, mcx_message_t, message_of, request_of, write_message};
 use crate::status::*;
 
 /// Size in bytes of `mcx_call_t` (for the default build-time identifier capacities).
@@ -46,17 +46,14 @@ pub(crate) fn call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -
         abi::check_writable(call)?;
         let request = request_of(request)?;
         // Every check passed: the call is written in place, field by field.
-        abi::init_placeholder(call, || Call::PLACEHOLDER)?.start_in_place(request);
+        abi::init_placeholder(call, || Call::PLACEHOLDER)?.start_in_place(&request);
         Ok(())
     })
 }
 
 #[inline(never)]
-fn follow(
-    call: *mut mcx_call_t,
-    redirection: &PrivateCallRedirectionView<'_>,
-) -> Result<(), Status> {
-    abi::object_mut(call)?.on_redirection_view(redirection)?;
+fn follow(call: *mut mcx_call_t, redirection: &PrivateCallRedirection<'_>) -> Result<(), Status> {
+    abi::object_mut(call)?.on_redirection(redirection)?;
     Ok(())
 }
 
@@ -65,8 +62,8 @@ pub(crate) fn call_on_redirection(
     call: *mut mcx_call_t,
     redirection: *const mcx_message_t,
 ) -> mcx_status {
-    run(|| match abi::object(redirection)? {
-        Message::Redirection(redirection) => follow(call, &redirection.as_view()),
+    run(|| match message_of(redirection)? {
+        Message::Redirection(redirection) => follow(call, &redirection),
         _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     })
 }
@@ -79,10 +76,10 @@ pub(crate) fn call_on_redirection_bytes(
 ) -> mcx_status {
     run(|| {
         abi::object(call.cast_const())?;
-        // Followed as the decoded (validated) view: no owned redirection on the stack.
+        // Followed as decoded (validated), borrowing the bytes: no copy on the stack.
         follow(
             call,
-            &PrivateCallRedirectionView::decode(abi::bytes(bytes, len)?)?,
+            &PrivateCallRedirection::decode(abi::bytes(bytes, len)?)?,
         )
     })
 }
@@ -105,7 +102,7 @@ pub(crate) fn call_request_message(call: *const mcx_call_t, msg: *mut mcx_messag
     run(|| {
         abi::check_writable(msg)?;
         let request = abi::object(call)?.request();
-        write_message(msg, &MessageView::Request(request.as_view()))
+        write_message(msg, &Message::Request(request))
     })
 }
 

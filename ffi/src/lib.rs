@@ -21,6 +21,7 @@
 //! - An initialiser or builder zeroes the whole storage before it places the object, so padding
 //!   and unused string capacity are defined bytes: two objects built the same way compare equal
 //!   with `memcmp` (in optimised builds; an unoptimised one may copy stack temporaries' bytes).
+//!   A message is kept as its encoding (wire format), zeros after it, and decoded on each use.
 //! - No panic crosses the boundary: the workspace lints (root `Cargo.toml`), which the core and
 //!   this crate opt into, deny `unwrap`, `expect`, `panic!`, slice indexing and unchecked
 //!   arithmetic outside tests, and every build profile sets `panic = "abort"` as a last line of

@@ -8,9 +8,8 @@ use core::mem::{align_of, size_of};
 use mcx_migrate::config;
 use mcx_migrate::wire;
 use mcx_migrate::{
-    EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MessageView, MigrationUpdate,
-    MigrationUpdateView, PrivateCallRedirectionView, PrivateCallRequest, PrivateCallRequestView,
-    RedirectionReason, SecurityDomainInfo, SecurityDomainInfoView, ServiceKind,
+    EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MigrationUpdate,
+    PrivateCallRedirection, PrivateCallRequest, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
 use crate::abi::{self, c_str, c_str_opt, run, Status, Storage, Stored};
@@ -51,8 +50,10 @@ const _: () = assert!(MCX_MC_SERVICE_ID_CAPACITY <= MCX_MAX_STRING_LEN);
 const _: () = assert!(MCX_MC_SYSTEM_ID_CAPACITY <= MCX_MAX_STRING_LEN);
 const _: () = assert!(MCX_KMS_URI_CAPACITY <= MCX_MAX_STRING_LEN);
 
-/// Size in bytes of `mcx_message_t` (for the default build-time identifier capacities).
-pub const MCX_MESSAGE_SIZE: usize = 696;
+/// Size in bytes of `mcx_message_t` (for the default build-time identifier capacities): a
+/// 4-byte magic word, a 2-byte length and room for the longest encoding
+/// (`MCX_MAX_ENCODED_LEN`), padded to a multiple of 8. The same on 32- and 64-bit targets.
+pub const MCX_MESSAGE_SIZE: usize = 656;
 
 /// Longest encoding of any message in bytes: a buffer this long always suffices for
 /// `mcx_message_encode`, `mcx_call_request` and `mcx_server_decide`'s redirection.
@@ -63,24 +64,60 @@ pub const MCX_MAX_ENCODED_LEN: usize = 649;
 pub const MCX_MAX_FRAME_LEN: usize = 657;
 
 /// Storage for one message: a private call request, a private call redirection or a migration
-/// update. Declare it anywhere (static, stack); fill it with `mcx_message_decode` or an
-/// `mcx_message_init_*` builder; never copy bytes into it by hand.
+/// update, kept as its encoding (wire format). Declare it anywhere (static, stack); fill it with
+/// `mcx_message_decode` or an `mcx_message_init_*` builder; never copy bytes into it by hand.
 #[repr(C)]
 pub union mcx_message_t {
     _opaque: [u8; MCX_MESSAGE_SIZE],
     _align: u64,
 }
 
+/// The object behind `mcx_message_t`: the message's canonical encoding (the wire format,
+/// envelope included, as `mcx_message_encode` writes it) and its length. A message borrows its
+/// identifiers, so the storage keeps the bytes they are read from: the accessors decode them on
+/// use (`wire::decode_message`, zero copy). Only a builder or a decoder writes them, after
+/// validating the message, so the bytes are always a valid message.
+#[repr(C)]
+#[cfg_attr(test, derive(Debug, Clone, PartialEq, Eq))]
+pub(crate) struct Encoded {
+    /// Bytes of `bytes` the encoding takes; the rest are zero.
+    pub(crate) len: u16,
+    /// The encoding, then zeros.
+    pub(crate) bytes: [u8; wire::MAX_ENCODED_LEN],
+}
+
+// Every length of an encoding fits `Encoded::len`.
+const _: () = assert!(wire::MAX_ENCODED_LEN <= u16::MAX as usize);
+
+impl Encoded {
+    /// The encoding. Empty if the length was overwritten with more than the bytes hold (C wrote
+    /// into the storage): it then decodes as `MCX_E_DECODE_TRUNCATED`.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// The message, decoded from (and borrowing) the encoding.
+    pub(crate) fn message(&self) -> Result<Message<'_>, Status> {
+        Ok(wire::decode_message(self.as_bytes())?)
+    }
+}
+
 // Size and alignment: asserted right below, and by `abi` wherever it casts a pointer.
 impl Storage for mcx_message_t {
-    type Object = Message;
+    type Object = Encoded;
     const MAGIC: u32 = 0x4D43_584D; // "MCXM"
 }
 const _: () = assert!(
-    size_of::<Stored<Message>>() <= size_of::<mcx_message_t>(),
+    size_of::<Stored<Encoded>>() <= size_of::<mcx_message_t>(),
     "MCX_MESSAGE_SIZE is too small for this build: raise it (see the Storage sizes section of docs/c-api.md) and regenerate the header"
 );
-const _: () = assert!(align_of::<Stored<Message>>() <= align_of::<mcx_message_t>());
+// Exact, up to the padding to `mcx_message_t`'s alignment: the header states no more than the
+// storage needs.
+const _: () = assert!(
+    size_of::<Stored<Encoded>>().next_multiple_of(align_of::<mcx_message_t>()) == MCX_MESSAGE_SIZE,
+    "MCX_MESSAGE_SIZE is larger than this build needs: lower it (see the Storage sizes section of docs/c-api.md) and regenerate the header"
+);
+const _: () = assert!(align_of::<Stored<Encoded>>() <= align_of::<mcx_message_t>());
 const _: () = assert!(
     wire::MAX_ENCODED_LEN <= MCX_MAX_ENCODED_LEN,
     "MCX_MAX_ENCODED_LEN is too small for this build's identifier capacities"
@@ -210,9 +247,10 @@ pub(crate) fn service_kind(value: mcx_service_kind) -> Result<ServiceKind, Statu
         .ok_or(Status::of(MCX_E_INVALID_ARGUMENT))
 }
 
-fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfoView<'a>>, Status> {
+/// An optional C string validated as a KMS URI: the security domain information, borrowed.
+fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfo<'a>>, Status> {
     match c_str_opt(kms_uri)? {
-        Some(kms_uri) => Ok(Some(SecurityDomainInfoView {
+        Some(kms_uri) => Ok(Some(SecurityDomainInfo {
             kms_uri: KmsUriRef::new(kms_uri)?,
         })),
         None => Ok(None),
@@ -229,22 +267,28 @@ fn system<'a>(p: *const c_char) -> Result<McSystemIdRef<'a>, Status> {
     Ok(McSystemIdRef::new(c_str(p)?)?)
 }
 
+/// The message in `msg`, decoded from its storage and borrowing it; `abi::object`'s errors for
+/// bad storage.
+pub(crate) fn message_of<'a>(msg: *const mcx_message_t) -> Result<Message<'a>, Status> {
+    abi::object(msg)?.message()
+}
+
 /// The private call request in `msg`: `MCX_E_WRONG_MESSAGE_TYPE` for another message, and
 /// `abi::object`'s errors for bad storage.
-pub(crate) fn request_of<'a>(msg: *const mcx_message_t) -> Result<&'a PrivateCallRequest, Status> {
-    match abi::object(msg)? {
+pub(crate) fn request_of<'a>(msg: *const mcx_message_t) -> Result<PrivateCallRequest<'a>, Status> {
+    match message_of(msg)? {
         Message::Request(request) => Ok(request),
         _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     }
 }
 
-/// Writes a message view (valid by type) into `msg`'s storage in place: nothing fails once the
-/// storage is touched, so a failed call leaves `msg` unchanged. No owned message is staged on
-/// the stack.
+/// Encodes `message` straight into `msg`'s storage, whatever it held. The encoder checks the
+/// message first and writes nothing on `Err` (it cannot run out of room: the storage holds the
+/// longest encoding), so a failed call leaves `msg` unchanged; no copy of the encoding is
+/// staged on the stack.
 #[inline(never)]
-pub(crate) fn write_message(msg: *mut mcx_message_t, view: &MessageView<'_>) -> Result<(), Status> {
-    view.copy_into(abi::init_placeholder(msg, || Message::PLACEHOLDER)?);
-    Ok(())
+pub(crate) fn write_message(msg: *mut mcx_message_t, message: &Message<'_>) -> Result<(), Status> {
+    abi::init_encoded(msg, |bytes| Ok(wire::encode_message(message, bytes)?))
 }
 
 /// The body of `mcx_message_init_request` (exported, and documented, in `abi::exports`).
@@ -258,14 +302,14 @@ pub(crate) fn message_init_request(
 ) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
-        let request = PrivateCallRequestView {
+        let request = PrivateCallRequest {
             service_kind: self::service_kind(service_kind)?,
             calling_party: id(calling_party)?,
             target: id(target)?,
             e2ee_required,
             security_domain_info: sdi(kms_uri)?,
         };
-        write_message(msg, &MessageView::Request(request))
+        write_message(msg, &Message::Request(request))
     })
 }
 
@@ -296,7 +340,7 @@ pub(crate) fn message_init_redirection(
 ) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
-        let redirection = PrivateCallRedirectionView {
+        let redirection = PrivateCallRedirection {
             service_kind: self::service_kind(service_kind)?,
             calling_party: id(calling_party)?,
             target_primary: id(target_primary)?,
@@ -305,20 +349,19 @@ pub(crate) fn message_init_redirection(
             security_domain_info: sdi(kms_uri)?,
             reason: self::reason(reason)?,
         };
-        if redirection.validate().is_err() {
-            return Err(EncodeError::MissingSecurityDomainInfo.into());
-        }
-        write_message(msg, &MessageView::Redirection(redirection))
+        // The encoder refuses a redirection that breaks the NOTE under Table 10.16.y.2-1
+        // (`MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO`) before it writes anything.
+        write_message(msg, &Message::Redirection(redirection))
     })
 }
 
 fn init_update<'a>(
     msg: *mut mcx_message_t,
-    update: impl FnOnce() -> Result<MigrationUpdateView<'a>, Status>,
+    update: impl FnOnce() -> Result<MigrationUpdate<'a>, Status>,
 ) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
-        write_message(msg, &MessageView::MigrationUpdate(update()?))
+        write_message(msg, &Message::MigrationUpdate(update()?))
     })
 }
 
@@ -331,7 +374,7 @@ pub(crate) fn message_init_migrated(
     kms_uri: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdateView::Migrated {
+        Ok(MigrationUpdate::Migrated {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
@@ -349,7 +392,7 @@ pub(crate) fn message_init_moved_on(
     kms_uri: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdateView::MovedOn {
+        Ok(MigrationUpdate::MovedOn {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
@@ -364,7 +407,7 @@ pub(crate) fn message_init_returned(
     primary_id: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdateView::Returned {
+        Ok(MigrationUpdate::Returned {
             primary_id: id(primary_id)?,
         })
     })
@@ -379,7 +422,7 @@ pub(crate) fn message_init_visitor_registered(
     kms_uri: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdateView::VisitorRegistered {
+        Ok(MigrationUpdate::VisitorRegistered {
             local_id: id(local_id)?,
             primary_id: id(primary_id)?,
             primary_system: system(primary_system)?,
@@ -394,7 +437,7 @@ pub(crate) fn message_init_visitor_departed(
     local_id: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdateView::VisitorDeparted {
+        Ok(MigrationUpdate::VisitorDeparted {
             local_id: id(local_id)?,
         })
     })
@@ -405,8 +448,21 @@ pub(crate) fn message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usi
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::bytes(bytes, len)?;
-        // Fully validated by the decoder, then written field by field into `msg`.
-        write_message(msg, &wire::decode_message(input)?)
+        // Fully validated by the decoder first; then the bytes, which are the message's
+        // canonical encoding (the decoder refuses any other), are the stored encoding.
+        abi::init_encoded(msg, |stored| {
+            wire::decode_message(input)?;
+            // A valid message never exceeds the storage (`wire::MAX_ENCODED_LEN`).
+            let to = stored
+                .get_mut(..input.len())
+                .ok_or(Status::of(MCX_E_DECODE_TRAILING_BYTES))?;
+            // A zip, not `copy_from_slice`: the lengths are equal, but LLVM does not prove it
+            // and the latter's length check would link a panic path.
+            for (to, from) in to.iter_mut().zip(input) {
+                *to = *from;
+            }
+            Ok(input.len())
+        })
     })
 }
 
@@ -419,6 +475,8 @@ pub(crate) fn message_decode_frame(
     run(|| {
         abi::check_writable(msg)?;
         let input = abi::buffer(frame, len)?;
+        // Encoded again from the decoded message: the same bytes the frame carried, since the
+        // decoder accepts the canonical encoding only.
         write_message(msg, &wire::decode_frame(input)?)
     })
 }
@@ -445,6 +503,21 @@ pub(crate) fn encode_with(
     }
 }
 
+/// Copies an encoding into a caller buffer, as an encoder would: its length, or
+/// `BufferTooSmall` with it.
+fn copy_bytes(encoding: &[u8], buf: &mut [u8]) -> Result<usize, EncodeError> {
+    let to = buf
+        .get_mut(..encoding.len())
+        .ok_or(EncodeError::BufferTooSmall {
+            needed: encoding.len(),
+        })?;
+    // A zip, not `copy_from_slice` (see `message_decode`).
+    for (to, from) in to.iter_mut().zip(encoding) {
+        *to = *from;
+    }
+    Ok(encoding.len())
+}
+
 /// The body of `mcx_message_encode` (exported, and documented, in `abi::exports`).
 pub(crate) fn message_encode(
     msg: *const mcx_message_t,
@@ -453,8 +526,10 @@ pub(crate) fn message_encode(
     out_len: *mut usize,
 ) -> mcx_status {
     run(|| {
-        let message = abi::object(msg)?;
-        encode_with(buf, cap, out_len, |b| wire::encode_message(message, b))
+        let stored = abi::object(msg)?;
+        // Checked, so that only a valid message leaves, even from storage C wrote into.
+        stored.message()?;
+        encode_with(buf, cap, out_len, |b| copy_bytes(stored.as_bytes(), b))
     })
 }
 
@@ -466,7 +541,7 @@ pub(crate) fn message_encode_frame(
     out_len: *mut usize,
 ) -> mcx_status {
     run(|| {
-        let message = abi::object(msg)?;
+        let message = message_of(msg)?;
         encode_with(buf, cap, out_len, |b| match message {
             Message::Request(m) => m.encode_frame(b),
             Message::Redirection(m) => m.encode_frame(b),
@@ -479,7 +554,7 @@ pub(crate) fn message_encode_frame(
 pub(crate) fn message_type(msg: *const mcx_message_t, out: *mut McxMessageKind) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        out.set(match abi::object(msg)? {
+        out.set(match message_of(msg)? {
             Message::Request(_) => MCX_MESSAGE_PRIVATE_CALL_REQUEST,
             Message::Redirection(_) => MCX_MESSAGE_PRIVATE_CALL_REDIRECTION,
             Message::MigrationUpdate(_) => MCX_MESSAGE_MIGRATION_UPDATE,
@@ -495,7 +570,7 @@ pub(crate) fn message_service_kind(
 ) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        let kind = match abi::object(msg)? {
+        let kind = match message_of(msg)? {
             Message::Request(m) => m.service_kind,
             Message::Redirection(m) => m.service_kind,
             Message::MigrationUpdate(_) => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
@@ -513,7 +588,7 @@ pub(crate) fn message_service_kind(
 pub(crate) fn message_e2ee_required(msg: *const mcx_message_t, out: *mut bool) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        let e2ee = match abi::object(msg)? {
+        let e2ee = match message_of(msg)? {
             Message::Request(m) => m.e2ee_required,
             Message::Redirection(m) => m.e2ee_required,
             Message::MigrationUpdate(_) => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
@@ -527,7 +602,7 @@ pub(crate) fn message_e2ee_required(msg: *const mcx_message_t, out: *mut bool) -
 pub(crate) fn message_reason(msg: *const mcx_message_t, out: *mut McxReason) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        let Message::Redirection(m) = abi::object(msg)? else {
+        let Message::Redirection(m) = message_of(msg)? else {
             return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
         };
         let reason = m.reason.ok_or(Status::of(MCX_E_ABSENT))?;
@@ -546,7 +621,7 @@ pub(crate) fn message_update_kind(
 ) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        let Message::MigrationUpdate(update) = abi::object(msg)? else {
+        let Message::MigrationUpdate(update) = message_of(msg)? else {
             return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
         };
         out.set(match update {
@@ -560,14 +635,14 @@ pub(crate) fn message_update_kind(
     })
 }
 
-fn kms(sdi: &Option<SecurityDomainInfo>) -> Result<&str, Status> {
+fn kms<'a>(sdi: &Option<SecurityDomainInfo<'a>>) -> Result<&'a str, Status> {
     sdi.as_ref()
         .map(|s| s.kms_uri.as_str())
         .ok_or(Status::of(MCX_E_ABSENT))
 }
 
 /// The string field `field` of `message`.
-fn field(message: &Message, field: mcx_field) -> Result<&str, Status> {
+fn field<'a>(message: &Message<'a>, field: mcx_field) -> Result<&'a str, Status> {
     let field = McxField::from_c(field).ok_or(Status::of(MCX_E_INVALID_ARGUMENT))?;
     let wrong = Status::of(MCX_E_WRONG_MESSAGE_TYPE);
     match (message, field) {
@@ -638,7 +713,7 @@ pub(crate) fn message_field(
     run(|| {
         let out_len = abi::out(out_len)?;
         let buf = abi::buffer(buf.cast(), cap)?;
-        let text = self::field(abi::object(msg)?, field)?;
+        let text = self::field(&message_of(msg)?, field)?;
         copy_c_string(text, buf, &out_len)
     })
 }

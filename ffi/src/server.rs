@@ -2,7 +2,7 @@
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
 use mcx_migrate::server::{decide_encode, DecisionOutcome};
-use mcx_migrate::PrivateCallRequestView;
+use mcx_migrate::PrivateCallRequest;
 
 use crate::abi::{self, run, Status};
 use crate::message::{mcx_message_t, request_of};
@@ -34,7 +34,7 @@ struct Outputs {
 #[inline(never)]
 fn decide_into(
     table: *const mcx_table_t,
-    request: &PrivateCallRequestView<'_>,
+    request: &PrivateCallRequest<'_>,
     o: Outputs,
 ) -> Result<(), Status> {
     let out_len = abi::out(o.out_len)?;
@@ -77,7 +77,7 @@ pub(crate) fn server_decide(
             out_decision,
             out_reject_reason,
         };
-        decide_into(table, &request.as_view(), outputs)
+        decide_into(table, &request, outputs)
     })
 }
 
@@ -96,7 +96,7 @@ pub(crate) fn server_decide_bytes(
 ) -> mcx_status {
     run(|| {
         abi::object(table)?;
-        let request = PrivateCallRequestView::decode(abi::bytes(request, len)?)?;
+        let request = PrivateCallRequest::decode(abi::bytes(request, len)?)?;
         let outputs = Outputs {
             redirection,
             cap,

@@ -5,10 +5,10 @@ use core::mem::{align_of, size_of};
 
 use mcx_migrate::table::save::{self, SaveSlot, SlotId, SlotIoError, SlotState};
 use mcx_migrate::table::{self, MigrationTable};
-use mcx_migrate::{Message, MigrationUpdate, MigrationUpdateView, SnapshotError};
+use mcx_migrate::{Message, MigrationUpdate, SnapshotError};
 
 use crate::abi::{self, run, Status, Storage, Stored};
-use crate::message::mcx_message_t;
+use crate::message::{mcx_message_t, message_of};
 use crate::status::*;
 
 /// Size in bytes of `mcx_table_t`: the table's handle (where its storage is, how full it is).
@@ -104,15 +104,15 @@ pub(crate) fn table_len(table: *const mcx_table_t, out_len: *mut usize) -> mcx_s
 }
 
 #[inline(never)]
-fn apply(table: *mut mcx_table_t, update: &MigrationUpdate) -> Result<(), Status> {
+fn apply(table: *mut mcx_table_t, update: &MigrationUpdate<'_>) -> Result<(), Status> {
     abi::object_mut(table)?.apply(update)?;
     Ok(())
 }
 
 /// The body of `mcx_table_apply` (exported, and documented, in `abi::exports`).
 pub(crate) fn table_apply(table: *mut mcx_table_t, update: *const mcx_message_t) -> mcx_status {
-    run(|| match abi::object(update)? {
-        Message::MigrationUpdate(update) => apply(table, update),
+    run(|| match message_of(update)? {
+        Message::MigrationUpdate(update) => apply(table, &update),
         _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     })
 }
@@ -125,10 +125,8 @@ pub(crate) fn table_apply_bytes(
 ) -> mcx_status {
     run(|| {
         abi::object(table.cast_const())?;
-        let update = MigrationUpdateView::decode(abi::bytes(bytes, len)?)?;
-        // Applied from the view into the table record: no owned update is built.
-        abi::object_mut(table)?.apply_view(&update)?;
-        Ok(())
+        // Applied as decoded, borrowing the bytes, into the table record: no copy is built.
+        apply(table, &MigrationUpdate::decode(abi::bytes(bytes, len)?)?)
     })
 }
 

@@ -3,7 +3,7 @@
 
 use core::ffi::CStr;
 
-use crate::abi::test_support::{free, static_str, zeroed, zeroed_bytes_of};
+use crate::abi::test_support::{free, message_bytes, static_str, zeroed, zeroed_bytes_of};
 use crate::status::STATUS_TABLE;
 use crate::*;
 
@@ -13,8 +13,8 @@ const USER2_AT_B: &CStr = c"sip:visitor-0042@mc-b.example";
 const SYSTEM_B: &CStr = c"mc-b.example";
 const KMS_B: &CStr = c"https://kms.mc-b.example/kms";
 
-/// The Rust value in an initialised message, to compare after a call.
-fn message_state(msg: &mcx_message_t) -> mcx_migrate::Message {
+/// The Rust value in an initialised message (its encoding), to compare after a call.
+fn message_state(msg: &mcx_message_t) -> crate::message::Encoded {
     crate::abi::object(msg)
         .expect("an initialised message")
         .clone()
@@ -505,4 +505,185 @@ fn enum_arguments_accept_exactly_their_enumerators() {
         MCX_OK
     );
     assert_eq!(len, USER2.to_bytes().len());
+}
+
+/// Bytes of `mcx_message_t` before its encoding: the magic word and the length.
+const MESSAGE_HEADER_LEN: usize = 6;
+
+/// `mcx_message_t` holds the message's encoding: the bytes `mcx_message_encode` writes (copied
+/// out, the same bytes `mcx_message_decode` was given), after the magic word and the length,
+/// then zeros to the end. So every byte is defined whatever the storage held before.
+#[test]
+fn a_message_is_stored_as_its_encoding_then_zeros() {
+    let mut msg = zeroed::<mcx_message_t>();
+    message_bytes(&mut msg).fill(0xA5);
+    assert_eq!(
+        mcx_message_init_redirection(
+            &mut *msg,
+            MCX_SERVICE_MCVIDEO_PRIVATE_CALL as u32,
+            USER1.as_ptr(),
+            USER2.as_ptr(),
+            USER2_AT_B.as_ptr(),
+            true,
+            KMS_B.as_ptr(),
+            MCX_REASON_TARGET_MIGRATED as u32,
+        ),
+        MCX_OK
+    );
+    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
+    let mut len = 0usize;
+    assert_eq!(
+        mcx_message_encode(&*msg, wire.as_mut_ptr(), wire.len(), &mut len),
+        MCX_OK
+    );
+    let stored = message_bytes(&mut msg).to_vec();
+    assert_eq!(stored[..4], 0x4D43_584Du32.to_ne_bytes(), "the magic word");
+    assert_eq!(stored[4..6], (len as u16).to_ne_bytes(), "the length");
+    let end = MESSAGE_HEADER_LEN + len;
+    assert_eq!(stored[MESSAGE_HEADER_LEN..end], wire[..len]);
+    assert!(stored[end..].iter().all(|&b| b == 0), "zeros after it");
+
+    // Decoding stores the bytes it was given, which are what encoding gives back.
+    let mut decoded = zeroed::<mcx_message_t>();
+    message_bytes(&mut decoded).fill(0x5A);
+    assert_eq!(
+        mcx_message_decode(&mut *decoded, wire.as_ptr(), len),
+        MCX_OK
+    );
+    assert_eq!(message_bytes(&mut decoded), &stored[..]);
+}
+
+/// Every field at its capacity: the longest message (a "visitor registered" update) takes
+/// `MCX_MAX_ENCODED_LEN` bytes, and `mcx_message_t` holds it; its fields read back whole.
+#[test]
+fn the_longest_message_fits_the_storage() {
+    let filled = |prefix: &str, len: usize| {
+        let mut s = std::string::String::from(prefix);
+        s.extend(core::iter::repeat_n('x', len - prefix.len()));
+        std::ffi::CString::new(s).expect("no NUL")
+    };
+    let id = filled("sip:", MCX_MC_SERVICE_ID_CAPACITY);
+    let kms = filled("https:", MCX_KMS_URI_CAPACITY);
+    // Four labels of 61 bytes and one of 5, with their dots: 253 bytes.
+    let mut system = std::vec![std::string::String::from("x").repeat(61); 4];
+    system.push(std::string::String::from("yyyyy"));
+    let system = std::ffi::CString::new(system.join(".")).expect("no NUL");
+    assert_eq!(system.as_bytes().len(), MCX_MC_SYSTEM_ID_CAPACITY);
+
+    let mut msg = zeroed::<mcx_message_t>();
+    assert_eq!(
+        mcx_message_init_visitor_registered(
+            &mut *msg,
+            id.as_ptr(),
+            id.as_ptr(),
+            system.as_ptr(),
+            kms.as_ptr()
+        ),
+        MCX_OK
+    );
+    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
+    let mut len = 0usize;
+    assert_eq!(
+        mcx_message_encode(&*msg, wire.as_mut_ptr(), wire.len(), &mut len),
+        MCX_OK
+    );
+    assert_eq!(len, MCX_MAX_ENCODED_LEN);
+    assert_eq!(
+        MESSAGE_HEADER_LEN + len,
+        MCX_MESSAGE_SIZE - 1,
+        "one byte of padding"
+    );
+    let mut text = [0u8; MCX_MAX_STRING_LEN + 1];
+    let mut text_len = 0usize;
+    assert_eq!(
+        mcx_message_field(
+            &*msg,
+            MCX_FIELD_PRIMARY_SYSTEM as u32,
+            text.as_mut_ptr().cast(),
+            text.len(),
+            &mut text_len
+        ),
+        MCX_OK
+    );
+    assert_eq!(&text[..text_len], system.as_bytes());
+    // A buffer one byte short gets the length needed.
+    assert_eq!(
+        mcx_message_encode(&*msg, wire.as_mut_ptr(), len - 1, &mut text_len),
+        MCX_E_BUFFER_TOO_SMALL
+    );
+    assert_eq!(text_len, MCX_MAX_ENCODED_LEN);
+}
+
+/// A failed builder or decoder leaves the message exactly as it was: the encoder and the
+/// decoder check everything before the storage is written.
+#[test]
+fn a_failed_build_or_decode_leaves_the_message_unchanged() {
+    let mut msg = zeroed::<mcx_message_t>();
+    assert_eq!(mcx_message_init_returned(&mut *msg, USER2.as_ptr()), MCX_OK);
+    let before = message_bytes(&mut msg).to_vec();
+    // E2EE without security domain information: refused by the encoder.
+    assert_eq!(
+        mcx_message_init_redirection(
+            &mut *msg,
+            MCX_SERVICE_MCPTT_PRIVATE_CALL as u32,
+            USER1.as_ptr(),
+            USER2.as_ptr(),
+            USER2_AT_B.as_ptr(),
+            true,
+            core::ptr::null(),
+            MCX_REASON_NONE as u32,
+        ),
+        MCX_E_ENCODE_MISSING_SECURITY_DOMAIN_INFO
+    );
+    assert_eq!(message_bytes(&mut msg), &before[..]);
+    assert_eq!(
+        mcx_message_init_request(
+            &mut *msg,
+            0,
+            USER1.as_ptr(),
+            c"not an id".as_ptr(),
+            false,
+            core::ptr::null()
+        ),
+        MCX_E_ID_INVALID_URI
+    );
+    assert_eq!(message_bytes(&mut msg), &before[..]);
+    let mut trailing = before[MESSAGE_HEADER_LEN..].to_vec();
+    trailing.truncate(usize::from(u16::from_ne_bytes([before[4], before[5]])) + 1);
+    assert_eq!(
+        mcx_message_decode(&mut *msg, trailing.as_ptr(), trailing.len()),
+        MCX_E_DECODE_TRAILING_BYTES
+    );
+    assert_eq!(message_bytes(&mut msg), &before[..]);
+}
+
+/// Storage C wrote into by hand behind an intact magic word gives decode errors, never a
+/// crash, and never an invalid message out of `mcx_message_encode`.
+#[test]
+fn a_message_overwritten_by_hand_reads_as_a_decode_error() {
+    let mut msg = zeroed::<mcx_message_t>();
+    assert_eq!(mcx_message_init_returned(&mut *msg, USER2.as_ptr()), MCX_OK);
+    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
+    let mut len = 0usize;
+    let mut kind = MCX_MESSAGE_PRIVATE_CALL_REQUEST;
+    // A length beyond the storage.
+    message_bytes(&mut msg)[4..6].copy_from_slice(&u16::MAX.to_ne_bytes());
+    assert_eq!(mcx_message_type(&*msg, &mut kind), MCX_E_DECODE_TRUNCATED);
+    assert_eq!(
+        mcx_message_encode(&*msg, wire.as_mut_ptr(), wire.len(), &mut len),
+        MCX_E_DECODE_TRUNCATED
+    );
+    // A broken wire format version.
+    assert_eq!(mcx_message_init_returned(&mut *msg, USER2.as_ptr()), MCX_OK);
+    message_bytes(&mut msg)[MESSAGE_HEADER_LEN] = 0x7F;
+    assert_eq!(
+        mcx_message_encode(&*msg, wire.as_mut_ptr(), wire.len(), &mut len),
+        MCX_E_DECODE_UNSUPPORTED_VERSION
+    );
+    let mut table = zeroed::<mcx_table_t>();
+    let _records = init_table(&mut *table);
+    assert_eq!(
+        mcx_table_apply(&mut *table, &*msg),
+        MCX_E_DECODE_UNSUPPORTED_VERSION
+    );
 }

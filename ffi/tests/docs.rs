@@ -3,8 +3,7 @@
 //! publishes). Each test fails when its section drifts; rewrite them with
 //! `MCX_BLESS=1 cargo test -p mcx-migrate-ffi --test docs`.
 
-#[path = "../../tests/src/generated.rs"]
-mod generated;
+use mcx_testkit::generated;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -70,7 +69,7 @@ fn storage_sizes_are_current() {
         (
             "MCX_MESSAGE_SIZE",
             MCX_MESSAGE_SIZE,
-            "bytes of `mcx_message_t`: a request, redirection or migration update",
+            "bytes of `mcx_message_t`: a request, redirection or migration update, kept as its encoding (below)",
         ),
         (
             "MCX_CALL_SIZE",

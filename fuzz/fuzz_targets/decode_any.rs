@@ -1,6 +1,6 @@
 //! Arbitrary bytes into every decoder: `decode_message`, `decode_frame` (on a copy), and each
-//! typed `decode` / `decode_view`. Never panics; the decoders agree; an accepted message
-//! validates and copies into owned storage.
+//! typed `wire::decode` / `M::decode`. Never panics; the decoders agree; an accepted message
+//! validates and encodes again.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -731,8 +731,8 @@ pub struct Harness {
     last_is_frame: bool,
     /// A message storage of the target's own, for re-decoding outputs.
     spare: Box<Slot>,
-    /// The request of the last call started, for `Bytes::FollowUp`.
-    dialled: Option<PrivateCallRequest>,
+    /// The encoded request of the last call started, for `Bytes::FollowUp`.
+    dialled: Option<Vec<u8>>,
     /// The last snapshot taken, with the bytes in use and the records of its table.
     last_snapshot: Option<(Vec<u8>, usize, usize)>,
     /// The storage `mcx_table_init` is given with a NULL table.
@@ -1034,12 +1034,15 @@ impl Harness {
                 reason,
             } => {
                 let mut v = vec![0u8; MCX_MAX_ENCODED_LEN];
-                let len = self.dialled.as_ref().map_or(0, |req| {
+                let dialled = self.dialled.as_deref().map(|bytes| {
+                    PrivateCallRequest::decode(bytes).expect("only a decodable request is kept")
+                });
+                let len = dialled.map_or(0, |req| {
                     let redirection = PrivateCallRedirection {
                         service_kind: req.service_kind,
-                        calling_party: req.calling_party.clone(),
-                        target_primary: if *home { to.id() } else { req.target.clone() },
-                        target_migrated: if *home { req.target.clone() } else { to.id() },
+                        calling_party: req.calling_party,
+                        target_primary: if *home { to.id_ref() } else { req.target },
+                        target_migrated: if *home { req.target } else { to.id_ref() },
                         e2ee_required: req.e2ee_required,
                         security_domain_info: sdi.map(Kms::sdi),
                         reason: reason.map(|nls| {
@@ -1667,11 +1670,11 @@ impl Harness {
                     let mut request = vec![0u8; MCX_MAX_ENCODED_LEN];
                     let mut n = 0usize;
                     let rc = mcx_message_encode(mp, request.as_mut_ptr(), request.len(), &mut n);
+                    request.truncate(n);
                     // A request without security domain information although E2EE is
                     // required starts a call but does not encode: no follow-ups then.
-                    self.dialled = (rc == MCX_OK)
-                        .then(|| PrivateCallRequest::decode(&request[..n]).ok())
-                        .flatten();
+                    self.dialled = (rc == MCX_OK && PrivateCallRequest::decode(&request).is_ok())
+                        .then_some(request);
                 }
             }
             Op::CallOnRedirection(c, m) => {

@@ -4,10 +4,7 @@
 use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
-use mcx_migrate::{
-    KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, SecurityDomainInfo,
-    SecurityDomainInfoView, ServiceKind,
-};
+use mcx_migrate::{KmsUriRef, McServiceIdRef, McSystemIdRef, SecurityDomainInfo, ServiceKind};
 use mcx_testkit::fixtures;
 
 /// MC service IDs (user 1 and user 2 of Fig. 10.16.y.3-1 among them, from the test kit): more than the table holds (8), so full-table paths are reached; both URI
@@ -70,11 +67,6 @@ impl Id {
         usize::from(self.0) % IDS.len()
     }
 
-    /// The ID.
-    pub fn id(self) -> McServiceId {
-        self.id_ref().to_owned_id()
-    }
-
     /// The ID, borrowed.
     pub fn id_ref(self) -> McServiceIdRef<'static> {
         REFS.ids[self.index()]
@@ -91,11 +83,6 @@ impl Id {
 pub struct System(pub u8);
 
 impl System {
-    /// The MC system identity.
-    pub fn system(self) -> McSystemId {
-        self.system_ref().to_owned_id()
-    }
-
     /// The MC system identity as text.
     pub fn as_str(self) -> &'static str {
         SYSTEMS[usize::from(self.0) % SYSTEMS.len()]
@@ -113,15 +100,8 @@ pub struct Kms(pub u8);
 
 impl Kms {
     /// Security domain information with that KMS URI.
-    pub fn sdi(self) -> SecurityDomainInfo {
+    pub fn sdi(self) -> SecurityDomainInfo<'static> {
         SecurityDomainInfo {
-            kms_uri: self.sdi_view().kms_uri.to_owned_id(),
-        }
-    }
-
-    /// Security domain information with that KMS URI, borrowed.
-    pub fn sdi_view(self) -> SecurityDomainInfoView<'static> {
-        SecurityDomainInfoView {
             kms_uri: REFS.kms[usize::from(self.0) % KMS.len()],
         }
     }

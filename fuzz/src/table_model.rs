@@ -18,8 +18,7 @@ use mcx_migrate::error::{SnapshotError, StorageError};
 use mcx_migrate::server;
 use mcx_migrate::table::{MigrationTable, Record, MIN_STORAGE_LEN};
 use mcx_migrate::{
-    McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, MigrationUpdate, MigrationUpdateView,
-    PrivateCallRequest, SecurityDomainInfoView,
+    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
 };
 use mcx_testkit::table_model::{buckets_for, Fields, TableModel, Update, BUCKET};
 
@@ -121,30 +120,30 @@ pub enum Op {
 
 impl Op {
     /// The update this op applies, borrowing the pools' identifiers.
-    fn update(&self) -> Option<MigrationUpdateView<'static>> {
+    fn update(&self) -> Option<MigrationUpdate<'static>> {
         Some(match *self {
-            Op::Migrated(p, s, id, k) => MigrationUpdateView::Migrated {
+            Op::Migrated(p, s, id, k) => MigrationUpdate::Migrated {
                 primary_id: p.id_ref(),
                 partner_system: s.system_ref(),
                 partner_id: id.id_ref(),
-                security_domain_info: k.map(Kms::sdi_view),
+                security_domain_info: k.map(Kms::sdi),
             },
-            Op::MovedOn(p, s, id, k) => MigrationUpdateView::MovedOn {
+            Op::MovedOn(p, s, id, k) => MigrationUpdate::MovedOn {
                 primary_id: p.id_ref(),
                 partner_system: s.system_ref(),
                 partner_id: id.id_ref(),
-                security_domain_info: k.map(Kms::sdi_view),
+                security_domain_info: k.map(Kms::sdi),
             },
-            Op::Returned(p) => MigrationUpdateView::Returned {
+            Op::Returned(p) => MigrationUpdate::Returned {
                 primary_id: p.id_ref(),
             },
-            Op::VisitorRegistered(l, p, s, k) => MigrationUpdateView::VisitorRegistered {
+            Op::VisitorRegistered(l, p, s, k) => MigrationUpdate::VisitorRegistered {
                 local_id: l.id_ref(),
                 primary_id: p.id_ref(),
                 primary_system: s.system_ref(),
-                primary_security_domain_info: k.map(Kms::sdi_view),
+                primary_security_domain_info: k.map(Kms::sdi),
             },
-            Op::VisitorDeparted(l) => MigrationUpdateView::VisitorDeparted {
+            Op::VisitorDeparted(l) => MigrationUpdate::VisitorDeparted {
                 local_id: l.id_ref(),
             },
             Op::Lookup(_)
@@ -170,8 +169,8 @@ impl Fields for PoolFields {
     fn system(&self) -> McSystemIdRef<'_> {
         self.system.system_ref()
     }
-    fn sdi(&self) -> Option<SecurityDomainInfoView<'_>> {
-        self.sdi.map(Kms::sdi_view)
+    fn sdi(&self) -> Option<SecurityDomainInfo<'_>> {
+        self.sdi.map(Kms::sdi)
     }
 }
 
@@ -289,11 +288,11 @@ fn bound_is_count(bytes: &[u8]) -> bool {
 }
 
 /// A record the target of a restore holds before it, so that "unchanged" means something.
-fn resident() -> MigrationUpdate {
+fn resident() -> MigrationUpdate<'static> {
     MigrationUpdate::Migrated {
-        primary_id: McServiceId::new("sip:resident@mc-a.example").expect("valid"),
-        partner_system: McSystemId::new("mc-b.example").expect("valid"),
-        partner_id: McServiceId::new("sip:r@mc-b.example").expect("valid"),
+        primary_id: McServiceIdRef::new("sip:resident@mc-a.example").expect("valid"),
+        partner_system: McSystemIdRef::new("mc-b.example").expect("valid"),
+        partner_id: McServiceIdRef::new("sip:r@mc-b.example").expect("valid"),
         security_domain_info: None,
     }
 }
@@ -423,8 +422,8 @@ pub fn check(input: &Input) {
             Op::Decide(kind, caller, target, e2ee) => {
                 let request = PrivateCallRequest {
                     service_kind: kind.kind(),
-                    calling_party: caller.id(),
-                    target: target.id(),
+                    calling_party: caller.id_ref(),
+                    target: target.id_ref(),
                     e2ee_required: *e2ee,
                     security_domain_info: None,
                 };
@@ -438,7 +437,7 @@ pub fn check(input: &Input) {
             }
             _ => {
                 let update = op.update().expect("an update op");
-                let got = table.apply_view(&update);
+                let got = table.apply(&update);
                 let (key, change) = op.model_update().expect("an update op");
                 let expected = model.apply(key.index(), key.as_str().len(), change);
                 assert_eq!(got, expected, "step {step}: apply {update:?}");

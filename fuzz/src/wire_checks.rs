@@ -5,8 +5,7 @@ use mcx_migrate::wire::{
     MAX_ENCODED_LEN, MAX_FRAME_LEN,
 };
 use mcx_migrate::{
-    DecodeError, EncodeError, Message, MessageView, MigrationUpdate, PrivateCallRedirection,
-    PrivateCallRequest,
+    DecodeError, EncodeError, Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
 };
 
 /// The result a typed decode of `M` must give, derived from the any-type decode: the envelope's
@@ -29,31 +28,34 @@ fn expected_typed<T: PartialEq + core::fmt::Debug>(
 }
 
 /// `decode_any`: every decoder on arbitrary bytes. None may panic; they must agree with each
-/// other; an accepted message validates and copies into owned storage.
+/// other; an accepted message validates and encodes again.
 pub fn check_decode_any(data: &[u8]) {
     let any = decode_message(data);
     let ty = peek_type(data).map(|(ty, _)| ty);
-    if let Ok(view) = &any {
-        assert_eq!(view.validate(), Ok(()), "an accepted view must validate");
-        assert_eq!(ty.ok(), Some(message_type(view)));
+    if let Ok(message) = &any {
+        assert_eq!(
+            message.validate(),
+            Ok(()),
+            "an accepted message must validate"
+        );
+        assert_eq!(ty.ok(), Some(message_type(message)));
     }
-    let owned = any.map(|v| v.to_owned());
 
-    // Each typed decoder, view and owned, against decode_message.
+    // Each typed decoder, generic and inherent, against decode_message.
     expected_typed(
-        wire::decode_view::<PrivateCallRequest>(data).map(MessageView::Request),
+        wire::decode::<PrivateCallRequest>(data).map(Message::Request),
         ty,
         MessageType::PrivateCallRequest,
         any,
     );
     expected_typed(
-        wire::decode_view::<PrivateCallRedirection>(data).map(MessageView::Redirection),
+        wire::decode::<PrivateCallRedirection>(data).map(Message::Redirection),
         ty,
         MessageType::PrivateCallRedirection,
         any,
     );
     expected_typed(
-        wire::decode_view::<MigrationUpdate>(data).map(MessageView::MigrationUpdate),
+        wire::decode::<MigrationUpdate>(data).map(Message::MigrationUpdate),
         ty,
         MessageType::MigrationUpdate,
         any,
@@ -62,43 +64,43 @@ pub fn check_decode_any(data: &[u8]) {
         PrivateCallRequest::decode(data).map(Message::Request),
         ty,
         MessageType::PrivateCallRequest,
-        owned.clone(),
+        any,
     );
     expected_typed(
         PrivateCallRedirection::decode(data).map(Message::Redirection),
         ty,
         MessageType::PrivateCallRedirection,
-        owned.clone(),
+        any,
     );
     expected_typed(
         MigrationUpdate::decode(data).map(Message::MigrationUpdate),
         ty,
         MessageType::MigrationUpdate,
-        owned.clone(),
+        any,
     );
-    if let Ok(m) = &owned {
-        assert_eq!(Ok(m.as_view()), any, "owned and view decodes disagree");
-    }
 
     // The same bytes framed with their CRC-32C, as the docs define a frame: the frame decodes
     // exactly as the message does.
     let mut framed = frame_of(data);
     assert_eq!(
         decode_frame(&mut framed),
-        decode_message(data),
+        any,
         "a frame with a good CRC decodes otherwise than its message"
     );
 
     // The bytes themselves as a frame, decoded in place on a copy.
     let mut copy = data.to_vec();
-    if let Ok(view) = decode_frame(&mut copy) {
-        assert_eq!(view.validate(), Ok(()), "an accepted frame must validate");
-        let owned = view.to_owned();
+    if let Ok(message) = decode_frame(&mut copy) {
+        assert_eq!(
+            message.validate(),
+            Ok(()),
+            "an accepted frame must validate"
+        );
         // Re-framing what was accepted gives the same message back.
         let mut frame = [0u8; MAX_FRAME_LEN];
-        let n = encode_frame_any(&owned, &mut frame).expect("an accepted message must encode");
+        let n = encode_frame_any(&message, &mut frame).expect("an accepted message must encode");
         let back = decode_frame(&mut frame[..n]).expect("a frame we encoded must decode");
-        assert_eq!(back, owned.as_view());
+        assert_eq!(back, message);
     }
 }
 
@@ -129,15 +131,15 @@ fn frame_of(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn message_type(view: &MessageView<'_>) -> MessageType {
-    match view {
-        MessageView::Request(_) => MessageType::PrivateCallRequest,
-        MessageView::Redirection(_) => MessageType::PrivateCallRedirection,
-        MessageView::MigrationUpdate(_) => MessageType::MigrationUpdate,
+fn message_type(message: &Message<'_>) -> MessageType {
+    match message {
+        Message::Request(_) => MessageType::PrivateCallRequest,
+        Message::Redirection(_) => MessageType::PrivateCallRedirection,
+        Message::MigrationUpdate(_) => MessageType::MigrationUpdate,
     }
 }
 
-fn encode_frame_any(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
+fn encode_frame_any(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
     match msg {
         Message::Request(m) => encode_frame(m, buf),
         Message::Redirection(m) => encode_frame(m, buf),
@@ -145,7 +147,7 @@ fn encode_frame_any(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError>
     }
 }
 
-fn encode_typed(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
+fn encode_typed(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
     match msg {
         Message::Request(m) => m.encode(buf),
         Message::Redirection(m) => m.encode(buf),
@@ -153,30 +155,27 @@ fn encode_typed(msg: &Message, buf: &mut [u8]) -> Result<usize, EncodeError> {
     }
 }
 
-/// `roundtrip`: for every accepted input, decode → encode → decode is the identity (view and
-/// owned), and encode gives back exactly the accepted bytes: the decoder accepts only the
-/// canonical encoding (postcard alone would take over-long varints such as `[0x87, 0x00]` for
-/// 7; `wire` refuses them as `Malformed`), so one message has one byte string.
+/// `roundtrip`: for every accepted input, decode → encode → decode is the identity, and encode
+/// gives back exactly the accepted bytes: the decoder accepts only the canonical encoding
+/// (postcard alone would take over-long varints such as `[0x87, 0x00]` for 7; `wire` refuses
+/// them as `Malformed`), so one message has one byte string.
 pub fn check_roundtrip(data: &[u8]) {
-    let Ok(view) = decode_message(data) else {
+    let Ok(message) = decode_message(data) else {
         return;
     };
-    let owned = view.to_owned();
-    assert_eq!(owned.as_view(), view, "owned copy differs from the view");
 
     let mut buf = [0u8; MAX_ENCODED_LEN];
-    let n = encode_message(&owned, &mut buf).expect("an accepted message must encode");
+    let n = encode_message(&message, &mut buf).expect("an accepted message must encode");
     let encoded = &buf[..n];
     assert_eq!(
         encoded, data,
         "the encoding of an accepted input is not the input"
     );
 
-    // decode → encode → decode is the identity, as a view and owned, through every decoder.
+    // decode → encode → decode is the identity, through every decoder.
     let again = decode_message(encoded).expect("our own encoding must decode");
-    assert_eq!(again, view);
-    assert_eq!(again.to_owned(), owned);
-    match &owned {
+    assert_eq!(again, message);
+    match &message {
         Message::Request(m) => assert_eq!(PrivateCallRequest::decode(encoded).as_ref(), Ok(m)),
         Message::Redirection(m) => {
             assert_eq!(PrivateCallRedirection::decode(encoded).as_ref(), Ok(m))
@@ -186,30 +185,30 @@ pub fn check_roundtrip(data: &[u8]) {
 
     // The typed encoder writes the same bytes; the encoding is a fixpoint.
     let mut typed = [0u8; MAX_ENCODED_LEN];
-    assert_eq!(encode_typed(&owned, &mut typed), Ok(n));
+    assert_eq!(encode_typed(&message, &mut typed), Ok(n));
     assert_eq!(&typed[..n], encoded);
     let mut fixpoint = [0u8; MAX_ENCODED_LEN];
-    let m = encode_message(&again.to_owned(), &mut fixpoint).expect("re-encoding must succeed");
+    let m = encode_message(&again, &mut fixpoint).expect("re-encoding must succeed");
     assert_eq!(&fixpoint[..m], encoded, "encoding is not a fixpoint");
 
     // The buffer-size contract: exactly n bytes suffice, one less reports n.
     let mut exact = [0u8; MAX_ENCODED_LEN];
-    assert_eq!(encode_message(&owned, &mut exact[..n]), Ok(n));
+    assert_eq!(encode_message(&message, &mut exact[..n]), Ok(n));
     assert_eq!(
-        encode_message(&owned, &mut exact[..n - 1]),
+        encode_message(&message, &mut exact[..n - 1]),
         Err(EncodeError::BufferTooSmall { needed: n })
     );
 
-    // The same message as a COBS frame: one 0x00, at the end; decodes to the same view.
+    // The same message as a COBS frame: one 0x00, at the end; decodes to the same message.
     let mut frame = [0u8; MAX_FRAME_LEN];
-    let f = encode_frame_any(&owned, &mut frame).expect("an accepted message must frame");
+    let f = encode_frame_any(&message, &mut frame).expect("an accepted message must frame");
     assert_eq!(frame[f - 1], 0);
     assert!(
         !frame[..f - 1].contains(&0),
         "a frame holds no 0x00 but its delimiter"
     );
     assert_eq!(
-        encode_frame_any(&owned, &mut [0u8; MAX_FRAME_LEN][..f - 1]),
+        encode_frame_any(&message, &mut [0u8; MAX_FRAME_LEN][..f - 1]),
         Err(EncodeError::BufferTooSmall { needed: f })
     );
     assert_eq!(
@@ -231,5 +230,5 @@ pub fn check_roundtrip(data: &[u8]) {
             "bit {bit} of the frame flipped: {got:?}"
         );
     }
-    assert_eq!(decode_frame(&mut frame[..f]), Ok(view));
+    assert_eq!(decode_frame(&mut frame[..f]), Ok(message));
 }

@@ -76,29 +76,29 @@ pub mod typed {
     //! strings are valid: the builders panic on an invalid one (a test bug).
 
     use mcx_migrate::{
-        McServiceId, McSystemId, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
+        McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
         ServiceKind,
     };
 
     use super::{SYSTEM_A, USER1};
 
     /// An MC service ID.
-    pub fn id(s: &str) -> McServiceId {
-        McServiceId::new(s).unwrap_or_else(|e| panic!("fixture ID {s:?}: {e}"))
+    pub fn id(s: &str) -> McServiceIdRef<'_> {
+        McServiceIdRef::new(s).unwrap_or_else(|e| panic!("fixture ID {s:?}: {e}"))
     }
 
     /// An MC system identity.
-    pub fn system(s: &str) -> McSystemId {
-        McSystemId::new(s).unwrap_or_else(|e| panic!("fixture system {s:?}: {e}"))
+    pub fn system(s: &str) -> McSystemIdRef<'_> {
+        McSystemIdRef::new(s).unwrap_or_else(|e| panic!("fixture system {s:?}: {e}"))
     }
 
     /// Security domain information with KMS URI `s`.
-    pub fn sdi(s: &str) -> SecurityDomainInfo {
+    pub fn sdi(s: &str) -> SecurityDomainInfo<'_> {
         SecurityDomainInfo::new(s).unwrap_or_else(|e| panic!("fixture KMS URI {s:?}: {e}"))
     }
 
     /// Step 1: user 1 calls `target`.
-    pub fn request(kind: ServiceKind, target: &str, e2ee: bool) -> PrivateCallRequest {
+    pub fn request(kind: ServiceKind, target: &str, e2ee: bool) -> PrivateCallRequest<'_> {
         PrivateCallRequest {
             service_kind: kind,
             calling_party: id(USER1),
@@ -109,12 +109,12 @@ pub mod typed {
     }
 
     /// Clause 10.6.3: `primary` migrated to `system_` as `partner`.
-    pub fn migrated(
-        primary: &str,
-        system_: &str,
-        partner: &str,
-        kms: Option<&str>,
-    ) -> MigrationUpdate {
+    pub fn migrated<'a>(
+        primary: &'a str,
+        system_: &'a str,
+        partner: &'a str,
+        kms: Option<&'a str>,
+    ) -> MigrationUpdate<'a> {
         MigrationUpdate::Migrated {
             primary_id: id(primary),
             partner_system: system(system_),
@@ -124,7 +124,11 @@ pub mod typed {
     }
 
     /// A visitor from MC system A registered here as `local`.
-    pub fn registered(local: &str, primary: &str, kms: Option<&str>) -> MigrationUpdate {
+    pub fn registered<'a>(
+        local: &'a str,
+        primary: &'a str,
+        kms: Option<&'a str>,
+    ) -> MigrationUpdate<'a> {
         MigrationUpdate::VisitorRegistered {
             local_id: id(local),
             primary_id: id(primary),
@@ -134,7 +138,7 @@ pub mod typed {
     }
 
     /// The visitor registered as `local` departed.
-    pub fn departed(local: &str) -> MigrationUpdate {
+    pub fn departed(local: &str) -> MigrationUpdate<'_> {
         MigrationUpdate::VisitorDeparted {
             local_id: id(local),
         }

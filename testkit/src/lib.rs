@@ -8,6 +8,9 @@
 //!   eviction of the oldest departed visitors, role conflicts, the snapshot restore rule, and
 //!   what `server::decide` answers), generic over the record fields so that the property tests
 //!   (owned identifiers) and the fuzz target (pool indices, no allocation) run the same rules.
+//! - [`generated`]: the generated sections of the docs, which the tool that computes or
+//!   measures their figures writes (the docs tests, the firmware footprint test, the bench
+//!   report).
 //! - [`qemu`]: running bare-metal firmware on QEMU's `mps2-an386` and the rest of what the
 //!   firmware tests share.
 //!
@@ -17,5 +20,6 @@
 #![deny(missing_docs)]
 
 pub mod fixtures;
+pub mod generated;
 pub mod qemu;
 pub mod table_model;

@@ -27,7 +27,7 @@ use mcx_migrate::server::{Decision, RejectReason};
 use mcx_migrate::table::{Applied, Change, MigratedRecord, Record, VisitorRecord, VisitorState};
 use mcx_migrate::{
     McServiceIdRef, McSystemIdRef, PrivateCallRedirection, PrivateCallRequest, RedirectionReason,
-    SecurityDomainInfo, SecurityDomainInfoView, TableError,
+    SecurityDomainInfo, TableError,
 };
 
 /// Bytes of a record's header (module docs of `mcx_migrate::table`), written down here so the
@@ -59,7 +59,7 @@ pub trait Fields {
     /// The other MC system.
     fn system(&self) -> McSystemIdRef<'_>;
     /// The security domain information, if known.
-    fn sdi(&self) -> Option<SecurityDomainInfoView<'_>>;
+    fn sdi(&self) -> Option<SecurityDomainInfo<'_>>;
 }
 
 /// Owned fields, for tests that generate arbitrary identifiers.
@@ -69,8 +69,8 @@ pub struct OwnedFields {
     pub id: mcx_migrate::McServiceId,
     /// See [`Fields::system`].
     pub system: mcx_migrate::McSystemId,
-    /// See [`Fields::sdi`].
-    pub sdi: Option<SecurityDomainInfo>,
+    /// The KMS URI of [`Fields::sdi`].
+    pub sdi: Option<mcx_migrate::KmsUri>,
 }
 
 impl Fields for OwnedFields {
@@ -80,9 +80,9 @@ impl Fields for OwnedFields {
     fn system(&self) -> McSystemIdRef<'_> {
         self.system.as_borrowed()
     }
-    fn sdi(&self) -> Option<SecurityDomainInfoView<'_>> {
-        self.sdi.as_ref().map(|s| SecurityDomainInfoView {
-            kms_uri: s.kms_uri.as_borrowed(),
+    fn sdi(&self) -> Option<SecurityDomainInfo<'_>> {
+        self.sdi.as_ref().map(|kms_uri| SecurityDomainInfo {
+            kms_uri: kms_uri.as_borrowed(),
         })
     }
 }
@@ -150,7 +150,7 @@ pub enum Update<F> {
 
 impl Update<OwnedFields> {
     /// The model's form of `update`, with its key.
-    pub fn of(update: &mcx_migrate::MigrationUpdate) -> (&str, Self) {
+    pub fn of<'a>(update: &mcx_migrate::MigrationUpdate<'a>) -> (&'a str, Self) {
         use mcx_migrate::MigrationUpdate as U;
         let key = update.key().as_str();
         let update = match update {
@@ -167,9 +167,9 @@ impl Update<OwnedFields> {
                 ..
             } => {
                 let fields = OwnedFields {
-                    id: partner_id.clone(),
-                    system: partner_system.clone(),
-                    sdi: security_domain_info.clone(),
+                    id: partner_id.to_owned_id(),
+                    system: partner_system.to_owned_id(),
+                    sdi: security_domain_info.map(|s| s.kms_uri.to_owned_id()),
                 };
                 if matches!(update, U::MovedOn { .. }) {
                     Update::MovedOn(fields)
@@ -184,9 +184,9 @@ impl Update<OwnedFields> {
                 primary_security_domain_info,
                 ..
             } => Update::VisitorRegistered(OwnedFields {
-                id: primary_id.clone(),
-                system: primary_system.clone(),
-                sdi: primary_security_domain_info.clone(),
+                id: primary_id.to_owned_id(),
+                system: primary_system.to_owned_id(),
+                sdi: primary_security_domain_info.map(|s| s.kms_uri.to_owned_id()),
             }),
             U::VisitorDeparted { .. } => Update::VisitorDeparted,
         };
@@ -398,7 +398,11 @@ impl<F: Fields + Clone, const N: usize> TableModel<F, N> {
     /// `None` when it is no key of the pool), from its documentation: IE 2 is the target's ID
     /// from its primary system, IE 3 the ID from the migrated system; the dialled ID is the one
     /// or the other.
-    pub fn decide(&self, request: &PrivateCallRequest, target: Option<usize>) -> Decision {
+    pub fn decide<'a>(
+        &'a self,
+        request: &PrivateCallRequest<'a>,
+        target: Option<usize>,
+    ) -> Decision<'a> {
         let Some(entry) = target.and_then(|k| self.get(k)) else {
             return Decision::Proceed;
         };
@@ -411,24 +415,18 @@ impl<F: Fields + Clone, const N: usize> TableModel<F, N> {
         if request.e2ee_required && sdi.is_none() {
             return Decision::Reject(RejectReason::SecurityDomainInfoUnavailable);
         }
-        let (dialled, other) = (request.target.clone(), entry.fields.id().to_owned_id());
+        let (dialled, other) = (request.target, entry.fields.id());
         let (target_primary, target_migrated) = match entry.role {
             Role::Away => (dialled, other),
             Role::Visiting => (other, dialled),
         };
         Decision::Redirect(PrivateCallRedirection {
             service_kind: request.service_kind,
-            calling_party: request.calling_party.clone(),
+            calling_party: request.calling_party,
             target_primary,
             target_migrated,
             e2ee_required: request.e2ee_required,
-            security_domain_info: if request.e2ee_required {
-                sdi.map(|s| SecurityDomainInfo {
-                    kms_uri: s.kms_uri.to_owned_id(),
-                })
-            } else {
-                None
-            },
+            security_domain_info: if request.e2ee_required { sdi } else { None },
             reason: Some(reason),
         })
     }

@@ -4,13 +4,13 @@
 //! sections of the docs current. (The embedded tests run firmware on QEMU with the test kit's
 //! `mcx_testkit::qemu`.)
 
-pub mod generated;
+pub use mcx_testkit::generated;
 
 use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, Applied, MigrationTable};
 use mcx_migrate::wire::MAX_ENCODED_LEN;
 use mcx_migrate::{
-    DecodeError, McServiceId, McSystemId, MigrationUpdate, PrivateCallRedirection,
+    DecodeError, McServiceIdRef, McSystemId, MigrationUpdate, PrivateCallRedirection,
     PrivateCallRequest, TableError,
 };
 
@@ -18,7 +18,7 @@ use mcx_migrate::{
 pub type Bytes = Vec<u8>;
 
 /// Encodes any wire message to bytes.
-pub fn to_bytes<M: mcx_migrate::wire::WireMessage>(msg: &M) -> Bytes {
+pub fn to_bytes<'a, M: mcx_migrate::wire::WireMessage<'a>>(msg: &M) -> Bytes {
     let mut buf = [0u8; MAX_ENCODED_LEN];
     let n = mcx_migrate::wire::encode(msg, &mut buf).expect("encode");
     buf[..n].to_vec()
@@ -84,11 +84,11 @@ impl McSystem {
 
 /// Which system serves an MC service ID, by the domain of a `sip:` URI (routing in the real
 /// system is SIP's job; the tests need only this).
-pub fn domain_of(id: &McServiceId) -> &str {
+pub fn domain_of(id: McServiceIdRef<'_>) -> &str {
     id.as_str().rsplit('@').next().unwrap_or("")
 }
 
 /// Decodes a private call redirection from bytes.
-pub fn redirection(bytes: &[u8]) -> PrivateCallRedirection {
+pub fn redirection(bytes: &[u8]) -> PrivateCallRedirection<'_> {
     PrivateCallRedirection::decode(bytes).expect("valid redirection")
 }

@@ -192,10 +192,10 @@ fn example_bytes(heading: &str) -> Vec<u8> {
 #[test]
 fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
     use mcx_migrate::wire::{decode_message, encode_message, MAX_ENCODED_LEN};
-    use mcx_migrate::{McServiceId, Message, MessageView, PrivateCallRequest, ServiceKind};
+    use mcx_migrate::{McServiceIdRef, Message, PrivateCallRequest, ServiceKind};
 
     let bytes = example_bytes("Example");
-    let MessageView::Request(request) = decode_message(&bytes).expect("the example decodes") else {
+    let Message::Request(request) = decode_message(&bytes).expect("the example decodes") else {
         panic!("the example is a private call request")
     };
     assert_eq!(request.service_kind, ServiceKind::McpttPrivateCall);
@@ -206,8 +206,8 @@ fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
 
     let message = Message::Request(PrivateCallRequest {
         service_kind: ServiceKind::McpttPrivateCall,
-        calling_party: McServiceId::new("sip:a@x").unwrap(),
-        target: McServiceId::new("sip:b@y").unwrap(),
+        calling_party: McServiceIdRef::new("sip:a@x").unwrap(),
+        target: McServiceIdRef::new("sip:b@y").unwrap(),
         e2ee_required: false,
         security_domain_info: None,
     });

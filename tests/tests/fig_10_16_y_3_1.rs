@@ -5,7 +5,7 @@
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::RejectReason;
 use mcx_migrate::{
-    McServiceId, MigrationUpdate, PrivateCallRequest, RedirectionError, RedirectionReason,
+    McServiceIdRef, MigrationUpdate, PrivateCallRequest, RedirectionError, RedirectionReason,
     SecurityDomainInfo, ServiceKind,
 };
 use mcx_migrate_tests::{domain_of, redirection, to_bytes, Answer, McSystem};
@@ -16,7 +16,7 @@ use mcx_testkit::fixtures::{
     USER2_PRIMARY as USER2,
 };
 
-fn sdi(s: &str) -> Option<SecurityDomainInfo> {
+fn sdi(s: &str) -> Option<SecurityDomainInfo<'_>> {
     Some(SecurityDomainInfo::new(s).unwrap())
 }
 
@@ -92,7 +92,7 @@ impl World {
     }
 
     /// The server that serves `target`'s domain.
-    fn server_for(&self, target: &McServiceId) -> &McSystem {
+    fn server_for(&self, target: McServiceIdRef<'_>) -> &McSystem {
         match domain_of(target) {
             SYSTEM_A => &self.a,
             SYSTEM_B => &self.b,
@@ -106,10 +106,9 @@ impl World {
     fn run(&self, call: &mut PrivateCall) -> Result<Vec<String>, Stop> {
         let mut visited = Vec::new();
         loop {
-            let target = call.request().target.clone();
-            let server = self.server_for(&target);
+            let server = self.server_for(call.request().target);
             visited.push(server.id.as_str().to_string());
-            let bytes = to_bytes(call.request());
+            let bytes = to_bytes(&call.request());
             match server.receive_request(&bytes).unwrap() {
                 Answer::Proceed => return Ok(visited),
                 Answer::Reject(reason) => return Err(Stop::Rejected(reason)),
@@ -150,7 +149,7 @@ fn fig_10_16_y_3_1_call_to_primary_id_is_redirected_to_partner_b_and_proceeds_th
     for (kind, e2ee) in every_kind_with_and_without_e2ee() {
         let mut call = start(kind, e2ee);
         // Step 1: client 1 → server A with user 2's primary ID.
-        let step1 = to_bytes(call.request());
+        let step1 = to_bytes(&call.request());
         // Steps 2–3: server A answers with a private call redirection.
         let Answer::Redirect(bytes) = world.a.receive_request(&step1).unwrap() else {
             panic!("{kind:?}/{e2ee}: A did not redirect")
@@ -165,7 +164,7 @@ fn fig_10_16_y_3_1_call_to_primary_id_is_redirected_to_partner_b_and_proceeds_th
             if e2ee { sdi(KMS_B) } else { None }
         );
         // Step 3: client 1 releases its request; step 5: it calls the ID assigned by B.
-        let next = call.on_redirection(&redir).unwrap().clone();
+        let next = call.on_redirection(&redir).unwrap();
         assert_eq!(next.target, USER2_AT_B);
         assert_eq!(next.service_kind, kind);
         assert_eq!(
@@ -185,14 +184,14 @@ fn consecutive_migration_b_sends_the_caller_home_and_a_sends_it_on_to_c() {
         let mut world = World::user2_migrated_to_b();
         let mut call = start(kind, e2ee);
         // A redirects to B ...
-        let Answer::Redirect(bytes) = world.a.receive_request(&to_bytes(call.request())).unwrap()
+        let Answer::Redirect(bytes) = world.a.receive_request(&to_bytes(&call.request())).unwrap()
         else {
             panic!()
         };
         call.on_redirection(&redirection(&bytes)).unwrap();
         // ... but before client 1 calls B, user 2 moves on to C.
         world.user2_moves_on_to_c();
-        let Answer::Redirect(bytes) = world.b.receive_request(&to_bytes(call.request())).unwrap()
+        let Answer::Redirect(bytes) = world.b.receive_request(&to_bytes(&call.request())).unwrap()
         else {
             panic!("B must redirect a stale call")
         };

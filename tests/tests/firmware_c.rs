@@ -719,7 +719,9 @@ impl TableSizes {
 #[test]
 fn table_storage_figures_match_the_core_table() {
     use mcx_migrate::table::{self, MigrationTable};
-    use mcx_migrate::{McServiceId, McSystemId, MigrationUpdate, SecurityDomainInfo, TableError};
+    use mcx_migrate::{
+        McServiceIdRef, McSystemIdRef, MigrationUpdate, SecurityDomainInfo, TableError,
+    };
     let sizes = TableSizes {
         handle: 0,
         min_storage: table::MIN_STORAGE_LEN as u64,
@@ -740,9 +742,9 @@ fn table_storage_figures_match_the_core_table() {
                 // As long as user 2's `sip:user2@mc-a.example`.
                 let primary = format!("sip:u{records:04}@mc-a.example");
                 let update = MigrationUpdate::Migrated {
-                    primary_id: McServiceId::new(&primary).unwrap(),
-                    partner_system: McSystemId::new("mc-b.example").unwrap(),
-                    partner_id: McServiceId::new("sip:visitor-0042@mc-b.example").unwrap(),
+                    primary_id: McServiceIdRef::new(&primary).unwrap(),
+                    partner_system: McSystemIdRef::new("mc-b.example").unwrap(),
+                    partner_id: McServiceIdRef::new("sip:visitor-0042@mc-b.example").unwrap(),
                     security_domain_info: kms.map(|k| SecurityDomainInfo::new(k).unwrap()),
                 };
                 match t.apply(&update) {

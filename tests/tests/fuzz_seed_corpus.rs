@@ -19,12 +19,12 @@ use mcx_testkit::fixtures::{
     KMS_A, KMS_B, SYSTEM_A, SYSTEM_B, SYSTEM_C, USER1, USER2_AT_B, USER2_PRIMARY,
 };
 
-fn sdi(s: &str) -> Option<SecurityDomainInfo> {
+fn sdi(s: &str) -> Option<SecurityDomainInfo<'_>> {
     Some(typed::sdi(s))
 }
 
 /// One valid message of every type and variant, with and without the optional IEs.
-fn seeds() -> Vec<(&'static str, Message)> {
+fn seeds() -> Vec<(&'static str, Message<'static>)> {
     let user1 = id(USER1);
     let user2 = id(USER2_PRIMARY);
     let at_b = id(USER2_AT_B);
@@ -36,8 +36,8 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "request_plain",
             Message::Request(PrivateCallRequest {
                 service_kind: ServiceKind::McpttPrivateCall,
-                calling_party: user1.clone(),
-                target: user2.clone(),
+                calling_party: user1,
+                target: user2,
                 e2ee_required: false,
                 security_domain_info: None,
             }),
@@ -46,8 +46,8 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "request_e2ee_step5",
             Message::Request(PrivateCallRequest {
                 service_kind: ServiceKind::McdataOneToOne,
-                calling_party: user1.clone(),
-                target: at_b.clone(),
+                calling_party: user1,
+                target: at_b,
                 e2ee_required: true,
                 security_domain_info: sdi(kms_b),
             }),
@@ -56,9 +56,9 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "redirection_e2ee",
             Message::Redirection(PrivateCallRedirection {
                 service_kind: ServiceKind::McvideoPrivateCall,
-                calling_party: user1.clone(),
-                target_primary: user2.clone(),
-                target_migrated: at_b.clone(),
+                calling_party: user1,
+                target_primary: user2,
+                target_migrated: at_b,
                 e2ee_required: true,
                 security_domain_info: sdi(kms_b),
                 reason: Some(RedirectionReason::TargetMigrated),
@@ -68,9 +68,9 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "redirection_home",
             Message::Redirection(PrivateCallRedirection {
                 service_kind: ServiceKind::McpttPrivateCall,
-                calling_party: user1.clone(),
-                target_primary: user2.clone(),
-                target_migrated: at_b.clone(),
+                calling_party: user1,
+                target_primary: user2,
+                target_migrated: at_b,
                 e2ee_required: false,
                 security_domain_info: None,
                 reason: Some(RedirectionReason::TargetNoLongerServed),
@@ -80,9 +80,9 @@ fn seeds() -> Vec<(&'static str, Message)> {
             "redirection_no_reason",
             Message::Redirection(PrivateCallRedirection {
                 service_kind: ServiceKind::McdataOneToOne,
-                calling_party: user1.clone(),
-                target_primary: user2.clone(),
-                target_migrated: at_c.clone(),
+                calling_party: user1,
+                target_primary: user2,
+                target_migrated: at_c,
                 e2ee_required: false,
                 security_domain_info: sdi("urn:kms:c"),
                 reason: None,
@@ -91,16 +91,16 @@ fn seeds() -> Vec<(&'static str, Message)> {
         (
             "update_migrated",
             Message::MigrationUpdate(MigrationUpdate::Migrated {
-                primary_id: user2.clone(),
+                primary_id: user2,
                 partner_system: system(SYSTEM_B),
-                partner_id: at_b.clone(),
+                partner_id: at_b,
                 security_domain_info: sdi(kms_b),
             }),
         ),
         (
             "update_moved_on",
             Message::MigrationUpdate(MigrationUpdate::MovedOn {
-                primary_id: user2.clone(),
+                primary_id: user2,
                 partner_system: system(SYSTEM_C),
                 partner_id: at_c,
                 security_domain_info: None,
@@ -108,14 +108,12 @@ fn seeds() -> Vec<(&'static str, Message)> {
         ),
         (
             "update_returned",
-            Message::MigrationUpdate(MigrationUpdate::Returned {
-                primary_id: user2.clone(),
-            }),
+            Message::MigrationUpdate(MigrationUpdate::Returned { primary_id: user2 }),
         ),
         (
             "update_visitor_registered",
             Message::MigrationUpdate(MigrationUpdate::VisitorRegistered {
-                local_id: at_b.clone(),
+                local_id: at_b,
                 primary_id: user2,
                 primary_system: system(SYSTEM_A),
                 primary_security_domain_info: sdi(KMS_A),
@@ -128,7 +126,7 @@ fn seeds() -> Vec<(&'static str, Message)> {
     ]
 }
 
-fn frame(msg: &Message) -> Vec<u8> {
+fn frame(msg: &Message<'_>) -> Vec<u8> {
     let mut buf = [0u8; MAX_FRAME_LEN];
     let n = match msg {
         Message::Request(m) => encode_frame(m, &mut buf),
@@ -139,7 +137,7 @@ fn frame(msg: &Message) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
-fn encoded(msg: &Message) -> Vec<u8> {
+fn encoded(msg: &Message<'_>) -> Vec<u8> {
     let mut buf = [0u8; MAX_ENCODED_LEN];
     let n = encode_message(msg, &mut buf).unwrap();
     buf[..n].to_vec()
@@ -207,9 +205,9 @@ fn committed_wire_seed_corpus_matches_the_encoder() {
 fn every_wire_seed_is_an_accepted_message() {
     for (name, msg) in seeds() {
         let bytes = encoded(&msg);
-        assert_eq!(decode_message(&bytes).unwrap(), msg.as_view(), "{name}");
+        assert_eq!(decode_message(&bytes).unwrap(), msg, "{name}");
         let mut framed = frame(&msg);
-        assert_eq!(decode_frame(&mut framed).unwrap().to_owned(), msg, "{name}");
+        assert_eq!(decode_frame(&mut framed).unwrap(), msg, "{name}");
     }
 }
 

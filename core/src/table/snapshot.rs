@@ -28,7 +28,7 @@ use super::store::{self, Tag};
 use super::{fields, MigrationTable, Record, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
-use crate::message::MigrationUpdateView;
+use crate::message::MigrationUpdate;
 use crate::wire_de::take_from_bytes;
 use crate::wire_ser::{measure, serialize_into, serialize_to};
 
@@ -56,7 +56,7 @@ const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 #[derive(Serialize, Deserialize)]
 struct EntryView<'a> {
     #[serde(borrow)]
-    update: MigrationUpdateView<'a>,
+    update: MigrationUpdate<'a>,
     /// `None` for a migrated-away record or a present visitor; the departure order of a
     /// departed visitor.
     departed_at: Option<u64>,
@@ -66,7 +66,7 @@ impl<'a> EntryView<'a> {
     fn of(key: McServiceIdRef<'a>, record: Record<'a>, departed_at: u64) -> Self {
         match record {
             Record::MigratedAway(m) => EntryView {
-                update: MigrationUpdateView::Migrated {
+                update: MigrationUpdate::Migrated {
                     primary_id: key,
                     partner_system: m.partner_system,
                     partner_id: m.partner_id,
@@ -75,7 +75,7 @@ impl<'a> EntryView<'a> {
                 departed_at: None,
             },
             Record::Visiting(v) => EntryView {
-                update: MigrationUpdateView::VisitorRegistered {
+                update: MigrationUpdate::VisitorRegistered {
                     local_id: key,
                     primary_id: v.primary_id,
                     primary_system: v.primary_system,
@@ -95,9 +95,9 @@ impl<'a> EntryView<'a> {
     /// that the table's departure counter had reached.
     fn check(&self, departures: u64) -> Result<(), SnapshotError> {
         match (&self.update, self.departed_at) {
-            (MigrationUpdateView::Migrated { .. }, None)
-            | (MigrationUpdateView::VisitorRegistered { .. }, None) => Ok(()),
-            (MigrationUpdateView::VisitorRegistered { .. }, Some(at))
+            (MigrationUpdate::Migrated { .. }, None)
+            | (MigrationUpdate::VisitorRegistered { .. }, None) => Ok(()),
+            (MigrationUpdate::VisitorRegistered { .. }, Some(at))
                 if at >= 1 && at <= departures =>
             {
                 Ok(())
@@ -393,9 +393,9 @@ mod tests {
     }
 
     /// A visitor record of the length of v2's and v3's.
-    fn fill(n: usize) -> MigrationUpdate {
+    fn fill(n: usize) -> MigrationUpdate<'static> {
         registered(
-            &std::format!("sip:f{n}@mc-a.example"),
+            leak(std::format!("sip:f{n}@mc-a.example")),
             "sip:x9@mc-b.example",
             None,
         )

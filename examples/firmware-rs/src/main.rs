@@ -35,9 +35,9 @@ use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, MigrationTable, Record, VisitorState};
 use mcx_migrate::wire::{self, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
-    DecodeError, EncodeError, IdError, McServiceId, McSystemId, MessageView, MigrationUpdate,
+    DecodeError, EncodeError, IdError, McServiceIdRef, McSystemIdRef, Message, MigrationUpdate,
     PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
-    SecurityDomainInfo, SecurityDomainInfoView, ServiceKind, StorageError, TableError,
+    SecurityDomainInfo, ServiceKind, StorageError, TableError,
 };
 
 /// Records each migration table holds at least: a gateway-sized table.
@@ -126,14 +126,14 @@ enum System {
     C,
 }
 
-/// What client 1 receives for a private call request, decoded from the server's bytes.
+/// What client 1 receives for a private call request, decoded from the server's bytes. A
+/// redirection borrows client 1's receive buffer, where its bytes arrived.
 #[derive(Format)]
-#[allow(clippy::large_enum_variant)] // no heap: the redirection is the answer
-enum Answer {
+enum Answer<'b> {
     /// The server continues with the normal private call procedure.
     Proceed,
     /// A private call redirection (steps 2–3, or the consecutive-migration redirection).
-    Redirection(PrivateCallRedirection),
+    Redirection(PrivateCallRedirection<'b>),
     /// The server refused the call.
     Rejected(RejectReason),
 }
@@ -169,7 +169,7 @@ impl Network {
 
     /// The MC system an MC service ID belongs to: the SIP core's routing, which this firmware
     /// stands in for with a fixed list.
-    fn route(target: &McServiceId) -> Result<System, Failure> {
+    fn route(target: McServiceIdRef<'_>) -> Result<System, Failure> {
         match target.as_str() {
             USER1 | USER2_PRIMARY => Ok(System::A),
             USER2_AT_B => Ok(System::B),
@@ -180,7 +180,11 @@ impl Network {
 
     /// Sends a migration update (clause 10.6.3) to `system` as one COBS frame; the server
     /// decodes the frame and applies the update to its migration table.
-    fn deliver_update(&mut self, system: System, update: &MigrationUpdate) -> Result<(), Failure> {
+    fn deliver_update(
+        &mut self,
+        system: System,
+        update: &MigrationUpdate<'_>,
+    ) -> Result<(), Failure> {
         let mut link = [0u8; MAX_FRAME_LEN];
         let len = update.encode_frame(&mut link)?;
         info!(
@@ -189,10 +193,9 @@ impl Network {
         );
         // The receiving server's side: only the frame's bytes are known here.
         let frame = link.get_mut(..len).ok_or(Failure::NotAMigrationUpdate)?;
-        let MessageView::MigrationUpdate(view) = wire::decode_frame(frame)? else {
+        let Message::MigrationUpdate(received) = wire::decode_frame(frame)? else {
             return Err(Failure::NotAMigrationUpdate);
         };
-        let received = view.to_owned();
         let applied = self.table(system).apply(&received)?;
         info!(
             "MC system {} applied it: {} ({=usize} departed records evicted)",
@@ -202,9 +205,13 @@ impl Network {
     }
 
     /// Sends client 1's private call request to the MC system its target belongs to and returns
-    /// the answer as client 1 decodes it.
-    fn send(&mut self, request: &PrivateCallRequest) -> Result<(System, Answer), Failure> {
-        let system = Self::route(&request.target)?;
+    /// the answer as client 1 decodes it from `downlink`, its receive buffer.
+    fn send<'b>(
+        &mut self,
+        request: &PrivateCallRequest<'_>,
+        downlink: &'b mut [u8; PrivateCallRedirection::MAX_ENCODED_LEN],
+    ) -> Result<(System, Answer<'b>), Failure> {
+        let system = Self::route(request.target)?;
         let mut uplink = [0u8; MAX_ENCODED_LEN];
         let len = request.encode(&mut uplink)?;
         info!(
@@ -215,7 +222,6 @@ impl Network {
         );
         // The server's side: decode, decide (steps 2-3), answer in bytes.
         let received = PrivateCallRequest::decode(uplink.get(..len).unwrap_or_default())?;
-        let mut downlink = [0u8; MAX_ENCODED_LEN];
         let answer = match decide(self.table(system), &received) {
             Decision::Proceed => {
                 info!("MC system {} proceeds with the private call", system);
@@ -225,38 +231,39 @@ impl Network {
                 info!("MC system {} rejects the private call: {}", system, reason);
                 return Ok((system, Answer::Rejected(reason)));
             }
-            Decision::Redirect(redirection) => redirection.encode(&mut downlink)?,
+            Decision::Redirect(redirection) => redirection.encode(downlink)?,
         };
         // Client 1's side: only the redirection's bytes are known here.
+        let downlink: &'b [u8] = downlink;
         let redirection =
             PrivateCallRedirection::decode(downlink.get(..answer).unwrap_or_default())?;
         // The ID to call next: IE 3 from the primary system, IE 2 (the primary ID) from a
         // partner system that sends the caller home (Table 10.16.y.2-1).
         let next = match redirection.reason {
-            Some(RedirectionReason::TargetNoLongerServed) => &redirection.target_primary,
-            _ => &redirection.target_migrated,
+            Some(RedirectionReason::TargetNoLongerServed) => redirection.target_primary,
+            _ => redirection.target_migrated,
         };
         info!(
             "MC system {} -> client 1: private call redirection to {=str}, reason {}, KMS URI {=?} ({=usize} bytes)",
             system,
             next.as_str(),
             redirection.reason,
-            redirection.security_domain_info.as_ref().map(|s| s.kms_uri.as_str()),
+            kms(redirection.security_domain_info),
             answer
         );
         Ok((system, Answer::Redirection(redirection)))
     }
 }
 
-fn id(s: &str) -> Result<McServiceId, Failure> {
-    Ok(McServiceId::new(s)?)
+fn id(s: &str) -> Result<McServiceIdRef<'_>, Failure> {
+    Ok(McServiceIdRef::new(s)?)
 }
 
-fn system_id(s: &str) -> Result<McSystemId, Failure> {
-    Ok(McSystemId::new(s)?)
+fn system_id(s: &str) -> Result<McSystemIdRef<'_>, Failure> {
+    Ok(McSystemIdRef::new(s)?)
 }
 
-fn sdi(kms_uri: &str) -> Result<Option<SecurityDomainInfo>, Failure> {
+fn sdi(kms_uri: &str) -> Result<Option<SecurityDomainInfo<'_>>, Failure> {
     Ok(Some(SecurityDomainInfo::new(kms_uri)?))
 }
 
@@ -272,12 +279,7 @@ fn call_user2(kind: ServiceKind, e2ee_required: bool) -> Result<PrivateCall, Fai
 }
 
 /// The KMS URI an optional security domain information carries.
-fn kms(sdi: &Option<SecurityDomainInfo>) -> Option<&str> {
-    sdi.as_ref().map(|s| s.kms_uri.as_str())
-}
-
-/// The KMS URI of a security domain information borrowed from a migration table.
-fn kms_view<'t>(sdi: Option<SecurityDomainInfoView<'t>>) -> Option<&'t str> {
+fn kms(sdi: Option<SecurityDomainInfo<'_>>) -> Option<&str> {
     sdi.map(|s| s.kms_uri.as_str())
 }
 
@@ -287,7 +289,7 @@ fn kms_view<'t>(sdi: Option<SecurityDomainInfoView<'t>>) -> Option<&'t str> {
 fn follow(
     checks: &mut Checks,
     call: &mut PrivateCall,
-    (system, answer): (System, Answer),
+    (system, answer): (System, Answer<'_>),
     expected_system: System,
     to: &str,
     reason: RedirectionReason,
@@ -301,7 +303,7 @@ fn follow(
     };
     // Table 10.16.y.2-1: IE 2 is the ID from the primary system, IE 3 the one from the
     // migrated system; the redirection echoes the ID called and names the one to call next.
-    let called = &call.request().target;
+    let called = call.request().target;
     let (target_primary, target_migrated) = match reason {
         RedirectionReason::TargetMigrated => (called.as_str(), to),
         RedirectionReason::TargetNoLongerServed => (to, called.as_str()),
@@ -313,18 +315,18 @@ fn follow(
             && redirection.target_primary == target_primary
             && redirection.target_migrated == target_migrated
             && redirection.reason == Some(reason)
-            && kms(&redirection.security_domain_info) == kms_uri,
+            && kms(redirection.security_domain_info) == kms_uri,
     );
     let next = call.on_redirection(&redirection)?;
     checks.check(
         "client 1 released its request and re-initiated towards the redirected ID (steps 3, 5)",
-        next.target == to && kms(&next.security_domain_info) == kms_uri,
+        next.target == to && kms(next.security_domain_info) == kms_uri,
     );
     Ok(())
 }
 
 /// The whole figure, one part at a time. Each part is its own function, kept out of line, so
-/// its temporaries (messages of several hundred bytes each) share stack with the next part's.
+/// its temporaries (wire buffers of several hundred bytes each) share stack with the next part's.
 fn scenario(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     pre_conditions(net, checks)?;
     call_1(net, checks)?;
@@ -357,7 +359,7 @@ fn pre_conditions(net: &mut Network, checks: &mut Checks) -> Result<(), Failure>
         "server A's migration table maps user 2 to the ID assigned by MC system B",
         matches!(net.a.lookup(USER2_PRIMARY), Some(Record::MigratedAway(r))
             if r.partner_system == SYSTEM_B && r.partner_id == USER2_AT_B
-                && kms_view(r.security_domain_info) == Some(KMS_B)),
+                && kms(r.security_domain_info) == Some(KMS_B)),
     );
     checks.check(
         "server B's migration table holds user 2 as a present visitor",
@@ -373,7 +375,9 @@ fn pre_conditions(net: &mut Network, checks: &mut Checks) -> Result<(), Failure>
 fn call_1(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     info!("call 1: MCPTT private call, user 1 -> user 2's primary MC service ID");
     let mut call = call_user2(ServiceKind::McpttPrivateCall, false)?;
-    let answer = net.send(call.request())?;
+    // Client 1's receive buffer: each answer's redirection is decoded from it, in place.
+    let mut downlink = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
+    let answer = net.send(&call.request(), &mut downlink)?;
     follow(
         checks,
         &mut call,
@@ -384,7 +388,7 @@ fn call_1(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
         None,
         "server A redirects call 1 to user 2's ID at MC system B (steps 2, 3)",
     )?;
-    let (system, answer) = net.send(call.request())?;
+    let (system, answer) = net.send(&call.request(), &mut downlink)?;
     checks.check(
         "server B proceeds with call 1 to user 2 (step 5)",
         system == System::B && matches!(answer, Answer::Proceed),
@@ -398,7 +402,9 @@ fn call_1(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
 fn call_2_e2ee(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
     info!("call 2: MCVideo private call with end-to-end encryption");
     let mut call = call_user2(ServiceKind::McvideoPrivateCall, true)?;
-    let answer = net.send(call.request())?;
+    // Client 1's receive buffer: each answer's redirection is decoded from it, in place.
+    let mut downlink = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
+    let answer = net.send(&call.request(), &mut downlink)?;
     follow(
         checks,
         &mut call,
@@ -409,7 +415,7 @@ fn call_2_e2ee(net: &mut Network, checks: &mut Checks) -> Result<(), Failure> {
         Some(KMS_B),
         "server A's redirection of the E2EE call carries MC system B's KMS URI (step 3, NOTE)",
     )?;
-    let (system, answer) = net.send(call.request())?;
+    let (system, answer) = net.send(&call.request(), &mut downlink)?;
     checks.check(
         "server B proceeds with the E2EE call, its request using B's KMS URI (step 5)",
         system == System::B && matches!(answer, Answer::Proceed),
@@ -439,7 +445,9 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
     )?;
     // Server A's update is still in flight: it sends the caller to B once more.
     let mut call = call_user2(ServiceKind::McdataOneToOne, false)?;
-    let answer = net.send(call.request())?;
+    // Client 1's receive buffer: each answer's redirection is decoded from it, in place.
+    let mut downlink = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
+    let answer = net.send(&call.request(), &mut downlink)?;
     follow(
         checks,
         &mut call,
@@ -450,7 +458,7 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
         None,
         "server A, not yet updated, redirects call 3 to MC system B",
     )?;
-    let answer = net.send(call.request())?;
+    let answer = net.send(&call.request(), &mut downlink)?;
     follow(
         checks,
         &mut call,
@@ -470,7 +478,7 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
             security_domain_info: sdi(KMS_C)?,
         },
     )?;
-    let answer = net.send(call.request())?;
+    let answer = net.send(&call.request(), &mut downlink)?;
     follow(
         checks,
         &mut call,
@@ -481,7 +489,7 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
         None,
         "server A redirects call 3 on to user 2's ID at MC system C",
     )?;
-    let (system, answer) = net.send(call.request())?;
+    let (system, answer) = net.send(&call.request(), &mut downlink)?;
     checks.check(
         "server C proceeds with call 3 after three redirections",
         system == System::C && matches!(answer, Answer::Proceed) && call.redirections() == 3,
@@ -507,7 +515,7 @@ fn main() -> ! {
         TYPICAL_STRING_BYTES,
         core::mem::size_of::<Table>(),
         core::mem::size_of::<PrivateCall>(),
-        core::mem::size_of::<PrivateCallRedirection>()
+        core::mem::size_of::<PrivateCallRedirection<'_>>()
     );
     let mut checks = Checks {
         passed: 0,

@@ -6,7 +6,7 @@
 //! [`Entry`] list (who sent which bytes to whom), or the messages `mcx decode` read.
 
 use mcx_migrate::wire::decode_message;
-use mcx_migrate::{MessageView, MigrationUpdateView, RedirectionReason};
+use mcx_migrate::{Message, MigrationUpdate, RedirectionReason};
 
 use crate::field::describe_decode_error;
 use crate::net::{Entry, NoteKind, CLIENT_1, CLIENT_2};
@@ -63,24 +63,24 @@ pub struct Chart {
 
 /// The arrow label of a decoded message: its name (with the spec step when known), then the key
 /// IEs in the words of Table 10.16.y.2-1.
-pub fn label(view: &MessageView<'_>, step: Option<&str>) -> Vec<String> {
-    let name = message_name(view);
+pub fn label(message: &Message<'_>, step: Option<&str>) -> Vec<String> {
+    let name = message_name(message);
     let mut lines = vec![match step {
         Some(step) => format!("{name} ({step})"),
         None => name,
     }];
-    let kms = |s: &Option<mcx_migrate::SecurityDomainInfoView<'_>>| {
+    let kms = |s: &Option<mcx_migrate::SecurityDomainInfo<'_>>| {
         s.as_ref().map(|s| format!("KMS URI {}", s.kms_uri))
     };
-    match view {
-        MessageView::Request(r) => {
+    match message {
+        Message::Request(r) => {
             lines.push(format!("target {}", r.target));
             if r.e2ee_required {
                 lines.push("E2EE required".into());
             }
             lines.extend(kms(&r.security_domain_info));
         }
-        MessageView::Redirection(r) => {
+        Message::Redirection(r) => {
             lines.push(format!("IE2 primary {}", r.target_primary));
             lines.push(format!("IE3 migrated {}", r.target_migrated));
             if let Some(reason) = r.reason {
@@ -91,24 +91,24 @@ pub fn label(view: &MessageView<'_>, step: Option<&str>) -> Vec<String> {
             }
             lines.extend(kms(&r.security_domain_info));
         }
-        MessageView::MigrationUpdate(u) => match u {
-            MigrationUpdateView::Migrated {
+        Message::MigrationUpdate(u) => match u {
+            MigrationUpdate::Migrated {
                 primary_id,
                 partner_id,
                 ..
             }
-            | MigrationUpdateView::MovedOn {
+            | MigrationUpdate::MovedOn {
                 primary_id,
                 partner_id,
                 ..
             } => lines.push(format!("{primary_id} now {partner_id}")),
-            MigrationUpdateView::Returned { primary_id } => lines.push(primary_id.to_string()),
-            MigrationUpdateView::VisitorRegistered {
+            MigrationUpdate::Returned { primary_id } => lines.push(primary_id.to_string()),
+            MigrationUpdate::VisitorRegistered {
                 local_id,
                 primary_id,
                 ..
             } => lines.push(format!("{local_id} for {primary_id}")),
-            MigrationUpdateView::VisitorDeparted { local_id } => lines.push(local_id.to_string()),
+            MigrationUpdate::VisitorDeparted { local_id } => lines.push(local_id.to_string()),
         },
     }
     lines
@@ -141,7 +141,7 @@ impl Chart {
                     chart.participant(from);
                     chart.participant(to);
                     let (label, bad) = match decode_message(bytes) {
-                        Ok(view) => (label(&view, Some(step)), false),
+                        Ok(message) => (label(&message, Some(step)), false),
                         Err(e) => (vec![describe_decode_error(&e)], true),
                     };
                     chart.items.push(Item::Arrow {
@@ -214,8 +214,8 @@ fn domain(uri: &str) -> &str {
 /// client named by the calling party, the server of the target's domain (a SIP core routes by
 /// it), the MC system that sends an update. `last_server`: where the last request went, which
 /// is the server that answers with a redirection.
-pub fn guess_ends(view: &MessageView<'_>, last_server: Option<&str>) -> (String, String) {
-    // `impl AsRef<str>`: the views' identifiers, whatever their borrowed type.
+pub fn guess_ends(message: &Message<'_>, last_server: Option<&str>) -> (String, String) {
+    // `impl AsRef<str>`: the message's identifiers, whatever their borrowed type.
     fn client(id: impl AsRef<str>) -> String {
         format!("MC service client {}", id.as_ref())
     }
@@ -225,9 +225,9 @@ pub fn guess_ends(view: &MessageView<'_>, last_server: Option<&str>) -> (String,
     fn system(id: impl AsRef<str>) -> String {
         format!("MC system {}", domain(id.as_ref()))
     }
-    match view {
-        MessageView::Request(r) => (client(r.calling_party), server(r.target)),
-        MessageView::Redirection(r) => {
+    match message {
+        Message::Request(r) => (client(r.calling_party), server(r.target)),
+        Message::Redirection(r) => {
             let from = match (last_server, r.reason) {
                 (Some(s), _) => s.to_owned(),
                 (None, Some(RedirectionReason::TargetNoLongerServed)) => server(r.target_migrated),
@@ -235,24 +235,22 @@ pub fn guess_ends(view: &MessageView<'_>, last_server: Option<&str>) -> (String,
             };
             (from, client(r.calling_party))
         }
-        MessageView::MigrationUpdate(u) => match u {
-            MigrationUpdateView::Migrated {
+        Message::MigrationUpdate(u) => match u {
+            MigrationUpdate::Migrated {
                 primary_id,
                 partner_system,
                 ..
             }
-            | MigrationUpdateView::MovedOn {
+            | MigrationUpdate::MovedOn {
                 primary_id,
                 partner_system,
                 ..
             } => (system(partner_system), server(primary_id)),
-            MigrationUpdateView::Returned { primary_id } => {
-                (system(primary_id), server(primary_id))
-            }
-            MigrationUpdateView::VisitorRegistered { local_id, .. } => {
+            MigrationUpdate::Returned { primary_id } => (system(primary_id), server(primary_id)),
+            MigrationUpdate::VisitorRegistered { local_id, .. } => {
                 (system(local_id), server(local_id))
             }
-            MigrationUpdateView::VisitorDeparted { local_id } => {
+            MigrationUpdate::VisitorDeparted { local_id } => {
                 ("an MC system".to_owned(), server(local_id))
             }
         },

@@ -2,15 +2,14 @@
 //! a JSON message into bytes for building test messages.
 //!
 //! JSON form: an object with one key, the message type (`PrivateCallRequest`,
-//! `PrivateCallRedirection` or `MigrationUpdate`), whose value is the message's borrowed view as
+//! `PrivateCallRedirection` or `MigrationUpdate`), whose value is the message as
 //! serde writes it, the very structure postcard puts on the wire. So `mcx decode --json` output
 //! is valid `mcx encode --json` input, and the two round-trip exactly.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use mcx_migrate::wire::{decode_frame, decode_message, encode, encode_frame, WireMessage};
-use mcx_migrate::{DecodeError, MessageView};
+use mcx_migrate::{DecodeError, Message};
 
 use crate::render::{body, header, Style};
 
@@ -44,42 +43,44 @@ pub fn decode(
     as_json: bool,
 ) -> Result<String, String> {
     let on_wire = bytes.clone();
-    let view = if frame {
+    let message = if frame {
         decode_frame(&mut bytes)
     } else {
         decode_message(&bytes)
     }
     .map_err(|e| describe_decode_error(&e))?;
     if as_json {
-        let value = to_json(&view).map_err(|e| e.to_string())?;
+        let value = to_json(&message).map_err(|e| e.to_string())?;
         return serde_json::to_string_pretty(&value).map_err(|e| e.to_string());
     }
-    let mut out = style.bold(&header(&view, on_wire.len(), frame));
+    let mut out = style.bold(&header(&message, on_wire.len(), frame));
     out.push('\n');
-    out.push_str(&body(style, &view, &on_wire, "  "));
+    out.push_str(&body(style, &message, &on_wire, "  "));
     Ok(out.trim_end().to_owned())
 }
 
 /// The JSON form of a decoded message.
-pub fn to_json(view: &MessageView<'_>) -> Result<Value, serde_json::Error> {
-    Ok(match view {
-        MessageView::Request(v) => json!({ "PrivateCallRequest": v }),
-        MessageView::Redirection(v) => json!({ "PrivateCallRedirection": v }),
-        MessageView::MigrationUpdate(v) => json!({ "MigrationUpdate": v }),
+pub fn to_json(message: &Message<'_>) -> Result<Value, serde_json::Error> {
+    Ok(match message {
+        Message::Request(v) => json!({ "PrivateCallRequest": v }),
+        Message::Redirection(v) => json!({ "PrivateCallRedirection": v }),
+        Message::MigrationUpdate(v) => json!({ "MigrationUpdate": v }),
     })
 }
 
-/// Validates a view exactly as the decoder would (its identifiers as they are deserialised,
-/// then the rules between fields), copies it and encodes it.
-fn encode_view<M: WireMessage>(inner: &Value, frame: bool) -> Result<Vec<u8>, String> {
-    let view = M::View::deserialize(inner).map_err(|e| format!("invalid JSON message: {e}"))?;
-    M::validate_view(&view).map_err(|e| format!("invalid message: {e} (DecodeError::{e:?})"))?;
-    let owned = M::from_view(&view);
+/// Validates a message exactly as the decoder would (its identifiers as they are deserialised,
+/// then the rules between fields) and encodes it; the message borrows the JSON's strings.
+fn encode_one<'a, M: WireMessage<'a>>(inner: &'a Value, frame: bool) -> Result<Vec<u8>, String> {
+    let message = M::deserialize(inner).map_err(|e| format!("invalid JSON message: {e}"))?;
+    message
+        .into_message()
+        .validate()
+        .map_err(|e| format!("invalid message: {e} (DecodeError::{e:?})"))?;
     let mut buf = vec![0u8; mcx_migrate::wire::MAX_FRAME_LEN];
     let len = if frame {
-        encode_frame(&owned, &mut buf)
+        encode_frame(&message, &mut buf)
     } else {
-        encode(&owned, &mut buf)
+        encode(&message, &mut buf)
     }
     .map_err(|e| format!("cannot encode: {e}"))?;
     buf.truncate(len);
@@ -99,9 +100,9 @@ pub fn encode_json(text: &str, frame: bool) -> Result<Vec<u8>, String> {
         }
     };
     match ty.as_str() {
-        "PrivateCallRequest" => encode_view::<PrivateCallRequest>(inner, frame),
-        "PrivateCallRedirection" => encode_view::<PrivateCallRedirection>(inner, frame),
-        "MigrationUpdate" => encode_view::<MigrationUpdate>(inner, frame),
+        "PrivateCallRequest" => encode_one::<PrivateCallRequest>(inner, frame),
+        "PrivateCallRedirection" => encode_one::<PrivateCallRedirection>(inner, frame),
+        "MigrationUpdate" => encode_one::<MigrationUpdate>(inner, frame),
         other => Err(format!(
             "unknown message type {other:?}: expected PrivateCallRequest, \
              PrivateCallRedirection or MigrationUpdate"

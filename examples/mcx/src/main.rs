@@ -250,16 +250,16 @@ fn decode_series(
     let mut last_server: Option<String> = None;
     for (i, input) in inputs.into_iter().enumerate() {
         let mut scratch = input.bytes.clone();
-        let view = if input.frame {
+        let message = if input.frame {
             mcx_migrate::wire::decode_frame(&mut scratch)
         } else {
             mcx_migrate::wire::decode_message(&scratch)
         };
-        let (label, error, guessed) = match &view {
-            Ok(view) => (
-                chart::label(view, None),
+        let (label, error, guessed) = match &message {
+            Ok(message) => (
+                chart::label(message, None),
                 None,
-                chart::guess_ends(view, last_server.as_deref()),
+                chart::guess_ends(message, last_server.as_deref()),
             ),
             Err(e) => {
                 let e = field::describe_decode_error(e);
@@ -267,7 +267,7 @@ fn decode_series(
             }
         };
         let (from, to) = input.ends.clone().unwrap_or(guessed);
-        if matches!(view, Ok(mcx_migrate::MessageView::Request(_))) {
+        if matches!(message, Ok(mcx_migrate::Message::Request(_))) {
             last_server = Some(to.clone());
         }
         if text {

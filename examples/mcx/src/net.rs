@@ -8,12 +8,11 @@
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, Change, MigrationTable, Record, VisitorState};
-use mcx_migrate::wire::{
-    decode_message, decode_message_owned, encode_frame, MAX_ENCODED_LEN, MAX_FRAME_LEN,
-};
+use mcx_migrate::wire::{decode_message, encode_frame, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
-    McServiceId, McSystemId, Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
-    RedirectionError, RedirectionReason, SecurityDomainInfo, ServiceKind,
+    KmsUri, McServiceId, McServiceIdRef, McSystemId, Message, MigrationUpdate,
+    PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
+    SecurityDomainInfo, ServiceKind,
 };
 
 use mcx_testkit::fixtures::{NetSystem, NETWORK};
@@ -95,13 +94,21 @@ pub struct System {
     pub letter: &'static str,
     /// The MC system identity (its DNS domain).
     pub id: McSystemId,
-    /// The KMS URI of its security domain.
-    pub kms: SecurityDomainInfo,
+    /// The KMS URI of its security domain: the security domain information it gives for its
+    /// users (owned: migration updates borrow it while they are encoded).
+    pub kms: KmsUri,
     /// The MC service server's migration table, over [`TABLE_STORAGE_LEN`] bytes of heap.
     pub table: MigrationTable<Vec<u8>>,
 }
 
 impl System {
+    /// The security domain information of this system's security domain.
+    pub fn sdi(&self) -> SecurityDomainInfo<'_> {
+        SecurityDomainInfo {
+            kms_uri: self.kms.as_borrowed(),
+        }
+    }
+
     /// "MC system B".
     pub fn name(&self) -> String {
         format!("MC system {}", self.letter)
@@ -171,8 +178,8 @@ fn procedures(kind: ServiceKind) -> &'static str {
     }
 }
 
-pub(crate) fn id(s: &str) -> SimResult<McServiceId> {
-    McServiceId::new(s).map_err(|e| format!("bad ID {s:?}: {e}"))
+pub(crate) fn id(s: &str) -> SimResult<McServiceIdRef<'_>> {
+    McServiceIdRef::new(s).map_err(|e| format!("bad ID {s:?}: {e}"))
 }
 
 impl Net {
@@ -182,7 +189,7 @@ impl Net {
             Ok(System {
                 letter: s.letter,
                 id: McSystemId::new(s.domain).map_err(|e| e.to_string())?,
-                kms: SecurityDomainInfo::new(s.kms).map_err(|e| e.to_string())?,
+                kms: KmsUri::new(s.kms).map_err(|e| e.to_string())?,
                 table: MigrationTable::new(vec![0; TABLE_STORAGE_LEN])
                     .map_err(|e| e.to_string())?,
             })
@@ -190,7 +197,7 @@ impl Net {
         Ok(Self {
             style,
             systems: NETWORK.iter().map(system).collect::<SimResult<_>>()?,
-            user2_at: (A, id(ids::USER2_PRIMARY)?),
+            user2_at: (A, id(ids::USER2_PRIMARY)?.to_owned_id()),
             record: Vec::new(),
             quiet: false,
             seq: 0,
@@ -234,15 +241,15 @@ impl Net {
         encoded: &[u8],
     ) -> SimResult<Vec<u8>> {
         let bytes = encoded.to_vec();
-        let view =
+        let message =
             decode_message(&bytes).map_err(|e| format!("own message does not decode: {e}"))?;
-        let name = self.style.yellow(&message_name(&view));
+        let name = self.style.yellow(&message_name(&message));
         self.event(
             step,
             &format!("{from} → {to}: {name}, {} bytes", bytes.len()),
         );
         if !self.quiet {
-            print!("{}", body(&self.style, &view, &bytes, "         "));
+            print!("{}", body(&self.style, &message, &bytes, "         "));
         }
         self.record.push(Entry::Message {
             step: step.to_owned(),
@@ -255,7 +262,7 @@ impl Net {
 
     /// The MC system that owns an ID: routing by the domain of the SIP URI, as a SIP core would.
     /// A private call redirection names no MC system (Table 10.16.y.2-1): the ID is enough.
-    fn route(&self, target: &McServiceId) -> SimResult<usize> {
+    fn route(&self, target: McServiceIdRef<'_>) -> SimResult<usize> {
         let domain = target.as_str().rsplit_once('@').map(|(_, d)| d);
         self.systems
             .iter()
@@ -265,12 +272,17 @@ impl Net {
 
     /// Sends a migration update (clause 10.6.3) as bytes to the server of `to`, which applies it
     /// to its migration table.
-    pub fn update(&mut self, from: usize, to: usize, update: MigrationUpdate) -> SimResult<()> {
-        let mut buf = [0u8; MAX_ENCODED_LEN];
-        let len = update.encode(&mut buf).map_err(|e| e.to_string())?;
+    pub fn update(&mut self, from: usize, to: usize, update: MigrationUpdate<'_>) -> SimResult<()> {
+        let bytes = encoded(&update)?;
+        self.update_bytes(from, to, &bytes)
+    }
+
+    /// [`update`](Self::update) of an update already encoded: one that borrows the systems'
+    /// identities is encoded before the network changes.
+    fn update_bytes(&mut self, from: usize, to: usize, encoded: &[u8]) -> SimResult<()> {
         let server = self.systems[to].server();
         let sender = self.systems[from].name();
-        let bytes = self.transmit("clause 10.6.3.3", &sender, &server, &buf[..len])?;
+        let bytes = self.transmit("clause 10.6.3.3", &sender, &server, encoded)?;
         let received = MigrationUpdate::decode(&bytes).map_err(|e| e.to_string())?;
         let applied = self.systems[to]
             .table
@@ -303,19 +315,20 @@ impl Net {
         let (a, partner) = (&self.systems[A], &self.systems[to]);
         let visitor = MigrationUpdate::VisitorRegistered {
             local_id: id(new_id)?,
-            primary_id: primary.clone(),
-            primary_system: a.id.clone(),
-            primary_security_domain_info: Some(a.kms.clone()),
+            primary_id: primary,
+            primary_system: a.id.as_borrowed(),
+            primary_security_domain_info: Some(a.sdi()),
         };
         let migrated = MigrationUpdate::Migrated {
             primary_id: primary,
-            partner_system: partner.id.clone(),
+            partner_system: partner.id.as_borrowed(),
             partner_id: id(new_id)?,
-            security_domain_info: with_sdi.then(|| partner.kms.clone()),
+            security_domain_info: with_sdi.then(|| partner.sdi()),
         };
-        self.update(to, to, visitor)?;
-        self.update(to, A, migrated)?;
-        self.user2_at = (to, id(new_id)?);
+        let (visitor, migrated) = (encoded(&visitor)?, encoded(&migrated)?);
+        self.update_bytes(to, to, &visitor)?;
+        self.update_bytes(to, A, &migrated)?;
+        self.user2_at = (to, id(new_id)?.to_owned_id());
         Ok(())
     }
 
@@ -325,18 +338,19 @@ impl Net {
         let (a, partner) = (&self.systems[A], &self.systems[to]);
         let visitor = MigrationUpdate::VisitorRegistered {
             local_id: id(new_id)?,
-            primary_id: primary.clone(),
-            primary_system: a.id.clone(),
-            primary_security_domain_info: Some(a.kms.clone()),
+            primary_id: primary,
+            primary_system: a.id.as_borrowed(),
+            primary_security_domain_info: Some(a.sdi()),
         };
         let moved_on = MigrationUpdate::MovedOn {
             primary_id: primary,
-            partner_system: partner.id.clone(),
+            partner_system: partner.id.as_borrowed(),
             partner_id: id(new_id)?,
-            security_domain_info: Some(partner.kms.clone()),
+            security_domain_info: Some(partner.sdi()),
         };
-        self.update(to, to, visitor)?;
-        self.update(to, A, moved_on)?;
+        let (visitor, moved_on) = (encoded(&visitor)?, encoded(&moved_on)?);
+        self.update_bytes(to, to, &visitor)?;
+        self.update_bytes(to, A, &moved_on)?;
         self.update(
             to,
             from,
@@ -344,7 +358,7 @@ impl Net {
                 local_id: id(old_id)?,
             },
         )?;
-        self.user2_at = (to, id(new_id)?);
+        self.user2_at = (to, id(new_id)?.to_owned_id());
         Ok(())
     }
 
@@ -357,7 +371,7 @@ impl Net {
                 A,
                 A,
                 MigrationUpdate::Returned {
-                    primary_id: primary.clone(),
+                    primary_id: primary,
                 },
             )?;
         }
@@ -368,7 +382,7 @@ impl Net {
                 local_id: id(old_id)?,
             },
         )?;
-        self.user2_at = (A, primary);
+        self.user2_at = (A, primary.to_owned_id());
         Ok(())
     }
 
@@ -389,7 +403,7 @@ impl Net {
         call: &PrivateCall,
         last_reason: Option<RedirectionReason>,
     ) -> SimResult<(usize, Vec<u8>)> {
-        let to = self.route(&call.request().target)?;
+        let to = self.route(call.request().target)?;
         let mut buf = [0u8; MAX_ENCODED_LEN];
         let len = call.request().encode(&mut buf).map_err(|e| e.to_string())?;
         let server = self.systems[to].server();
@@ -452,8 +466,9 @@ impl Net {
                 };
                 let mut buf = [0u8; MAX_ENCODED_LEN];
                 let len = redirection.encode(&mut buf).map_err(|e| e.to_string())?;
-                let wire = self.transmit(step, &server, CLIENT_1, &buf[..len])?;
+                // The redirection borrows the table: done with it before the network changes.
                 *last_reason = redirection.reason;
+                let wire = self.transmit(step, &server, CLIENT_1, &buf[..len])?;
                 self.receive_redirection(&wire, call)
             }
         }
@@ -461,7 +476,7 @@ impl Net {
 
     /// Step 2 (or its consecutive-migration counterpart) in words: what the server finds in its
     /// migration table.
-    fn explain_check(&mut self, at: usize, request: &PrivateCallRequest) {
+    fn explain_check(&mut self, at: usize, request: &PrivateCallRequest<'_>) {
         let sys = &self.systems[at];
         let server = sys.server();
         let target = request.target.as_str();
@@ -622,6 +637,13 @@ impl Net {
     }
 }
 
+/// The wire bytes of a migration update.
+fn encoded(update: &MigrationUpdate<'_>) -> SimResult<Vec<u8>> {
+    let mut buf = [0u8; MAX_ENCODED_LEN];
+    let len = update.encode(&mut buf).map_err(|e| e.to_string())?;
+    Ok(buf[..len].to_vec())
+}
+
 /// Whether a link carries COBS frames: a link to or from an MC service client, the handset's
 /// end, where messages cross byte links (UART between the application processor and the radio
 /// MCU); links between MC systems carry bare messages.
@@ -645,7 +667,7 @@ pub fn capture(record: &[Entry]) -> SimResult<Vec<Packet>> {
         };
         let address = |e: &str| address_of(e).ok_or_else(|| format!("no address for {e}"));
         let (payload, port) = if framed_link(from, to) {
-            let message = decode_message_owned(bytes).map_err(|e| e.to_string())?;
+            let message = decode_message(bytes).map_err(|e| e.to_string())?;
             let mut buf = [0u8; MAX_FRAME_LEN];
             let len = match &message {
                 Message::Request(m) => encode_frame(m, &mut buf),

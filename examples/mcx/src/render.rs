@@ -5,8 +5,7 @@ use std::io::IsTerminal;
 
 use mcx_migrate::wire::{MessageType, FORMAT_VERSION};
 use mcx_migrate::{
-    MessageView, MigrationUpdateView, PrivateCallRedirectionView, PrivateCallRequestView,
-    SecurityDomainInfoView,
+    Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest, SecurityDomainInfo,
 };
 
 /// ANSI styling, switched on only when stdout is a terminal (and `NO_COLOR` is unset), so piped
@@ -91,27 +90,27 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
 }
 
 /// The message's name in the spec's words.
-pub fn message_name(view: &MessageView<'_>) -> String {
-    match view {
-        MessageView::Request(_) => "private call request".into(),
-        MessageView::Redirection(_) => "private call redirection".into(),
-        MessageView::MigrationUpdate(update) => {
+pub fn message_name(message: &Message<'_>) -> String {
+    match message {
+        Message::Request(_) => "private call request".into(),
+        Message::Redirection(_) => "private call redirection".into(),
+        Message::MigrationUpdate(update) => {
             format!("migration update ({})", update_kind(update))
         }
     }
 }
 
-fn update_kind(update: &MigrationUpdateView<'_>) -> &'static str {
+fn update_kind(update: &MigrationUpdate<'_>) -> &'static str {
     match update {
-        MigrationUpdateView::Migrated { .. } => "migrated",
-        MigrationUpdateView::MovedOn { .. } => "moved on",
-        MigrationUpdateView::Returned { .. } => "returned",
-        MigrationUpdateView::VisitorRegistered { .. } => "visitor registered",
-        MigrationUpdateView::VisitorDeparted { .. } => "visitor departed",
+        MigrationUpdate::Migrated { .. } => "migrated",
+        MigrationUpdate::MovedOn { .. } => "moved on",
+        MigrationUpdate::Returned { .. } => "returned",
+        MigrationUpdate::VisitorRegistered { .. } => "visitor registered",
+        MigrationUpdate::VisitorDeparted { .. } => "visitor departed",
     }
 }
 
-fn sdi(sdi: &Option<SecurityDomainInfoView<'_>>) -> String {
+fn sdi(sdi: &Option<SecurityDomainInfo<'_>>) -> String {
     match sdi {
         Some(s) => format!("KMS URI {}", s.kms_uri),
         None => "absent".into(),
@@ -124,10 +123,10 @@ fn e2ee(required: bool) -> String {
 
 /// The message's fields as (label, value) pairs, labelled in the spec's words; the redirection's
 /// information elements carry their status (M/O) from Table 10.16.y.2-1.
-pub fn fields(view: &MessageView<'_>) -> Vec<(String, String)> {
+pub fn fields(message: &Message<'_>) -> Vec<(String, String)> {
     let s = |v: &str| v.to_owned();
-    match view {
-        MessageView::Request(PrivateCallRequestView {
+    match message {
+        Message::Request(PrivateCallRequest {
             service_kind,
             calling_party,
             target,
@@ -146,7 +145,7 @@ pub fn fields(view: &MessageView<'_>) -> Vec<(String, String)> {
                 ),
             ]
         }
-        MessageView::Redirection(PrivateCallRedirectionView {
+        Message::Redirection(PrivateCallRedirection {
             service_kind,
             calling_party,
             target_primary,
@@ -178,14 +177,14 @@ pub fn fields(view: &MessageView<'_>) -> Vec<(String, String)> {
                 ),
             ]
         }
-        MessageView::MigrationUpdate(update) => match update {
-            MigrationUpdateView::Migrated {
+        Message::MigrationUpdate(update) => match update {
+            MigrationUpdate::Migrated {
                 primary_id,
                 partner_system,
                 partner_id,
                 security_domain_info,
             }
-            | MigrationUpdateView::MovedOn {
+            | MigrationUpdate::MovedOn {
                 primary_id,
                 partner_system,
                 partner_id,
@@ -205,13 +204,13 @@ pub fn fields(view: &MessageView<'_>) -> Vec<(String, String)> {
                     sdi(security_domain_info),
                 ),
             ],
-            MigrationUpdateView::Returned { primary_id } => {
+            MigrationUpdate::Returned { primary_id } => {
                 vec![(
                     "MC service ID from the primary MC system".into(),
                     s(primary_id),
                 )]
             }
-            MigrationUpdateView::VisitorRegistered {
+            MigrationUpdate::VisitorRegistered {
                 local_id,
                 primary_id,
                 primary_system,
@@ -228,7 +227,7 @@ pub fn fields(view: &MessageView<'_>) -> Vec<(String, String)> {
                     sdi(primary_security_domain_info),
                 ),
             ],
-            MigrationUpdateView::VisitorDeparted { local_id } => {
+            MigrationUpdate::VisitorDeparted { local_id } => {
                 vec![("MC service ID assigned here".into(), s(local_id))]
             }
         },
@@ -236,8 +235,8 @@ pub fn fields(view: &MessageView<'_>) -> Vec<(String, String)> {
 }
 
 /// The indented field lines and hex line of a message, as both tools print them.
-pub fn body(style: &Style, view: &MessageView<'_>, bytes: &[u8], indent: &str) -> String {
-    let rows = fields(view);
+pub fn body(style: &Style, message: &Message<'_>, bytes: &[u8], indent: &str) -> String {
+    let rows = fields(message);
     let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (label, value) in rows {
@@ -255,11 +254,11 @@ pub fn body(style: &Style, view: &MessageView<'_>, bytes: &[u8], indent: &str) -
 
 /// The field tool's header line: name, length and envelope (`frame`: the bytes are a COBS
 /// frame around the message).
-pub fn header(view: &MessageView<'_>, len: usize, frame: bool) -> String {
-    let ty = match view {
-        MessageView::Request(_) => MessageType::PrivateCallRequest,
-        MessageView::Redirection(_) => MessageType::PrivateCallRedirection,
-        MessageView::MigrationUpdate(_) => MessageType::MigrationUpdate,
+pub fn header(message: &Message<'_>, len: usize, frame: bool) -> String {
+    let ty = match message {
+        Message::Request(_) => MessageType::PrivateCallRequest,
+        Message::Redirection(_) => MessageType::PrivateCallRedirection,
+        Message::MigrationUpdate(_) => MessageType::MigrationUpdate,
     } as u8;
     let what = if frame {
         "bytes in a COBS frame, CRC-32C checked"
@@ -268,7 +267,7 @@ pub fn header(view: &MessageView<'_>, len: usize, frame: bool) -> String {
     };
     format!(
         "{}: {len} {what} (format version {FORMAT_VERSION}, message type {ty})",
-        message_name(view)
+        message_name(message)
     )
 }
 

@@ -5,8 +5,7 @@
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::RejectReason;
 use mcx_migrate::{
-    McServiceId, PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
-    ServiceKind,
+    PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason, ServiceKind,
 };
 
 use crate::net::{id, ids, Entry, Hop, Net, NoteKind, Outcome, SimResult, B, C, CLIENT_1};
@@ -323,13 +322,14 @@ fn refuse_spoofed(net: &mut Net) -> SimResult<()> {
     let mut call = call(ServiceKind::McpttPrivateCall, false)?;
     let (at, request) = net.send_request(&call, None)?;
     // Before server A answers, a rogue node injects redirections towards an ID it controls.
-    let rogue = |calling: &str, target: &str| -> SimResult<PrivateCallRedirection> {
+    let rogue = |calling: &'static str,
+                 target: &'static str|
+     -> SimResult<PrivateCallRedirection<'static>> {
         Ok(PrivateCallRedirection {
             service_kind: ServiceKind::McpttPrivateCall,
             calling_party: id(calling)?,
             target_primary: id(target)?,
-            target_migrated: McServiceId::new("sip:eavesdropper@mc-b.example")
-                .map_err(|e| e.to_string())?,
+            target_migrated: id("sip:eavesdropper@mc-b.example")?,
             e2ee_required: false,
             security_domain_info: None,
             reason: Some(RedirectionReason::TargetMigrated),

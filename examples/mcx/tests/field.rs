@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 
 use mcx_migrate::wire::decode_message;
 use mcx_migrate::{
-    McServiceId, PrivateCallRedirection, RedirectionReason, SecurityDomainInfo, ServiceKind,
+    McServiceIdRef, PrivateCallRedirection, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
 fn mcx_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
@@ -44,12 +44,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap()
+fn id(s: &str) -> McServiceIdRef<'_> {
+    McServiceIdRef::new(s).unwrap()
 }
 
 /// The step 3 redirection of Fig. 10.16.y.3-1 with end-to-end encryption.
-fn redirection(e2ee: bool) -> PrivateCallRedirection {
+fn redirection(e2ee: bool) -> PrivateCallRedirection<'static> {
     PrivateCallRedirection {
         service_kind: ServiceKind::McvideoPrivateCall,
         calling_party: id("sip:user1@mc-a.example"),
@@ -62,7 +62,7 @@ fn redirection(e2ee: bool) -> PrivateCallRedirection {
     }
 }
 
-fn encoded(r: &PrivateCallRedirection) -> Vec<u8> {
+fn encoded(r: &PrivateCallRedirection<'_>) -> Vec<u8> {
     let mut buf = [0u8; PrivateCallRedirection::MAX_ENCODED_LEN];
     let n = r.encode(&mut buf).unwrap();
     buf[..n].to_vec()

@@ -6,7 +6,7 @@ use common::*;
 
 use std::path::Path;
 
-use mcx_migrate::wire::{decode_frame_owned, decode_message_owned};
+use mcx_migrate::wire::{decode_frame, decode_message};
 
 // The capture format, as the tool writes and reads it (plain std).
 #[allow(dead_code)]
@@ -65,12 +65,14 @@ fn the_demo_capture_holds_every_message_between_the_entities_addresses() {
         };
         assert_eq!(p.dst_port, expected_port, "packet {i}: {from} → {to}");
         // The bytes are the library's: the message itself, or its frame.
-        let printed = decode_message_owned(bytes).unwrap();
+        let printed = decode_message(bytes).unwrap();
+        // The frame is decoded in place, in a copy that outlives the message borrowed from it.
+        let mut frame = p.payload.clone();
         let captured = if p.framed() {
-            decode_frame_owned(&mut p.payload.clone()).unwrap()
+            decode_frame(&mut frame).unwrap()
         } else {
             assert_eq!(&p.payload, bytes, "packet {i}");
-            decode_message_owned(&p.payload).unwrap()
+            decode_message(&p.payload).unwrap()
         };
         assert_eq!(captured, printed, "packet {i}");
     }

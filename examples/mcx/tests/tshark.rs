@@ -20,9 +20,8 @@ use mcx_migrate::wire::{
     decode_frame, decode_message, encode, encode_frame, FORMAT_VERSION, MAX_FRAME_LEN,
 };
 use mcx_migrate::{
-    DecodeError, McServiceId, MessageView, MigrationUpdate, MigrationUpdateView,
-    PrivateCallRedirection, PrivateCallRequest, RedirectionReason, SecurityDomainInfo,
-    SecurityDomainInfoView, ServiceKind,
+    DecodeError, McServiceIdRef, Message, MigrationUpdate, PrivateCallRedirection,
+    PrivateCallRequest, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 use serde_json::Value;
 
@@ -193,7 +192,7 @@ impl Expected {
         self.set(field, value);
     }
 
-    fn sdi(&mut self, sdi: &Option<SecurityDomainInfoView<'_>>) {
+    fn sdi(&mut self, sdi: &Option<SecurityDomainInfo<'_>>) {
         self.set("mcx.sdi.present", u8::from(sdi.is_some()));
         if let Some(sdi) = sdi {
             self.string("mcx.sdi.kms_uri", sdi.kms_uri);
@@ -203,10 +202,10 @@ impl Expected {
 
 /// The fields of a message the library decoded, in the dissector's names; booleans as tshark
 /// prints them (1/0), enums as their variant index.
-fn expected_fields(view: &MessageView<'_>, e: &mut Expected) {
+fn expected_fields(message: &Message<'_>, e: &mut Expected) {
     e.set("mcx.version", FORMAT_VERSION);
-    match view {
-        MessageView::Request(r) => {
+    match message {
+        Message::Request(r) => {
             e.set("mcx.type", 1);
             e.set("mcx.service_kind", r.service_kind as u32);
             e.string("mcx.calling_party", r.calling_party);
@@ -214,7 +213,7 @@ fn expected_fields(view: &MessageView<'_>, e: &mut Expected) {
             e.set("mcx.e2ee_required", u8::from(r.e2ee_required));
             e.sdi(&r.security_domain_info);
         }
-        MessageView::Redirection(r) => {
+        Message::Redirection(r) => {
             e.set("mcx.type", 2);
             e.set("mcx.service_kind", r.service_kind as u32);
             e.string("mcx.calling_party", r.calling_party);
@@ -227,33 +226,33 @@ fn expected_fields(view: &MessageView<'_>, e: &mut Expected) {
                 e.set("mcx.reason", reason as u32);
             }
         }
-        MessageView::MigrationUpdate(u) => {
+        Message::MigrationUpdate(u) => {
             e.set("mcx.type", 3);
             match u {
-                MigrationUpdateView::Migrated {
+                MigrationUpdate::Migrated {
                     primary_id,
                     partner_system,
                     partner_id,
                     security_domain_info,
                 }
-                | MigrationUpdateView::MovedOn {
+                | MigrationUpdate::MovedOn {
                     primary_id,
                     partner_system,
                     partner_id,
                     security_domain_info,
                 } => {
-                    let moved_on = matches!(u, MigrationUpdateView::MovedOn { .. });
+                    let moved_on = matches!(u, MigrationUpdate::MovedOn { .. });
                     e.set("mcx.update", u8::from(moved_on));
                     e.string("mcx.update.primary_id", primary_id);
                     e.string("mcx.update.partner_system", partner_system);
                     e.string("mcx.update.partner_id", partner_id);
                     e.sdi(security_domain_info);
                 }
-                MigrationUpdateView::Returned { primary_id } => {
+                MigrationUpdate::Returned { primary_id } => {
                     e.set("mcx.update", 2);
                     e.string("mcx.update.primary_id", primary_id);
                 }
-                MigrationUpdateView::VisitorRegistered {
+                MigrationUpdate::VisitorRegistered {
                     local_id,
                     primary_id,
                     primary_system,
@@ -265,7 +264,7 @@ fn expected_fields(view: &MessageView<'_>, e: &mut Expected) {
                     e.string("mcx.update.primary_system", primary_system);
                     e.sdi(primary_security_domain_info);
                 }
-                MigrationUpdateView::VisitorDeparted { local_id } => {
+                MigrationUpdate::VisitorDeparted { local_id } => {
                     e.set("mcx.update", 4);
                     e.string("mcx.update.local_id", local_id);
                 }
@@ -367,8 +366,8 @@ fn expected(payload: &[u8], framed: bool) -> Expected {
         decode_message(payload)
     };
     match decoded {
-        Ok(view) => {
-            expected_fields(&view, &mut e);
+        Ok(message) => {
+            expected_fields(&message, &mut e);
             if framed {
                 let data = cobs_decode(payload);
                 let (message, crc) = data.split_at(data.len() - 4);
@@ -455,18 +454,18 @@ fn tshark_shows_every_field_of_the_demo_capture_as_the_library_decodes_it() {
     check(&path, &payloads);
 }
 
-fn id(s: &str) -> McServiceId {
-    McServiceId::new(s).unwrap()
+fn id(s: &str) -> McServiceIdRef<'_> {
+    McServiceIdRef::new(s).unwrap()
 }
 
-fn encoded<M: mcx_migrate::wire::WireMessage>(m: &M) -> Vec<u8> {
+fn encoded<'a, M: mcx_migrate::wire::WireMessage<'a>>(m: &M) -> Vec<u8> {
     let mut buf = vec![0; MAX_FRAME_LEN];
     let n = encode(m, &mut buf).unwrap();
     buf.truncate(n);
     buf
 }
 
-fn framed<M: mcx_migrate::wire::WireMessage>(m: &M) -> Vec<u8> {
+fn framed<'a, M: mcx_migrate::wire::WireMessage<'a>>(m: &M) -> Vec<u8> {
     let mut buf = vec![0; MAX_FRAME_LEN];
     let n = encode_frame(m, &mut buf).unwrap();
     buf.truncate(n);
@@ -690,7 +689,7 @@ fn tshark_agrees_with_the_library_on_every_truncation_and_byte_corruption() {
         }),
         encoded(&MigrationUpdate::Migrated {
             primary_id: id("sip:user2@mc-a.example"),
-            partner_system: mcx_migrate::McSystemId::new("mc-b.example").unwrap(),
+            partner_system: mcx_migrate::McSystemIdRef::new("mc-b.example").unwrap(),
             partner_id: id("sip:visitor-0042@mc-b.example"),
             security_domain_info: None,
         }),

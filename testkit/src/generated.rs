@@ -11,11 +11,8 @@
 //! [`check_section`] fails when a section differs from what the test computed (drift) and, with
 //! `MCX_BLESS=1` in the environment, rewrites it instead.
 //!
-//! One file, used by the tests crate (`mcx_migrate_tests::generated`) and by `ffi/tests/docs.rs`
-//! (through `#[path]`, so that the ffi crate needs no dependency on the tests crate): it uses
-//! nothing but `std`.
-// Test-only host code, also compiled into ffi's tests, which take the workspace's no-panic lints.
-#![allow(clippy::arithmetic_side_effects)]
+//! Used by the tests crate, `ffi/tests/docs.rs` and the benches' report
+//! (`cargo run -p mcx-benches --example bench_report`).
 
 use std::path::Path;
 
