@@ -36,6 +36,17 @@ const GARBAGE_ROUNDS: usize = if cfg!(miri) { 150 } else { 6000 };
 /// so each bit position within a byte is still hit).
 const SNAPSHOT_BIT_STRIDE: usize = if cfg!(miri) { 61 } else { 1 };
 
+/// `msg`'s encoding, as `mcx_message_encode` writes it (which must succeed).
+fn encoding_of(msg: &mcx_message_t) -> std::vec::Vec<u8> {
+    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
+    let mut len = 0usize;
+    assert_eq!(
+        mcx_message_encode(msg, wire.as_mut_ptr(), wire.len(), &mut len),
+        MCX_OK
+    );
+    wire[..len].to_vec()
+}
+
 #[test]
 fn misaligned_object_pointers_are_invalid_arguments() {
     let mut storage = zeroed::<[mcx_table_t; 2]>();
@@ -166,13 +177,7 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
     );
     assert_eq!(mcx_table_apply(&mut *table, &*msg), MCX_OK);
     let mut seeds: std::vec::Vec<std::vec::Vec<u8>> = std::vec::Vec::new();
-    let mut buf = [0u8; MCX_MAX_ENCODED_LEN];
-    let mut len = 0usize;
-    assert_eq!(
-        mcx_message_encode(&*msg, buf.as_mut_ptr(), buf.len(), &mut len),
-        MCX_OK
-    );
-    seeds.push(buf[..len].to_vec());
+    seeds.push(encoding_of(&msg));
     assert_eq!(
         mcx_message_init_request(
             &mut *msg,
@@ -185,11 +190,8 @@ fn garbage_bytes_give_listed_codes_and_leave_objects_unchanged() {
         MCX_OK
     );
     assert_eq!(mcx_call_start(&mut *call, &*msg), MCX_OK);
-    assert_eq!(
-        mcx_message_encode(&*msg, buf.as_mut_ptr(), buf.len(), &mut len),
-        MCX_OK
-    );
-    seeds.push(buf[..len].to_vec());
+    seeds.push(encoding_of(&msg));
+    let mut buf = [0u8; MCX_MAX_ENCODED_LEN];
     let (mut out_len, mut decision, mut reject) = (0usize, MCX_DECISION_PROCEED, MCX_OK);
     assert_eq!(
         mcx_server_decide(
@@ -530,17 +532,13 @@ fn a_message_is_stored_as_its_encoding_then_zeros() {
         ),
         MCX_OK
     );
-    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
-    let mut len = 0usize;
-    assert_eq!(
-        mcx_message_encode(&*msg, wire.as_mut_ptr(), wire.len(), &mut len),
-        MCX_OK
-    );
+    let wire = encoding_of(&msg);
+    let len = wire.len();
     let stored = message_bytes(&mut msg).to_vec();
     assert_eq!(stored[..4], 0x4D43_584Du32.to_ne_bytes(), "the magic word");
     assert_eq!(stored[4..6], (len as u16).to_ne_bytes(), "the length");
     let end = MESSAGE_HEADER_LEN + len;
-    assert_eq!(stored[MESSAGE_HEADER_LEN..end], wire[..len]);
+    assert_eq!(stored[MESSAGE_HEADER_LEN..end], wire[..]);
     assert!(stored[end..].iter().all(|&b| b == 0), "zeros after it");
 
     // Decoding stores the bytes it was given, which are what encoding gives back.
@@ -581,12 +579,7 @@ fn the_longest_message_fits_the_storage() {
         ),
         MCX_OK
     );
-    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
-    let mut len = 0usize;
-    assert_eq!(
-        mcx_message_encode(&*msg, wire.as_mut_ptr(), wire.len(), &mut len),
-        MCX_OK
-    );
+    let len = encoding_of(&msg).len();
     assert_eq!(len, MCX_MAX_ENCODED_LEN);
     assert_eq!(
         MESSAGE_HEADER_LEN + len,
@@ -607,6 +600,7 @@ fn the_longest_message_fits_the_storage() {
     );
     assert_eq!(&text[..text_len], system.as_bytes());
     // A buffer one byte short gets the length needed.
+    let mut wire = [0u8; MCX_MAX_ENCODED_LEN];
     assert_eq!(
         mcx_message_encode(&*msg, wire.as_mut_ptr(), len - 1, &mut text_len),
         MCX_E_BUFFER_TOO_SMALL
