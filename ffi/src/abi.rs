@@ -368,6 +368,18 @@ pub(crate) fn call_program(
     unsafe { program(context, offset, data.as_ptr(), data.len()) }
 }
 
+/// Copies `src` to the start of `dst` and returns its length; `None`, writing nothing, when it
+/// does not fit. A zip, not `copy_from_slice`: LLVM does not prove the lengths equal at
+/// `opt-level = "z"`, and the latter's length check would link a panic path (docs/footprint.md,
+/// "Panic-freedom proof").
+pub(crate) fn copy_to_start(dst: &mut [u8], src: &[u8]) -> Option<usize> {
+    let to = dst.get_mut(..src.len())?;
+    for (to, from) in to.iter_mut().zip(src) {
+        *to = *from;
+    }
+    Some(src.len())
+}
+
 /// Reads `buf.len()` bytes at `offset` of the `len` bytes at `p` (a save slot as the CPU reads
 /// it); false if out of range or `p` is NULL.
 pub(crate) fn read_slot(p: *const u8, len: usize, offset: usize, buf: &mut [u8]) -> bool {
@@ -381,33 +393,19 @@ pub(crate) fn read_slot(p: *const u8, len: usize, offset: usize, buf: &mut [u8])
     // them. The slice lives only for this copy, so no reference is held while a program
     // callback writes the slot.
     let slot = unsafe { core::slice::from_raw_parts(p, len) };
-    match slot.get(offset..end) {
-        Some(src) => {
-            for (to, from) in buf.iter_mut().zip(src) {
-                *to = *from;
-            }
-            true
-        }
-        None => false,
-    }
+    slot.get(offset..end)
+        .and_then(|src| copy_to_start(buf, src))
+        .is_some()
 }
 
 /// Writes `data` at `offset` of the `len` writable bytes at `p` (a save slot in RAM); false if
 /// out of range or `p` is NULL.
 pub(crate) fn write_slot(p: *mut u8, len: usize, offset: usize, data: &[u8]) -> bool {
     match buffer(p, len) {
-        Ok(slot) => match offset
-            .checked_add(data.len())
-            .and_then(|end| slot.get_mut(offset..end))
-        {
-            Some(dst) => {
-                for (to, from) in dst.iter_mut().zip(data) {
-                    *to = *from;
-                }
-                true
-            }
-            None => false,
-        },
+        Ok(slot) => slot
+            .get_mut(offset..)
+            .and_then(|dst| copy_to_start(dst, data))
+            .is_some(),
         Err(_) => false,
     }
 }

@@ -453,15 +453,7 @@ pub(crate) fn message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usi
         abi::init_encoded(msg, |stored| {
             wire::decode_message(input)?;
             // A valid message never exceeds the storage (`wire::MAX_ENCODED_LEN`).
-            let to = stored
-                .get_mut(..input.len())
-                .ok_or(Status::of(MCX_E_DECODE_TRAILING_BYTES))?;
-            // A zip, not `copy_from_slice`: the lengths are equal, but LLVM does not prove it
-            // and the latter's length check would link a panic path.
-            for (to, from) in to.iter_mut().zip(input) {
-                *to = *from;
-            }
-            Ok(input.len())
+            abi::copy_to_start(stored, input).ok_or(Status::of(MCX_E_DECODE_TRAILING_BYTES))
         })
     })
 }
@@ -506,16 +498,9 @@ pub(crate) fn encode_with(
 /// Copies an encoding into a caller buffer, as an encoder would: its length, or
 /// `BufferTooSmall` with it.
 fn copy_bytes(encoding: &[u8], buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let to = buf
-        .get_mut(..encoding.len())
-        .ok_or(EncodeError::BufferTooSmall {
-            needed: encoding.len(),
-        })?;
-    // A zip, not `copy_from_slice` (see `message_decode`).
-    for (to, from) in to.iter_mut().zip(encoding) {
-        *to = *from;
-    }
-    Ok(encoding.len())
+    abi::copy_to_start(buf, encoding).ok_or(EncodeError::BufferTooSmall {
+        needed: encoding.len(),
+    })
 }
 
 /// The body of `mcx_message_encode` (exported, and documented, in `abi::exports`).
