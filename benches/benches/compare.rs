@@ -10,9 +10,10 @@
 //! - `server`: decode the private call request, decide (§10.16.5.3 steps 2–3), encode the
 //!   redirection: bytes to bytes.
 //! - `client`: decode the redirection, handle it (steps 3, 5), encode the new request.
-//! - `table_lookup/…`, `table_update/…`: the migration table at N = 16, 256, 4096 (full: N
-//!   records in storage sized for N by `table::storage_len`) vs `std::collections::HashMap` with
-//!   the same keys and records (owned strings); 64 keys spread over the table per iteration.
+//! - `table_lookup/…`, `table_update/…`: the migration table at N = 16, 256, 4096
+//!   (`fixtures::TABLE_SIZES`; full: N records in storage sized for N by `table::storage_len`)
+//!   vs `std::collections::HashMap` with the same keys and records (owned strings); 64 keys
+//!   (`fixtures::KEYS_PER_ITER`) spread over the table per iteration.
 //!   Full tables, plus half-full ones (N / 2 records in the same storage) to show what free
 //!   storage changes.
 
@@ -23,7 +24,7 @@ use std::time::Duration;
 use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use mcx_benches::fixtures::{
     hash_map, member, member_primary, redirection, request, table, table_filled, Member,
-    MemberRecord,
+    MemberRecord, KEYS_PER_ITER, TABLE_SIZES,
 };
 use mcx_benches::heap::HeapRedirection;
 use mcx_benches::sizes::{RecordSizes, WireSizes};
@@ -35,9 +36,6 @@ use mcx_migrate::{MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
 
 /// The variants of the redirection benchmarked.
 const VARIANTS: [(&str, bool); 2] = [("with_sdi", true), ("without_sdi", false)];
-
-/// Keys looked up or updated per iteration, spread evenly over the table.
-const KEYS_PER_ITER: usize = 64;
 
 fn encode(c: &mut Criterion) {
     for (name, with_sdi) in VARIANTS {
@@ -185,24 +183,24 @@ fn spread(n: usize) -> Vec<usize> {
     (0..KEYS_PER_ITER).map(|k| k * n / KEYS_PER_ITER).collect()
 }
 
-fn lookup_at<const N: usize>(c: &mut Criterion) {
+fn lookup_at(c: &mut Criterion, n: usize) {
     let mut g = c.benchmark_group("table_lookup");
     g.throughput(Throughput::Elements(KEYS_PER_ITER as u64));
     // Full (the capacity a deployment picks is what it fills) and half full (to show what the
     // load factor costs): hits and misses when full, hits when half full.
     for (fill, label, kinds) in [
-        (N, "", &["hit", "miss"][..]),
-        (N / 2, ", half full", &["hit"][..]),
+        (n, "", &["hit", "miss"][..]),
+        (n / 2, ", half full", &["hit"][..]),
     ] {
-        let t = table_filled(N, fill);
+        let t = table_filled(n, fill);
         let m = hash_map(fill);
         for &kind in kinds {
             let keys: Vec<String> = spread(fill)
                 .into_iter()
-                .map(|i| member_primary(if kind == "hit" { i } else { N + i }))
+                .map(|i| member_primary(if kind == "hit" { i } else { n + i }))
                 .collect();
             g.bench_with_input(
-                BenchmarkId::new(format!("MigrationTable {kind}{label}"), N),
+                BenchmarkId::new(format!("MigrationTable {kind}{label}"), n),
                 &keys,
                 |b, keys| {
                     b.iter(|| {
@@ -213,7 +211,7 @@ fn lookup_at<const N: usize>(c: &mut Criterion) {
                 },
             );
             g.bench_with_input(
-                BenchmarkId::new(format!("HashMap {kind}{label}"), N),
+                BenchmarkId::new(format!("HashMap {kind}{label}"), n),
                 &keys,
                 |b, keys| {
                     b.iter(|| {
@@ -279,30 +277,30 @@ fn returns_and_migrations(members: &[Member]) -> Vec<MigrationUpdate<'_>> {
         .collect()
 }
 
-fn update_at<const N: usize>(c: &mut Criterion) {
+fn update_at(c: &mut Criterion, n: usize) {
     let mut g = c.benchmark_group("table_update");
     g.throughput(Throughput::Elements(KEYS_PER_ITER as u64));
-    let (full, half) = (members(N), members(N / 2));
+    let (full, half) = (members(n), members(n / 2));
     let cases = [
-        (N, "replace", replacements(&full)),
-        (N, "remove+insert", returns_and_migrations(&full)),
+        (n, "replace", replacements(&full)),
+        (n, "remove+insert", returns_and_migrations(&full)),
         (
-            N / 2,
+            n / 2,
             "remove+insert, half full",
             returns_and_migrations(&half),
         ),
     ];
     for (fill, kind, updates) in &cases {
-        let mut t = table_filled(N, *fill);
+        let mut t = table_filled(n, *fill);
         let mut m = hash_map(*fill);
-        g.bench_function(BenchmarkId::new(format!("MigrationTable {kind}"), N), |b| {
+        g.bench_function(BenchmarkId::new(format!("MigrationTable {kind}"), n), |b| {
             b.iter(|| {
                 for u in updates.iter() {
                     let _ = black_box(t.apply(black_box(u)));
                 }
             })
         });
-        g.bench_function(BenchmarkId::new(format!("HashMap {kind}"), N), |b| {
+        g.bench_function(BenchmarkId::new(format!("HashMap {kind}"), n), |b| {
             b.iter(|| {
                 for u in updates.iter() {
                     std_apply(&mut m, black_box(u));
@@ -316,15 +314,15 @@ fn update_at<const N: usize>(c: &mut Criterion) {
 }
 
 fn table_lookup(c: &mut Criterion) {
-    lookup_at::<16>(c);
-    lookup_at::<256>(c);
-    lookup_at::<4096>(c);
+    for n in TABLE_SIZES {
+        lookup_at(c, n);
+    }
 }
 
 fn table_update(c: &mut Criterion) {
-    update_at::<16>(c);
-    update_at::<256>(c);
-    update_at::<4096>(c);
+    for n in TABLE_SIZES {
+        update_at(c, n);
+    }
 }
 
 criterion_group! {

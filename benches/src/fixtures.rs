@@ -27,6 +27,14 @@ pub const USER2_INDEX: usize = 42;
 pub const MEMBER_STRING_BYTES: usize =
     USER2_PRIMARY.len() + SYSTEM_B.len() + USER2_AT_B.len() + KMS_B.len();
 
+/// The table sizes N the table benchmarks (`table_lookup`, `table_update` in
+/// `benches/compare.rs`) run at, and the report (`examples/bench_report.rs`) reads.
+pub const TABLE_SIZES: [usize; 3] = [16, 256, 4096];
+
+/// Keys looked up or updated per iteration of a table benchmark, spread evenly over the table:
+/// criterion's time per iteration divided by this is the time per key.
+pub const KEYS_PER_ITER: usize = 64;
+
 /// A migration table over heap storage, as the benchmarks and tests use it.
 pub type Table = MigrationTable<Vec<u8>>;
 

@@ -1,6 +1,8 @@
 //! The calling MC service client's part of the procedure: steps 1, 3 and 5 of §10.16.5.3 and
 //! the consecutive-migration paragraph.
 
+use core::mem::MaybeUninit;
+
 use heapless::Vec;
 
 use crate::error::RedirectionError;
@@ -73,9 +75,22 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         call
     }
 
-    /// A placeholder for storage that [`start_in_place`](Self::start_in_place) fills next:
-    /// its identifiers are empty, so it is not a call to use on its own.
-    pub const PLACEHOLDER: Self = Self {
+    /// Step 1 as [`start`](Self::start), building the call straight into `slot`, whatever it
+    /// held (uninitialised memory too, e.g. storage a C caller owns), and borrowing it: no call
+    /// is staged on the stack, which matters to a small firmware stack (a call is close to
+    /// 1 KiB).
+    pub fn start_at<'s>(
+        slot: &'s mut MaybeUninit<Self>,
+        request: &PrivateCallRequest<'_>,
+    ) -> &'s mut Self {
+        let call = slot.write(Self::PLACEHOLDER);
+        call.start_in_place(request);
+        call
+    }
+
+    /// What [`start`](Self::start) and [`start_at`](Self::start_at) write before they fill the
+    /// call in: its identifiers are empty (invalid), so it stays private to this module.
+    const PLACEHOLDER: Self = Self {
         service_kind: ServiceKind::McpttPrivateCall,
         calling_party: McServiceId::EMPTY,
         target: McServiceId::EMPTY,
@@ -523,11 +538,11 @@ mod tests {
     }
 
     #[test]
-    fn start_in_place_is_start_whatever_the_call_held() {
+    fn start_at_and_start_in_place_are_start_whatever_the_call_held() {
         let first = request(ServiceKind::McpttPrivateCall, USER2_PRIMARY, true);
-        let mut call = PrivateCall::<DEFAULT_MAX_REDIRECTIONS>::PLACEHOLDER;
-        call.start_in_place(&first);
-        assert_eq!(call, PrivateCall::start(first));
+        let mut slot = MaybeUninit::uninit();
+        let call = PrivateCall::<DEFAULT_MAX_REDIRECTIONS>::start_at(&mut slot, &first);
+        assert_eq!(*call, PrivateCall::start(first));
         // A call that already followed a redirection starts over.
         call.on_redirection(&migrated_to(
             ServiceKind::McpttPrivateCall,
@@ -538,6 +553,6 @@ mod tests {
         assert_eq!(call.redirections(), 1);
         let second = request(ServiceKind::McdataOneToOne, USER2_AT_C_TEL, false);
         call.start_in_place(&second);
-        assert_eq!(call, PrivateCall::start(second));
+        assert_eq!(*call, PrivateCall::start(second));
     }
 }

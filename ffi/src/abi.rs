@@ -11,7 +11,7 @@
 #![allow(unsafe_code)]
 
 use core::ffi::{c_char, c_void};
-use core::mem::{align_of, size_of};
+use core::mem::{align_of, size_of, MaybeUninit};
 
 use crate::status::*;
 
@@ -176,41 +176,43 @@ pub(crate) fn object_mut<'a, S: Storage>(p: *mut S) -> Result<&'a mut S::Object,
 
 /// Builds an object (with its magic word) straight into storage, whatever the storage held,
 /// without staging it on the stack (a table is kilobytes; a small firmware stack is not).
+pub(crate) fn init_with<S: Storage>(
+    p: *mut S,
+    make: impl FnOnce() -> S::Object,
+) -> Result<(), Status> {
+    init_in_place(p, |slot| {
+        slot.write(make());
+    })
+}
+
+/// Lets `fill` build an object straight into `p`, whatever the storage held, and writes the
+/// magic word after it: for objects the core constructs in place (`PrivateCall::start_at`),
+/// which are never staged on the stack. Call it only once every check of the call has passed,
+/// so that a failed call leaves the storage unchanged. The storage is never read first: it may
+/// be uninitialised memory.
 ///
 /// Every byte of the storage is zeroed first: the object's padding, its unused string capacity
 /// and the storage beyond it are then defined bytes, and the same as in any other object built
 /// the same way, so C may compare objects byte for byte (`memcmp`, and valgrind reports no
 /// read of uninitialised memory). Later in-place changes only write within the object.
-pub(crate) fn init_with<S: Storage>(
+pub(crate) fn init_in_place<S: Storage>(
     p: *mut S,
-    make: impl FnOnce() -> S::Object,
+    fill: impl FnOnce(&mut MaybeUninit<S::Object>),
 ) -> Result<(), Status> {
     check_writable(p)?;
     assert_fits::<S>();
     let stored = p.cast::<Stored<S::Object>>();
-    // SAFETY: non-NULL, aligned, large enough (`assert_fits`): the zeroing covers
-    // exactly the storage, and the field pointers stay inside it; `write` neither reads nor
-    // drops the old bytes. The magic word is written last, so the storage only claims to hold
-    // an object once it does.
+    // SAFETY: non-NULL, aligned, large enough (`assert_fits`): the zeroing covers exactly the
+    // storage, and the field pointers stay inside it. A `MaybeUninit` may hold any bytes, so
+    // borrowing the object's place as one is sound, and `fill` is the only access to it until
+    // the borrow ends; `fill` neither reads nor drops the old bytes. The magic word is written
+    // last, so the storage only claims to hold an object once `fill` has built it.
     unsafe {
         p.cast::<u8>().write_bytes(0, size_of::<S>());
-        core::ptr::addr_of_mut!((*stored).object).write(make());
+        fill(&mut *core::ptr::addr_of_mut!((*stored).object).cast::<MaybeUninit<S::Object>>());
         core::ptr::addr_of_mut!((*stored).magic).write(S::MAGIC);
     }
     Ok(())
-}
-
-/// Writes `placeholder()` into `p`, whatever it held, and borrows it for writing: for in-place
-/// fills, which overwrite the placeholder before the call returns to C. Call it only once every
-/// check of the call has passed, so that a failed call leaves the storage unchanged. The
-/// storage is never read first: it may be uninitialised memory.
-#[inline(never)]
-pub(crate) fn init_placeholder<'a, S: Storage>(
-    p: *mut S,
-    placeholder: fn() -> S::Object,
-) -> Result<&'a mut S::Object, Status> {
-    init_with(p, placeholder)?;
-    object_mut(p)
 }
 
 /// Places a message's encoding in `p`, whatever the storage held: `fill` writes the encoding at
