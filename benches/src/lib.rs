@@ -10,8 +10,11 @@
 //!   `String`-per-field shape;
 //! - [`fixtures`]: the users and MC systems of Fig. 10.16.y.3-1, filled migration tables and
 //!   `std::collections::HashMap`s with the same keys;
-//! - [`sizes`]: bytes on the wire of each format (`cargo run -p mcx-benches --example
-//!   wire_sizes`).
+//! - [`sizes`]: bytes on the wire of each format and table storage per record (`cargo run -p
+//!   mcx-benches --example wire_sizes`), the generated section `wire-sizes` of
+//!   docs/benchmarks.md;
+//! - [`report`]: the timed figures of docs/benchmarks.md from criterion's estimates (`cargo run
+//!   -p mcx-benches --example bench_report`).
 //!
 //! The zero-allocation proof lives in `tests/zero_alloc.rs`, alone in its test binary because it
 //! installs a counting global allocator.
@@ -24,5 +27,6 @@
 pub mod fixtures;
 pub mod heap;
 pub mod json;
+pub mod report;
 pub mod sizes;
 pub mod xml;

@@ -1,15 +1,30 @@
 //! Bytes on the wire of one private call redirection in each format, and bytes of migration
-//! table storage per record.
+//! table storage per record: the generated section [`DOCS_SECTION`] of docs/benchmarks.md
+//! ([`docs_section`]), which `cargo run -p mcx-benches --example wire_sizes -- --write-docs`
+//! writes and `benches/tests/docs_figures.rs` checks.
 
 use mcx_migrate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use mcx_migrate::table::storage_len;
 #[cfg(test)]
 use mcx_migrate::wire::FRAME_CRC_LEN;
-use mcx_migrate::wire::{max_frame_len, REDIRECTION_MAX_ENCODED_LEN};
+use mcx_migrate::wire::{max_frame_len, FORMAT_VERSION, REDIRECTION_MAX_ENCODED_LEN};
 use mcx_migrate::PrivateCallRedirection;
 
-use crate::fixtures::MEMBER_STRING_BYTES;
+use crate::fixtures::{redirection, KMS_B, MEMBER_STRING_BYTES, USER2_AT_B, USER2_PRIMARY};
 use crate::heap::HeapRedirection;
+
+/// The generated section of docs/benchmarks.md that [`docs_section`] fills.
+pub const DOCS_SECTION: &str = "wire-sizes";
+
+/// The command that rewrites [`DOCS_SECTION`].
+pub const WRITE_DOCS_COMMAND: &str =
+    "cargo run -p mcx-benches --example wire_sizes -- --write-docs";
+
+/// The test that fails when [`DOCS_SECTION`] differs from [`docs_section`].
+pub const CHECK_COMMAND: &str = "cargo test -p mcx-benches --test docs_figures";
+
+/// Target: a private call redirection takes at most this share of the XML body's bytes.
+pub const WIRE_VS_XML_MAX: f64 = 0.25;
 
 /// Encoded sizes of one redirection, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,35 +63,6 @@ impl WireSizes {
             xml,
             json: out.len(),
         }
-    }
-
-    /// The rows of a Markdown table: format, bytes, share of the XML body.
-    pub fn markdown_rows(&self) -> Vec<(String, usize, String)> {
-        let share = |n: usize| {
-            format!(
-                "{:.3} (1/{:.1})",
-                n as f64 / self.xml as f64,
-                self.xml as f64 / n as f64
-            )
-        };
-        vec![
-            (
-                "mcx-migrate (postcard)".into(),
-                self.postcard,
-                share(self.postcard),
-            ),
-            (
-                "mcx-migrate, COBS frame with CRC-32C".into(),
-                self.postcard_frame,
-                share(self.postcard_frame),
-            ),
-            ("JSON (serde_json)".into(), self.json, share(self.json)),
-            (
-                "XML mcptt-info body (quick-xml)".into(),
-                self.xml,
-                share(self.xml),
-            ),
-        ]
     }
 }
 
@@ -153,6 +139,79 @@ impl RecordSizes {
     }
 }
 
+/// A row of the bytes table: the format and its size.
+type FormatRow = (&'static str, fn(&WireSizes) -> usize);
+
+/// The content of the generated section [`DOCS_SECTION`]: the bytes on the wire of the
+/// benchmarks' redirection in each format, with and without security domain information, against
+/// the target; and migration table storage per record. No timing: the same on every machine.
+pub fn docs_section() -> String {
+    let with = WireSizes::of(&redirection(true));
+    let without = WireSizes::of(&redirection(false));
+    let share = |n: usize, s: &WireSizes| n as f64 / s.xml as f64;
+    let rows: [FormatRow; 4] = [
+        ("mcx-migrate (postcard)", |s| s.postcard),
+        (
+            "mcx-migrate, COBS frame (message and CRC-32C, COBS, delimiter)",
+            |s| s.postcard_frame,
+        ),
+        ("JSON (serde_json)", |s| s.json),
+        ("XML mcptt-info body (quick-xml)", |s| s.xml),
+    ];
+    let mut out = format!(
+        "The private call redirection of user 2 (`{USER2_PRIMARY}` → `{USER2_AT_B}`, KMS \
+         `{KMS_B}`), mcx-migrate's wire format version {FORMAT_VERSION}:\n\n\
+         | format | with security domain info | ÷ XML | without | ÷ XML |\n\
+         |---|---:|---:|---:|---:|\n"
+    );
+    for (format, bytes) in rows {
+        let (a, b) = (bytes(&with), bytes(&without));
+        out.push_str(&format!(
+            "| {format} | {a} B | {:.3} | {b} B | {:.3} |\n",
+            share(a, &with),
+            share(b, &without)
+        ));
+    }
+    let verdict = |a: f64, b: f64| {
+        let met = if a <= WIRE_VS_XML_MAX && b <= WIRE_VS_XML_MAX {
+            "**met**"
+        } else {
+            "**not met**"
+        };
+        format!("{a:.3} / {b:.3}, {met}")
+    };
+    out.push_str(&format!(
+        "\nTarget: a redirection takes ≤ 1/{:.0} of the XML body's bytes (with / without security \
+         domain info): {}; as a COBS frame {}.\n\n",
+        1.0 / WIRE_VS_XML_MAX,
+        verdict(
+            share(with.postcard, &with),
+            share(without.postcard, &without)
+        ),
+        verdict(
+            share(with.postcard_frame, &with),
+            share(without.postcard_frame, &without)
+        ),
+    ));
+    out.push_str(&format!(
+        "Migration table storage (`table::storage_len`): a record takes its string bytes plus \
+         {} (its header and two index buckets):\n\n\
+         | IDs | string bytes | bytes per record | records per KiB | records in 64 KiB |\n\
+         |---|---:|---:|---:|---:|\n",
+        RecordSizes::of(0).bytes_per_record
+    ));
+    for (ids, string_bytes, per_record, per_kib, in_64_kib) in RecordSizes::markdown_rows() {
+        out.push_str(&format!(
+            "| {ids} | {string_bytes} | {per_record} | {per_kib} | {in_64_kib} |\n"
+        ));
+    }
+    out.push_str(&format!(
+        "\nWritten by `{WRITE_DOCS_COMMAND}`; `{CHECK_COMMAND}` fails when it differs from what \
+         that computes.\n"
+    ));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use mcx_migrate::table::MigrationTable;
@@ -169,8 +228,12 @@ mod tests {
         let s = WireSizes::of(&r);
         let mut buf = [0u8; REDIRECTION_MAX_ENCODED_LEN];
         assert_eq!(s.postcard, r.encode(&mut buf).unwrap());
-        // The CRC's 4 bytes, at least one COBS code byte and the delimiter.
+        // The CRC's 4 bytes, at least one COBS code byte and the delimiter: for a message this
+        // short, exactly the library's bound.
         assert!(s.postcard_frame >= s.postcard + FRAME_CRC_LEN + 2);
+        assert_eq!(s.postcard_frame, max_frame_len(s.postcard));
+        let mut frame = [0u8; max_frame_len(REDIRECTION_MAX_ENCODED_LEN)];
+        assert_eq!(r.encode_frame(&mut frame).unwrap(), s.postcard_frame);
         // Security domain information adds bytes in every format.
         let without = WireSizes::of(&redirection(false));
         assert!(without.postcard < s.postcard && without.xml < s.xml && without.json < s.json);
