@@ -32,7 +32,7 @@ use mcx_benches::{json, xml};
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::{decide, Decision};
 use mcx_migrate::wire::{REDIRECTION_MAX_ENCODED_LEN, REQUEST_MAX_ENCODED_LEN};
-use mcx_migrate::{MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
+use mcx_migrate::{Migration, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
 
 /// The variants of the redirection benchmarked.
 const VARIANTS: [(&str, bool); 2] = [("with_sdi", true), ("without_sdi", false)];
@@ -231,12 +231,12 @@ fn lookup_at(c: &mut Criterion, n: usize) {
 /// return.
 fn std_apply(map: &mut HashMap<String, MemberRecord>, update: &MigrationUpdate<'_>) {
     match update {
-        MigrationUpdate::Migrated {
+        MigrationUpdate::Migrated(Migration {
             primary_id,
             partner_system,
             partner_id,
             security_domain_info,
-        } => {
+        }) => {
             let record = MemberRecord {
                 partner_system: partner_system.as_str().to_owned(),
                 partner_id: partner_id.as_str().to_owned(),

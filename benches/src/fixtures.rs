@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use mcx_migrate::table::{storage_len, MigratedRecord, MigrationTable};
 use mcx_migrate::{
-    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
-    RedirectionReason, SecurityDomainInfo, ServiceKind,
+    McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, PrivateCallRedirection,
+    PrivateCallRequest, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
 /// MC service user 1 (the caller), user 2's ID assigned by partner MC system B, B and its KMS:
@@ -134,14 +134,14 @@ impl Member {
     /// The migration update (clause 10.6.3) that records the member as migrated to B, with
     /// B's security domain information.
     pub fn update(&self) -> MigrationUpdate<'_> {
-        MigrationUpdate::Migrated {
+        MigrationUpdate::Migrated(Migration {
             primary_id: id(&self.primary),
             partner_system: McSystemIdRef::new(SYSTEM_B).unwrap_or_else(|e| panic!("fixture: {e}")),
             partner_id: id(&self.at_b),
             security_domain_info: Some(
                 SecurityDomainInfo::new(KMS_B).unwrap_or_else(|e| panic!("fixture: {e}")),
             ),
-        }
+        })
     }
 
     /// The migration update that records the member's return to its primary MC system.

@@ -216,7 +216,8 @@ pub fn docs_section() -> String {
 mod tests {
     use mcx_migrate::table::MigrationTable;
     use mcx_migrate::{
-        McServiceId, McServiceIdRef, McSystemIdRef, MigrationUpdate, SecurityDomainInfo, TableError,
+        McServiceId, McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, SecurityDomainInfo,
+        TableError,
     };
 
     use super::*;
@@ -285,12 +286,12 @@ mod tests {
             let partner_system = long_domain(MC_SYSTEM_ID_CAPACITY, i);
             let partner_id = padded(&format!("sip:{i}"), MC_SERVICE_ID_CAPACITY, "@mc-b.example");
             let kms_uri = padded("https://kms.mc-b.example/", KMS_URI_CAPACITY, "");
-            let update = MigrationUpdate::Migrated {
+            let update = MigrationUpdate::Migrated(Migration {
                 primary_id: McServiceIdRef::new(&primary_id).unwrap(),
                 partner_system: McSystemIdRef::new(&partner_system).unwrap(),
                 partner_id: McServiceIdRef::new(&partner_id).unwrap(),
                 security_domain_info: Some(SecurityDomainInfo::new(&kms_uri).unwrap()),
-            };
+            });
             t.apply(&update).unwrap();
         }
         assert_eq!(t.bytes_in_use(), 2 * per.bytes_per_record);

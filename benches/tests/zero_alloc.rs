@@ -24,8 +24,8 @@ use mcx_migrate::wire::{
     REQUEST_MAX_ENCODED_LEN,
 };
 use mcx_migrate::{
-    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
-    RedirectionError, SecurityDomainInfo, SnapshotError, TableError,
+    McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, PrivateCallRedirection,
+    PrivateCallRequest, RedirectionError, SecurityDomainInfo, SnapshotError, TableError,
 };
 
 thread_local! {
@@ -177,12 +177,12 @@ fn migration_table_update_allocates_nothing() {
     };
     let departed = MigrationUpdate::VisitorDeparted { local_id: visitor };
     let primary_500 = member_primary(500);
-    let full_insert = MigrationUpdate::Migrated {
+    let full_insert = MigrationUpdate::Migrated(Migration {
         primary_id: McServiceIdRef::new(&primary_500).unwrap(),
         partner_system: McSystemIdRef::new(SYSTEM_B).unwrap(),
         partner_id: McServiceIdRef::new(USER2_AT_B).unwrap(),
         security_domain_info: None,
-    };
+    });
     let steps = [
         (&insert, Change::Inserted),
         (&replace, Change::Replaced),
@@ -274,12 +274,12 @@ fn server_decision_allocates_nothing() {
     let mut storage = [0u8; 256];
     let mut no_sdi = MigrationTable::new(&mut storage[..]).unwrap();
     no_sdi
-        .apply(&MigrationUpdate::Migrated {
+        .apply(&MigrationUpdate::Migrated(Migration {
             primary_id: McServiceIdRef::new(USER2_PRIMARY).unwrap(),
             partner_system: McSystemIdRef::new(SYSTEM_B).unwrap(),
             partner_id: McServiceIdRef::new(USER2_AT_B).unwrap(),
             security_domain_info: None,
-        })
+        }))
         .unwrap();
     let reject = assert_no_allocation("decide reject", || decide(&no_sdi, &request(true)));
     assert_eq!(

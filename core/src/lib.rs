@@ -23,18 +23,19 @@
 //!
 //! ```
 //! use mcx_migrate::{client::PrivateCall, server::{decide, Decision}, table::ArrayTable};
-//! use mcx_migrate::{McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRedirection,
-//!                   PrivateCallRequest, SecurityDomainInfo, ServiceKind};
+//! use mcx_migrate::{McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate,
+//!                   PrivateCallRedirection, PrivateCallRequest, SecurityDomainInfo,
+//!                   ServiceKind};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // Server A learns that user 2 migrated to MC system B (clause 10.6.3).
 //! // The table lives in caller-provided memory: here a 2 KiB array it owns (a few records).
 //! let mut table_a = ArrayTable::<2048>::EMPTY;
-//! table_a.apply(&MigrationUpdate::Migrated {
+//! table_a.apply(&MigrationUpdate::Migrated(Migration {
 //!     primary_id: McServiceIdRef::new("sip:user2@mc-a.example")?,
 //!     partner_system: McSystemIdRef::new("mc-b.example")?,
 //!     partner_id: McServiceIdRef::new("sip:visitor7@mc-b.example")?,
 //!     security_domain_info: Some(SecurityDomainInfo::new("https://kms.mc-b.example")?),
-//! })?;
+//! }))?;
 //!
 //! // Step 1: client 1 calls user 2's primary ID.
 //! let mut call: PrivateCall = PrivateCall::start(PrivateCallRequest {
@@ -92,7 +93,9 @@ pub use id::{
     KmsUri, KmsUriRef, McServiceId, McServiceIdRef, McSystemId, McSystemIdRef, RedirectionReason,
     SecurityDomainInfo, ServiceKind,
 };
-pub use message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
+pub use message::{
+    Message, Migration, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+};
 
 #[cfg(test)]
 pub(crate) mod testutil;

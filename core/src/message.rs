@@ -68,37 +68,36 @@ pub struct PrivateCallRedirection<'a> {
     pub reason: Option<RedirectionReason>,
 }
 
+/// Where a user of this (primary) MC system is served now: the content of a
+/// [`MigrationUpdate::Migrated`] or [`MigrationUpdate::MovedOn`] update, and what the migration
+/// table keeps to redirect calls (step 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'a"))] // identifiers borrow from the decoded bytes
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Migration<'a> {
+    /// The user's MC service ID at this (the primary) system.
+    pub primary_id: McServiceIdRef<'a>,
+    /// The partner MC system the user migrated to.
+    pub partner_system: McSystemIdRef<'a>,
+    /// The MC service ID the partner system assigned.
+    pub partner_id: McServiceIdRef<'a>,
+    /// The security domain information of `partner_id`, from the user's selected profile
+    /// (step 2); needed to redirect calls that require end-to-end encryption.
+    pub security_domain_info: Option<SecurityDomainInfo<'a>>,
+}
+
 /// A migration update (clause 10.6.3): what an MC service server learns about users that migrate,
 /// applied to its [`MigrationTable`](crate::table::MigrationTable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))] // identifiers borrow from the decoded bytes
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum MigrationUpdate<'a> {
-    /// At the primary MC system: the user with `primary_id` migrated to `partner_system`, which
-    /// assigned `partner_id`. Creates the record, or replaces an existing one.
-    Migrated {
-        /// The user's MC service ID at this (the primary) system.
-        primary_id: McServiceIdRef<'a>,
-        /// The partner MC system the user migrated to.
-        partner_system: McSystemIdRef<'a>,
-        /// The MC service ID the partner system assigned.
-        partner_id: McServiceIdRef<'a>,
-        /// The security domain information of `partner_id`, from the user's selected profile
-        /// (step 2); needed to redirect calls that require end-to-end encryption.
-        security_domain_info: Option<SecurityDomainInfo<'a>>,
-    },
+    /// At the primary MC system: the user migrated to a partner MC system, which assigned it an
+    /// MC service ID. Creates the record, or replaces an existing one.
+    Migrated(Migration<'a>),
     /// At the primary MC system: a migrated user moved on from one partner system to another.
     /// Like `Migrated`, but only for a user already recorded as migrated.
-    MovedOn {
-        /// The user's MC service ID at this (the primary) system.
-        primary_id: McServiceIdRef<'a>,
-        /// The partner MC system the user migrated on to.
-        partner_system: McSystemIdRef<'a>,
-        /// The MC service ID that system assigned.
-        partner_id: McServiceIdRef<'a>,
-        /// The security domain information of `partner_id`.
-        security_domain_info: Option<SecurityDomainInfo<'a>>,
-    },
+    MovedOn(Migration<'a>),
     /// At the primary MC system: the migrated user returned; calls are served here again.
     Returned {
         /// The user's MC service ID at this (the primary) system.
@@ -165,8 +164,8 @@ impl<'a> MigrationUpdate<'a> {
     #[inline(never)]
     pub fn key(&self) -> McServiceIdRef<'a> {
         match *self {
-            MigrationUpdate::Migrated { primary_id, .. }
-            | MigrationUpdate::MovedOn { primary_id, .. }
+            MigrationUpdate::Migrated(Migration { primary_id, .. })
+            | MigrationUpdate::MovedOn(Migration { primary_id, .. })
             | MigrationUpdate::Returned { primary_id } => primary_id,
             MigrationUpdate::VisitorRegistered { local_id, .. }
             | MigrationUpdate::VisitorDeparted { local_id } => local_id,

@@ -278,24 +278,13 @@ fn fields<'u>(update: &MigrationUpdate<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
         sdi.as_ref().map_or(&[], |s| s.kms_uri.as_bytes())
     }
     match *update {
-        MigrationUpdate::Migrated {
-            primary_id,
-            partner_system,
-            partner_id,
-            ref security_domain_info,
-        }
-        | MigrationUpdate::MovedOn {
-            primary_id,
-            partner_system,
-            partner_id,
-            ref security_domain_info,
-        } => Some((
+        MigrationUpdate::Migrated(ref m) | MigrationUpdate::MovedOn(ref m) => Some((
             Tag::MigratedAway,
             [
-                primary_id.as_bytes(),
-                partner_system.as_bytes(),
-                partner_id.as_bytes(),
-                kms(security_domain_info),
+                m.primary_id.as_bytes(),
+                m.partner_system.as_bytes(),
+                m.partner_id.as_bytes(),
+                kms(&m.security_domain_info),
             ],
         )),
         MigrationUpdate::VisitorRegistered {
@@ -458,8 +447,8 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
             needed: f.raw.needed(),
         });
         match *update {
-            MigrationUpdate::Migrated { .. } | MigrationUpdate::MovedOn { .. } => {
-                let moved_on = matches!(update, MigrationUpdate::MovedOn { .. });
+            MigrationUpdate::Migrated(_) | MigrationUpdate::MovedOn(_) => {
+                let moved_on = matches!(update, MigrationUpdate::MovedOn(_));
                 match tag {
                     Some(Tag::MigratedAway) => {}
                     None if !moved_on => {}

@@ -3,8 +3,8 @@
 //! crate's types, so the few below are the unit tests' own).
 
 use crate::{
-    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
-    ServiceKind,
+    McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, PrivateCallRequest,
+    SecurityDomainInfo, ServiceKind,
 };
 
 pub use mcx_testkit::fixtures::{
@@ -49,12 +49,12 @@ pub fn migrated<'a>(
     partner: &'a str,
     kms: Option<&'a str>,
 ) -> MigrationUpdate<'a> {
-    MigrationUpdate::Migrated {
+    MigrationUpdate::Migrated(Migration {
         primary_id: id(primary),
         partner_system: system(system_),
         partner_id: id(partner),
         security_domain_info: kms.map(sdi),
-    }
+    })
 }
 
 pub fn registered<'a>(

@@ -437,6 +437,7 @@ mod tests {
     use super::*;
     use crate::error::IdError;
     use crate::id::{RedirectionReason, SecurityDomainInfo, ServiceKind};
+    use crate::message::Migration;
     use crate::testutil::*;
     use std::vec;
     use std::vec::Vec;
@@ -556,12 +557,12 @@ mod tests {
             Message::Redirection(redirection(false)),
             Message::MigrationUpdate(update),
             Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B))),
-            Message::MigrationUpdate(MigrationUpdate::MovedOn {
+            Message::MigrationUpdate(MigrationUpdate::MovedOn(Migration {
                 primary_id: id(USER2_PRIMARY),
                 partner_system: system(SYSTEM_C),
                 partner_id: id(USER2_AT_C_TEL),
                 security_domain_info: None,
-            }),
+            })),
             Message::MigrationUpdate(MigrationUpdate::Returned {
                 primary_id: id(USER2_PRIMARY),
             }),
@@ -923,12 +924,12 @@ mod tests {
             Message::Redirection(redir),
             Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B))),
             Message::MigrationUpdate(migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, None)),
-            Message::MigrationUpdate(MigrationUpdate::MovedOn {
+            Message::MigrationUpdate(MigrationUpdate::MovedOn(Migration {
                 primary_id: id(USER2_PRIMARY),
                 partner_system: system(SYSTEM_C),
                 partner_id: id(USER2_AT_C_TEL),
                 security_domain_info: Some(sdi(KMS_B)),
-            }),
+            })),
             Message::MigrationUpdate(MigrationUpdate::Returned {
                 primary_id: id(USER2_PRIMARY),
             }),

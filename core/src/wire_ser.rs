@@ -185,20 +185,20 @@ impl Writer<'_> {
         }
     }
 
-    /// [`varint`](Self::varint) for a `u128` (128-bit arithmetic, which costs flash on a 32-bit
-    /// core, only where a 128-bit integer is written: nowhere in this crate's types).
+    /// [`varint`](Self::varint) for a `u128`: 128-bit arithmetic, which costs flash on a 32-bit
+    /// core, only for the groups above a `u64` (nowhere in this crate's types), then the rest as
+    /// a `u64`. Each group written here has a continuation bit: what remains after it is at
+    /// least 2^57, never zero.
     fn varint_u128(&mut self, mut value: u128) {
-        if let Ok(small) = u64::try_from(value) {
-            return self.varint(small);
-        }
         loop {
-            let [low, ..] = value.to_le_bytes();
-            value >>= 7;
-            if value == 0 {
-                self.push(low & 0x7f);
-                return;
+            match u64::try_from(value) {
+                Ok(small) => return self.varint(small),
+                Err(_) => {
+                    let [low, ..] = value.to_le_bytes();
+                    self.push(low | 0x80);
+                    value >>= 7;
+                }
             }
-            self.push(low | 0x80);
         }
     }
 
@@ -418,15 +418,15 @@ impl<'b> ser::Serializer for &mut Writer<'b> {
         Ok(self)
     }
 
+    // A struct variant is written as a tuple variant: its index, then its fields in order.
     fn serialize_struct_variant(
         self,
-        _name: &'static str,
+        name: &'static str,
         variant_index: u32,
-        _variant: &'static str,
-        _len: usize,
+        variant: &'static str,
+        len: usize,
     ) -> Result<Self, Unsupported> {
-        self.varint(u64::from(variant_index));
-        Ok(self)
+        self.serialize_tuple_variant(name, variant_index, variant, len)
     }
 
     fn collect_str<T: Display + ?Sized>(self, value: &T) -> Result<(), Unsupported> {

@@ -84,18 +84,18 @@ impl HostStore {
     fn apply(&mut self, update: &MigrationUpdate<'_>) {
         let kms = |s: &Option<SecurityDomainInfo<'_>>| s.map(|s| s.kms_uri.to_owned_id());
         match update {
-            MigrationUpdate::Migrated {
+            MigrationUpdate::Migrated(Migration {
                 primary_id,
                 partner_system,
                 partner_id,
                 security_domain_info,
-            }
-            | MigrationUpdate::MovedOn {
+            })
+            | MigrationUpdate::MovedOn(Migration {
                 primary_id,
                 partner_system,
                 partner_id,
                 security_domain_info,
-            } => {
+            }) => {
                 self.0.insert(
                     primary_id.as_str().into(),
                     StoredRecord::MigratedAway {
@@ -156,18 +156,18 @@ fn update() -> impl Strategy<Value = MigrationUpdate<'static>> {
     (0u8..5, key.clone(), key, kms).prop_map(|(op, k, v, kms)| {
         let system = McSystemIdRef::new("mc-b.example").unwrap();
         match op {
-            0 => MigrationUpdate::Migrated {
+            0 => MigrationUpdate::Migrated(Migration {
                 primary_id: id(POOL[k]),
                 partner_system: system,
                 partner_id: id(POOL[v]),
                 security_domain_info: kms,
-            },
-            1 => MigrationUpdate::MovedOn {
+            }),
+            1 => MigrationUpdate::MovedOn(Migration {
                 primary_id: id(POOL[k]),
                 partner_system: system,
                 partner_id: id(POOL[v]),
                 security_domain_info: kms,
-            },
+            }),
             2 => MigrationUpdate::Returned {
                 primary_id: id(POOL[k]),
             },
@@ -230,12 +230,12 @@ proptest! {
 #[test]
 fn the_host_store_redirects_a_call_to_a_migrated_user() {
     let mut store = HostStore::default();
-    store.apply(&MigrationUpdate::Migrated {
+    store.apply(&MigrationUpdate::Migrated(Migration {
         primary_id: id(POOL[1]),
         partner_system: McSystemIdRef::new("mc-b.example").unwrap(),
         partner_id: id(POOL[2]),
         security_domain_info: None,
-    });
+    }));
     let request = PrivateCallRequest {
         service_kind: ServiceKind::McpttPrivateCall,
         calling_party: id(POOL[0]),

@@ -84,18 +84,18 @@ impl Parts {
                 security_domain_info: sdi,
                 reason,
             }),
-            Shape::Migrated => Message::MigrationUpdate(MigrationUpdate::Migrated {
+            Shape::Migrated => Message::MigrationUpdate(MigrationUpdate::Migrated(Migration {
                 primary_id: a,
                 partner_system: system,
                 partner_id: b,
                 security_domain_info: sdi,
-            }),
-            Shape::MovedOn => Message::MigrationUpdate(MigrationUpdate::MovedOn {
+            })),
+            Shape::MovedOn => Message::MigrationUpdate(MigrationUpdate::MovedOn(Migration {
                 primary_id: a,
                 partner_system: system,
                 partner_id: b,
                 security_domain_info: sdi,
-            }),
+            })),
             Shape::Returned => {
                 Message::MigrationUpdate(MigrationUpdate::Returned { primary_id: a })
             }
@@ -386,12 +386,12 @@ fn snapshot_of<S: AsRef<[u8]> + AsMut<[u8]>>(
 
 /// An update the target of a restore holds before it, so that "unchanged" means something.
 fn resident() -> MigrationUpdate<'static> {
-    MigrationUpdate::Migrated {
+    MigrationUpdate::Migrated(Migration {
         primary_id: McServiceIdRef::new("sip:resident@a.example").unwrap(),
         partner_system: McSystemIdRef::new("b.example").unwrap(),
         partner_id: McServiceIdRef::new("sip:r@b.example").unwrap(),
         security_domain_info: None,
-    }
+    })
 }
 
 /// Runs `steps` on a table over `storage_len` bytes (which held `fill` bytes before) and on
@@ -586,12 +586,12 @@ proptest! {
         // The restored table evicts in the same order as the original, and fills up alike.
         for k in 0..8u8 {
             let primary_id = format!("sip:fill{k}@a.example");
-            let u = MigrationUpdate::Migrated {
+            let u = MigrationUpdate::Migrated(Migration {
                 primary_id: McServiceIdRef::new(&primary_id).unwrap(),
                 partner_system: McSystemIdRef::new("b.example").unwrap(),
                 partner_id: McServiceIdRef::new("sip:x@b.example").unwrap(),
                 security_domain_info: None,
-            };
+            });
             prop_assert_eq!(table.apply(&u), restored.apply(&u));
             prop_assert_eq!(owned_contents(&restored), owned_contents(&table));
         }

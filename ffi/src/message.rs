@@ -8,7 +8,7 @@ use core::mem::{align_of, size_of};
 use mcx_migrate::config;
 use mcx_migrate::wire;
 use mcx_migrate::{
-    EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, MigrationUpdate,
+    EncodeError, KmsUriRef, McServiceIdRef, McSystemIdRef, Message, Migration, MigrationUpdate,
     PrivateCallRedirection, PrivateCallRequest, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 
@@ -374,12 +374,12 @@ pub(crate) fn message_init_migrated(
     kms_uri: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdate::Migrated {
+        Ok(MigrationUpdate::Migrated(Migration {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
             security_domain_info: sdi(kms_uri)?,
-        })
+        }))
     })
 }
 
@@ -392,12 +392,12 @@ pub(crate) fn message_init_moved_on(
     kms_uri: *const c_char,
 ) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdate::MovedOn {
+        Ok(MigrationUpdate::MovedOn(Migration {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
             security_domain_info: sdi(kms_uri)?,
-        })
+        }))
     })
 }
 
@@ -610,8 +610,8 @@ pub(crate) fn message_update_kind(
             return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
         };
         out.set(match update {
-            MigrationUpdate::Migrated { .. } => MCX_UPDATE_MIGRATED,
-            MigrationUpdate::MovedOn { .. } => MCX_UPDATE_MOVED_ON,
+            MigrationUpdate::Migrated(_) => MCX_UPDATE_MIGRATED,
+            MigrationUpdate::MovedOn(_) => MCX_UPDATE_MOVED_ON,
             MigrationUpdate::Returned { .. } => MCX_UPDATE_RETURNED,
             MigrationUpdate::VisitorRegistered { .. } => MCX_UPDATE_VISITOR_REGISTERED,
             MigrationUpdate::VisitorDeparted { .. } => MCX_UPDATE_VISITOR_DEPARTED,
@@ -639,25 +639,11 @@ fn field<'a>(message: &Message<'a>, field: mcx_field) -> Result<&'a str, Status>
         (Message::Redirection(m), MCX_FIELD_TARGET_MIGRATED) => Ok(m.target_migrated.as_str()),
         (Message::Redirection(m), MCX_FIELD_KMS_URI) => kms(&m.security_domain_info),
         (Message::MigrationUpdate(u), f) => match (u, f) {
-            (
-                MigrationUpdate::Migrated {
-                    primary_id,
-                    partner_system,
-                    partner_id,
-                    security_domain_info,
-                }
-                | MigrationUpdate::MovedOn {
-                    primary_id,
-                    partner_system,
-                    partner_id,
-                    security_domain_info,
-                },
-                f,
-            ) => match f {
-                MCX_FIELD_PRIMARY_ID => Ok(primary_id.as_str()),
-                MCX_FIELD_PARTNER_SYSTEM => Ok(partner_system.as_str()),
-                MCX_FIELD_PARTNER_ID => Ok(partner_id.as_str()),
-                MCX_FIELD_KMS_URI => kms(security_domain_info),
+            (MigrationUpdate::Migrated(m) | MigrationUpdate::MovedOn(m), f) => match f {
+                MCX_FIELD_PRIMARY_ID => Ok(m.primary_id.as_str()),
+                MCX_FIELD_PARTNER_SYSTEM => Ok(m.partner_system.as_str()),
+                MCX_FIELD_PARTNER_ID => Ok(m.partner_id.as_str()),
+                MCX_FIELD_KMS_URI => kms(&m.security_domain_info),
                 _ => Err(wrong),
             },
             (MigrationUpdate::Returned { primary_id }, MCX_FIELD_PRIMARY_ID) => {

@@ -18,7 +18,8 @@ use mcx_migrate::error::{SnapshotError, StorageError};
 use mcx_migrate::server;
 use mcx_migrate::table::{MigrationTable, Record, MIN_STORAGE_LEN};
 use mcx_migrate::{
-    McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
+    McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, PrivateCallRequest,
+    SecurityDomainInfo,
 };
 use mcx_testkit::table_model::{buckets_for, Fields, TableModel, Update, BUCKET};
 
@@ -122,18 +123,18 @@ impl Op {
     /// The update this op applies, borrowing the pools' identifiers.
     fn update(&self) -> Option<MigrationUpdate<'static>> {
         Some(match *self {
-            Op::Migrated(p, s, id, k) => MigrationUpdate::Migrated {
+            Op::Migrated(p, s, id, k) => MigrationUpdate::Migrated(Migration {
                 primary_id: p.id_ref(),
                 partner_system: s.system_ref(),
                 partner_id: id.id_ref(),
                 security_domain_info: k.map(Kms::sdi),
-            },
-            Op::MovedOn(p, s, id, k) => MigrationUpdate::MovedOn {
+            }),
+            Op::MovedOn(p, s, id, k) => MigrationUpdate::MovedOn(Migration {
                 primary_id: p.id_ref(),
                 partner_system: s.system_ref(),
                 partner_id: id.id_ref(),
                 security_domain_info: k.map(Kms::sdi),
-            },
+            }),
             Op::Returned(p) => MigrationUpdate::Returned {
                 primary_id: p.id_ref(),
             },
@@ -289,12 +290,12 @@ fn bound_is_count(bytes: &[u8]) -> bool {
 
 /// A record the target of a restore holds before it, so that "unchanged" means something.
 fn resident() -> MigrationUpdate<'static> {
-    MigrationUpdate::Migrated {
+    MigrationUpdate::Migrated(Migration {
         primary_id: McServiceIdRef::new("sip:resident@mc-a.example").expect("valid"),
         partner_system: McSystemIdRef::new("mc-b.example").expect("valid"),
         partner_id: McServiceIdRef::new("sip:r@mc-b.example").expect("valid"),
         security_domain_info: None,
-    }
+    })
 }
 
 /// Runs the input's sequence on a fresh table and a fresh model; panics on the first

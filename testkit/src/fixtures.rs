@@ -76,8 +76,8 @@ pub mod typed {
     //! strings are valid: the builders panic on an invalid one (a test bug).
 
     use mcx_migrate::{
-        McServiceIdRef, McSystemIdRef, MigrationUpdate, PrivateCallRequest, SecurityDomainInfo,
-        ServiceKind,
+        McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, PrivateCallRequest,
+        SecurityDomainInfo, ServiceKind,
     };
 
     use super::{SYSTEM_A, USER1};
@@ -115,12 +115,12 @@ pub mod typed {
         partner: &'a str,
         kms: Option<&'a str>,
     ) -> MigrationUpdate<'a> {
-        MigrationUpdate::Migrated {
+        MigrationUpdate::Migrated(Migration {
             primary_id: id(primary),
             partner_system: system(system_),
             partner_id: id(partner),
             security_domain_info: kms.map(sdi),
-        }
+        })
     }
 
     /// A visitor from MC system A registered here as `local`.

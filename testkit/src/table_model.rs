@@ -154,24 +154,19 @@ impl Update<OwnedFields> {
         use mcx_migrate::MigrationUpdate as U;
         let key = update.key().as_str();
         let update = match update {
-            U::Migrated {
-                partner_system,
-                partner_id,
-                security_domain_info,
-                ..
-            }
-            | U::MovedOn {
-                partner_system,
-                partner_id,
-                security_domain_info,
-                ..
-            } => {
+            U::Migrated(m) | U::MovedOn(m) => {
+                let mcx_migrate::Migration {
+                    partner_system,
+                    partner_id,
+                    security_domain_info,
+                    ..
+                } = m;
                 let fields = OwnedFields {
                     id: partner_id.to_owned_id(),
                     system: partner_system.to_owned_id(),
                     sdi: security_domain_info.map(|s| s.kms_uri.to_owned_id()),
                 };
-                if matches!(update, U::MovedOn { .. }) {
+                if matches!(update, U::MovedOn(_)) {
                     Update::MovedOn(fields)
                 } else {
                     Update::Migrated(fields)

@@ -5,8 +5,8 @@
 use mcx_migrate::client::PrivateCall;
 use mcx_migrate::server::RejectReason;
 use mcx_migrate::{
-    McServiceIdRef, MigrationUpdate, PrivateCallRequest, RedirectionError, RedirectionReason,
-    SecurityDomainInfo, ServiceKind,
+    McServiceIdRef, Migration, MigrationUpdate, PrivateCallRequest, RedirectionError,
+    RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 use mcx_migrate_tests::{domain_of, redirection, to_bytes, Answer, McSystem};
 
@@ -35,12 +35,12 @@ impl World {
             b: McSystem::new(SYSTEM_B),
             c: McSystem::new(SYSTEM_C),
         };
-        w.a.receive_update(&to_bytes(&MigrationUpdate::Migrated {
+        w.a.receive_update(&to_bytes(&MigrationUpdate::Migrated(Migration {
             primary_id: id(USER2),
             partner_system: system(SYSTEM_B),
             partner_id: id(USER2_AT_B),
             security_domain_info: sdi(KMS_B),
-        }))
+        })))
         .unwrap();
         w.b.receive_update(&to_bytes(&MigrationUpdate::VisitorRegistered {
             local_id: id(USER2_AT_B),
@@ -68,12 +68,12 @@ impl World {
             }))
             .unwrap();
         self.a
-            .receive_update(&to_bytes(&MigrationUpdate::MovedOn {
+            .receive_update(&to_bytes(&MigrationUpdate::MovedOn(Migration {
                 primary_id: id(USER2),
                 partner_system: system(SYSTEM_C),
                 partner_id: id(USER2_AT_C),
                 security_domain_info: sdi(KMS_C),
-            }))
+            })))
             .unwrap();
     }
 
@@ -270,12 +270,12 @@ fn e2ee_call_to_a_migrated_user_without_security_domain_info_is_rejected() {
     let mut world = World::user2_migrated_to_b();
     world
         .a
-        .receive_update(&to_bytes(&MigrationUpdate::Migrated {
+        .receive_update(&to_bytes(&MigrationUpdate::Migrated(Migration {
             primary_id: id(USER2),
             partner_system: system(SYSTEM_B),
             partner_id: id(USER2_AT_B),
             security_domain_info: None,
-        }))
+        })))
         .unwrap();
     assert_eq!(
         world.run(&mut start(ServiceKind::McvideoPrivateCall, true)),

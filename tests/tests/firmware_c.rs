@@ -720,7 +720,7 @@ impl TableSizes {
 fn table_storage_figures_match_the_core_table() {
     use mcx_migrate::table::{self, MigrationTable};
     use mcx_migrate::{
-        McServiceIdRef, McSystemIdRef, MigrationUpdate, SecurityDomainInfo, TableError,
+        McServiceIdRef, McSystemIdRef, Migration, MigrationUpdate, SecurityDomainInfo, TableError,
     };
     let sizes = TableSizes {
         handle: 0,
@@ -741,12 +741,12 @@ fn table_storage_figures_match_the_core_table() {
             loop {
                 // As long as user 2's `sip:user2@mc-a.example`.
                 let primary = format!("sip:u{records:04}@mc-a.example");
-                let update = MigrationUpdate::Migrated {
+                let update = MigrationUpdate::Migrated(Migration {
                     primary_id: McServiceIdRef::new(&primary).unwrap(),
                     partner_system: McSystemIdRef::new("mc-b.example").unwrap(),
                     partner_id: McServiceIdRef::new("sip:visitor-0042@mc-b.example").unwrap(),
                     security_domain_info: kms.map(|k| SecurityDomainInfo::new(k).unwrap()),
-                };
+                });
                 match t.apply(&update) {
                     Ok(_) => records += 1,
                     Err(TableError::TableFull) => break,

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use mcx_migrate::wire::{decode_frame, decode_message, encode_frame, encode_message};
 use mcx_migrate::wire::{MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
-    Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest, RedirectionReason,
-    SecurityDomainInfo, ServiceKind,
+    Message, Migration, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+    RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 use mcx_testkit::fixtures::typed::{self, id, system};
 use mcx_testkit::fixtures::{
@@ -90,21 +90,21 @@ fn seeds() -> Vec<(&'static str, Message<'static>)> {
         ),
         (
             "update_migrated",
-            Message::MigrationUpdate(MigrationUpdate::Migrated {
+            Message::MigrationUpdate(MigrationUpdate::Migrated(Migration {
                 primary_id: user2,
                 partner_system: system(SYSTEM_B),
                 partner_id: at_b,
                 security_domain_info: sdi(kms_b),
-            }),
+            })),
         ),
         (
             "update_moved_on",
-            Message::MigrationUpdate(MigrationUpdate::MovedOn {
+            Message::MigrationUpdate(MigrationUpdate::MovedOn(Migration {
                 primary_id: user2,
                 partner_system: system(SYSTEM_C),
                 partner_id: at_c,
                 security_domain_info: None,
-            }),
+            })),
         ),
         (
             "update_returned",

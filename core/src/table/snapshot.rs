@@ -28,7 +28,7 @@ use super::store::{self, Tag};
 use super::{fields, MigrationTable, Record, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
-use crate::message::MigrationUpdate;
+use crate::message::{Migration, MigrationUpdate};
 use crate::wire_de::take_from_bytes;
 use crate::wire_ser::{measure, serialize_into, serialize_to};
 
@@ -66,12 +66,12 @@ impl<'a> EntryView<'a> {
     fn of(key: McServiceIdRef<'a>, record: Record<'a>, departed_at: u64) -> Self {
         match record {
             Record::MigratedAway(m) => EntryView {
-                update: MigrationUpdate::Migrated {
+                update: MigrationUpdate::Migrated(Migration {
                     primary_id: key,
                     partner_system: m.partner_system,
                     partner_id: m.partner_id,
                     security_domain_info: m.security_domain_info,
-                },
+                }),
                 departed_at: None,
             },
             Record::Visiting(v) => EntryView {
@@ -95,7 +95,7 @@ impl<'a> EntryView<'a> {
     /// that the table's departure counter had reached.
     fn check(&self, departures: u64) -> Result<(), SnapshotError> {
         match (&self.update, self.departed_at) {
-            (MigrationUpdate::Migrated { .. }, None)
+            (MigrationUpdate::Migrated(_), None)
             | (MigrationUpdate::VisitorRegistered { .. }, None) => Ok(()),
             (MigrationUpdate::VisitorRegistered { .. }, Some(at))
                 if at >= 1 && at <= departures =>

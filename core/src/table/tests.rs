@@ -1,4 +1,5 @@
 use super::*;
+use crate::message::Migration;
 use crate::testutil::*;
 use std::format;
 use std::string::{String, ToString};
@@ -8,12 +9,12 @@ use std::vec::Vec;
 type Table = ArrayTable<4096>;
 
 fn moved_on<'a>(primary: &'a str, partner: &'a str) -> MigrationUpdate<'a> {
-    MigrationUpdate::MovedOn {
+    MigrationUpdate::MovedOn(Migration {
         primary_id: id(primary),
         partner_system: system(SYSTEM_C),
         partner_id: id(partner),
         security_domain_info: Some(sdi(KMS_C)),
-    }
+    })
 }
 
 fn returned(primary: &str) -> MigrationUpdate<'_> {

@@ -35,9 +35,9 @@ use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, MigrationTable, Record, VisitorState};
 use mcx_migrate::wire::{self, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
-    DecodeError, EncodeError, IdError, McServiceIdRef, McSystemIdRef, Message, MigrationUpdate,
-    PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
-    SecurityDomainInfo, ServiceKind, StorageError, TableError,
+    DecodeError, EncodeError, IdError, McServiceIdRef, McSystemIdRef, Message, Migration,
+    MigrationUpdate, PrivateCallRedirection, PrivateCallRequest, RedirectionError,
+    RedirectionReason, SecurityDomainInfo, ServiceKind, StorageError, TableError,
 };
 
 /// Records each migration table holds at least: a gateway-sized table.
@@ -339,12 +339,12 @@ fn pre_conditions(net: &mut Network, checks: &mut Checks) -> Result<(), Failure>
     info!("pre-conditions: user 2 migrated from MC system A to MC system B (clause 10.6.3.3)");
     net.deliver_update(
         System::A,
-        &MigrationUpdate::Migrated {
+        &MigrationUpdate::Migrated(Migration {
             primary_id: id(USER2_PRIMARY)?,
             partner_system: system_id(SYSTEM_B)?,
             partner_id: id(USER2_AT_B)?,
             security_domain_info: sdi(KMS_B)?,
-        },
+        }),
     )?;
     net.deliver_update(
         System::B,
@@ -471,12 +471,12 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
     )?;
     net.deliver_update(
         System::A,
-        &MigrationUpdate::MovedOn {
+        &MigrationUpdate::MovedOn(Migration {
             primary_id: id(USER2_PRIMARY)?,
             partner_system: system_id(SYSTEM_C)?,
             partner_id: id(USER2_AT_C)?,
             security_domain_info: sdi(KMS_C)?,
-        },
+        }),
     )?;
     let answer = net.send(&call.request(), &mut downlink)?;
     follow(

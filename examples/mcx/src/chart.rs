@@ -6,7 +6,7 @@
 //! [`Entry`] list (who sent which bytes to whom), or the messages `mcx decode` read.
 
 use mcx_migrate::wire::decode_message;
-use mcx_migrate::{Message, MigrationUpdate, RedirectionReason};
+use mcx_migrate::{Message, Migration, MigrationUpdate, RedirectionReason};
 
 use crate::field::describe_decode_error;
 use crate::net::{Entry, NoteKind, CLIENT_1, CLIENT_2};
@@ -92,16 +92,16 @@ pub fn label(message: &Message<'_>, step: Option<&str>) -> Vec<String> {
             lines.extend(kms(&r.security_domain_info));
         }
         Message::MigrationUpdate(u) => match u {
-            MigrationUpdate::Migrated {
+            MigrationUpdate::Migrated(Migration {
                 primary_id,
                 partner_id,
                 ..
-            }
-            | MigrationUpdate::MovedOn {
+            })
+            | MigrationUpdate::MovedOn(Migration {
                 primary_id,
                 partner_id,
                 ..
-            } => lines.push(format!("{primary_id} now {partner_id}")),
+            }) => lines.push(format!("{primary_id} now {partner_id}")),
             MigrationUpdate::Returned { primary_id } => lines.push(primary_id.to_string()),
             MigrationUpdate::VisitorRegistered {
                 local_id,
@@ -236,16 +236,16 @@ pub fn guess_ends(message: &Message<'_>, last_server: Option<&str>) -> (String, 
             (from, client(r.calling_party))
         }
         Message::MigrationUpdate(u) => match u {
-            MigrationUpdate::Migrated {
+            MigrationUpdate::Migrated(Migration {
                 primary_id,
                 partner_system,
                 ..
-            }
-            | MigrationUpdate::MovedOn {
+            })
+            | MigrationUpdate::MovedOn(Migration {
                 primary_id,
                 partner_system,
                 ..
-            } => (system(partner_system), server(primary_id)),
+            }) => (system(partner_system), server(primary_id)),
             MigrationUpdate::Returned { primary_id } => (system(primary_id), server(primary_id)),
             MigrationUpdate::VisitorRegistered { local_id, .. } => {
                 (system(local_id), server(local_id))

@@ -10,7 +10,7 @@ use mcx_migrate::server::{decide, Decision, RejectReason};
 use mcx_migrate::table::{storage_len, Change, MigrationTable, Record, VisitorState};
 use mcx_migrate::wire::{decode_message, encode_frame, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::{
-    KmsUri, McServiceId, McServiceIdRef, McSystemId, Message, MigrationUpdate,
+    KmsUri, McServiceId, McServiceIdRef, McSystemId, Message, Migration, MigrationUpdate,
     PrivateCallRedirection, PrivateCallRequest, RedirectionError, RedirectionReason,
     SecurityDomainInfo, ServiceKind,
 };
@@ -319,12 +319,12 @@ impl Net {
             primary_system: a.id.as_borrowed(),
             primary_security_domain_info: Some(a.sdi()),
         };
-        let migrated = MigrationUpdate::Migrated {
+        let migrated = MigrationUpdate::Migrated(Migration {
             primary_id: primary,
             partner_system: partner.id.as_borrowed(),
             partner_id: id(new_id)?,
             security_domain_info: with_sdi.then(|| partner.sdi()),
-        };
+        });
         let (visitor, migrated) = (encoded(&visitor)?, encoded(&migrated)?);
         self.update_bytes(to, to, &visitor)?;
         self.update_bytes(to, A, &migrated)?;
@@ -342,12 +342,12 @@ impl Net {
             primary_system: a.id.as_borrowed(),
             primary_security_domain_info: Some(a.sdi()),
         };
-        let moved_on = MigrationUpdate::MovedOn {
+        let moved_on = MigrationUpdate::MovedOn(Migration {
             primary_id: primary,
             partner_system: partner.id.as_borrowed(),
             partner_id: id(new_id)?,
             security_domain_info: Some(partner.sdi()),
-        };
+        });
         let (visitor, moved_on) = (encoded(&visitor)?, encoded(&moved_on)?);
         self.update_bytes(to, to, &visitor)?;
         self.update_bytes(to, A, &moved_on)?;

@@ -5,7 +5,8 @@ use std::io::IsTerminal;
 
 use mcx_migrate::wire::{MessageType, FORMAT_VERSION};
 use mcx_migrate::{
-    Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest, SecurityDomainInfo,
+    Message, Migration, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+    SecurityDomainInfo,
 };
 
 /// ANSI styling, switched on only when stdout is a terminal (and `NO_COLOR` is unset), so piped
@@ -102,8 +103,8 @@ pub fn message_name(message: &Message<'_>) -> String {
 
 fn update_kind(update: &MigrationUpdate<'_>) -> &'static str {
     match update {
-        MigrationUpdate::Migrated { .. } => "migrated",
-        MigrationUpdate::MovedOn { .. } => "moved on",
+        MigrationUpdate::Migrated(_) => "migrated",
+        MigrationUpdate::MovedOn(_) => "moved on",
         MigrationUpdate::Returned { .. } => "returned",
         MigrationUpdate::VisitorRegistered { .. } => "visitor registered",
         MigrationUpdate::VisitorDeparted { .. } => "visitor departed",
@@ -178,18 +179,18 @@ pub fn fields(message: &Message<'_>) -> Vec<(String, String)> {
             ]
         }
         Message::MigrationUpdate(update) => match update {
-            MigrationUpdate::Migrated {
+            MigrationUpdate::Migrated(Migration {
                 primary_id,
                 partner_system,
                 partner_id,
                 security_domain_info,
-            }
-            | MigrationUpdate::MovedOn {
+            })
+            | MigrationUpdate::MovedOn(Migration {
                 primary_id,
                 partner_system,
                 partner_id,
                 security_domain_info,
-            } => vec![
+            }) => vec![
                 (
                     "MC service ID from the primary MC system".into(),
                     s(primary_id),

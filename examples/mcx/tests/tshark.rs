@@ -20,7 +20,7 @@ use mcx_migrate::wire::{
     decode_frame, decode_message, encode, encode_frame, FORMAT_VERSION, MAX_FRAME_LEN,
 };
 use mcx_migrate::{
-    DecodeError, McServiceIdRef, Message, MigrationUpdate, PrivateCallRedirection,
+    DecodeError, McServiceIdRef, Message, Migration, MigrationUpdate, PrivateCallRedirection,
     PrivateCallRequest, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 use serde_json::Value;
@@ -229,19 +229,19 @@ fn expected_fields(message: &Message<'_>, e: &mut Expected) {
         Message::MigrationUpdate(u) => {
             e.set("mcx.type", 3);
             match u {
-                MigrationUpdate::Migrated {
+                MigrationUpdate::Migrated(Migration {
                     primary_id,
                     partner_system,
                     partner_id,
                     security_domain_info,
-                }
-                | MigrationUpdate::MovedOn {
+                })
+                | MigrationUpdate::MovedOn(Migration {
                     primary_id,
                     partner_system,
                     partner_id,
                     security_domain_info,
-                } => {
-                    let moved_on = matches!(u, MigrationUpdate::MovedOn { .. });
+                }) => {
+                    let moved_on = matches!(u, MigrationUpdate::MovedOn(_));
                     e.set("mcx.update", u8::from(moved_on));
                     e.string("mcx.update.primary_id", primary_id);
                     e.string("mcx.update.partner_system", partner_system);
@@ -687,12 +687,12 @@ fn tshark_agrees_with_the_library_on_every_truncation_and_byte_corruption() {
             ),
             reason: Some(RedirectionReason::TargetMigrated),
         }),
-        encoded(&MigrationUpdate::Migrated {
+        encoded(&MigrationUpdate::Migrated(Migration {
             primary_id: id("sip:user2@mc-a.example"),
             partner_system: mcx_migrate::McSystemIdRef::new("mc-b.example").unwrap(),
             partner_id: id("sip:visitor-0042@mc-b.example"),
             security_domain_info: None,
-        }),
+        })),
     ];
     let mut cases: Vec<(Vec<u8>, bool, &str)> = Vec::new();
     for message in &messages {
