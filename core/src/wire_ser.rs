@@ -73,7 +73,6 @@ pub(crate) fn serialize_into<T: Serialize + ?Sized>(value: &T, out: &mut [u8]) -
     run(value, out, false).len
 }
 
-/// The length of `value`'s encoding, writing nothing.
 /// Serialises `value` through `sink`, in pieces as they are produced (no buffer); returns the
 /// length written.
 pub(crate) fn serialize_to<T: Serialize + ?Sized>(value: &T, sink: &mut dyn FnMut(&[u8])) -> usize {
@@ -89,6 +88,7 @@ pub(crate) fn serialize_to<T: Serialize + ?Sized>(value: &T, sink: &mut dyn FnMu
     }
 }
 
+/// The length of `value`'s encoding, writing nothing.
 pub(crate) fn measure<T: Serialize + ?Sized>(value: &T) -> usize {
     run(value, &mut [], false).len
 }

@@ -211,16 +211,26 @@ fn stated_len(head: &[u8; SAVE_HEADER_LEN + 9], slot_len: usize) -> Result<usize
 
 /// Checks a slot through its reader: magic, length, CRC; its sequence number and length.
 fn inspect<T: SaveSlot + ?Sized>(slot: &T) -> Result<(u32, usize), SlotFault> {
+    check_save(slot.len(), &mut |offset, buf| slot.read(offset, buf))
+}
+
+/// A slot's [`SaveSlot::read`], as [`check_save`] takes it.
+type ReadAt<'r> = &'r mut dyn FnMut(usize, &mut [u8]) -> Result<(), SlotIoError>;
+
+/// [`inspect`] over a slot of `slot_len` bytes read through `read`: one copy of the checks for
+/// every kind of slot (a RAM buffer, a C driver's), not one per kind.
+#[inline(never)]
+fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFault> {
     let mut head = [0u8; SAVE_HEADER_LEN + 9];
-    if slot.len() < head.len() {
-        return Err(if slot.is_empty() {
+    if slot_len < head.len() {
+        return Err(if slot_len == 0 {
             SlotFault::Erased
         } else {
             SlotFault::Truncated
         });
     }
-    slot.read(0, &mut head).map_err(SlotFault::Io)?;
-    let total = stated_len(&head, slot.len())?;
+    read(0, &mut head).map_err(SlotFault::Io)?;
+    let total = stated_len(&head, slot_len)?;
     let covered = total.saturating_sub(SAVE_CRC_LEN);
     let mut digest = CRC32.digest();
     let mut chunk = [0u8; 64];
@@ -228,12 +238,12 @@ fn inspect<T: SaveSlot + ?Sized>(slot: &T) -> Result<(u32, usize), SlotFault> {
     while at < covered {
         let n = chunk.len().min(covered.saturating_sub(at));
         let piece = chunk.get_mut(..n).ok_or(SlotFault::Truncated)?;
-        slot.read(at, piece).map_err(SlotFault::Io)?;
+        read(at, piece).map_err(SlotFault::Io)?;
         digest.update(piece);
         at = at.saturating_add(n);
     }
     let mut crc = [0u8; SAVE_CRC_LEN];
-    slot.read(covered, &mut crc).map_err(SlotFault::Io)?;
+    read(covered, &mut crc).map_err(SlotFault::Io)?;
     if digest.finalize() != u32::from_le_bytes(crc) {
         return Err(SlotFault::CrcMismatch);
     }
