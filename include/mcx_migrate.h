@@ -208,6 +208,12 @@ enum mcx_status
    */
   MCX_E_INVALID_ARGUMENT = -4007,
   /**
+   * A pointer argument is not aligned for what it points to: an object (`mcx_table_t`,
+   * `mcx_message_t`, `mcx_call_t`, `mcx_save_slot_t`) or an out-pointer's type. Byte buffers
+   * and a table's storage may have any alignment.
+   */
+  MCX_E_MISALIGNED = -4008,
+  /**
    * Identifier is empty.
    */
   MCX_E_ID_EMPTY = -4101,
@@ -308,7 +314,8 @@ enum mcx_status
    */
   MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY = -4501,
   /**
-   * Redirection refused: its target's primary ID is not the ID this call was made to.
+   * Redirection refused: it does not name the ID this call just called (IE 2 in a "target
+   * migrated" redirection, IE 3 in a "no longer served" one, either without a reason).
    */
   MCX_E_REDIRECTION_MISMATCHED_TARGET = -4502,
   /**
@@ -701,8 +708,12 @@ mcx_status mcx_call_start(union mcx_call_t *call, const union mcx_message_t *req
 
 /**
  * Follows a received private call redirection (steps 3 and 5): the outstanding request is
- * released and the next request targets the partner-assigned ID, with the partner's
- * security domain information when end-to-end encryption is required.
+ * released and the next request targets the other ID the redirection names (the
+ * partner-assigned ID at step 3, the primary ID in a redirection home from a partner
+ * system that no longer serves the user), with that ID's security domain information when
+ * end-to-end encryption is required. The redirection belongs to the call only if it names
+ * the ID the call just called (IE 2 or IE 3), so a caller never needs to know beforehand
+ * whether it dialled a primary or a partner-assigned ID.
  *
  * A refused redirection gives an `MCX_E_REDIRECTION_*` code (another call's, a downgrade of
  * end-to-end encryption, a loop, too many) and leaves `call` unchanged.
@@ -948,9 +959,11 @@ size_t mcx_table_storage_len(size_t records, size_t string_bytes);
  * library keeps no other pointer and allocates nothing. `mcx_table_storage_len` (or the
  * `MCX_TABLE_STORAGE_LEN` macro, usable in a static array's size) sizes it.
  *
- * `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_INVALID_ARGUMENT` for a
- * misaligned `table`, `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN`
- * bytes; on any of these nothing is written.
+ * `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_MISALIGNED` for a `table`
+ * not aligned for `mcx_table_t` (the storage needs no alignment),
+ * `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN` bytes,
+ * `MCX_E_INVALID_ARGUMENT` for a `storage_len` above `PTRDIFF_MAX`; on any of these nothing
+ * is written.
  */
 mcx_status mcx_table_init(union mcx_table_t *table, void *storage, size_t storage_len);
 

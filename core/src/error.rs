@@ -226,7 +226,9 @@ impl core::error::Error for StorageError {}
 pub enum RedirectionError {
     /// The calling party ID is not this client's own: the redirection is for another call.
     MismatchedCallingParty,
-    /// The target's primary MC service ID does not echo the ID this call was made to.
+    /// The redirection does not name the ID this call just called: IE 2 (the target's primary
+    /// ID) in a "target migrated" redirection, IE 3 (the partner-assigned ID) in a "no longer
+    /// served" one, either of them in one without a reason.
     MismatchedTarget,
     /// The redirection concerns another kind of private communication.
     MismatchedServiceKind,

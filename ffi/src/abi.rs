@@ -145,7 +145,7 @@ fn checked<S: Storage>(p: *const S) -> Result<*const Stored<S::Object>, Status> 
         return Err(Status::of(MCX_E_NULL_ARGUMENT));
     }
     if misaligned(p.cast::<u8>(), align_of::<Stored<S::Object>>()) {
-        return Err(Status::of(MCX_E_INVALID_ARGUMENT));
+        return Err(Status::of(MCX_E_MISALIGNED));
     }
     let stored = p.cast::<Stored<S::Object>>();
     // SAFETY: `p` is non-NULL and aligned, and the caller promises it points to a whole `S`
@@ -260,7 +260,7 @@ pub(crate) fn check_writable<S: Storage>(p: *mut S) -> Result<(), Status> {
     if p.is_null() {
         Err(Status::of(MCX_E_NULL_ARGUMENT))
     } else if misaligned(p.cast::<u8>(), align_of::<Stored<S::Object>>()) {
-        Err(Status::of(MCX_E_INVALID_ARGUMENT))
+        Err(Status::of(MCX_E_MISALIGNED))
     } else {
         Ok(())
     }
@@ -424,7 +424,7 @@ pub(crate) struct Out<T>(core::ptr::NonNull<T>);
 pub(crate) fn out<T>(p: *mut T) -> Result<Out<T>, Status> {
     let p = core::ptr::NonNull::new(p).ok_or(Status::of(MCX_E_NULL_ARGUMENT))?;
     if misaligned(p.as_ptr().cast_const().cast::<u8>(), align_of::<T>()) {
-        return Err(Status::of(MCX_E_INVALID_ARGUMENT));
+        return Err(Status::of(MCX_E_MISALIGNED));
     }
     Ok(Out(p))
 }
@@ -444,7 +444,7 @@ pub(crate) fn read_in<T: Copy>(p: *const T) -> Result<T, Status> {
         return Err(Status::of(MCX_E_NULL_ARGUMENT));
     }
     if misaligned(p.cast::<u8>(), align_of::<T>()) {
-        return Err(Status::of(MCX_E_INVALID_ARGUMENT));
+        return Err(Status::of(MCX_E_MISALIGNED));
     }
     // SAFETY: non-NULL and aligned, and the caller promises a valid `T` (a `repr(C)` struct of
     // pointers, lengths and nullable function pointers: valid for any bit pattern but the
@@ -497,8 +497,12 @@ pub mod exports {
     }
 
     /// Follows a received private call redirection (steps 3 and 5): the outstanding request is
-    /// released and the next request targets the partner-assigned ID, with the partner's
-    /// security domain information when end-to-end encryption is required.
+    /// released and the next request targets the other ID the redirection names (the
+    /// partner-assigned ID at step 3, the primary ID in a redirection home from a partner
+    /// system that no longer serves the user), with that ID's security domain information when
+    /// end-to-end encryption is required. The redirection belongs to the call only if it names
+    /// the ID the call just called (IE 2 or IE 3), so a caller never needs to know beforehand
+    /// whether it dialled a primary or a partner-assigned ID.
     ///
     /// A refused redirection gives an `MCX_E_REDIRECTION_*` code (another call's, a downgrade of
     /// end-to-end encryption, a loop, too many) and leaves `call` unchanged.
@@ -873,9 +877,11 @@ pub mod exports {
     /// library keeps no other pointer and allocates nothing. `mcx_table_storage_len` (or the
     /// `MCX_TABLE_STORAGE_LEN` macro, usable in a static array's size) sizes it.
     ///
-    /// `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_INVALID_ARGUMENT` for a
-    /// misaligned `table`, `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN`
-    /// bytes; on any of these nothing is written.
+    /// `MCX_E_NULL_ARGUMENT` for a NULL `table` or `storage`, `MCX_E_MISALIGNED` for a `table`
+    /// not aligned for `mcx_table_t` (the storage needs no alignment),
+    /// `MCX_E_TABLE_STORAGE_TOO_SMALL` below `MCX_TABLE_MIN_STORAGE_LEN` bytes,
+    /// `MCX_E_INVALID_ARGUMENT` for a `storage_len` above `PTRDIFF_MAX`; on any of these nothing
+    /// is written.
     #[no_mangle]
     pub extern "C" fn mcx_table_init(
         table: *mut mcx_table_t,

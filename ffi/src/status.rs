@@ -40,6 +40,10 @@ pub enum mcx_status {
     MCX_E_ABSENT = -4006,
     /// A numeric argument is out of range (unknown service kind or field selector).
     MCX_E_INVALID_ARGUMENT = -4007,
+    /// A pointer argument is not aligned for what it points to: an object (`mcx_table_t`,
+    /// `mcx_message_t`, `mcx_call_t`, `mcx_save_slot_t`) or an out-pointer's type. Byte buffers
+    /// and a table's storage may have any alignment.
+    MCX_E_MISALIGNED = -4008,
 
     /// Identifier is empty.
     MCX_E_ID_EMPTY = -4101,
@@ -97,7 +101,8 @@ pub enum mcx_status {
 
     /// Redirection refused: it names another calling party.
     MCX_E_REDIRECTION_MISMATCHED_CALLING_PARTY = -4501,
-    /// Redirection refused: its target's primary ID is not the ID this call was made to.
+    /// Redirection refused: it does not name the ID this call just called (IE 2 in a "target
+    /// migrated" redirection, IE 3 in a "no longer served" one, either without a reason).
     MCX_E_REDIRECTION_MISMATCHED_TARGET = -4502,
     /// Redirection refused: it concerns another kind of private communication.
     MCX_E_REDIRECTION_MISMATCHED_SERVICE_KIND = -4503,
@@ -223,6 +228,7 @@ status_table! {
     MCX_E_WRONG_MESSAGE_TYPE => "wrong message type",
     MCX_E_ABSENT => "field absent",
     MCX_E_INVALID_ARGUMENT => "argument out of range",
+    MCX_E_MISALIGNED => "pointer misaligned",
     MCX_E_ID_EMPTY => "empty ID",
     MCX_E_ID_TOO_LONG => "ID too long",
     MCX_E_ID_CONTROL_CHARACTER => "control character in ID",

@@ -58,10 +58,10 @@ fn misaligned_object_pointers_are_invalid_arguments() {
     let mut records = [0u8; 64];
     assert_eq!(
         mcx_table_init(misaligned, records.as_mut_ptr().cast(), records.len()),
-        MCX_E_INVALID_ARGUMENT
+        MCX_E_MISALIGNED
     );
     let mut len = 0usize;
-    assert_eq!(mcx_table_len(misaligned, &mut len), MCX_E_INVALID_ARGUMENT);
+    assert_eq!(mcx_table_len(misaligned, &mut len), MCX_E_MISALIGNED);
     assert!(
         zeroed_bytes_of(&*storage).iter().all(|&b| b == 0),
         "nothing written"
@@ -421,7 +421,7 @@ fn restore_into_a_small_table_reports_the_storage_needed() {
         .cast::<u8>()
         .wrapping_add(1)
         .cast::<usize>();
-    assert_eq!(restore(&mut small, misaligned), MCX_E_INVALID_ARGUMENT);
+    assert_eq!(restore(&mut small, misaligned), MCX_E_MISALIGNED);
     assert_eq!(
         words,
         [0, 0],

@@ -292,7 +292,7 @@ pub struct Cut {
 pub enum SlotArg {
     /// A NULL `mcx_save_slot_t *` (`MCX_E_NULL_ARGUMENT`).
     Null,
-    /// One byte into the struct: misaligned (`MCX_E_INVALID_ARGUMENT`).
+    /// One byte into the struct: misaligned (`MCX_E_MISALIGNED`).
     Misaligned,
     /// NULL `bytes` (`MCX_E_NULL_ARGUMENT`).
     NullBytes(SlotLen),
@@ -312,7 +312,7 @@ pub enum OptOut {
     Null,
     /// A valid, aligned variable.
     Valid,
-    /// One byte into a spare buffer (`MCX_E_INVALID_ARGUMENT`).
+    /// One byte into a spare buffer (`MCX_E_MISALIGNED`).
     Misaligned,
 }
 
@@ -1137,7 +1137,7 @@ impl Harness {
                 let mut refusals = Vec::new();
                 match t {
                     Obj::Null => refusals.push(MCX_E_NULL_ARGUMENT),
-                    Obj::Misaligned(_) => refusals.push(MCX_E_INVALID_ARGUMENT),
+                    Obj::Misaligned(_) => refusals.push(MCX_E_MISALIGNED),
                     Obj::Slot(_) => {}
                 }
                 if storage_ptr.is_null() {
@@ -1518,8 +1518,9 @@ impl Harness {
                 ) = (self.last_is_frame, b)
                 {
                     // A NULL or misaligned message is refused before the bytes are read.
-                    let arguments_refused =
-                        rc == MCX_E_NULL_ARGUMENT || rc == MCX_E_INVALID_ARGUMENT;
+                    let arguments_refused = rc == MCX_E_NULL_ARGUMENT
+                        || rc == MCX_E_MISALIGNED
+                        || rc == MCX_E_INVALID_ARGUMENT;
                     if *xor != 0 && !self.last.is_empty() && !arguments_refused {
                         assert!(
                             rc == MCX_E_DECODE_FRAME_CHECK_MISMATCH || rc == MCX_E_DECODE_BAD_FRAME,
@@ -2593,7 +2594,8 @@ impl SlotCall {
     fn refusal(&self) -> Option<mcx_status> {
         match self.arg {
             SlotArg::Null | SlotArg::NullBytes(_) => Some(MCX_E_NULL_ARGUMENT),
-            SlotArg::Misaligned | SlotArg::OneCallback(..) => Some(MCX_E_INVALID_ARGUMENT),
+            SlotArg::Misaligned => Some(MCX_E_MISALIGNED),
+            SlotArg::OneCallback(..) => Some(MCX_E_INVALID_ARGUMENT),
             SlotArg::Ram(_) | SlotArg::Flash(..) => {
                 (self.len > isize::MAX as usize).then_some(MCX_E_INVALID_ARGUMENT)
             }
@@ -2677,12 +2679,12 @@ impl Harness {
         let mut refusals = Vec::new();
         match t {
             Obj::Null => refusals.push(MCX_E_NULL_ARGUMENT),
-            Obj::Misaligned(_) => refusals.push(MCX_E_INVALID_ARGUMENT),
+            Obj::Misaligned(_) => refusals.push(MCX_E_MISALIGNED),
             Obj::Slot(_) if self.table_len(p).is_none() => refusals.push(MCX_E_NOT_INITIALISED),
             Obj::Slot(_) => {}
         }
         if outs.contains(&OptOut::Misaligned) {
-            refusals.push(MCX_E_INVALID_ARGUMENT);
+            refusals.push(MCX_E_MISALIGNED);
         }
         refusals.extend(calls.iter().filter_map(SlotCall::refusal));
         refusals
@@ -3238,7 +3240,7 @@ mod tests {
             Obj::Misaligned(0),
             StorageArg::Len { len: 9, offset: 1 },
         ));
-        assert_eq!(h.last_rc, MCX_E_INVALID_ARGUMENT);
+        assert_eq!(h.last_rc, MCX_E_MISALIGNED);
         h.run(&Op::TableStorageLen(2, 91));
         h.run(&Op::TableStorageLen(u64::MAX, u64::MAX));
     }
@@ -3348,7 +3350,7 @@ mod tests {
         table_with(&mut h, 2);
         for (a, rc) in [
             (SlotArg::Null, MCX_E_NULL_ARGUMENT),
-            (SlotArg::Misaligned, MCX_E_INVALID_ARGUMENT),
+            (SlotArg::Misaligned, MCX_E_MISALIGNED),
             (SlotArg::NullBytes(SlotLen::Full), MCX_E_NULL_ARGUMENT),
             (
                 SlotArg::OneCallback(true, SlotLen::Full),
@@ -3381,7 +3383,7 @@ mod tests {
             swap: true,
             outs: [OptOut::Misaligned, OptOut::Null],
         });
-        assert_eq!(h.last_rc, MCX_E_INVALID_ARGUMENT);
+        assert_eq!(h.last_rc, MCX_E_MISALIGNED);
         h.run(&Op::TableSave {
             table: Obj::Null,
             a: RAM,

@@ -35,6 +35,8 @@ const TARGET: &str = "thumbv7em-none-eabihf";
 
 /// Targets from issue 4: what the library should stay within.
 const FLASH_TARGET: u64 = 12 * 1024;
+/// The "Wire layer v2" issue's target for the whole C API (the firmware calling every function).
+const FLASH_WHOLE_API_TARGET: u64 = 14 * 1024;
 const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
 /// Raised from 16 KiB when the migration table moved into caller memory (records packed at
@@ -862,6 +864,11 @@ fn size_report() -> &'static SizeReport {
             fw_table.string_bytes
         );
         let [no_kms, kms] = TYPICAL_STRING_BYTES;
+        // The longest record: two MC service IDs, an MC system ID and a KMS URI, each at its
+        // capacity (a migrated user's or a visitor's alike).
+        let longest = 2 * define("MCX_MC_SERVICE_ID_CAPACITY")
+            + define("MCX_MC_SYSTEM_ID_CAPACITY")
+            + define("MCX_KMS_URI_CAPACITY");
 
         // Stack per call, deepest painted first, with the static walk's figure and chain.
         let mut memo = HashMap::new();
@@ -910,9 +917,11 @@ fn size_report() -> &'static SizeReport {
         );
         let _ = writeln!(
             s,
-            "| the same, the firmware calling all {} C API functions (its gateway reboot step added) | {} | | | |",
+            "| the same, the firmware calling all {} C API functions (its gateway reboot step added) | {} | {} KiB | | {} |",
             MEASURED_FUNCTIONS.len(),
             bytes_and_kib(flash.library),
+            FLASH_WHOLE_API_TARGET / 1024,
+            verdict(flash.library, FLASH_WHOLE_API_TARGET, u64::MAX)
         );
         let _ = writeln!(
             s,
@@ -935,6 +944,13 @@ fn size_report() -> &'static SizeReport {
             "| records 1 KiB of table storage holds, typical IDs ({no_kms} / {kms} string bytes) | {} / {} | | | |",
             table.records_in(1024, no_kms),
             table.records_in(1024, kms)
+        );
+        let _ = writeln!(
+            s,
+            "| table storage per record / records 64 KiB hold, IDs at their capacities ({} string bytes) | {} B / {} | | | |",
+            grouped(longest),
+            grouped(table.per_record(longest)),
+            grouped(table.records_in(64 * 1024, longest))
         );
         let _ = writeln!(
             s,

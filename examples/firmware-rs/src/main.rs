@@ -501,8 +501,7 @@ fn call_3_consecutive_migration(net: &mut Network, checks: &mut Checks) -> Resul
 fn main() -> ! {
     // The tables' storage. cortex-m-rt turns these into `&'static mut` references, safely (no
     // `unsafe`): `main` runs once. All zeros, they are .bss: no flash, zeroed at reset. (A
-    // `static` `ArrayTable::EMPTY` would do too, but its non-zero fields put the whole table,
-    // storage included, in .data: a flash copy of every byte.)
+    // `static` `ArrayTable::EMPTY` would do too: it is all zeros as well, so also .bss.)
     static mut STORAGE_A: [u8; TABLE_BYTES] = [0; TABLE_BYTES];
     static mut STORAGE_B: [u8; TABLE_BYTES] = [0; TABLE_BYTES];
     static mut STORAGE_C: [u8; TABLE_BYTES] = [0; TABLE_BYTES];
