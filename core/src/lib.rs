@@ -66,6 +66,9 @@
 
 #[cfg(test)]
 extern crate std;
+// `Vec<u8>` and `Box<[u8]>` as table storage (the `alloc` feature; core's own tests use them too).
+#[cfg(any(test, feature = "alloc"))]
+extern crate alloc;
 
 pub mod config {
     //! Build-time capacities, from `MCX_MIGRATE_*` environment variables read by `build.rs`

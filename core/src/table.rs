@@ -14,8 +14,9 @@
 //!
 //! # Storage: the caller's bytes, records at their length
 //! A [`MigrationTable`] lives in storage its user provides: a `&mut [u8]` of any length and
-//! alignment from [`MIN_STORAGE_LEN`] bytes up, or an array owned by the table
-//! ([`ArrayTable`], `const`-constructible for a `static`). Records are packed at the length of
+//! alignment from [`MIN_STORAGE_LEN`] bytes up, an array owned by the table ([`ArrayTable`],
+//! `const`-constructible for a `static`) or, with the `alloc` feature, a `Vec<u8>` or
+//! `Box<[u8]>` — the closed set of [`TableStorage`]. Records are packed at the length of
 //! their strings, [`RECORD_HEADER_LEN`] bytes of header each; the key index takes at least two
 //! [`BUCKET_LEN`]-byte buckets per record at the end of the storage. [`storage_len`] sizes
 //! storage for a number of records and their string bytes.
@@ -40,10 +41,12 @@ use core::fmt;
 mod hash;
 pub mod save;
 mod snapshot;
+mod storage;
 mod store;
 
 pub use hash::{BuildIdHasher, IdHasher};
 pub use snapshot::{max_snapshot_len, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
+pub use storage::TableStorage;
 pub use store::{buckets_for, BUCKET_LEN, HEADER_LEN as RECORD_HEADER_LEN, MIN_BUCKETS};
 
 use store::{Index, Raw, Tag, MAX_CAP};
@@ -183,9 +186,24 @@ pub struct Applied {
 /// ```
 pub type ArrayTable<const BYTES: usize> = MigrationTable<[u8; BYTES]>;
 
-/// The migration table of one MC service server, over storage `S` (`&mut [u8]`, `[u8; N]`, or
-/// anything that lends its bytes). See the [module docs](self) for the layout and the eviction
-/// policy.
+/// The migration table of one MC service server, over storage `S`. See the [module docs](self)
+/// for the layout and the eviction policy.
+///
+/// # Storages
+/// `S` is one of a closed set, the implementations of the sealed trait [`TableStorage`]:
+/// - `&mut [u8]`: a buffer the caller owns (a `static`, a stack array, a heap block), any
+///   length and alignment from [`MIN_STORAGE_LEN`] bytes up;
+/// - `[u8; N]`: an array the table owns, [`ArrayTable<N>`](ArrayTable), with the `const`
+///   [`ArrayTable::EMPTY`] for a `static`;
+/// - with the crate's `alloc` feature (host programs): `Vec<u8>` and `Box<[u8]>`.
+///
+/// The set is closed because the table trusts its bytes: a record is validated once, when an
+/// update writes it, and read back as validated identifiers ([`McServiceIdRef`] and the
+/// others) without a second check. A storage must therefore return the same bytes from `as_ref`
+/// and `as_mut`, at every call, which `AsRef<[u8]> + AsMut<[u8]>` alone does not promise: a
+/// type whose `as_ref` reads another buffer than `as_mut` writes would make
+/// [`lookup`](Self::lookup) return identifiers that were never checked. No other crate can
+/// implement [`TableStorage`], so no such type can hold a table.
 #[derive(Clone)]
 pub struct MigrationTable<S> {
     storage: S,
@@ -204,7 +222,7 @@ pub struct MigrationTable<S> {
     departures: u64,
 }
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> fmt::Debug for MigrationTable<S> {
+impl<S: TableStorage> fmt::Debug for MigrationTable<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MigrationTable")
             .field("records", &self.len)
@@ -318,10 +336,23 @@ fn records(heap: &[u8]) -> impl Iterator<Item = (usize, Raw<'_>)> {
     })
 }
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+impl<S: TableStorage> MigrationTable<S> {
     /// An empty table over `storage`, whatever it held. Any alignment works; only the first
     /// 4 GiB of a larger storage are used. [`StorageError::TooSmall`] below
     /// [`MIN_STORAGE_LEN`] bytes.
+    ///
+    /// `storage` is a [`TableStorage`]: a slice or an array (or, with the `alloc` feature, a
+    /// `Vec<u8>` or `Box<[u8]>`), never a type of the caller's (see [Storages](Self#storages)).
+    ///
+    /// ```
+    /// use mcx_migrate::table::{storage_len, MigrationTable};
+    /// let mut bytes = [0u8; storage_len(4, 100)];
+    /// let table = MigrationTable::new(&mut bytes[..])?;
+    /// assert!(table.is_empty());
+    /// let owned = MigrationTable::new([0u8; storage_len(4, 100)])?;
+    /// assert_eq!(owned.storage_len(), table.storage_len());
+    /// # Ok::<(), mcx_migrate::StorageError>(())
+    /// ```
     pub fn new(storage: S) -> Result<Self, StorageError> {
         let len = storage.as_ref().len();
         if len < MIN_STORAGE_LEN {
@@ -779,7 +810,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
     }
 }
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+impl<S: TableStorage> MigrationTable<S> {
     /// The record with the smallest key above `previous` (the smallest of all for `None`), with
     /// its key and departure order: a scan of the headers and keys, no iterator state.
     fn next_entry_after(
@@ -834,7 +865,7 @@ struct Departed {
     needed: usize,
 }
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationLookup for MigrationTable<S> {
+impl<S: TableStorage> MigrationLookup for MigrationTable<S> {
     fn lookup(&self, id: &str) -> Option<Record<'_>> {
         MigrationTable::lookup(self, id)
     }

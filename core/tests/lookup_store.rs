@@ -215,7 +215,8 @@ proptest! {
     fn a_host_store_behind_the_lookup_trait_decides_as_the_table(
         updates in proptest::collection::vec(update(), 0..40)
     ) {
-        let mut table = MigrationTable::new(vec![0u8; 8192]).unwrap();
+        let mut storage = vec![0u8; 8192];
+        let mut table = MigrationTable::new(&mut storage[..]).unwrap();
         let mut store = HostStore::default();
         for update in &updates {
             // The store applies what the table accepted (the table keeps the role rules).

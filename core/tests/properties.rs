@@ -12,7 +12,7 @@
     clippy::arithmetic_side_effects
 )]
 
-use mcx_migrate::table::{self, Applied, Change, MigrationTable, Record};
+use mcx_migrate::table::{self, Applied, Change, MigrationTable, Record, TableStorage};
 use mcx_migrate::wire::{self, MAX_ENCODED_LEN, MAX_FRAME_LEN};
 use mcx_migrate::*;
 use mcx_testkit::table_model::{buckets_for, OwnedFields, TableModel, Update, BUCKET, HEADER};
@@ -333,7 +333,7 @@ fn model_apply(model: &mut Model, u: &MigrationUpdate<'_>) -> Result<Applied, Ta
 }
 
 /// The table's records as text, sorted by key: what must not change when an operation fails.
-fn owned_contents<S: AsRef<[u8]> + AsMut<[u8]>>(t: &MigrationTable<S>) -> Vec<(String, String)> {
+fn owned_contents<S: TableStorage>(t: &MigrationTable<S>) -> Vec<(String, String)> {
     let mut v: Vec<_> = t
         .iter()
         .map(|(k, r)| (k.as_str().to_string(), format!("{r:?}")))
@@ -344,10 +344,7 @@ fn owned_contents<S: AsRef<[u8]> + AsMut<[u8]>>(t: &MigrationTable<S>) -> Vec<(S
 
 /// The whole table agrees with the model: every record (and no other) by iteration, every pool
 /// key by lookup, the record count and the bytes in use.
-fn agrees<S: AsRef<[u8]> + AsMut<[u8]>>(
-    t: &MigrationTable<S>,
-    m: &Model,
-) -> Result<(), TestCaseError> {
+fn agrees<S: TableStorage>(t: &MigrationTable<S>, m: &Model) -> Result<(), TestCaseError> {
     let mut got: Vec<(&str, Record<'_>)> = t.iter().map(|(k, r)| (k.as_str(), r)).collect();
     got.sort_by_key(|(k, _)| *k);
     let keys: Vec<String> = (0..POOL).map(pool_key).collect();
@@ -371,9 +368,7 @@ fn agrees<S: AsRef<[u8]> + AsMut<[u8]>>(
 
 /// The table's snapshot, in a buffer of its `max_snapshot_len`, which must suffice; one byte
 /// less must be refused with the exact length.
-fn snapshot_of<S: AsRef<[u8]> + AsMut<[u8]>>(
-    t: &MigrationTable<S>,
-) -> Result<Vec<u8>, TestCaseError> {
+fn snapshot_of<S: TableStorage>(t: &MigrationTable<S>) -> Result<Vec<u8>, TestCaseError> {
     let mut buf = vec![0u8; t.max_snapshot_len()];
     let n = t.snapshot(&mut buf).unwrap();
     prop_assert_eq!(
@@ -523,7 +518,7 @@ fn model_constants_are_the_documented_ones() {
         assert_eq!(table::buckets_for(r), buckets_for(r));
     }
     assert_eq!(
-        MigrationTable::new(vec![0u8; 31]).map(|_| ()),
+        MigrationTable::new(&mut [0u8; 31][..]).map(|_| ()),
         Err(StorageError::TooSmall { needed: 32 })
     );
 }
@@ -573,12 +568,13 @@ proptest! {
         storage_len in 150usize..=1200,
         updates in proptest::collection::vec(table_update(), 0..40),
     ) {
-        let mut table = MigrationTable::new(vec![0u8; storage_len]).unwrap();
+        let (mut storage, mut other) = (vec![0u8; storage_len], vec![0x5Au8; storage_len]);
+        let mut table = MigrationTable::new(&mut storage[..]).unwrap();
         for u in &updates {
             let _ = table.apply(&u.update());
         }
         let first = snapshot_of(&table)?;
-        let mut restored = MigrationTable::new(vec![0x5Au8; storage_len]).unwrap();
+        let mut restored = MigrationTable::new(&mut other[..]).unwrap();
         restored.restore(&first).unwrap();
         prop_assert_eq!(owned_contents(&restored), owned_contents(&table));
         prop_assert_eq!(restored.bytes_in_use(), table.bytes_in_use());
@@ -599,7 +595,8 @@ proptest! {
 
     #[test]
     fn restore_of_arbitrary_bytes_never_panics_and_fails_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..300), prefix in any::<bool>()) {
-        let mut table = MigrationTable::new(vec![0u8; 512]).unwrap();
+        let mut storage = [0u8; 512];
+        let mut table = MigrationTable::new(&mut storage[..]).unwrap();
         table.apply(&MigrationUpdate::VisitorRegistered {
             local_id: McServiceIdRef::new("sip:v@a").unwrap(),
             primary_id: McServiceIdRef::new("sip:p@b").unwrap(),

@@ -25,7 +25,7 @@ use crc::{Crc, CRC_32_ISO_HDLC};
 
 use super::CrcImpl;
 
-use super::{max_snapshot_len, store, MigrationTable};
+use super::{max_snapshot_len, store, MigrationTable, TableStorage};
 use crate::error::SnapshotError;
 
 /// First bytes of every save slot.
@@ -296,7 +296,7 @@ impl<T: SaveSlot + ?Sized> Programmer<'_, T> {
     }
 }
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+impl<S: TableStorage> MigrationTable<S> {
     /// Saves the table into whichever of `a` and `b` does not hold the newest valid save, with
     /// the next sequence number: erase, then the slot header, the snapshot and the CRC programmed
     /// in order. The other slot is only read. A power cut at any point leaves that other slot's

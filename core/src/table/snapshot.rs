@@ -25,7 +25,7 @@ use serde::ser::SerializeTuple;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::store::{self, Tag};
-use super::{fields, MigrationTable, Record, VisitorState};
+use super::{fields, MigrationTable, Record, TableStorage, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
 use crate::message::{Migration, MigrationUpdate};
@@ -111,7 +111,7 @@ impl<'a> EntryView<'a> {
 /// writes no tuple length).
 struct Body<'t, S>(&'t MigrationTable<S>);
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> Serialize for Body<'_, S> {
+impl<S: TableStorage> Serialize for Body<'_, S> {
     fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
         let count = self.0.len();
         let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
@@ -219,7 +219,7 @@ pub const fn max_snapshot_len(storage_len: usize) -> usize {
     storage_len.saturating_add(FIXED_MAX)
 }
 
-impl<S: AsRef<[u8]> + AsMut<[u8]>> MigrationTable<S> {
+impl<S: TableStorage> MigrationTable<S> {
     /// Longest snapshot this table can write: [`max_snapshot_len`] of its storage length.
     pub fn max_snapshot_len(&self) -> usize {
         max_snapshot_len(self.storage_len())
@@ -401,7 +401,7 @@ mod tests {
         )
     }
 
-    fn snap<S: AsRef<[u8]> + AsMut<[u8]>>(t: &MigrationTable<S>) -> Vec<u8> {
+    fn snap<S: TableStorage>(t: &MigrationTable<S>) -> Vec<u8> {
         let mut buf = vec![0u8; t.max_snapshot_len()];
         let n = t.snapshot(&mut buf).unwrap();
         buf.truncate(n);
@@ -409,7 +409,7 @@ mod tests {
     }
 
     /// Every record with its departure order, sorted by key.
-    fn contents<S: AsRef<[u8]> + AsMut<[u8]>>(
+    fn contents<S: TableStorage>(
         t: &MigrationTable<S>,
     ) -> Vec<(std::string::String, std::string::String, u32)> {
         let mut v: Vec<_> = t

@@ -24,7 +24,7 @@ fn returned(primary: &str) -> MigrationUpdate<'_> {
 }
 
 /// The table's records as text, in key order: what two tables must agree on.
-fn contents<S: AsRef<[u8]> + AsMut<[u8]>>(t: &MigrationTable<S>) -> Vec<(String, String)> {
+fn contents<S: TableStorage>(t: &MigrationTable<S>) -> Vec<(String, String)> {
     let mut v: Vec<_> = t
         .iter()
         .map(|(k, r)| (k.as_str().to_string(), format!("{r:?}")))

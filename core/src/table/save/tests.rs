@@ -1,5 +1,5 @@
 use super::*;
-use crate::table::{ArrayTable, MigrationTable};
+use crate::table::{ArrayTable, MigrationTable, TableStorage};
 use crate::testutil::*;
 use std::vec;
 use std::vec::Vec;
@@ -8,7 +8,7 @@ type Table = ArrayTable<2048>;
 const SLOT: usize = save_slot_len(2048);
 
 /// The table's snapshot: what two tables with the same records and order agree on.
-fn snap<S: AsRef<[u8]> + AsMut<[u8]>>(t: &MigrationTable<S>) -> Vec<u8> {
+fn snap<S: TableStorage>(t: &MigrationTable<S>) -> Vec<u8> {
     let mut buf = vec![0u8; t.max_snapshot_len()];
     let n = t.snapshot(&mut buf).unwrap();
     buf.truncate(n);
