@@ -316,6 +316,17 @@ struct Seen {
     tight: usize,
     restored: usize,
     restore_too_small: usize,
+    /// Updates that compacted the storage: some other record's bytes moved.
+    compacted: usize,
+}
+
+/// Where each record's key lies in the storage: the table hands out identifiers borrowed from
+/// its bytes, so a record that moved (compaction) has another address.
+fn key_addresses<S: TableStorage>(table: &MigrationTable<S>) -> Vec<(String, usize)> {
+    table
+        .iter()
+        .map(|(key, _)| (key.as_str().to_owned(), key.as_str().as_ptr() as usize))
+        .collect()
 }
 
 /// The kit's model of the documented policy, on the pool's keys.
@@ -415,6 +426,7 @@ fn run_against_model(storage_len: usize, fill: u8, steps: &[Step]) -> Result<See
                 let u = &parts.update();
                 let before = owned_contents(&table);
                 let bytes_before = table.bytes_in_use();
+                let addresses = key_addresses(&table);
                 let got = table.apply(u);
                 let want = model_apply(&mut model, u);
                 prop_assert_eq!(&got, &want, "step {}: {:?}", i, u);
@@ -426,6 +438,13 @@ fn run_against_model(storage_len: usize, fill: u8, steps: &[Step]) -> Result<See
                         }
                         if applied.change == Change::Removed {
                             seen.removed += 1;
+                        }
+                        let now = key_addresses(&table);
+                        let moved = addresses.iter().any(|(key, at)| {
+                            key != u.key().as_str() && now.iter().any(|(k, a)| k == key && a != at)
+                        });
+                        if moved {
+                            seen.compacted += 1;
                         }
                         if matches!(applied.change, Change::Inserted | Change::Replaced)
                             && table.bytes_in_use() + 16 > table.storage_len()
@@ -525,7 +544,8 @@ fn model_constants_are_the_documented_ones() {
 
 /// The small-storage property reaches what it is there for: over a fixed set of random runs,
 /// records are evicted, updates are refused as `TableFull`, storage is filled to its last bytes,
-/// and restores both succeed and are refused as too small.
+/// holes are compacted away (records move), and restores both succeed and are refused as too
+/// small.
 #[test]
 fn small_table_runs_reach_eviction_full_tables_and_refused_restores() {
     use proptest::strategy::ValueTree;
@@ -552,6 +572,7 @@ fn small_table_runs_reach_eviction_full_tables_and_refused_restores() {
         total.tight += seen.tight;
         total.restored += seen.restored;
         total.restore_too_small += seen.restore_too_small;
+        total.compacted += seen.compacted;
     }
     assert!(total.evictions > 0, "{total:?}");
     assert!(total.multiple_evictions > 0, "{total:?}");
@@ -560,6 +581,7 @@ fn small_table_runs_reach_eviction_full_tables_and_refused_restores() {
     assert!(total.tight > 0, "{total:?}");
     assert!(total.restored > 0, "{total:?}");
     assert!(total.restore_too_small > 0, "{total:?}");
+    assert!(total.compacted > 0, "{total:?}");
 }
 
 proptest! {
