@@ -509,12 +509,16 @@ fn register_count(list: &str) -> u64 {
 
 fn call_graph(elf: &Path) -> CallGraph {
     let output = Command::new("arm-none-eabi-objdump")
-        .args(["-d", "-C", "--no-show-raw-insn"])
+        .args(["-d", "--no-show-raw-insn"])
         .arg(elf)
         .output()
         .unwrap_or_else(|e| panic!("cannot run arm-none-eabi-objdump ({ARM_GCC_INSTALL}): {e}"));
     check("arm-none-eabi-objdump", &output);
-    let text = String::from_utf8_lossy(&output.stdout);
+    // Demangled by c++filt rather than `objdump -C`, which drops the hash of a legacy-mangled
+    // Rust symbol: two monomorphisations of one generic function (`wire_ser::run` of two
+    // types) would become one node of the graph, and the walk would follow chains that never
+    // run. With the hash, each stays its own; `short` drops it for display.
+    let text = demangle(&output.stdout);
     let mut graph = CallGraph {
         frame: HashMap::new(),
         calls: HashMap::new(),
@@ -614,8 +618,35 @@ impl CallGraph {
     }
 }
 
-/// `mcx_migrate::wire::<impl ...>::decode` -> `wire::<impl ...>::decode`, hashes dropped.
+/// `text` with its symbols demangled by `arm-none-eabi-c++filt`, hashes kept.
+fn demangle(text: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new("arm-none-eabi-c++filt")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run arm-none-eabi-c++filt ({ARM_GCC_INSTALL}): {e}"));
+    let mut stdin = child.stdin.take().expect("c++filt's stdin");
+    let input = text.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("c++filt's output");
+    writer
+        .join()
+        .expect("the c++filt writer")
+        .expect("write to c++filt");
+    check("arm-none-eabi-c++filt", &output);
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `mcx_migrate::wire::<impl ...>::decode::h0123456789abcdef` -> `wire::<impl ...>::decode`:
+/// crate prefixes and the hash dropped.
 fn short(name: &str) -> String {
+    let name = match name.rsplit_once("::h") {
+        Some((head, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            head
+        }
+        _ => name,
+    };
     name.replace("mcx_migrate_ffi::", "ffi::")
         .replace("mcx_migrate::", "")
         .replace("compiler_builtins::", "")
@@ -1125,10 +1156,10 @@ fn panic_paths(graph: &CallGraph) -> BTreeMap<String, Vec<String>> {
             let mut entries: Vec<String> = callees
                 .iter()
                 .filter(|c| is_panic_entry(c))
-                .cloned()
+                .map(|c| short(c))
                 .collect();
             entries.sort();
-            (!entries.is_empty()).then(|| (caller.clone(), entries))
+            (!entries.is_empty()).then(|| (short(caller), entries))
         })
         .collect()
 }
