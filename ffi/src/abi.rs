@@ -161,7 +161,7 @@ fn checked<S: Storage>(p: *const S) -> Result<*const Stored<S::Object>, Status> 
 /// Borrows an initialised object for reading.
 pub(crate) fn object<'a, S: Storage>(p: *const S) -> Result<&'a S::Object, Status> {
     let stored = checked(p)?;
-    // SAFETY: `checked` found the type's magic word, which only `init_with` writes together with a
+    // SAFETY: `checked` found the type's magic word, which only `init_in_place` writes together with a
     // valid object; the C caller does not mutate it during the call.
     Ok(unsafe { &(*stored).object })
 }
@@ -180,9 +180,7 @@ pub(crate) fn init_with<S: Storage>(
     p: *mut S,
     make: impl FnOnce() -> S::Object,
 ) -> Result<(), Status> {
-    init_in_place(p, |slot| {
-        slot.write(make());
-    })
+    init_in_place(p, |slot| slot.write(make()))
 }
 
 /// Lets `fill` build an object straight into `p`, whatever the storage held, and writes the
@@ -197,7 +195,7 @@ pub(crate) fn init_with<S: Storage>(
 /// read of uninitialised memory). Later in-place changes only write within the object.
 pub(crate) fn init_in_place<S: Storage>(
     p: *mut S,
-    fill: impl FnOnce(&mut MaybeUninit<S::Object>),
+    fill: impl for<'s> FnOnce(&'s mut MaybeUninit<S::Object>) -> &'s mut S::Object,
 ) -> Result<(), Status> {
     check_writable(p)?;
     assert_fits::<S>();
@@ -209,7 +207,13 @@ pub(crate) fn init_in_place<S: Storage>(
     // last, so the storage only claims to hold an object once `fill` has built it.
     unsafe {
         p.cast::<u8>().write_bytes(0, size_of::<S>());
-        fill(&mut *core::ptr::addr_of_mut!((*stored).object).cast::<MaybeUninit<S::Object>>());
+        let place = core::ptr::addr_of_mut!((*stored).object);
+        // `fill` proves it built the object by returning it: only the initialised object
+        // itself, at its place, gets the magic word.
+        let built: *const S::Object = fill(&mut *place.cast::<MaybeUninit<S::Object>>());
+        if !core::ptr::eq(built, place) {
+            return Err(Status::of(MCX_E_NOT_INITIALISED));
+        }
         core::ptr::addr_of_mut!((*stored).magic).write(S::MAGIC);
     }
     Ok(())

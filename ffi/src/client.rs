@@ -46,9 +46,7 @@ pub(crate) fn call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -
         abi::check_writable(call)?;
         let request = request_of(request)?;
         // Every check passed: the call is written in place, field by field.
-        abi::init_in_place(call, |slot| {
-            Call::start_at(slot, &request);
-        })?;
+        abi::init_in_place(call, |slot| Call::start_at(slot, &request))?;
         Ok(())
     })
 }
