@@ -12,7 +12,8 @@ use core::ops::Deref;
 use heapless::String;
 
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
-use crate::error::IdError;
+use crate::error::{DecodeError, IdError};
+use crate::wire_de::{Decode, Reader};
 
 /// Which private communication the procedure is used for.
 ///
@@ -31,6 +32,23 @@ pub enum ServiceKind {
     /// A one-to-one MCData communication (TS 23.282).
     McdataOneToOne = 2,
 }
+
+/// A unit enum's variant index on the wire (a varint); an unknown index is malformed.
+macro_rules! decode_unit_enum {
+    ($ty:ident: $($index:literal => $variant:ident),*) => {
+        impl Decode<'_> for $ty {
+            fn decode(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
+                match reader.u32()? {
+                    $($index => Ok($ty::$variant),)*
+                    _ => Err(DecodeError::Malformed),
+                }
+            }
+        }
+    };
+}
+
+decode_unit_enum!(ServiceKind: 0 => McpttPrivateCall, 1 => McvideoPrivateCall, 2 => McdataOneToOne);
+decode_unit_enum!(RedirectionReason: 0 => TargetMigrated, 1 => TargetNoLongerServed);
 
 impl ServiceKind {
     /// All service kinds, in wire order.
@@ -370,6 +388,14 @@ pub struct SecurityDomainInfo<'a> {
     pub kms_uri: KmsUriRef<'a>,
 }
 
+impl<'a> Decode<'a> for SecurityDomainInfo<'a> {
+    fn decode(reader: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            kms_uri: reader.read()?,
+        })
+    }
+}
+
 impl<'a> SecurityDomainInfo<'a> {
     /// Security domain information with the given KMS URI; see [`KmsUri::validate`].
     pub fn new(kms_uri: &'a str) -> Result<Self, IdError> {
@@ -605,6 +631,18 @@ macro_rules! borrowed_id {
         impl fmt::Display for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl<'a> Decode<'a> for $name<'a> {
+            /// A varint length and the string's bytes, checked in one pass (`from_wire`).
+            fn decode(reader: &mut Reader<'a>) -> Result<Self, DecodeError> {
+                let bytes = reader.bytes()?;
+                match from_wire(bytes, $owned::check) {
+                    Ok(()) => Ok($name(bytes)),
+                    Err(WireIdError::Utf8) => Err(DecodeError::InvalidUtf8),
+                    Err(WireIdError::Id(e)) => Err(DecodeError::InvalidField(e)),
+                }
             }
         }
 
@@ -1028,7 +1066,7 @@ mod tests {
 
     #[test]
     fn the_one_pass_wire_check_agrees_with_utf8_then_validation() {
-        use crate::wire_de::from_bytes_exact;
+        use crate::wire_de::decode_exact;
         // Bytes that exercise every branch: blanks, control characters, DEL, bytes that are
         // not ASCII (valid UTF-8 or not), scheme letters; strings shorter and longer than a
         // word, so that both the word scan and the tail are hit.
@@ -1065,18 +1103,25 @@ mod tests {
             }
             let mut wire = std::vec![u8::try_from(bytes.len()).unwrap()];
             wire.extend_from_slice(&bytes);
+            let expected = reference(&bytes, McServiceId::validate);
             assert_eq!(
-                from_bytes_exact::<McServiceIdRef>(&wire).map(|_| ()),
-                reference(&bytes, McServiceId::validate),
+                decode_exact::<McServiceIdRef>(&wire).map(|_| ()),
+                expected,
+                "{bytes:x?}"
+            );
+            // The serde `Deserialize` (other formats, here postcard's own) checks the same.
+            assert_eq!(
+                postcard::from_bytes::<McServiceIdRef>(&wire).is_ok(),
+                expected.is_ok(),
                 "{bytes:x?}"
             );
             assert_eq!(
-                from_bytes_exact::<McSystemIdRef>(&wire).map(|_| ()),
+                decode_exact::<McSystemIdRef>(&wire).map(|_| ()),
                 reference(&bytes, McSystemId::validate),
                 "{bytes:x?}"
             );
             assert_eq!(
-                from_bytes_exact::<KmsUriRef>(&wire).map(|_| ()),
+                decode_exact::<KmsUriRef>(&wire).map(|_| ()),
                 reference(&bytes, KmsUri::validate),
                 "{bytes:x?}"
             );

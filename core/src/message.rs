@@ -16,6 +16,7 @@ use crate::error::DecodeError;
 use crate::id::{
     McServiceIdRef, McSystemIdRef, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
+use crate::wire_de::{Decode, Reader};
 
 /// A request to start a private call (an MCPTT or MCVideo private call, or a one-to-one MCData
 /// communication) from the calling MC service client.
@@ -134,6 +135,69 @@ pub enum Message<'a> {
     Redirection(PrivateCallRedirection<'a>),
     /// A migration update.
     MigrationUpdate(MigrationUpdate<'a>),
+}
+
+// The wire decoders: each reads the fields in their declared order, the order the derived
+// `Serialize` writes them (the tests hold both to postcard).
+
+impl<'a> Decode<'a> for PrivateCallRequest<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            service_kind: r.read()?,
+            calling_party: r.read()?,
+            target: r.read()?,
+            e2ee_required: r.read()?,
+            security_domain_info: r.read()?,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for PrivateCallRedirection<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            service_kind: r.read()?,
+            calling_party: r.read()?,
+            target_primary: r.read()?,
+            target_migrated: r.read()?,
+            e2ee_required: r.read()?,
+            security_domain_info: r.read()?,
+            reason: r.read()?,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Migration<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            primary_id: r.read()?,
+            partner_system: r.read()?,
+            partner_id: r.read()?,
+            security_domain_info: r.read()?,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for MigrationUpdate<'a> {
+    /// The variant index (a varint), then the variant's fields.
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(match r.u32()? {
+            0 => MigrationUpdate::Migrated(r.read()?),
+            1 => MigrationUpdate::MovedOn(r.read()?),
+            2 => MigrationUpdate::Returned {
+                primary_id: r.read()?,
+            },
+            3 => MigrationUpdate::VisitorRegistered {
+                local_id: r.read()?,
+                primary_id: r.read()?,
+                primary_system: r.read()?,
+                primary_security_domain_info: r.read()?,
+            },
+            4 => MigrationUpdate::VisitorDeparted {
+                local_id: r.read()?,
+            },
+            _ => return Err(DecodeError::Malformed),
+        })
+    }
 }
 
 /// The NOTE under Table 10.16.y.2-1: with end-to-end encryption required, the security domain

@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError};
 use crate::message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
-use crate::wire_de::from_bytes_exact;
+use crate::wire_de::{decode_exact, Decode};
 use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
 
 /// The wire format version this build speaks, first byte of every message.
@@ -346,14 +346,14 @@ pub fn peek_type(bytes: &[u8]) -> Result<(MessageType, &[u8]), DecodeError> {
     Ok((ty, payload))
 }
 
-/// Decodes a payload that must fill `payload` exactly, in one pass: [`wire_de`](crate::wire_de)
-/// refuses non-canonical encodings and the identifier types validate each string as it is
+/// Decodes a payload that must fill `payload` exactly, in one pass: the decoder refuses
+/// non-canonical encodings and the identifier types validate each string as it is
 /// read. Only the rules between fields remain to check after it, in `check`.
-fn payload<'a, T: Deserialize<'a>>(
+fn payload<'a, T: Decode<'a>>(
     payload: &'a [u8],
     check: impl FnOnce(&T) -> Result<(), DecodeError>,
 ) -> Result<T, DecodeError> {
-    let value = from_bytes_exact::<T>(payload)?;
+    let value = decode_exact::<T>(payload)?;
     check(&value)?;
     Ok(value)
 }
@@ -582,6 +582,33 @@ mod tests {
                 Message::MigrationUpdate(m) => {
                     assert_eq!(&MigrationUpdate::decode(&buf[..n]).unwrap(), m)
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_payload_is_postcard_and_the_decoder_reads_the_fields_in_declared_order() {
+        // postcard over the derived `Serialize`/`Deserialize` is the reference: the payload
+        // after the envelope is exactly its bytes, and both decoders read the same message.
+        fn check<'a, M>(m: &M, payload: &'a [u8])
+        where
+            M: WireMessage<'a> + core::fmt::Debug + PartialEq,
+        {
+            let mut reference = [0u8; MAX_ENCODED_LEN];
+            let reference = postcard::to_slice(m, &mut reference).unwrap();
+            assert_eq!(payload, &reference[..]);
+            assert_eq!(&postcard::from_bytes::<M>(payload).unwrap(), m);
+            let decoded = decode_body(M::MESSAGE_TYPE, payload).unwrap();
+            assert_eq!(M::from_message(decoded).as_ref(), Some(m));
+        }
+        for msg in every_kind_of_message() {
+            let mut buf = [0u8; MAX_ENCODED_LEN];
+            let n = encode_message(&msg, &mut buf).unwrap();
+            let payload = &buf[HEADER_LEN..n];
+            match &msg {
+                Message::Request(m) => check(m, payload),
+                Message::Redirection(m) => check(m, payload),
+                Message::MigrationUpdate(m) => check(m, payload),
             }
         }
     }

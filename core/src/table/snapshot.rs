@@ -22,14 +22,14 @@ use crc::{Crc, CRC_32_ISO_HDLC};
 
 use super::CrcImpl;
 use serde::ser::SerializeTuple;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use super::store::{self, Tag};
 use super::{fields, MigrationTable, Record, TableStorage, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
 use crate::message::{Migration, MigrationUpdate};
-use crate::wire_de::take_from_bytes;
+use crate::wire_de::{decode_prefix, Decode, Reader};
 use crate::wire_ser::{measure, serialize_into, serialize_to};
 
 /// First bytes of every snapshot.
@@ -53,13 +53,22 @@ const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 /// ID), "visitor registered" for a visitor (keyed by the ID assigned here) — then, for a
 /// departed visitor, its place in the eviction order. Snapshots and the wire share one
 /// encoding, and restore checks and writes a record with the code that applies updates.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct EntryView<'a> {
     #[serde(borrow)]
     update: MigrationUpdate<'a>,
     /// `None` for a migrated-away record or a present visitor; the departure order of a
     /// departed visitor.
     departed_at: Option<u64>,
+}
+
+impl<'a> Decode<'a> for EntryView<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            update: r.read()?,
+            departed_at: r.read()?,
+        })
+    }
 }
 
 impl<'a> EntryView<'a> {
@@ -138,8 +147,8 @@ impl<S: TableStorage> Serialize for Body<'_, S> {
 
 /// Decodes one canonical postcard value from the front of `bytes`, identifiers validated as
 /// they are read.
-fn take<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), SnapshotError> {
-    take_from_bytes::<T>(bytes).map_err(|e| match e {
+fn take<'a, T: Decode<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), SnapshotError> {
+    decode_prefix::<T>(bytes).map_err(|e| match e {
         DecodeError::InvalidField(e) => SnapshotError::InvalidField(e),
         _ => SnapshotError::Malformed,
     })
