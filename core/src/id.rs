@@ -14,6 +14,7 @@ use heapless::String;
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, IdError};
 use crate::wire_de::{Decode, Reader};
+use crate::wire_ser::{Encode, Writer};
 
 /// Which private communication the procedure is used for.
 ///
@@ -34,7 +35,7 @@ pub enum ServiceKind {
 }
 
 /// A unit enum's variant index on the wire (a varint); an unknown index is malformed.
-macro_rules! decode_unit_enum {
+macro_rules! wire_unit_enum {
     ($ty:ident: $($index:literal => $variant:ident),*) => {
         impl Decode<'_> for $ty {
             fn decode(reader: &mut Reader<'_>) -> Result<Self, DecodeError> {
@@ -44,11 +45,19 @@ macro_rules! decode_unit_enum {
                 }
             }
         }
+
+        impl Encode for $ty {
+            fn encode(&self, writer: &mut Writer<'_>) {
+                writer.push(match self {
+                    $($ty::$variant => $index,)*
+                });
+            }
+        }
     };
 }
 
-decode_unit_enum!(ServiceKind: 0 => McpttPrivateCall, 1 => McvideoPrivateCall, 2 => McdataOneToOne);
-decode_unit_enum!(RedirectionReason: 0 => TargetMigrated, 1 => TargetNoLongerServed);
+wire_unit_enum!(ServiceKind: 0 => McpttPrivateCall, 1 => McvideoPrivateCall, 2 => McdataOneToOne);
+wire_unit_enum!(RedirectionReason: 0 => TargetMigrated, 1 => TargetNoLongerServed);
 
 impl ServiceKind {
     /// All service kinds, in wire order.
@@ -388,6 +397,12 @@ pub struct SecurityDomainInfo<'a> {
     pub kms_uri: KmsUriRef<'a>,
 }
 
+impl Encode for SecurityDomainInfo<'_> {
+    fn encode(&self, writer: &mut Writer<'_>) {
+        self.kms_uri.encode(writer);
+    }
+}
+
 impl<'a> Decode<'a> for SecurityDomainInfo<'a> {
     fn decode(reader: &mut Reader<'a>) -> Result<Self, DecodeError> {
         Ok(Self {
@@ -631,6 +646,12 @@ macro_rules! borrowed_id {
         impl fmt::Display for $name<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl Encode for $name<'_> {
+            fn encode(&self, writer: &mut Writer<'_>) {
+                writer.bytes(self.0);
             }
         }
 

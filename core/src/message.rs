@@ -17,6 +17,7 @@ use crate::id::{
     McServiceIdRef, McSystemIdRef, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
 use crate::wire_de::{Decode, Reader};
+use crate::wire_ser::{Encode, Writer};
 
 /// A request to start a private call (an MCPTT or MCVideo private call, or a one-to-one MCData
 /// communication) from the calling MC service client.
@@ -137,8 +138,99 @@ pub enum Message<'a> {
     MigrationUpdate(MigrationUpdate<'a>),
 }
 
-// The wire decoders: each reads the fields in their declared order, the order the derived
-// `Serialize` writes them (the tests hold both to postcard).
+// The wire encoders and decoders: each writes and reads the fields in their declared order,
+// the order the derived `Serialize` writes them (the tests hold both to postcard). The encoders
+// destructure without `..`, so a field added to a message and not to its encoding does not
+// compile.
+
+impl Encode for PrivateCallRequest<'_> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        let Self {
+            service_kind,
+            calling_party,
+            target,
+            e2ee_required,
+            security_domain_info,
+        } = self;
+        service_kind.encode(w);
+        calling_party.encode(w);
+        target.encode(w);
+        e2ee_required.encode(w);
+        security_domain_info.encode(w);
+    }
+}
+
+impl Encode for PrivateCallRedirection<'_> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        let Self {
+            service_kind,
+            calling_party,
+            target_primary,
+            target_migrated,
+            e2ee_required,
+            security_domain_info,
+            reason,
+        } = self;
+        service_kind.encode(w);
+        calling_party.encode(w);
+        target_primary.encode(w);
+        target_migrated.encode(w);
+        e2ee_required.encode(w);
+        security_domain_info.encode(w);
+        reason.encode(w);
+    }
+}
+
+impl Encode for Migration<'_> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        let Self {
+            primary_id,
+            partner_system,
+            partner_id,
+            security_domain_info,
+        } = self;
+        primary_id.encode(w);
+        partner_system.encode(w);
+        partner_id.encode(w);
+        security_domain_info.encode(w);
+    }
+}
+
+impl Encode for MigrationUpdate<'_> {
+    /// The variant index (a varint, one byte), then the variant's fields.
+    fn encode(&self, w: &mut Writer<'_>) {
+        match self {
+            MigrationUpdate::Migrated(m) => {
+                w.push(0);
+                m.encode(w);
+            }
+            MigrationUpdate::MovedOn(m) => {
+                w.push(1);
+                m.encode(w);
+            }
+            MigrationUpdate::Returned { primary_id } => {
+                w.push(2);
+                primary_id.encode(w);
+            }
+            MigrationUpdate::VisitorRegistered {
+                local_id,
+                primary_id,
+                primary_system,
+                primary_security_domain_info,
+            } => {
+                w.push(3);
+                local_id.encode(w);
+                primary_id.encode(w);
+                primary_system.encode(w);
+                primary_security_domain_info.encode(w);
+            }
+            MigrationUpdate::VisitorDeparted { local_id } => {
+                w.push(4);
+                local_id.encode(w);
+            }
+        }
+    }
+}
 
 impl<'a> Decode<'a> for PrivateCallRequest<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {

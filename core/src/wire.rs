@@ -44,7 +44,7 @@ use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPAC
 use crate::error::{DecodeError, EncodeError};
 use crate::message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
 use crate::wire_de::{decode_exact, Decode};
-use crate::wire_ser::{measure, measure_frame, serialize_into, Lengths};
+use crate::wire_ser::{measure, measure_frame, serialize_into, Encode, Lengths, Writer};
 
 /// The wire format version this build speaks, first byte of every message.
 pub const FORMAT_VERSION: u8 = 2;
@@ -237,10 +237,38 @@ wire_message! {
     MigrationUpdate: MigrationUpdate, MigrationUpdate, MIGRATION_UPDATE_MAX_ENCODED_LEN;
 }
 
-/// Every serialisation of a message goes through this one type per message, `(u8, u8, &M)`, so
-/// the firmware holds one serialiser per message type.
-fn envelope<'m, 'a, M: WireMessage<'a>>(msg: &'m M) -> (u8, u8, &'m M) {
-    (FORMAT_VERSION, M::MESSAGE_TYPE as u8, msg)
+/// A message on the wire: the envelope (format version, message type), then the message's
+/// fields. Every encoding goes through this one non-generic encoder, so the firmware holds one,
+/// not one per message type.
+impl Encode for Message<'_> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.push(FORMAT_VERSION);
+        match self {
+            Message::Request(m) => {
+                w.push(MessageType::PrivateCallRequest as u8);
+                Encode::encode(m, w);
+            }
+            Message::Redirection(m) => {
+                w.push(MessageType::PrivateCallRedirection as u8);
+                Encode::encode(m, w);
+            }
+            Message::MigrationUpdate(m) => {
+                w.push(MessageType::MigrationUpdate as u8);
+                Encode::encode(m, w);
+            }
+        }
+    }
+}
+
+impl Message<'_> {
+    /// Longest encoding of a message of this one's type, envelope included.
+    fn max_encoded_len(&self) -> usize {
+        match self {
+            Message::Request(_) => REQUEST_MAX_ENCODED_LEN,
+            Message::Redirection(_) => REDIRECTION_MAX_ENCODED_LEN,
+            Message::MigrationUpdate(_) => MIGRATION_UPDATE_MAX_ENCODED_LEN,
+        }
+    }
 }
 
 /// Encodes `msg` into `buf` and returns the number of bytes written.
@@ -250,16 +278,7 @@ fn envelope<'m, 'a, M: WireMessage<'a>>(msg: &'m M) -> (u8, u8, &'m M) {
 /// pass; a shorter one is measured first), and [`EncodeError::MissingSecurityDomainInfo`] for
 /// a redirection that breaks the E2EE rule. On `Err`, `buf` is unchanged.
 pub fn encode<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    check_rules(&msg.into_message())?;
-    let value = envelope(msg);
-    if buf.len() < M::MAX_ENCODED_LEN {
-        // The one case that may not fit: measure first, so that nothing is written on `Err`.
-        let len = measure(&value);
-        if len > buf.len() {
-            return Err(EncodeError::BufferTooSmall { needed: len });
-        }
-    }
-    Ok(serialize_into(&value, buf))
+    encode_message(&msg.into_message(), buf)
 }
 
 /// Encodes `msg` as one frame — the COBS encoding of the message and its CRC-32C, then the
@@ -268,15 +287,19 @@ pub fn encode<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, 
 /// The frame holds no other `0x00`, so a receiver splits a byte stream at each `0x00`. Errors
 /// as for [`encode`]; a buffer of [`max_frame_len`]`(M::MAX_ENCODED_LEN)` always suffices.
 pub fn encode_frame<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    check_rules(&msg.into_message())?;
-    let value = envelope(msg);
-    let lengths = measure_frame(&value);
+    encode_message_frame(&msg.into_message(), buf)
+}
+
+/// Encodes any message as one frame; see [`encode_frame`].
+pub fn encode_message_frame(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    check_rules(msg)?;
+    let lengths = measure_frame(msg);
     let start = frame_start(buf.len(), lengths)?;
     let end = start.saturating_add(lengths.len);
     let payload = buf.get_mut(start..end).ok_or(EncodeError::BufferTooSmall {
         needed: lengths.frame_len,
     })?;
-    serialize_into(&value, payload);
+    serialize_into(msg, payload);
     close_frame(buf, start, end, lengths)
 }
 
@@ -325,11 +348,15 @@ fn close_frame(
 
 /// Encodes any message; see [`encode`].
 pub fn encode_message(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    match msg {
-        Message::Request(m) => encode(m, buf),
-        Message::Redirection(m) => encode(m, buf),
-        Message::MigrationUpdate(m) => encode(m, buf),
+    check_rules(msg)?;
+    if buf.len() < msg.max_encoded_len() {
+        // The one case that may not fit: measure first, so that nothing is written on `Err`.
+        let len = measure(msg);
+        if len > buf.len() {
+            return Err(EncodeError::BufferTooSmall { needed: len });
+        }
     }
+    Ok(serialize_into(msg, buf))
 }
 
 /// Reads the envelope: checks the version and returns the message type and the payload.
@@ -1108,7 +1135,12 @@ mod tests {
         let bytes = encoded(&msg);
         // The message alone, COBS-framed without a CRC.
         let mut no_crc = vec![0u8; MAX_FRAME_LEN];
-        let n = postcard::to_slice_cobs(&envelope(&msg), &mut no_crc)
+        let envelope = (
+            FORMAT_VERSION,
+            MessageType::PrivateCallRedirection as u8,
+            &msg,
+        );
+        let n = postcard::to_slice_cobs(&envelope, &mut no_crc)
             .unwrap()
             .len();
         assert_eq!(

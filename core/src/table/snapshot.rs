@@ -21,8 +21,6 @@
 use crc::{Crc, CRC_32_ISO_HDLC};
 
 use super::CrcImpl;
-use serde::ser::SerializeTuple;
-use serde::{Serialize, Serializer};
 
 use super::store::{self, Tag};
 use super::{fields, MigrationTable, Record, TableStorage, VisitorState};
@@ -30,7 +28,7 @@ use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
 use crate::message::{Migration, MigrationUpdate};
 use crate::wire_de::{decode_prefix, Decode, Reader};
-use crate::wire_ser::{measure, serialize_into, serialize_to};
+use crate::wire_ser::{measure, serialize_into, serialize_to, Encode, Writer};
 
 /// First bytes of every snapshot.
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
@@ -53,13 +51,18 @@ const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 /// ID), "visitor registered" for a visitor (keyed by the ID assigned here) — then, for a
 /// departed visitor, its place in the eviction order. Snapshots and the wire share one
 /// encoding, and restore checks and writes a record with the code that applies updates.
-#[derive(Serialize)]
 struct EntryView<'a> {
-    #[serde(borrow)]
     update: MigrationUpdate<'a>,
     /// `None` for a migrated-away record or a present visitor; the departure order of a
     /// departed visitor.
     departed_at: Option<u64>,
+}
+
+impl Encode for EntryView<'_> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        Encode::encode(&self.update, w);
+        self.departed_at.encode(w);
+    }
 }
 
 impl<'a> Decode<'a> for EntryView<'a> {
@@ -120,15 +123,14 @@ impl<'a> EntryView<'a> {
 /// writes no tuple length).
 struct Body<'t, S>(&'t MigrationTable<S>);
 
-impl<S: TableStorage> Serialize for Body<'_, S> {
-    fn serialize<Z: Serializer>(&self, serializer: Z) -> Result<Z::Ok, Z::Error> {
+impl<S: TableStorage> Encode for Body<'_, S> {
+    fn encode(&self, w: &mut Writer<'_>) {
         let count = self.0.len();
         let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
-        let mut tuple = serializer.serialize_tuple(count.saturating_add(3))?;
         // The record bound: the record count (tables of earlier versions wrote their capacity).
-        tuple.serialize_element(&count_u32)?;
-        tuple.serialize_element(&self.0.departures)?;
-        tuple.serialize_element(&count_u32)?;
+        count_u32.encode(w);
+        self.0.departures.encode(w);
+        count_u32.encode(w);
         // Records in ascending key order: restore then finds duplicate keys by comparing each
         // key with the one before it, in one pass and no extra memory, and the bytes do not
         // depend on where the table happened to store its records. Selecting the next key
@@ -138,10 +140,9 @@ impl<S: TableStorage> Serialize for Body<'_, S> {
             let Some((key, record, order)) = self.0.next_entry_after(previous) else {
                 break;
             };
-            tuple.serialize_element(&EntryView::of(key, record, u64::from(order)))?;
+            EntryView::of(key, record, u64::from(order)).encode(w);
             previous = Some(key.as_bytes());
         }
-        tuple.end()
     }
 }
 
