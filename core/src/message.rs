@@ -138,62 +138,36 @@ pub enum Message<'a> {
     MigrationUpdate(MigrationUpdate<'a>),
 }
 
-// The wire encoders and decoders: each writes and reads the fields in their declared order,
-// the order the derived `Serialize` writes them (the tests hold both to postcard). The encoders
-// destructure without `..`, so a field added to a message and not to its encoding does not
-// compile.
+// The wire encoding of the structs: their fields in declared order, the order the derived
+// `Serialize` writes them (the tests hold both to postcard). The encoder destructures every
+// field (no `..`) and the decoder builds the struct from every field, so a field added to a
+// message and not to this list does not compile.
+macro_rules! wire_struct {
+    ($($ty:ident { $($field:ident),* })*) => {$(
+        impl Encode for $ty<'_> {
+            fn encode(&self, w: &mut Writer<'_>) {
+                let Self { $($field),* } = self;
+                $(Encode::encode($field, w);)*
+            }
+        }
 
-impl Encode for PrivateCallRequest<'_> {
-    fn encode(&self, w: &mut Writer<'_>) {
-        let Self {
-            service_kind,
-            calling_party,
-            target,
-            e2ee_required,
-            security_domain_info,
-        } = self;
-        service_kind.encode(w);
-        calling_party.encode(w);
-        target.encode(w);
-        e2ee_required.encode(w);
-        security_domain_info.encode(w);
-    }
+        impl<'a> Decode<'a> for $ty<'a> {
+            fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+                Ok(Self { $($field: r.read()?),* })
+            }
+        }
+    )*};
 }
 
-impl Encode for PrivateCallRedirection<'_> {
-    fn encode(&self, w: &mut Writer<'_>) {
-        let Self {
-            service_kind,
-            calling_party,
-            target_primary,
-            target_migrated,
-            e2ee_required,
-            security_domain_info,
-            reason,
-        } = self;
-        service_kind.encode(w);
-        calling_party.encode(w);
-        target_primary.encode(w);
-        target_migrated.encode(w);
-        e2ee_required.encode(w);
-        security_domain_info.encode(w);
-        reason.encode(w);
+wire_struct! {
+    PrivateCallRequest {
+        service_kind, calling_party, target, e2ee_required, security_domain_info
     }
-}
-
-impl Encode for Migration<'_> {
-    fn encode(&self, w: &mut Writer<'_>) {
-        let Self {
-            primary_id,
-            partner_system,
-            partner_id,
-            security_domain_info,
-        } = self;
-        primary_id.encode(w);
-        partner_system.encode(w);
-        partner_id.encode(w);
-        security_domain_info.encode(w);
+    PrivateCallRedirection {
+        service_kind, calling_party, target_primary, target_migrated, e2ee_required,
+        security_domain_info, reason
     }
+    Migration { primary_id, partner_system, partner_id, security_domain_info }
 }
 
 impl Encode for MigrationUpdate<'_> {
@@ -229,43 +203,6 @@ impl Encode for MigrationUpdate<'_> {
                 local_id.encode(w);
             }
         }
-    }
-}
-
-impl<'a> Decode<'a> for PrivateCallRequest<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            service_kind: r.read()?,
-            calling_party: r.read()?,
-            target: r.read()?,
-            e2ee_required: r.read()?,
-            security_domain_info: r.read()?,
-        })
-    }
-}
-
-impl<'a> Decode<'a> for PrivateCallRedirection<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            service_kind: r.read()?,
-            calling_party: r.read()?,
-            target_primary: r.read()?,
-            target_migrated: r.read()?,
-            e2ee_required: r.read()?,
-            security_domain_info: r.read()?,
-            reason: r.read()?,
-        })
-    }
-}
-
-impl<'a> Decode<'a> for Migration<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            primary_id: r.read()?,
-            partner_system: r.read()?,
-            partner_id: r.read()?,
-            security_domain_info: r.read()?,
-        })
     }
 }
 
