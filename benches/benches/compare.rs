@@ -24,7 +24,7 @@ use std::time::Duration;
 use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use mcx_benches::fixtures::{
     hash_map, member, member_primary, redirection, request, table, table_filled, Member,
-    MemberRecord, KEYS_PER_ITER, TABLE_SIZES,
+    MemberRecord, END_TO_END_MEMBERS, KEYS_PER_ITER, TABLE_SIZES,
 };
 use mcx_benches::heap::HeapRedirection;
 use mcx_benches::sizes::{RecordSizes, WireSizes};
@@ -133,7 +133,7 @@ fn decode(c: &mut Criterion) {
 
 /// Server A, bytes to bytes: a private call request in, the private call redirection out.
 fn server(c: &mut Criterion) {
-    let t = table(256);
+    let t = table(END_TO_END_MEMBERS);
     let mut g = c.benchmark_group("server");
     for (name, e2ee) in VARIANTS {
         let mut request_bytes = [0u8; REQUEST_MAX_ENCODED_LEN];

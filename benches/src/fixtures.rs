@@ -31,6 +31,10 @@ pub const MEMBER_STRING_BYTES: usize =
 /// `benches/compare.rs`) run at, and the report (`examples/bench_report.rs`) reads.
 pub const TABLE_SIZES: [usize; 3] = [16, 256, 4096];
 
+/// Members in server A's migration table (full) in the end-to-end benchmarks (`server` and
+/// `client` in `benches/compare.rs`), which the report states.
+pub const END_TO_END_MEMBERS: usize = 256;
+
 /// Keys looked up or updated per iteration of a table benchmark, spread evenly over the table:
 /// criterion's time per iteration divided by this is the time per key.
 pub const KEYS_PER_ITER: usize = 64;

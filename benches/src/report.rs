@@ -471,8 +471,10 @@ fn end_to_end_section(e: &Estimates, run: &RunInfo) -> String {
     let _ = write!(
         out,
         "\n× is how many times faster the whole step is than quick-xml's parse of the \
-         redirection's XML body alone (`decode/…/xml quick-xml`). `decide` alone, on the E2EE \
-         request: {} ({} of the server's step {}).\n\n{}",
+         redirection's XML body alone (`decode/…/xml quick-xml`). Server A's migration table \
+         holds {} members (full). `decide` alone, on the E2EE request: {} ({} of the server's \
+         step {}).\n\n{}",
+        crate::fixtures::END_TO_END_MEMBERS,
         time(decide),
         ratio(decide / server),
         VARIANTS[0].1,

@@ -1042,7 +1042,7 @@ mod tests {
     }
 
     #[test]
-    fn every_burst_error_of_up_to_16_bits_in_a_frame_is_refused_as_a_frame_error() {
+    fn bursts_of_2_to_16_bits_at_every_position_all_bits_or_sampled_interiors_are_frame_errors() {
         let mut scratch = Vec::with_capacity(MAX_FRAME_LEN);
         let (mut every_bit, mut some_bits) = (Vec::new(), Vec::new());
         // A burst of length `burst` flips its first and last bit and any of those between:

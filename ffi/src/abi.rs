@@ -491,7 +491,8 @@ pub mod exports {
 
     /// Starts a call (step 1) from a private call request built by `mcx_message_init_request`,
     /// whatever `call` held before. `MCX_E_WRONG_MESSAGE_TYPE` if `request` is not a request; on
-    /// failure `call` is unchanged.
+    /// failure `call` is unchanged. `call` and `request` must not overlap (no argument a call
+    /// writes may overlap another of its arguments; docs/c-api.md).
     #[no_mangle]
     pub extern "C" fn mcx_call_start(
         call: *mut mcx_call_t,

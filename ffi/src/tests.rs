@@ -48,7 +48,7 @@ fn encoding_of(msg: &mcx_message_t) -> std::vec::Vec<u8> {
 }
 
 #[test]
-fn misaligned_object_pointers_are_invalid_arguments() {
+fn misaligned_object_pointers_are_refused_as_misaligned() {
     let mut storage = zeroed::<[mcx_table_t; 2]>();
     let misaligned = storage
         .as_mut_ptr()

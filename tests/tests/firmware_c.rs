@@ -1147,21 +1147,25 @@ fn is_panic_entry(name: &str) -> bool {
 }
 
 /// Functions of the linked firmware that branch to a panic entry: (caller, panic entries).
+/// Monomorphisations that share a short name share a row: their entries are merged, not
+/// overwritten.
 fn panic_paths(graph: &CallGraph) -> BTreeMap<String, Vec<String>> {
-    graph
-        .calls
-        .iter()
-        .filter(|(caller, _)| !is_panic_entry(caller))
-        .filter_map(|(caller, callees)| {
-            let mut entries: Vec<String> = callees
-                .iter()
-                .filter(|c| is_panic_entry(c))
-                .map(|c| short(c))
-                .collect();
-            entries.sort();
-            (!entries.is_empty()).then(|| (short(caller), entries))
-        })
-        .collect()
+    let mut paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (caller, callees) in graph.calls.iter().filter(|(c, _)| !is_panic_entry(c)) {
+        let entries: Vec<String> = callees
+            .iter()
+            .filter(|c| is_panic_entry(c))
+            .map(|c| short(c))
+            .collect();
+        if !entries.is_empty() {
+            paths.entry(short(caller)).or_default().extend(entries);
+        }
+    }
+    for entries in paths.values_mut() {
+        entries.sort();
+        entries.dedup();
+    }
+    paths
 }
 
 /// Builds the staticlib with `--no-default-features --features panic-never` and links the
