@@ -31,11 +31,11 @@ impl IdError {
         IdError::InvalidDomainName,
     ];
 
-    /// The error's tag through serde, its variant name: an identifier's `Deserialize` reports
-    /// the error as `invalid_value(Unexpected::Other(tag), ..)`, from which a deserialiser's
-    /// error type gets it back with [`from_tag`](Self::from_tag) (serde's error API has no
-    /// typed channel). Short, not the [`Display`](fmt::Display) text: the firmware holds these
-    /// strings.
+    /// The error's tag through serde, its variant name: an identifier's `Deserialize` (serde
+    /// formats other than the wire's, which reports [`DecodeError::InvalidField`] directly)
+    /// reports the error as `invalid_value(Unexpected::Other(tag), ..)`, from which a
+    /// deserialiser's error type gets it back with [`from_tag`](Self::from_tag) (serde's error
+    /// API has no typed channel). Short, not the [`Display`](fmt::Display) text.
     pub const fn tag(self) -> &'static str {
         match self {
             IdError::Empty => "Empty",

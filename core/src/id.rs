@@ -531,9 +531,10 @@ string_newtype_impls!(McServiceId, McSystemId, KmsUri);
 
 /// The borrowed forms of the validated string types: a `&str` that can only be made by
 /// validation ([`new`](McServiceIdRef::new)) or from the owned type
-/// ([`McServiceId::as_borrowed`]), so a view of a message holds valid identifiers by type. Its
-/// `Deserialize` validates the string as the deserialiser hands it over (one pass over the
-/// wire bytes) and accepts only borrowed strings.
+/// ([`McServiceId::as_borrowed`]), so a view of a message holds valid identifiers by type. The
+/// wire decoder validates its bytes as it reads them (one pass, `from_wire`); its serde
+/// `Deserialize` (other formats) validates the string the deserialiser hands over, and accepts
+/// only borrowed strings.
 macro_rules! borrowed_id {
     ($($(#[$doc:meta])* $name:ident => $owned:ident, $expecting:literal;)*) => {$(
         $(#[$doc])*
@@ -726,7 +727,8 @@ macro_rules! borrowed_id {
 }
 
 /// An identifier refused by validation, as a serde error: the [`IdError`]'s tag travels as
-/// `Unexpected::Other`, so the crate's deserialiser maps it back to the `IdError`.
+/// `Unexpected::Other`, so a deserialiser's error type can map it back to the `IdError`
+/// ([`IdError::from_tag`]).
 fn invalid<E: serde::de::Error>(e: IdError, expected: &dyn serde::de::Expected) -> E {
     E::invalid_value(serde::de::Unexpected::Other(e.tag()), expected)
 }

@@ -734,14 +734,38 @@ mod tests {
 
     #[test]
     fn truncated_input_is_a_decode_error_at_every_length() {
-        let bytes = encoded(&redirection(true));
-        for len in 0..bytes.len() {
-            assert_eq!(
-                decode_message(&bytes[..len]),
-                Err(DecodeError::Truncated),
-                "len {len}"
-            );
+        for msg in every_kind_of_message() {
+            let mut buf = [0u8; MAX_ENCODED_LEN];
+            let n = encode_message(&msg, &mut buf).unwrap();
+            for len in 0..n {
+                assert_eq!(
+                    decode_message(&buf[..len]),
+                    Err(DecodeError::Truncated),
+                    "{msg:?} cut to {len} bytes"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn an_unknown_migration_update_variant_is_malformed() {
+        let ty = MessageType::MigrationUpdate as u8;
+        // Variant 4 (visitor departed) is the last; 5 and above do not exist, also when
+        // followed by what a known variant would hold.
+        let valid = encoded(&departed(USER2_AT_B));
+        assert_eq!(valid[2], 4);
+        for variant in [5u8, 6, 0x7f] {
+            let mut bytes = valid.clone();
+            bytes[2] = variant;
+            assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
+        }
+        // A multi-byte varint index: 128, and an over-long 4.
+        let mut bytes = vec![FORMAT_VERSION, ty, 0x80, 0x01];
+        bytes.extend_from_slice(&valid[3..]);
+        assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
+        let mut bytes = vec![FORMAT_VERSION, ty, 0x84, 0x00];
+        bytes.extend_from_slice(&valid[3..]);
+        assert_eq!(decode_message(&bytes), Err(DecodeError::Malformed));
     }
 
     #[test]

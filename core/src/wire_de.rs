@@ -145,10 +145,13 @@ impl<'de> Reader<'de> {
         loop {
             let byte = self.byte()?;
             let chunk = u64::from(byte & 0x7f);
-            // Bits that would fall off the top: overflow (this also ends the loop at the tenth
-            // byte, shift 63, whose chunk may only be 0 or 1).
+            // Bits that would fall off the top, or a continuation bit on the tenth byte (shift
+            // 63, the last that holds a bit of a u64): overflow, whatever follows.
             let shifted = chunk.checked_shl(shift).ok_or(DecodeError::Malformed)?;
-            if shifted.checked_shr(shift) != Some(chunk) || (byte == 0 && shift > 0) {
+            if shifted.checked_shr(shift) != Some(chunk)
+                || (shift >= 63 && byte & 0x80 != 0)
+                || (byte == 0 && shift > 0)
+            {
                 // Overflow, or over-long (a last byte of zero after others).
                 return Err(DecodeError::Malformed);
             }
@@ -244,6 +247,12 @@ mod tests {
         let mut eleven = [0xffu8; 11];
         eleven[10] = 0x01;
         assert_eq!(decode_exact::<u64>(&eleven), Err(DecodeError::Malformed));
+        // A tenth byte that announces an eleventh is overflow already, not truncation.
+        for tenth in [0x80, 0x81] {
+            let mut ten = [0xffu8; 10];
+            ten[9] = tenth;
+            assert_eq!(decode_exact::<u64>(&ten), Err(DecodeError::Malformed));
+        }
         // Just in range.
         assert_eq!(
             decode_exact::<u32>(&[0xff, 0xff, 0xff, 0xff, 0x0f]),

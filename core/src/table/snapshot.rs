@@ -731,6 +731,44 @@ mod tests {
     }
 
     #[test]
+    fn the_body_is_postcard_of_the_counts_then_each_record_in_key_order() {
+        // The reference: postcard over serde derives, records sorted here by key.
+        fn pc<T: serde::Serialize>(value: &T) -> Vec<u8> {
+            let mut buf = vec![0u8; 1024];
+            let n = postcard::to_slice(value, &mut buf).unwrap().len();
+            buf.truncate(n);
+            buf
+        }
+        #[derive(serde::Serialize)]
+        struct Reference<'a> {
+            update: MigrationUpdate<'a>,
+            departed_at: Option<u64>,
+        }
+        let mut t = mixed();
+        // Enough departures for a two-byte varint (some visitors are evicted on the way).
+        for n in 0..130 {
+            t.apply(&fill(n)).unwrap();
+            t.apply(&departed(fill(n).key().as_str())).unwrap();
+        }
+        assert!(t.departures >= 128);
+        let mut records: Vec<_> = t.entries().collect();
+        records.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        assert!(records.iter().any(|(_, _, order)| *order > 0));
+        let count = records.len() as u32;
+        let mut expected = pc(&(count, t.departures, count));
+        for (key, record, order) in records {
+            let view = EntryView::of(key, record, u64::from(order));
+            let reference = Reference {
+                update: view.update,
+                departed_at: view.departed_at,
+            };
+            expected.extend(pc(&reference));
+        }
+        let bytes = snap(&t);
+        assert_eq!(&bytes[HEADER_LEN..bytes.len() - CRC_LEN], &expected[..]);
+    }
+
+    #[test]
     fn records_that_no_update_creates_are_refused() {
         // "Moved on" has the fields of "migrated" but only replaces a record.
         let (mut bytes, tag_at) = one_migrated();
