@@ -51,14 +51,6 @@ pub use store::{buckets_for, BUCKET_LEN, HEADER_LEN as RECORD_HEADER_LEN, MIN_BU
 
 use store::{Index, Raw, Tag, MAX_CAP};
 
-/// How snapshots and saves compute their CRC-32: bit by bit in firmware (no 1 KiB lookup table
-/// in flash; snapshots are rare), with a table under the fuzzer, where snapshots are taken at
-/// every other step and the bitwise loop would dominate its time. The checksums are the same.
-#[cfg(not(fuzzing))]
-type CrcImpl = crc::NoTable;
-#[cfg(fuzzing)]
-type CrcImpl = crc::Table<1>;
-
 use crate::error::{StorageError, TableError};
 use crate::id::SecurityDomainInfo;
 use crate::id::{KmsUriRef, McServiceIdRef, McSystemIdRef};

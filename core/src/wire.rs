@@ -40,6 +40,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checksum::{Crc32, CASTAGNOLI};
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError};
 use crate::message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
@@ -54,32 +55,6 @@ pub const HEADER_LEN: usize = 2;
 
 /// Bytes of the CRC-32C that follows the message inside a frame (see [Frames](self#frames)).
 pub const FRAME_CRC_LEN: usize = 4;
-
-/// The CRC-32C register before the first byte (the algorithm's initial value).
-pub(crate) const FRAME_CRC_INIT: u32 = 0xFFFF_FFFF;
-
-/// Feeds `bytes` to a CRC-32C register (`crc::CRC_32_ISCSI`: polynomial `0x1EDC6F41`,
-/// reflected, so `0x82F63B78` shifted right) and returns it; the CRC is the register's
-/// complement ([`frame_crc_finish`]). Bitwise, no 1 KiB lookup table; written out rather than
-/// taken from the `crc` crate, whose general-purpose loop costs the firmware several times the
-/// flash (docs/footprint.md); the tests hold it to the crate's `CRC_32_ISCSI`.
-/// Never inlined: one copy for the serialiser's every write and the decoder.
-#[inline(never)]
-pub(crate) fn frame_crc_update(mut crc: u32, bytes: &[u8]) -> u32 {
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0x82F6_3B78 & mask);
-        }
-    }
-    crc
-}
-
-/// The CRC-32C of the bytes fed to a register: its complement (the final XOR).
-pub(crate) const fn frame_crc_finish(crc: u32) -> u32 {
-    !crc
-}
 
 /// The message type, second byte of every message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -446,7 +421,7 @@ fn unframe(frame: &mut [u8]) -> Result<&[u8], DecodeError> {
     let (message, crc) = decoded
         .split_last_chunk::<FRAME_CRC_LEN>()
         .ok_or(DecodeError::FrameCheckMismatch)?;
-    if frame_crc_finish(frame_crc_update(FRAME_CRC_INIT, message)) != u32::from_le_bytes(*crc) {
+    if Crc32::checksum(CASTAGNOLI, message) != u32::from_le_bytes(*crc) {
         return Err(DecodeError::FrameCheckMismatch);
     }
     // After the CRC: a stray 0x00 inside a corrupted frame cuts it short, and the CRC, not
@@ -942,29 +917,9 @@ mod tests {
         check(documented_frame(&small), &|b| encode_frame(&small, b));
     }
 
-    /// The `crc` crate's CRC-32C, which `frame_crc_update` must agree with.
+    /// The `crc` crate's CRC-32C, an independent reference for frames' CRCs.
     fn frame_crc_oracle() -> crc::Crc<u32> {
         crc::Crc::<u32>::new(&crc::CRC_32_ISCSI)
-    }
-
-    #[test]
-    fn the_frame_crc_is_the_crc_crates_crc_32c_on_every_length_and_value() {
-        let oracle = frame_crc_oracle();
-        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).collect();
-        for len in 0..data.len() {
-            let bytes = &data[..len];
-            assert_eq!(
-                frame_crc_finish(frame_crc_update(FRAME_CRC_INIT, bytes)),
-                oracle.checksum(bytes),
-                "{len} bytes"
-            );
-            // Fed in two parts, as the serialiser feeds it.
-            let (a, b) = bytes.split_at(len / 3);
-            assert_eq!(
-                frame_crc_finish(frame_crc_update(frame_crc_update(FRAME_CRC_INIT, a), b)),
-                oracle.checksum(bytes)
-            );
-        }
     }
 
     #[test]

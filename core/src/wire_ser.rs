@@ -11,8 +11,8 @@
 //! computation of every message type. Its counterpart for
 //! decoding is [`wire_de`](crate::wire_de).
 
+use crate::checksum::{Crc32, CASTAGNOLI};
 use crate::cobs::EncodedLen;
-use crate::wire::{frame_crc_finish, frame_crc_update, FRAME_CRC_INIT};
 
 /// A value written in the wire format: the crate's messages, their fields, and the records of a
 /// table snapshot.
@@ -36,21 +36,21 @@ pub(crate) struct Lengths {
 /// The frame of the bytes written so far: their CRC and the length of their COBS encoding.
 struct FrameCount {
     cobs: EncodedLen,
-    crc: u32,
+    crc: Crc32,
 }
 
 impl FrameCount {
     fn new() -> Self {
         Self {
             cobs: EncodedLen::new(),
-            crc: FRAME_CRC_INIT,
+            crc: Crc32::new(CASTAGNOLI),
         }
     }
 
     /// Not inlined: one copy, not one per write in each message type's serialiser.
     #[inline(never)]
     fn extend(&mut self, bytes: &[u8]) {
-        self.crc = frame_crc_update(self.crc, bytes);
+        self.crc.update(bytes);
         for &byte in bytes {
             self.cobs.push(byte);
         }
@@ -58,7 +58,7 @@ impl FrameCount {
 
     /// The frame's length, with the CRC's bytes and the delimiter, and the CRC.
     fn finish(self) -> (usize, u32) {
-        let crc = frame_crc_finish(self.crc);
+        let crc = self.crc.finish();
         let mut cobs = self.cobs;
         for &byte in &crc.to_le_bytes() {
             cobs.push(byte);

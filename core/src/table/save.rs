@@ -21,9 +21,7 @@
 //! (erase, then program in order), such as a RAM buffer (`[u8]`) or a flash driver's pages, and
 //! a load reads the two slots as bytes (memory-mapped flash, or what the driver read into RAM).
 
-use crc::{Crc, CRC_32_ISO_HDLC};
-
-use super::CrcImpl;
+use crate::checksum::{Crc32, ISO_HDLC};
 
 use super::{max_snapshot_len, store, MigrationTable, TableStorage};
 use crate::error::SnapshotError;
@@ -38,8 +36,6 @@ pub const SAVE_CRC_LEN: usize = 4;
 /// that are multiples of it: flash that programs whole words or rows can take them as they
 /// come.
 pub const SAVE_PROGRAM_CHUNK: usize = 32;
-
-const CRC32: Crc<u32, CrcImpl> = Crc::<u32, CrcImpl>::new(&CRC_32_ISO_HDLC);
 
 /// Bytes a slot needs for any save of a table over `storage_len` bytes of storage.
 pub const fn save_slot_len(storage_len: usize) -> usize {
@@ -232,7 +228,7 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
     read(0, &mut head).map_err(SlotFault::Io)?;
     let total = stated_len(&head, slot_len)?;
     let covered = total.saturating_sub(SAVE_CRC_LEN);
-    let mut digest = CRC32.digest();
+    let mut digest = Crc32::new(ISO_HDLC);
     let mut chunk = [0u8; 64];
     let mut at = 0usize;
     while at < covered {
@@ -244,7 +240,7 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
     }
     let mut crc = [0u8; SAVE_CRC_LEN];
     read(covered, &mut crc).map_err(SlotFault::Io)?;
-    if digest.finalize() != u32::from_le_bytes(crc) {
+    if digest.finish() != u32::from_le_bytes(crc) {
         return Err(SlotFault::CrcMismatch);
     }
     let [_, _, _, _, s0, s1, s2, s3, ..] = head;
@@ -349,14 +345,14 @@ impl<S: TableStorage> MigrationTable<S> {
         let [m0, m1, m2, m3] = SAVE_MAGIC;
         let [s0, s1, s2, s3] = sequence.to_le_bytes();
         let header = [m0, m1, m2, m3, s0, s1, s2, s3];
-        let mut digest = CRC32.digest();
+        let mut digest = Crc32::new(ISO_HDLC);
         digest.update(&header);
         out.write(&header);
         self.snapshot_to(&mut |bytes| {
             digest.update(bytes);
             out.write(bytes);
         });
-        out.write(&digest.finalize().to_le_bytes());
+        out.write(&digest.finish().to_le_bytes());
         out.flush();
         match out.error {
             Some(e) => Err(SaveError::Io(slot, e)),

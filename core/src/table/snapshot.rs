@@ -18,9 +18,7 @@
 //! snapshotting again, in a table of any storage length that holds the records, gives identical
 //! bytes: the decoder accepts only the canonical encoding this module writes.
 
-use crc::{Crc, CRC_32_ISO_HDLC};
-
-use super::CrcImpl;
+use crate::checksum::{Crc32, ISO_HDLC};
 
 use super::store::{self, Tag};
 use super::{fields, MigrationTable, Record, TableStorage, VisitorState};
@@ -39,9 +37,6 @@ pub const SNAPSHOT_VERSION: u8 = 2;
 /// Magic, version and total length.
 const HEADER_LEN: usize = 9;
 const CRC_LEN: usize = 4;
-
-/// Bitwise CRC-32 without a lookup table: snapshots are rare, flash is scarce.
-const CRC32: Crc<u32, CrcImpl> = Crc::<u32, CrcImpl>::new(&CRC_32_ISO_HDLC);
 
 /// Header, CRC, and the body's three varints (record bound and count `u32`, departures `u64`).
 const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
@@ -204,7 +199,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
     let (covered, crc) = snapshot
         .split_last_chunk::<CRC_LEN>()
         .ok_or(SnapshotError::Truncated)?;
-    if CRC32.checksum(covered) != u32::from_le_bytes(*crc) {
+    if Crc32::checksum(ISO_HDLC, covered) != u32::from_le_bytes(*crc) {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
@@ -257,7 +252,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let (body_out, _) = rest.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
         serialize_into(&body, body_out);
         let (covered, crc) = out.split_last_chunk_mut::<CRC_LEN>().ok_or(too_small)?;
-        *crc = CRC32.checksum(covered).to_le_bytes();
+        *crc = Crc32::checksum(ISO_HDLC, covered).to_le_bytes();
         Ok(total)
     }
 
@@ -279,14 +274,14 @@ impl<S: TableStorage> MigrationTable<S> {
         let [m0, m1, m2, m3] = SNAPSHOT_MAGIC;
         let [l0, l1, l2, l3] = u32::try_from(total).unwrap_or(u32::MAX).to_le_bytes();
         let header = [m0, m1, m2, m3, SNAPSHOT_VERSION, l0, l1, l2, l3];
-        let mut digest = CRC32.digest();
+        let mut digest = Crc32::new(ISO_HDLC);
         digest.update(&header);
         sink(&header);
         serialize_to(&body, &mut |bytes| {
             digest.update(bytes);
             sink(bytes);
         });
-        sink(&digest.finalize().to_le_bytes());
+        sink(&digest.finish().to_le_bytes());
         total
     }
 
@@ -436,7 +431,7 @@ mod tests {
     /// Recomputes the CRC after a deliberate edit, so that the edit itself is what is tested.
     fn fix_crc(bytes: &mut [u8]) {
         let (covered, crc) = bytes.split_last_chunk_mut::<4>().unwrap();
-        *crc = CRC32.checksum(covered).to_le_bytes();
+        *crc = Crc32::checksum(ISO_HDLC, covered).to_le_bytes();
     }
 
     fn set_len(bytes: &mut [u8]) {
@@ -527,9 +522,9 @@ mod tests {
         );
         assert_eq!(bytes[9], 4, "record bound: the record count");
         let (covered, crc) = bytes.split_last_chunk::<4>().unwrap();
-        assert_eq!(CRC32.checksum(covered), u32::from_le_bytes(*crc));
+        assert_eq!(Crc32::checksum(ISO_HDLC, covered), u32::from_le_bytes(*crc));
         // CRC-32/ISO-HDLC check value.
-        assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+        assert_eq!(Crc32::checksum(ISO_HDLC, b"123456789"), 0xCBF4_3926);
     }
 
     #[test]

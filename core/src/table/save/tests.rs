@@ -45,7 +45,7 @@ fn image(t: &Table, sequence: u32) -> Vec<u8> {
     slot.truncate(saved.len);
     slot[4..8].copy_from_slice(&sequence.to_le_bytes());
     let covered = slot.len() - SAVE_CRC_LEN;
-    let crc = CRC32.checksum(&slot[..covered]);
+    let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC).checksum(&slot[..covered]);
     slot[covered..].copy_from_slice(&crc.to_le_bytes());
     slot
 }
@@ -88,7 +88,12 @@ fn a_slot_holds_magic_sequence_snapshot_and_crc() {
     assert_eq!(&a[8..8 + snapshot.len()], &snapshot[..]);
     let end = 8 + snapshot.len();
     assert_eq!(saved.len, end + 4);
-    assert_eq!(&a[end..end + 4], &CRC32.checksum(&a[..end]).to_le_bytes());
+    assert_eq!(
+        &a[end..end + 4],
+        &crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC)
+            .checksum(&a[..end])
+            .to_le_bytes()
+    );
     assert!(b.iter().all(|&x| x == 0xFF), "the other slot is only read");
 }
 
