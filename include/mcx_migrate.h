@@ -1065,7 +1065,10 @@ mcx_status mcx_table_save(const union mcx_table_t *table,
  * `*out_status_a` and `*out_status_b`: `MCX_OK` for a whole save (the one loaded, or an older
  * one), else why it was refused (`MCX_E_SAVE_SLOT_ERASED`, `MCX_E_SAVE_NOT_A_SAVE`,
  * `MCX_E_SAVE_TRUNCATED`, `MCX_E_SAVE_CRC_MISMATCH`, or the `MCX_E_SNAPSHOT_*` code of a whole
- * save that did not restore). Every out-pointer may be NULL.
+ * save that did not restore). When a slot's save is whole but its records do not fit this
+ * table's storage (`MCX_E_SNAPSHOT_TABLE_TOO_SMALL`), the storage length that holds them is
+ * written to `*out_needed` (the larger of the two when both slots are so refused; nothing
+ * is written otherwise), as `mcx_table_restore` does. Every out-pointer may be NULL.
  *
  * `MCX_E_SAVE_NO_VALID_SLOT` when neither restores: the table is unchanged, and the statuses
  * say why.
@@ -1076,7 +1079,8 @@ mcx_status mcx_table_load(union mcx_table_t *table,
                           mcx_slot *out_slot,
                           uint32_t *out_sequence,
                           mcx_status *out_status_a,
-                          mcx_status *out_status_b);
+                          mcx_status *out_status_b,
+                          size_t *out_needed);
 
 /**
  * The library's version as a static NUL-terminated string, `"MAJOR.MINOR.PATCH"`: the

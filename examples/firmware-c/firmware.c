@@ -465,7 +465,7 @@ int main(void) {
         ok(API(mcx_table_init, system_b.table, storage_b, sizeof storage_b),
            "reboot: table B starts empty");
         ok(API(mcx_table_load, system_b.table, &save_a, &save_b, &loaded_slot, &loaded_sequence,
-               &status_a, &status_b), "load table B from the newest slot");
+               &status_a, &status_b, NULL), "load table B from the newest slot");
         ok(API(mcx_table_len, system_b.table, &n), "table length B");
         check(saved_slot == MCX_SLOT_A && saved_sequence == 1 && loaded_slot == MCX_SLOT_A
                   && loaded_sequence == 1 && status_a == MCX_OK

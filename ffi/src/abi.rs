@@ -1016,7 +1016,10 @@ pub mod exports {
     /// `*out_status_a` and `*out_status_b`: `MCX_OK` for a whole save (the one loaded, or an older
     /// one), else why it was refused (`MCX_E_SAVE_SLOT_ERASED`, `MCX_E_SAVE_NOT_A_SAVE`,
     /// `MCX_E_SAVE_TRUNCATED`, `MCX_E_SAVE_CRC_MISMATCH`, or the `MCX_E_SNAPSHOT_*` code of a whole
-    /// save that did not restore). Every out-pointer may be NULL.
+    /// save that did not restore). When a slot's save is whole but its records do not fit this
+    /// table's storage (`MCX_E_SNAPSHOT_TABLE_TOO_SMALL`), the storage length that holds them is
+    /// written to `*out_needed` (the larger of the two when both slots are so refused; nothing
+    /// is written otherwise), as `mcx_table_restore` does. Every out-pointer may be NULL.
     ///
     /// `MCX_E_SAVE_NO_VALID_SLOT` when neither restores: the table is unchanged, and the statuses
     /// say why.
@@ -1029,6 +1032,7 @@ pub mod exports {
         out_sequence: *mut u32,
         out_status_a: *mut mcx_status,
         out_status_b: *mut mcx_status,
+        out_needed: *mut usize,
     ) -> mcx_status {
         crate::table::table_load(
             table,
@@ -1036,8 +1040,8 @@ pub mod exports {
             b,
             out_slot,
             out_sequence,
-            out_status_a,
-            out_status_b,
+            [out_status_a, out_status_b],
+            out_needed,
         )
     }
 

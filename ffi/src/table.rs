@@ -3,7 +3,7 @@
 use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 
-use mcx_migrate::table::save::{self, SaveSlot, SlotId, SlotIoError, SlotState};
+use mcx_migrate::table::save::{self, SaveSlot, SlotFault, SlotId, SlotIoError, SlotState};
 use mcx_migrate::table::{self, MigrationTable};
 use mcx_migrate::{Message, MigrationUpdate, SnapshotError};
 
@@ -326,14 +326,15 @@ pub(crate) fn table_load(
     b: *const mcx_save_slot_t,
     out_slot: *mut McxSlot,
     out_sequence: *mut u32,
-    out_status_a: *mut mcx_status,
-    out_status_b: *mut mcx_status,
+    [out_status_a, out_status_b]: [*mut mcx_status; 2],
+    out_needed: *mut usize,
 ) -> mcx_status {
     run(|| {
         let out_slot = abi::out_opt(out_slot)?;
         let out_sequence = abi::out_opt(out_sequence)?;
         let out_status_a = abi::out_opt(out_status_a)?;
         let out_status_b = abi::out_opt(out_status_b)?;
+        let out_needed = abi::out_opt(out_needed)?;
         let (a, b) = (CSlot::checked(a)?, CSlot::checked(b)?);
         let table = abi::object_mut(table)?;
         let bytes_a = abi::slot_bytes(a.0.bytes, a.0.len)?;
@@ -342,8 +343,18 @@ pub(crate) fn table_load(
             SlotState::Saved { .. } => MCX_OK,
             SlotState::Refused(fault) => fault.status(),
         };
+        // The storage a save refused for want of it needs (`mcx_table_restore`'s `out_needed`).
+        let mut needed: Option<usize> = None;
+        let mut note = |fault: &SlotFault| {
+            if let SlotFault::Snapshot(SnapshotError::TableTooSmall { needed: n }) = *fault {
+                needed = Some(needed.map_or(n, |m| m.max(n)));
+            }
+        };
         let (status_a, status_b, result) = match table.load(bytes_a, bytes_b) {
             Ok(loaded) => {
+                if let SlotState::Refused(fault) = &loaded.other {
+                    note(fault);
+                }
                 let other = state(loaded.other);
                 let (sa, sb) = match loaded.slot {
                     SlotId::A => (MCX_OK, other),
@@ -357,12 +368,19 @@ pub(crate) fn table_load(
                 }
                 (sa, sb, Ok(()))
             }
-            Err(none) => (
-                none.a.status(),
-                none.b.status(),
-                Err(Status::of(MCX_E_SAVE_NO_VALID_SLOT)),
-            ),
+            Err(none) => {
+                note(&none.a);
+                note(&none.b);
+                (
+                    none.a.status(),
+                    none.b.status(),
+                    Err(Status::of(MCX_E_SAVE_NO_VALID_SLOT)),
+                )
+            }
         };
+        if let (Some(out), Some(needed)) = (out_needed, needed) {
+            out.set(needed);
+        }
         if let Some(out) = out_status_a {
             out.set(status_a);
         }

@@ -440,13 +440,13 @@ pub enum Op {
         outs: [OptOut; 2],
     },
     /// `mcx_table_load` from save areas 0 and 1 as slots A and B (B and A if `swap`), out slot,
-    /// sequence number and the two statuses.
+    /// sequence number, the two statuses and the storage a save too big for the table needs.
     TableLoad {
         table: Obj,
         a: SlotArg,
         b: SlotArg,
         swap: bool,
-        outs: [OptOut; 4],
+        outs: [OptOut; 5],
     },
     /// Overwrites save area `area` (0 or 1 by parity).
     SaveAreaFill { area: u8, fill: AreaFill },
@@ -2879,6 +2879,7 @@ impl Harness {
         };
         let slots = [slot(&self.areas[0]), slot(&self.areas[1])];
         let (mut s, mut q, mut sa, mut sb) = (u32::MAX, u32::MAX, i32::MAX, i32::MAX);
+        let mut needed = usize::MAX;
         let rc = mcx_table_load(
             t,
             &slots[0],
@@ -2887,6 +2888,7 @@ impl Harness {
             &mut q,
             ptr::from_mut(&mut sa).cast(),
             ptr::from_mut(&mut sb).cast(),
+            &mut needed,
         );
         check_status(what, rc, SAVE);
         self.check_load(
@@ -2898,11 +2900,12 @@ impl Harness {
             [Some(AREA_LEN); 2],
             (Some(s), Some(q)),
             [Some(sa), Some(sb)],
+            Some(needed),
         );
     }
 
     /// `mcx_table_load` into the table in `t` from areas 0 and 1 (1 and 0 if `swap`).
-    fn load(&mut self, t: Obj, args: [SlotArg; 2], swap: bool, outs: [OptOut; 4]) {
+    fn load(&mut self, t: Obj, args: [SlotArg; 2], swap: bool, outs: [OptOut; 5]) {
         let what = "mcx_table_load";
         let Some(p) = self.obj::<mcx_table_t>(t, true) else {
             return;
@@ -2922,6 +2925,7 @@ impl Harness {
         let mut seq = opt_out(outs[1], u32::MAX);
         let mut sa = opt_out(outs[2], i32::MAX);
         let mut sb = opt_out(outs[3], i32::MAX);
+        let mut needed = opt_out(outs[4], usize::MAX);
         let rc = mcx_table_load(
             p,
             calls[0].ptr(),
@@ -2930,6 +2934,7 @@ impl Harness {
             seq.ptr(),
             sa.ptr().cast(),
             sb.ptr().cast(),
+            needed.ptr(),
         );
         self.after(what, rc, SAVE, &before, &[], &[]);
         for (i, call) in calls.iter().enumerate() {
@@ -2959,12 +2964,13 @@ impl Harness {
             calls.each_ref().map(SlotCall::readable),
             (given(&slot), given(&seq)),
             [given(&sa), given(&sb)],
+            given(&needed),
         );
     }
 
     /// Checks a load's outcome (`rc`, the table `p` of `room` bytes of storage, the slot and
-    /// sequence number and statuses reported) against every pair of what slots A and B (areas
-    /// `areas`, `lens` readable bytes) may show.
+    /// sequence number, statuses and needed storage reported, `usize::MAX` when not written)
+    /// against every pair of what slots A and B (areas `areas`, `lens` readable bytes) may show.
     #[allow(clippy::too_many_arguments)]
     fn check_load(
         &self,
@@ -2976,6 +2982,7 @@ impl Harness {
         lens: [Option<usize>; 2],
         (slot, seq): (Option<u32>, Option<u32>),
         statuses: [Option<i32>; 2],
+        needed: Option<usize>,
     ) {
         let pairs = self.pairs(areas, lens);
         let outcomes: Vec<Option<(usize, &Whole)>> = pairs
@@ -3056,6 +3063,28 @@ impl Harness {
                         "{what}: the slot loaded has status {status}"
                     );
                 }
+            }
+        }
+        // The storage needed: written only for a whole save too big for the table, and then
+        // the storage one such save the slots may hold uses; never when both statuses, known,
+        // say no slot was refused for want of storage.
+        if let Some(needed) = needed {
+            let too_small = MCX_E_SNAPSHOT_TABLE_TOO_SMALL as i32;
+            if needed != usize::MAX {
+                let held = pairs.iter().flatten().flatten().any(|w| w.in_use == needed);
+                assert!(
+                    needed > room && held,
+                    "{what} (status {rc}): needed {needed} is no save's: {}",
+                    context()
+                );
+            }
+            if let [Some(a), Some(b)] = statuses {
+                assert_eq!(
+                    needed != usize::MAX,
+                    a == too_small || b == too_small,
+                    "{what} (status {rc}, statuses {a} {b}): needed {needed}: {}",
+                    context()
+                );
             }
         }
     }
@@ -3261,7 +3290,7 @@ mod tests {
             a,
             b,
             swap: false,
-            outs: [OptOut::Valid; 4],
+            outs: [OptOut::Valid; 5],
         }
     }
 

@@ -579,7 +579,8 @@ static void a_save_cut_at_any_byte_loads_the_previous_or_the_new_table(void) {
         flash.programmed = 0;
         rc = mcx_table_save(&next, &a, &b, NULL, NULL);
         CHECK_RC(MCX_OK, mcx_table_init(&loaded, loaded_records, sizeof loaded_records));
-        if (mcx_table_load(&loaded, &a, &b, &slot, &sequence, &status_a, &status_b) != MCX_OK) {
+        if (mcx_table_load(&loaded, &a, &b, &slot, &sequence, &status_a, &status_b, NULL) !=
+            MCX_OK) {
             failures++;
             continue;
         }
@@ -601,9 +602,11 @@ static void a_save_cut_at_any_byte_loads_the_previous_or_the_new_table(void) {
     slot_b[20] ^= 0x01;
     {
         size_t before_len = snapshot_into(&loaded, want_prev, sizeof want_prev);
+        size_t needed = 77;
         CHECK_RC(MCX_E_SAVE_NO_VALID_SLOT,
-                 mcx_table_load(&loaded, &a, &b, NULL, NULL, &status_a, &status_b));
+                 mcx_table_load(&loaded, &a, &b, NULL, NULL, &status_a, &status_b, &needed));
         CHECK(status_a == MCX_E_SAVE_SLOT_ERASED && status_b == MCX_E_SAVE_CRC_MISMATCH);
+        CHECK(needed == 77); /* no slot refused for want of storage: not written */
         got_len = snapshot_into(&loaded, got, sizeof got);
         CHECK(got_len == before_len && memcmp(got, want_prev, got_len) == 0);
     }
@@ -613,6 +616,50 @@ static void a_save_cut_at_any_byte_loads_the_previous_or_the_new_table(void) {
     a.len = sizeof slot_a;
     b.erase = NULL;
     CHECK_RC(MCX_E_INVALID_ARGUMENT, mcx_table_save(&next, &a, &b, NULL, NULL));
+}
+
+/* A whole save whose records need more storage than the table has: refused with
+ * MCX_E_SNAPSHOT_TABLE_TOO_SMALL, the storage it needs in *out_needed (the larger of two), the
+ * table unchanged. */
+static void a_save_too_big_for_the_table_reports_the_storage_it_needs(void) {
+    static mcx_table_t small, source;
+    static uint8_t small_records[MCX_TABLE_MIN_STORAGE_LEN + 40];
+    static uint8_t source_records[RECORDS_STORAGE_LEN];
+    static uint8_t slot_a[SAVE_SLOT_BYTES], slot_b[SAVE_SLOT_BYTES];
+    mcx_save_slot_t a = {slot_a, sizeof slot_a, NULL, NULL, NULL};
+    mcx_save_slot_t b = {slot_b, sizeof slot_b, NULL, NULL, NULL};
+    mcx_message_t upd;
+    mcx_status status_a = 1, status_b = 1;
+    size_t one_record = 0, two_records = 0, needed = 0, records = 9;
+
+    CHECK_RC(MCX_OK, mcx_table_init(&source, source_records, sizeof source_records));
+    CHECK_RC(MCX_OK, mcx_message_init_migrated(&upd, USER2_PRIMARY, SYSTEM_B, USER2_AT_B, KMS_B));
+    CHECK_RC(MCX_OK, mcx_table_apply(&source, &upd));
+    CHECK_RC(MCX_OK, mcx_table_bytes_in_use(&source, &one_record));
+    CHECK(one_record > sizeof small_records);
+    memset(slot_a, 0xFF, sizeof slot_a);
+    memset(slot_b, 0xFF, sizeof slot_b);
+    CHECK_RC(MCX_OK, mcx_table_save(&source, &a, &b, NULL, NULL)); /* to A */
+    CHECK_RC(MCX_OK, mcx_table_init(&small, small_records, sizeof small_records));
+    CHECK_RC(MCX_E_SAVE_NO_VALID_SLOT,
+             mcx_table_load(&small, &a, &b, NULL, NULL, &status_a, &status_b, &needed));
+    CHECK(status_a == MCX_E_SNAPSHOT_TABLE_TOO_SMALL && status_b == MCX_E_SAVE_SLOT_ERASED);
+    CHECK(needed == one_record); /* as mcx_table_restore reports it */
+    CHECK_RC(MCX_OK, mcx_table_len(&small, &records));
+    CHECK(records == 0);
+
+    /* Both slots too big: the larger need, whichever slot holds it. */
+    CHECK_RC(MCX_OK, mcx_message_init_visitor_registered(&upd, USER2_AT_C, USER1, SYSTEM_A, KMS_A));
+    CHECK_RC(MCX_OK, mcx_table_apply(&source, &upd));
+    CHECK_RC(MCX_OK, mcx_table_bytes_in_use(&source, &two_records));
+    CHECK(two_records > one_record);
+    CHECK_RC(MCX_OK, mcx_table_save(&source, &a, &b, NULL, NULL)); /* to B */
+    needed = 0;
+    CHECK_RC(MCX_E_SAVE_NO_VALID_SLOT,
+             mcx_table_load(&small, &a, &b, NULL, NULL, &status_a, &status_b, &needed));
+    CHECK(status_a == MCX_E_SNAPSHOT_TABLE_TOO_SMALL &&
+          status_b == MCX_E_SNAPSHOT_TABLE_TOO_SMALL);
+    CHECK(needed == two_records);
 }
 
 int main(void) {
@@ -633,5 +680,6 @@ int main(void) {
     returned_user_is_removed_and_clear_empties();
     objects_built_the_same_way_are_equal_byte_for_byte();
     a_save_cut_at_any_byte_loads_the_previous_or_the_new_table();
+    a_save_too_big_for_the_table_reports_the_storage_it_needs();
     return check_report("test_api");
 }
