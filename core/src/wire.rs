@@ -143,8 +143,21 @@ pub const fn max_frame_len(encoded_len: usize) -> usize {
 pub const MAX_FRAME_LEN: usize = max_frame_len(MAX_ENCODED_LEN);
 
 mod sealed {
+    use crate::message::{MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
+
     pub trait Sealed {}
+
+    /// A message of any type, borrowed where it lies: what the one encoder writes (no copy of
+    /// the message into a [`Message`](crate::Message) first).
+    #[derive(Clone, Copy)]
+    pub enum Outgoing<'m, 'a> {
+        Request(&'m PrivateCallRequest<'a>),
+        Redirection(&'m PrivateCallRedirection<'a>),
+        MigrationUpdate(&'m MigrationUpdate<'a>),
+    }
 }
+
+use sealed::Outgoing;
 
 /// A message with a fixed type in the wire format: [`PrivateCallRequest`],
 /// [`PrivateCallRedirection`] and [`MigrationUpdate`]; sealed. Its fields, in order, are its
@@ -158,13 +171,19 @@ pub trait WireMessage<'a>: sealed::Sealed + Serialize + Deserialize<'a> + Copy {
     fn into_message(self) -> Message<'a>;
     /// The message of this type inside `message`, or `None` for another type.
     fn from_message(message: Message<'a>) -> Option<Self>;
+    /// This message, borrowed, for the encoder.
+    #[doc(hidden)]
+    fn outgoing(&self) -> Outgoing<'_, 'a>;
 }
 
 /// The IE rules an encoder must not break (the E2EE NOTE of a redirection).
-fn check_rules(message: &Message<'_>) -> Result<(), EncodeError> {
-    message
-        .validate()
-        .map_err(|_| EncodeError::MissingSecurityDomainInfo)
+fn check_rules(message: Outgoing<'_, '_>) -> Result<(), EncodeError> {
+    match message {
+        Outgoing::Redirection(m) => m
+            .validate()
+            .map_err(|_| EncodeError::MissingSecurityDomainInfo),
+        Outgoing::Request(_) | Outgoing::MigrationUpdate(_) => Ok(()),
+    }
 }
 
 macro_rules! wire_message {
@@ -181,6 +200,9 @@ macro_rules! wire_message {
                     Message::$variant(m) => Some(m),
                     _ => None,
                 }
+            }
+            fn outgoing(&self) -> Outgoing<'_, 'a> {
+                Outgoing::$variant(self)
             }
         }
 
@@ -215,19 +237,19 @@ wire_message! {
 /// A message on the wire: the envelope (format version, message type), then the message's
 /// fields. Every encoding goes through this one non-generic encoder, so the firmware holds one,
 /// not one per message type.
-impl Encode for Message<'_> {
+impl Encode for Outgoing<'_, '_> {
     fn encode(&self, w: &mut Writer<'_>) {
         w.push(FORMAT_VERSION);
-        match self {
-            Message::Request(m) => {
+        match *self {
+            Outgoing::Request(m) => {
                 w.push(MessageType::PrivateCallRequest as u8);
                 Encode::encode(m, w);
             }
-            Message::Redirection(m) => {
+            Outgoing::Redirection(m) => {
                 w.push(MessageType::PrivateCallRedirection as u8);
                 Encode::encode(m, w);
             }
-            Message::MigrationUpdate(m) => {
+            Outgoing::MigrationUpdate(m) => {
                 w.push(MessageType::MigrationUpdate as u8);
                 Encode::encode(m, w);
             }
@@ -235,13 +257,21 @@ impl Encode for Message<'_> {
     }
 }
 
-impl Message<'_> {
+impl Outgoing<'_, '_> {
     /// Longest encoding of a message of this one's type, envelope included.
-    fn max_encoded_len(&self) -> usize {
+    fn max_encoded_len(self) -> usize {
         match self {
-            Message::Request(_) => REQUEST_MAX_ENCODED_LEN,
-            Message::Redirection(_) => REDIRECTION_MAX_ENCODED_LEN,
-            Message::MigrationUpdate(_) => MIGRATION_UPDATE_MAX_ENCODED_LEN,
+            Outgoing::Request(_) => REQUEST_MAX_ENCODED_LEN,
+            Outgoing::Redirection(_) => REDIRECTION_MAX_ENCODED_LEN,
+            Outgoing::MigrationUpdate(_) => MIGRATION_UPDATE_MAX_ENCODED_LEN,
+        }
+    }
+
+    fn of<'m, 'a>(msg: &'m Message<'a>) -> Outgoing<'m, 'a> {
+        match msg {
+            Message::Request(m) => Outgoing::Request(m),
+            Message::Redirection(m) => Outgoing::Redirection(m),
+            Message::MigrationUpdate(m) => Outgoing::MigrationUpdate(m),
         }
     }
 }
@@ -253,7 +283,7 @@ impl Message<'_> {
 /// pass; a shorter one is measured first), and [`EncodeError::MissingSecurityDomainInfo`] for
 /// a redirection that breaks the E2EE rule. On `Err`, `buf` is unchanged.
 pub fn encode<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    encode_message(&msg.into_message(), buf)
+    encode_outgoing(msg.outgoing(), buf)
 }
 
 /// Encodes `msg` as one frame — the COBS encoding of the message and its CRC-32C, then the
@@ -262,19 +292,23 @@ pub fn encode<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, 
 /// The frame holds no other `0x00`, so a receiver splits a byte stream at each `0x00`. Errors
 /// as for [`encode`]; a buffer of [`max_frame_len`]`(M::MAX_ENCODED_LEN)` always suffices.
 pub fn encode_frame<'a, M: WireMessage<'a>>(msg: &M, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    encode_message_frame(&msg.into_message(), buf)
+    encode_outgoing_frame(msg.outgoing(), buf)
 }
 
 /// Encodes any message as one frame; see [`encode_frame`].
 pub fn encode_message_frame(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    encode_outgoing_frame(Outgoing::of(msg), buf)
+}
+
+fn encode_outgoing_frame(msg: Outgoing<'_, '_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
     check_rules(msg)?;
-    let lengths = measure_frame(msg);
+    let lengths = measure_frame(&msg);
     let start = frame_start(buf.len(), lengths)?;
     let end = start.saturating_add(lengths.len);
     let payload = buf.get_mut(start..end).ok_or(EncodeError::BufferTooSmall {
         needed: lengths.frame_len,
     })?;
-    serialize_into(msg, payload);
+    serialize_into(&msg, payload);
     close_frame(buf, start, end, lengths)
 }
 
@@ -323,15 +357,19 @@ fn close_frame(
 
 /// Encodes any message; see [`encode`].
 pub fn encode_message(msg: &Message<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    encode_outgoing(Outgoing::of(msg), buf)
+}
+
+fn encode_outgoing(msg: Outgoing<'_, '_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
     check_rules(msg)?;
     if buf.len() < msg.max_encoded_len() {
         // The one case that may not fit: measure first, so that nothing is written on `Err`.
-        let len = measure(msg);
+        let len = measure(&msg);
         if len > buf.len() {
             return Err(EncodeError::BufferTooSmall { needed: len });
         }
     }
-    Ok(serialize_into(msg, buf))
+    Ok(serialize_into(&msg, buf))
 }
 
 /// Reads the envelope: checks the version and returns the message type and the payload.
