@@ -7,9 +7,9 @@
 //! cost the firmware more than the messages it wrote (docs/footprint.md). Writes go through
 //! `get`/`get_mut` only, so no slice-index panic path is linked. The writer also counts what it
 //! writes (and, on request, the CRC and the bytes of its COBS frame) past the end of its buffer,
-//! so one encoder (over [`Message`](crate::Message), in `wire.rs`) serves encoding and size
-//! computation of every message type. Its counterpart for
-//! decoding is [`wire_de`](crate::wire_de).
+//! so one encoder (over a borrowed message of any type, in `wire.rs`) serves encoding and size
+//! computation of every message type. Its counterpart for decoding is
+//! [`wire_de`](crate::wire_de).
 
 use crate::checksum::{Crc32, CASTAGNOLI};
 use crate::cobs::EncodedLen;
