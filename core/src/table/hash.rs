@@ -45,12 +45,15 @@ impl Hasher for IdHasher {
             self.mix(u64::from_le_bytes(*word));
         }
         if !tail.is_empty() {
-            let mut last = [0u8; 8];
-            for (to, from) in last.iter_mut().zip(tail) {
-                *to = *from;
-            }
+            // The tail's bytes as a little-endian word, zero above them, built in a register:
+            // copying the tail into a zeroed buffer and loading that as a word stalled
+            // store-to-load forwarding, a quarter of a lookup's time.
+            let last = tail
+                .iter()
+                .rev()
+                .fold(0, |word: u64, &byte| (word << 8) | u64::from(byte));
             // The tail's length tells "ab" from "ab\0".
-            self.mix(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
+            self.mix(last ^ ((tail.len() as u64) << 59));
         }
     }
 
@@ -89,6 +92,32 @@ mod tests {
             .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16 & 0x1ff)
             .collect();
         assert!(home.len() > 180, "{} of 512 home buckets used", home.len());
+    }
+
+    /// The hash as first defined: the tail copied into a zeroed word.
+    fn reference(bytes: &[u8]) -> u64 {
+        let mut state: u64 = 0;
+        let mut mix = |word: u64| state = (state.rotate_left(5) ^ word).wrapping_mul(SEED);
+        let mut chunks = bytes.chunks_exact(8);
+        for word in chunks.by_ref() {
+            mix(u64::from_le_bytes(word.try_into().unwrap()));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut last = [0u8; 8];
+            last[..tail.len()].copy_from_slice(tail);
+            mix(u64::from_le_bytes(last) ^ ((tail.len() as u64) << 59));
+        }
+        IdHasher { state }.finish()
+    }
+
+    #[test]
+    fn the_tail_read_as_a_word_hashes_as_the_tail_copied_into_one() {
+        let text = b"sip:user-with-a-long-name-0042@mc-b.example/and-some-more";
+        for len in 0..=text.len() {
+            let bytes = &text[..len];
+            assert_eq!(hash_id(bytes), reference(bytes), "length {len}");
+        }
     }
 
     #[test]
