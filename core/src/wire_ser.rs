@@ -145,11 +145,7 @@ impl Writer<'_> {
     fn extend(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.out.get_mut(self.len..end) {
-            // A zip, not `copy_from_slice`: LLVM does not prove the lengths equal, and the
-            // latter's length check would link a panic path.
-            for (to, from) in dst.iter_mut().zip(bytes) {
-                *to = *from;
-            }
+            copy(dst, bytes);
         }
         if let Some(sink) = &mut self.sink {
             sink(bytes);
@@ -178,6 +174,24 @@ impl Writer<'_> {
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         self.varint(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
         self.extend(bytes);
+    }
+}
+
+/// Copies `src` into `dst`, of the same length.
+///
+/// On bare metal a zip, not `copy_from_slice`: LLVM at `opt-level = "z"` does not prove the
+/// lengths equal, even behind a test, and the latter's length check would link a panic path
+/// into the panic-never firmware. Elsewhere (servers, hosts, where speed counts) the `memcpy`,
+/// behind the same test: it made encoding a redirection 30 % faster (docs/benchmarks.md).
+#[inline]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    #[cfg(target_os = "none")]
+    for (to, from) in dst.iter_mut().zip(src) {
+        *to = *from;
+    }
+    #[cfg(not(target_os = "none"))]
+    if dst.len() == src.len() {
+        dst.copy_from_slice(src);
     }
 }
 
