@@ -5,7 +5,7 @@ use crate::error::EncodeError;
 use crate::id::{McServiceIdRef, RedirectionReason, SecurityDomainInfo};
 use crate::log::debug;
 use crate::message::{PrivateCallRedirection, PrivateCallRequest};
-use crate::table::{MigrationLookup, Record, VisitorState};
+use crate::table::{MigrationLookup, Record, TryMigrationLookup, VisitorState};
 use crate::wire::encode;
 
 /// Why the server refuses a private call request instead of proceeding or redirecting.
@@ -62,7 +62,21 @@ pub fn decide<'a, T: MigrationLookup + ?Sized>(
     table: &'a T,
     request: &PrivateCallRequest<'a>,
 ) -> Decision<'a> {
-    match route(table, request.target.as_str(), request.e2ee_required) {
+    match try_decide(table, request) {
+        Ok(decision) => decision,
+        Err(never) => match never {},
+    }
+}
+
+/// [`decide`] over a store whose reads can fail: the same rules, and `Err` with the store's
+/// error when it could not read the target's record. The server must then fail the call (it
+/// knows neither whether the user migrated nor where to), not let it proceed.
+pub fn try_decide<'a, T: TryMigrationLookup + ?Sized>(
+    store: &'a T,
+    request: &PrivateCallRequest<'a>,
+) -> Result<Decision<'a>, T::Error> {
+    let record = store.try_lookup(request.target.as_str())?;
+    Ok(match route(record, request.e2ee_required) {
         Route::Proceed => Decision::Proceed,
         Route::Reject(reason) => Decision::Reject(reason),
         Route::Redirect {
@@ -81,7 +95,7 @@ pub fn decide<'a, T: MigrationLookup + ?Sized>(
                 reason: Some(reason),
             })
         }
-    }
+    })
 }
 
 /// IE 2 and IE 3 of Table 10.16.y.2-1 for a redirection of a call to `dialled` whose next ID is
@@ -144,13 +158,9 @@ enum Route<'t> {
     },
 }
 
-/// The rules of [`decide`] for a request to `target`.
-fn route<'t, T: MigrationLookup + ?Sized>(
-    table: &'t T,
-    target: &str,
-    e2ee_required: bool,
-) -> Route<'t> {
-    let (next, security_domain_info, reason) = match table.lookup(target) {
+/// The rules of [`decide`] for a request whose target has `record`.
+fn route(record: Option<Record<'_>>, e2ee_required: bool) -> Route<'_> {
+    let (next, security_domain_info, reason) = match record {
         Some(Record::MigratedAway(migrated)) => (
             migrated.partner_id,
             migrated.security_domain_info,

@@ -143,6 +143,25 @@ pub trait MigrationLookup {
     fn lookup(&self, id: &str) -> Option<Record<'_>>;
 }
 
+/// [`MigrationLookup`] for a store whose reads can fail (a database reached over a network):
+/// [`server::try_decide`](crate::server::try_decide) reads records through it and passes a
+/// failed read on as an error. A store must not report a failed read as "no record": the
+/// server would let the call proceed at a system the user has left. Every [`MigrationLookup`]
+/// is one that never fails.
+pub trait TryMigrationLookup {
+    /// Why a read failed.
+    type Error;
+    /// The record keyed by the MC service ID `id`, if there is one, or why it could not be read.
+    fn try_lookup(&self, id: &str) -> Result<Option<Record<'_>>, Self::Error>;
+}
+
+impl<T: MigrationLookup + ?Sized> TryMigrationLookup for T {
+    type Error = core::convert::Infallible;
+    fn try_lookup(&self, id: &str) -> Result<Option<Record<'_>>, Self::Error> {
+        Ok(self.lookup(id))
+    }
+}
+
 /// What applying an update did to the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -1,7 +1,9 @@
 //! "Any store can answer": a second implementation of [`MigrationLookup`] — a host-side store
 //! over a `HashMap` of owned records, as an MC service server with its own replicated store
 //! would write it — gives exactly the decisions the migration table gives, for every request.
-//! The trait is all `server::decide` and `server::decide_encode` need.
+//! The trait is all `server::decide` and `server::decide_encode` need. A store whose reads can
+//! fail answers through `TryMigrationLookup` and `server::try_decide`: the same decisions while
+//! it reads, its error (never "proceed") when it cannot.
 
 // Test code: the workspace's no-panic lints (root Cargo.toml) are for the library.
 #![allow(
@@ -14,9 +16,10 @@
 
 use std::collections::HashMap;
 
-use mcx_migrate::server::{decide, decide_encode, Decision, DecisionOutcome};
+use mcx_migrate::server::{decide, decide_encode, try_decide, Decision, DecisionOutcome};
 use mcx_migrate::table::{
-    MigratedRecord, MigrationLookup, MigrationTable, Record, VisitorRecord, VisitorState,
+    MigratedRecord, MigrationLookup, MigrationTable, Record, TryMigrationLookup, VisitorRecord,
+    VisitorState,
 };
 use mcx_migrate::wire::MAX_ENCODED_LEN;
 use mcx_migrate::*;
@@ -251,4 +254,70 @@ fn the_host_store_redirects_a_call_to_a_migrated_user() {
     // Through a trait object too: any store behind `dyn MigrationLookup`.
     let dyn_store: &dyn MigrationLookup = &store;
     assert_eq!(decide(dyn_store, &request), Decision::Redirect(r));
+}
+
+/// A store reached over a network: reads of the IDs in `down` fail (their replica is
+/// unreachable), the others answer from the host store.
+struct NetworkStore {
+    store: HostStore,
+    down: Vec<&'static str>,
+}
+
+/// Why a read of [`NetworkStore`] failed.
+#[derive(Debug, PartialEq)]
+struct Unreachable;
+
+impl TryMigrationLookup for NetworkStore {
+    type Error = Unreachable;
+    fn try_lookup(&self, id: &str) -> Result<Option<Record<'_>>, Unreachable> {
+        if self.down.contains(&id) {
+            return Err(Unreachable);
+        }
+        Ok(self.store.lookup(id))
+    }
+}
+
+proptest! {
+    #[test]
+    fn a_fallible_store_decides_as_the_table_and_fails_the_reads_it_cannot_make(
+        updates in proptest::collection::vec(update(), 0..40),
+        down in proptest::sample::subsequence(POOL.to_vec(), 0..POOL.len()),
+    ) {
+        let mut storage = vec![0u8; 8192];
+        let mut table = MigrationTable::new(&mut storage[..]).unwrap();
+        let mut network = NetworkStore { store: HostStore::default(), down };
+        for update in &updates {
+            if table.apply(update).is_ok() {
+                network.store.apply(update);
+            }
+        }
+        for kind in ServiceKind::ALL {
+            for target in POOL {
+                for e2ee in [false, true] {
+                    let request = PrivateCallRequest {
+                        service_kind: kind,
+                        calling_party: id(POOL[0]),
+                        target: id(target),
+                        e2ee_required: e2ee,
+                        security_domain_info: None,
+                    };
+                    let expected = if network.down.contains(&target) {
+                        Err(Unreachable)
+                    } else {
+                        Ok(decide(&table, &request))
+                    };
+                    prop_assert_eq!(try_decide(&network, &request), expected);
+                }
+            }
+        }
+        // Every store that cannot fail is a fallible one that never does.
+        let request = PrivateCallRequest {
+            service_kind: ServiceKind::McpttPrivateCall,
+            calling_party: id(POOL[0]),
+            target: id(POOL[1]),
+            e2ee_required: true,
+            security_domain_info: None,
+        };
+        prop_assert_eq!(try_decide(&table, &request), Ok(decide(&table, &request)));
+    }
 }
