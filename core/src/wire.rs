@@ -961,11 +961,17 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_message_is_within_crc_32c_hamming_distance_6_length() {
-        // Koopman's tables: CRC-32C keeps Hamming distance 6 up to 5,243 data bits. Larger
-        // build-time capacities than the defaults lose that (the docs say so).
+    fn at_the_default_capacities_the_longest_message_is_within_crc_32c_hamming_distance_6_length() {
+        // Koopman's tables: CRC-32C keeps Hamming distance 6 up to 5,243 data bits. The rule
+        // holds for the default build-time capacities; larger ones may exceed it, as
+        // docs/embedded.md says, and a build with them must still pass its tests.
+        let defaults = (
+            MC_SERVICE_ID_CAPACITY,
+            MC_SYSTEM_ID_CAPACITY,
+            KMS_URI_CAPACITY,
+        ) == (128, 253, 128);
         let bits = std::hint::black_box(MAX_ENCODED_LEN) * 8;
-        assert!(bits <= 5243, "{bits} bits");
+        assert!(!defaults || bits <= 5243, "{bits} bits");
     }
 
     #[test]

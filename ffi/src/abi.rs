@@ -583,9 +583,13 @@ pub mod exports {
         )
     }
 
-    /// Builds a private call redirection (Table 10.16.y.2-1, step 3 of §10.16.5.3) into `msg`: the
-    /// call from `calling_party` to `target_primary` (the target's MC service ID in its primary MC
-    /// system) is to be sent to `target_migrated` (the ID the partner MC system assigned).
+    /// Builds a private call redirection (Table 10.16.y.2-1) into `msg`, with IE 2
+    /// `target_primary` (the target's MC service ID from its primary MC system) and IE 3
+    /// `target_migrated` (the ID the migrated MC system assigned). Sent by the primary system
+    /// (step 3 of §10.16.5.3), it says that the call from `calling_party` to `target_primary` is
+    /// to be sent to `target_migrated`; sent home by a partner system that no longer serves the
+    /// user (consecutive migration), that the call to `target_migrated` is to be sent to
+    /// `target_primary`. The caller tells the two apart by the ID it called.
     ///
     /// `kms_uri` may be NULL (no security domain information), except with `e2ee_required`: the
     /// NOTE under Table 10.16.y.2-1 makes it mandatory then, and the builder refuses the
