@@ -190,27 +190,31 @@ fn update() -> impl Strategy<Value = MigrationUpdate<'static>> {
 /// The decision of `store` for every request over the pool, as comparable values: the
 /// decision and the encoded bytes `decide_encode` writes.
 fn decisions<T: MigrationLookup + ?Sized>(store: &T) -> Vec<(Decision<'_>, Vec<u8>)> {
-    let mut out = Vec::new();
-    for kind in ServiceKind::ALL {
-        for target in POOL {
-            for e2ee in [false, true] {
-                let request = PrivateCallRequest {
-                    service_kind: kind,
-                    calling_party: id(POOL[0]),
-                    target: id(target),
-                    e2ee_required: e2ee,
-                    security_domain_info: None,
-                };
-                let mut buf = [0u8; MAX_ENCODED_LEN];
-                let encoded = match decide_encode(store, &request, &mut buf).unwrap() {
-                    DecisionOutcome::Redirected(n) => buf[..n].to_vec(),
-                    other => format!("{other:?}").into_bytes(),
-                };
-                out.push((decide(store, &request), encoded));
-            }
-        }
-    }
-    out
+    requests()
+        .map(|request| {
+            let mut buf = [0u8; MAX_ENCODED_LEN];
+            let encoded = match decide_encode(store, &request, &mut buf).unwrap() {
+                DecisionOutcome::Redirected(n) => buf[..n].to_vec(),
+                other => format!("{other:?}").into_bytes(),
+            };
+            (decide(store, &request), encoded)
+        })
+        .collect()
+}
+
+/// Every request over the pool: each kind, each target, with and without E2EE.
+fn requests() -> impl Iterator<Item = PrivateCallRequest<'static>> {
+    ServiceKind::ALL.into_iter().flat_map(|kind| {
+        POOL.into_iter().flat_map(move |target| {
+            [false, true].map(|e2ee| PrivateCallRequest {
+                service_kind: kind,
+                calling_party: id(POOL[0]),
+                target: id(target),
+                e2ee_required: e2ee,
+                security_domain_info: None,
+            })
+        })
+    })
 }
 
 proptest! {
@@ -291,24 +295,13 @@ proptest! {
                 network.store.apply(update);
             }
         }
-        for kind in ServiceKind::ALL {
-            for target in POOL {
-                for e2ee in [false, true] {
-                    let request = PrivateCallRequest {
-                        service_kind: kind,
-                        calling_party: id(POOL[0]),
-                        target: id(target),
-                        e2ee_required: e2ee,
-                        security_domain_info: None,
-                    };
-                    let expected = if network.down.contains(&target) {
-                        Err(Unreachable)
-                    } else {
-                        Ok(decide(&table, &request))
-                    };
-                    prop_assert_eq!(try_decide(&network, &request), expected);
-                }
-            }
+        for request in requests() {
+            let expected = if network.down.contains(&request.target.as_str()) {
+                Err(Unreachable)
+            } else {
+                Ok(decide(&table, &request))
+            };
+            prop_assert_eq!(try_decide(&network, &request), expected);
         }
         // Every store that cannot fail is a fallible one that never does.
         let request = PrivateCallRequest {
