@@ -29,10 +29,13 @@
 //! corrupted migration update would silently route calls to a wrong ID). Koopman's CRC tables
 //! give CRC-32C Hamming distance 6 up to 5,243 data bits, which covers the longest message a
 //! frame carries ([`MAX_ENCODED_LEN`], 649 bytes or 5,192 bits with the default capacities;
-//! [`MAX_FRAME_LEN`] is that framed): every error of up to 5 bits in a message is detected,
-//! against Hamming distance 4 to 5 at that length for CRC-32/ISO-HDLC (Ethernet's; 5 only up
-//! to 2,974 bits). Like any CRC of degree 32 it detects every burst of up to 32 bits in the
-//! bytes it covers. A frame whose CRC
+//! [`MAX_FRAME_LEN`] is that framed): every error of up to 5 bits in the message bytes it
+//! covers is detected, against Hamming distance 4 to 5 at that length for CRC-32/ISO-HDLC
+//! (Ethernet's; 5 only up to 2,974 bits). Like any CRC of degree 32 it detects every burst of
+//! up to 32 bits in the bytes it covers. The CRC covers the message before COBS: an error that
+//! hits a COBS code byte or the delimiter on the line changes how the frame decodes, and is
+//! refused as invalid COBS or missed with a probability of about 2⁻³² (docs/wire-format.md,
+//! "What is guaranteed"). A frame whose CRC
 //! does not match (or that is too short to hold one) is refused with
 //! [`DecodeError::FrameCheckMismatch`]; a frame that is not valid COBS with
 //! [`DecodeError::BadFrame`]. The receiver checks the CRC before anything else in the message,

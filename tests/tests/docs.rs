@@ -164,20 +164,26 @@ fn ci_runs_exactly_the_readme_test_command() {
     );
 }
 
-/// The bytes of the code block under `### {heading}` of docs/wire-format.md: the first
-/// hexadecimal pairs of each line, up to the line's description.
-fn example_bytes(heading: &str) -> Vec<u8> {
+/// The text of the first code block under `### {heading}` of docs/wire-format.md.
+fn code_block(heading: &str) -> String {
     let text = std::fs::read_to_string(repo_root().join("docs/wire-format.md"))
         .expect("read docs/wire-format.md");
     let after = text
         .split_once(&format!("### {heading}\n"))
         .unwrap_or_else(|| panic!("docs/wire-format.md has no heading {heading:?}"))
         .1;
-    let block = after
+    after
         .split_once("```text\n")
         .and_then(|(_, rest)| rest.split_once("```"))
         .expect("a text code block under the heading")
-        .0;
+        .0
+        .to_string()
+}
+
+/// The bytes of the code block under `### {heading}` of docs/wire-format.md: the first
+/// hexadecimal pairs of each line, up to the line's description.
+fn example_bytes(heading: &str) -> Vec<u8> {
+    let block = code_block(heading);
     block
         .lines()
         .flat_map(|line| {
@@ -189,10 +195,22 @@ fn example_bytes(heading: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The message of docs/wire-format.md's example: user `sip:a@x` calls `sip:b@y`.
+fn example_message() -> mcx_migrate::Message<'static> {
+    use mcx_migrate::{McServiceIdRef, Message, PrivateCallRequest, ServiceKind};
+    Message::Request(PrivateCallRequest {
+        service_kind: ServiceKind::McpttPrivateCall,
+        calling_party: McServiceIdRef::new("sip:a@x").unwrap(),
+        target: McServiceIdRef::new("sip:b@y").unwrap(),
+        e2ee_required: false,
+        security_domain_info: None,
+    })
+}
+
 #[test]
 fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
     use mcx_migrate::wire::{decode_message, encode_message, MAX_ENCODED_LEN};
-    use mcx_migrate::{McServiceIdRef, Message, PrivateCallRequest, ServiceKind};
+    use mcx_migrate::{Message, ServiceKind};
 
     let bytes = example_bytes("Example");
     let Message::Request(request) = decode_message(&bytes).expect("the example decodes") else {
@@ -204,13 +222,7 @@ fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
     assert!(!request.e2ee_required);
     assert!(request.security_domain_info.is_none());
 
-    let message = Message::Request(PrivateCallRequest {
-        service_kind: ServiceKind::McpttPrivateCall,
-        calling_party: McServiceIdRef::new("sip:a@x").unwrap(),
-        target: McServiceIdRef::new("sip:b@y").unwrap(),
-        e2ee_required: false,
-        security_domain_info: None,
-    });
+    let message = example_message();
     let mut buf = [0u8; MAX_ENCODED_LEN];
     let n = encode_message(&message, &mut buf).unwrap();
     assert_eq!(
@@ -218,4 +230,71 @@ fn the_wire_format_example_is_what_the_library_encodes_and_decodes() {
         bytes[..],
         "the documented bytes are the encoder's"
     );
+}
+
+/// The bytes of each labelled part of the code block under `### {heading}` of
+/// docs/wire-format.md: a line that starts with a word (`message`, `CRC-32C`, `frame`) opens a
+/// part, an indented line continues it; the first hexadecimal pairs of each line, up to its
+/// description, are the part's bytes.
+fn labelled_example_bytes(heading: &str) -> Vec<(String, Vec<u8>)> {
+    let block = code_block(heading);
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for line in block.lines() {
+        let mut words = line.split_whitespace().peekable();
+        if !line.starts_with(' ') {
+            let label = words.next().expect("a label");
+            parts.push((label.to_string(), Vec::new()));
+        }
+        let (_, bytes) = parts.last_mut().expect("the block starts with a label");
+        bytes.extend(
+            words
+                .take_while(|w| w.len() == 2 && w.chars().all(|c| c.is_ascii_hexdigit()))
+                .map(|w| u8::from_str_radix(w, 16).unwrap()),
+        );
+    }
+    parts
+}
+
+#[test]
+fn the_wire_format_example_frame_is_what_the_library_frames() {
+    use mcx_migrate::wire::{decode_frame, encode_message_frame, MAX_FRAME_LEN};
+
+    let parts = labelled_example_bytes("Example frame");
+    let labels: Vec<&str> = parts.iter().map(|(label, _)| label.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["message", "CRC-32C", "frame"],
+        "the parts of the example"
+    );
+    let (message_bytes, crc, frame) = (&parts[0].1, &parts[1].1, &parts[2].1);
+    assert_eq!(
+        message_bytes[..],
+        example_bytes("Example")[..],
+        "the framed message is the example above"
+    );
+
+    let message = example_message();
+    let mut buf = [0u8; MAX_FRAME_LEN];
+    let n = encode_message_frame(&message, &mut buf).unwrap();
+    assert_eq!(buf[..n], frame[..], "the documented frame is the encoder's");
+    assert_eq!(
+        decode_frame(&mut frame.clone()),
+        Ok(message),
+        "the documented frame decodes to the message"
+    );
+
+    // The CRC as documented: CRC-32C (reflected polynomial 0x82F63B78) of the message bytes,
+    // little-endian, here computed bitwise apart from the library.
+    let mut crc32c = 0xFFFF_FFFFu32;
+    for &byte in message_bytes {
+        crc32c ^= u32::from(byte);
+        for _ in 0..8 {
+            crc32c = if crc32c & 1 == 1 {
+                (crc32c >> 1) ^ 0x82F6_3B78
+            } else {
+                crc32c >> 1
+            };
+        }
+    }
+    assert_eq!(crc[..], (!crc32c).to_le_bytes(), "the documented CRC-32C");
 }

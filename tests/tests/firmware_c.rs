@@ -39,11 +39,12 @@ const FLASH_TARGET: u64 = 12 * 1024;
 const FLASH_WHOLE_API_TARGET: u64 = 14 * 1024;
 const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
-/// Raised from 16 KiB when the migration table moved into caller memory (records packed at
-/// their length, compaction, eviction by bytes: about 2.7 KiB more flash in this firmware,
-/// against 9 KiB less RAM per 16-record table); see docs/footprint.md.
+/// The flash limit sits above the flash target, which the library does not meet yet (see
+/// docs/footprint.md): a regression past it still fails.
 const FLASH_CI_LIMIT: u64 = 20 * 1024;
-const STACK_CI_LIMIT: u64 = 2 * 1024;
+/// The stack target itself: issue 12 and 13 keep "every C API call ≤ 1 KiB of stack, painted
+/// and static" as a rule, so CI enforces it rather than a looser limit.
+const STACK_CI_LIMIT: u64 = STACK_TARGET;
 
 /// Bytes of a typical record's strings (the key, the two other IDs, the KMS URI), for the table
 /// storage figures: the firmware's user 2, migrated to B, in A's table:
@@ -51,7 +52,7 @@ const STACK_CI_LIMIT: u64 = 2 * 1024;
 /// without a KMS URI and with `https://kms.mc-b.example/kms` (28).
 const TYPICAL_STRING_BYTES: [u64; 2] = [22 + 12 + 29, 22 + 12 + 29 + 28];
 // `size_report_is_complete_and_within_the_ci_limits` fails above either CI limit: a C API call
-// whose stack, painted or static, is above 2 KiB, or library flash above 20 KiB.
+// whose stack, painted or static, is above 1 KiB, or library flash above 20 KiB.
 
 /// The C API functions the firmware calls, each through its stack-painting `API()` wrapper.
 const MEASURED_FUNCTIONS: &[&str] = &[
