@@ -147,7 +147,7 @@ pub trait MigrationLookup {
 /// [`server::try_decide`](crate::server::try_decide) reads records through it and passes a
 /// failed read on as an error. A store must not report a failed read as "no record": the
 /// server would let the call proceed at a system the user has left. Every [`MigrationLookup`]
-/// is one that never fails.
+/// is one that never fails (a blanket implementation), so a store implements one of the two.
 pub trait TryMigrationLookup {
     /// Why a read failed.
     type Error;

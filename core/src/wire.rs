@@ -497,6 +497,48 @@ mod tests {
         }
     }
 
+    /// The order docs/wire-format.md ("Error precedence") gives: when an input breaks several
+    /// rules, the first one met is reported.
+    #[test]
+    fn an_input_breaking_several_rules_gives_the_error_the_docs_put_first() {
+        // A private call request: envelope, then the service kind, then the calling party's
+        // length (200, over the ID capacity: varint c8 01) and bytes.
+        let request_head = [FORMAT_VERSION, 1, 0, 0xc8, 0x01];
+        let over_capacity_short: Vec<u8> = request_head.iter().copied().chain([b's'; 10]).collect();
+        let over_capacity_not_utf8: Vec<u8> =
+            request_head.iter().copied().chain([0xff; 200]).collect();
+        // A redirection with E2EE and without security domain information (its last bytes:
+        // E2EE flag, the absent information, the absent reason) and a byte after it.
+        let mut no_sdi = encoded(&PrivateCallRedirection {
+            reason: None,
+            ..redirection(false)
+        });
+        let flag = no_sdi.len() - 3;
+        no_sdi[flag] = 1;
+        let mut no_sdi_trailing = no_sdi.clone();
+        no_sdi_trailing.push(0);
+        let cases: [(&[u8], DecodeError); 8] = [
+            (&[], DecodeError::Truncated),
+            (&[1], DecodeError::UnsupportedVersion(1)),
+            (&[FORMAT_VERSION], DecodeError::Truncated),
+            (
+                &[FORMAT_VERSION, 9, 0xff],
+                DecodeError::UnknownMessageType(9),
+            ),
+            (&over_capacity_short, DecodeError::Truncated),
+            (&over_capacity_not_utf8, DecodeError::InvalidUtf8),
+            (&no_sdi, DecodeError::MissingSecurityDomainInfo),
+            (&no_sdi_trailing, DecodeError::TrailingBytes),
+        ];
+        for (bytes, error) in cases {
+            assert_eq!(decode_message(bytes), Err(error), "{bytes:02x?}");
+        }
+        // Frames: an empty buffer is not COBS; a lone delimiter decodes to no bytes, too few
+        // for a CRC.
+        assert_eq!(decode_frame(&mut []), Err(DecodeError::BadFrame));
+        assert_eq!(decode_frame(&mut [0]), Err(DecodeError::FrameCheckMismatch));
+    }
+
     fn encoded<'a, M: WireMessage<'a>>(m: &M) -> Vec<u8> {
         let mut buf = [0u8; MAX_ENCODED_LEN];
         let n = encode(m, &mut buf).unwrap();

@@ -304,13 +304,8 @@ proptest! {
             prop_assert_eq!(try_decide(&network, &request), expected);
         }
         // Every store that cannot fail is a fallible one that never does.
-        let request = PrivateCallRequest {
-            service_kind: ServiceKind::McpttPrivateCall,
-            calling_party: id(POOL[0]),
-            target: id(POOL[1]),
-            e2ee_required: true,
-            security_domain_info: None,
-        };
-        prop_assert_eq!(try_decide(&table, &request), Ok(decide(&table, &request)));
+        for id in POOL {
+            prop_assert_eq!(table.try_lookup(id), Ok(table.lookup(id)));
+        }
     }
 }

@@ -297,4 +297,25 @@ fn the_wire_format_example_frame_is_what_the_library_frames() {
         }
     }
     assert_eq!(crc[..], (!crc32c).to_le_bytes(), "the documented CRC-32C");
+
+    // The frame as documented: COBS of the message and the CRC, then the delimiter, decoded
+    // here apart from the library (each code byte `n` is followed by `n - 1` bytes and, but
+    // for a full block of 255 or the last one, a zero).
+    let (delimiter, blocks) = frame.split_last().expect("a frame");
+    assert_eq!(*delimiter, 0, "the frame ends with its delimiter");
+    let mut decoded = Vec::new();
+    let mut at = 0;
+    while at < blocks.len() {
+        let code = usize::from(blocks[at]);
+        decoded.extend_from_slice(&blocks[at + 1..at + code]);
+        at += code;
+        if code < 255 && at < blocks.len() {
+            decoded.push(0);
+        }
+    }
+    let covered: Vec<u8> = message_bytes.iter().chain(crc).copied().collect();
+    assert_eq!(
+        decoded, covered,
+        "the frame is COBS of the message and its CRC"
+    );
 }

@@ -3,9 +3,9 @@
 //! `heapless`'s default FNV hashes one byte at a time; MC service IDs are 20–128 byte URIs that
 //! share long prefixes (`sip:user…@mc-a.example`), so lookups spent most of their time hashing.
 //! This hasher takes eight bytes per step (FxHash's rotate-xor-multiply) and finishes with
-//! MurmurHash3's 64-bit avalanche, because the table's index ([`super::index`]) keeps only the
-//! low 16 bits of the hash, and picks a key's home bucket from the lowest of them, and a bare
-//! multiply leaves those bits weak. Keys come from the MC system's own migration updates,
+//! MurmurHash3's 64-bit avalanche, because the table's index (`store.rs`) keeps only the high
+//! 32 bits of the hash and picks a key's home bucket from them by multiply-shift, which reads
+//! their highest bits, and a bare multiply leaves a short key's bits poorly mixed. Keys come from the MC system's own migration updates,
 //! not from callers, so a keyed (DoS-resistant) hash is not needed.
 
 use core::hash::Hasher;
@@ -46,8 +46,8 @@ impl Hasher for IdHasher {
         }
         if !tail.is_empty() {
             // The tail's bytes as a little-endian word, zero above them, built in a register:
-            // copying the tail into a zeroed buffer and loading that as a word stalled
-            // store-to-load forwarding, a quarter of a lookup's time.
+            // copying the tail into a zeroed buffer and loading that as a word would stall
+            // store-to-load forwarding (bytes stored, a word loaded), a quarter of a lookup.
             let last = tail
                 .iter()
                 .rev()
@@ -80,18 +80,22 @@ mod tests {
     }
 
     #[test]
-    fn ids_with_a_common_prefix_spread_over_the_16_bits_the_index_keeps() {
-        let low: HashSet<u16> = (0..4096)
-            .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16)
-            .collect();
+    fn ids_with_a_common_prefix_spread_over_the_bits_and_home_buckets_the_index_uses() {
+        // What a bucket stores (`store::key_hash`) and the home bucket it names among
+        // `buckets` (`store::home`).
+        let stored = |n: usize| (hash(&format!("sip:user{n}@mc-a.example")) >> 32) as u32;
+        let home = |n: usize, buckets: u64| (u64::from(stored(n)) * buckets) >> 32;
+        let high: HashSet<u16> = (0..4096).map(|n| (stored(n) >> 16) as u16).collect();
         // Random 16-bit values would give about 3970 distinct out of 4096.
-        assert!(low.len() > 3850, "{} distinct", low.len());
+        assert!(high.len() > 3850, "{} distinct", high.len());
         // Home buckets of a full table of N = 256 records: 512 buckets. Random homes would
         // use about 201 of them.
-        let home: HashSet<u16> = (0..256)
-            .map(|n| hash(&format!("sip:user{n}@mc-a.example")) as u16 & 0x1ff)
-            .collect();
-        assert!(home.len() > 180, "{} of 512 home buckets used", home.len());
+        let homes: HashSet<u64> = (0..256).map(|n| home(n, 512)).collect();
+        assert!(
+            homes.len() > 180,
+            "{} of 512 home buckets used",
+            homes.len()
+        );
     }
 
     /// The hash as first defined: the tail copied into a zeroed word.
@@ -117,6 +121,19 @@ mod tests {
         for len in 0..=text.len() {
             let bytes = &text[..len];
             assert_eq!(hash_id(bytes), reference(bytes), "length {len}");
+        }
+        // Every byte value, 0x00 and the high ones included, at every place of every tail
+        // length, after 0, 1 and 2 whole words.
+        for prefix in [0, 8, 16] {
+            for tail in 1..8 {
+                for at in 0..tail {
+                    for value in 0..=255u8 {
+                        let mut bytes = text[..prefix + tail].to_vec();
+                        bytes[prefix + at] = value;
+                        assert_eq!(hash_id(&bytes), reference(&bytes), "{bytes:?}");
+                    }
+                }
+            }
         }
     }
 
