@@ -136,13 +136,27 @@ pub fn decide_encode<T: MigrationLookup + ?Sized>(
     request: &PrivateCallRequest<'_>,
     buf: &mut [u8],
 ) -> Result<DecisionOutcome, EncodeError> {
-    match decide(table, request) {
+    match try_decide_encode(table, request, buf) {
+        Ok(outcome) => outcome,
+        Err(never) => match never {},
+    }
+}
+
+/// [`decide_encode`] over a store whose reads can fail ([`try_decide`]): `Err` with the
+/// store's error when it could not read the target's record, and then nothing is written;
+/// otherwise what [`decide_encode`] returns.
+pub fn try_decide_encode<T: TryMigrationLookup + ?Sized>(
+    store: &T,
+    request: &PrivateCallRequest<'_>,
+    buf: &mut [u8],
+) -> Result<Result<DecisionOutcome, EncodeError>, T::Error> {
+    Ok(match try_decide(store, request)? {
         Decision::Proceed => Ok(DecisionOutcome::Proceed),
         Decision::Reject(reason) => Ok(DecisionOutcome::Reject(reason)),
         Decision::Redirect(redirection) => {
             encode(&redirection, buf).map(DecisionOutcome::Redirected)
         }
-    }
+    })
 }
 
 /// The decision, borrowing from the table.

@@ -2,8 +2,8 @@
 //! over a `HashMap` of owned records, as an MC service server with its own replicated store
 //! would write it — gives exactly the decisions the migration table gives, for every request.
 //! The trait is all `server::decide` and `server::decide_encode` need. A store whose reads can
-//! fail answers through `TryMigrationLookup` and `server::try_decide`: the same decisions while
-//! it reads, its error (never "proceed") when it cannot.
+//! fail answers through `TryMigrationLookup` and `server::try_decide` (`try_decide_encode`): the
+//! same decisions while it reads, its error (never "proceed") when it cannot.
 
 // Test code: the workspace's no-panic lints (root Cargo.toml) are for the library.
 #![allow(
@@ -16,7 +16,9 @@
 
 use std::collections::HashMap;
 
-use mcx_migrate::server::{decide, decide_encode, try_decide, Decision, DecisionOutcome};
+use mcx_migrate::server::{
+    decide, decide_encode, try_decide, try_decide_encode, Decision, DecisionOutcome,
+};
 use mcx_migrate::table::{
     MigratedRecord, MigrationLookup, MigrationTable, Record, TryMigrationLookup, VisitorRecord,
     VisitorState,
@@ -296,12 +298,23 @@ proptest! {
             }
         }
         for request in requests() {
-            let expected = if network.down.contains(&request.target.as_str()) {
+            let down = network.down.contains(&request.target.as_str());
+            let expected = if down {
                 Err(Unreachable)
             } else {
                 Ok(decide(&table, &request))
             };
             prop_assert_eq!(try_decide(&network, &request), expected);
+            // Encoded in place: the table's bytes, or the error and nothing written.
+            let (mut ours, mut theirs) = ([0xAAu8; MAX_ENCODED_LEN], [0xAAu8; MAX_ENCODED_LEN]);
+            let outcome = try_decide_encode(&network, &request, &mut ours);
+            if down {
+                prop_assert_eq!(outcome, Err(Unreachable));
+                prop_assert_eq!(ours, [0xAAu8; MAX_ENCODED_LEN]);
+            } else {
+                prop_assert_eq!(outcome, Ok(decide_encode(&table, &request, &mut theirs)));
+                prop_assert_eq!(ours, theirs);
+            }
         }
         // Every store that cannot fail is a fallible one that never does.
         for id in POOL {
