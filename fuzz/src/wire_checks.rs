@@ -110,25 +110,7 @@ fn frame_of(bytes: &[u8]) -> Vec<u8> {
     let crc = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI).checksum(bytes);
     let mut covered = bytes.to_vec();
     covered.extend_from_slice(&crc.to_le_bytes());
-    let mut out = vec![0u8];
-    let mut code_at = 0;
-    for byte in covered {
-        if byte == 0 {
-            out[code_at] = u8::try_from(out.len() - code_at).unwrap();
-            code_at = out.len();
-            out.push(0);
-        } else {
-            out.push(byte);
-            if out.len() - code_at == 0xFF {
-                out[code_at] = 0xFF;
-                code_at = out.len();
-                out.push(0);
-            }
-        }
-    }
-    out[code_at] = u8::try_from(out.len() - code_at).unwrap();
-    out.push(0);
-    out
+    mcx_testkit::reference::cobs_encode(&covered)
 }
 
 fn message_type(message: &Message<'_>) -> MessageType {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use mcx_testkit::qemu::repo_root;
+use mcx_testkit::reference::{cobs_decode, crc32c};
 
 /// The Markdown files whose links are checked.
 fn pages() -> Vec<PathBuf> {
@@ -183,15 +184,18 @@ fn code_block(heading: &str) -> String {
 /// The bytes of the code block under `### {heading}` of docs/wire-format.md: the first
 /// hexadecimal pairs of each line, up to the line's description.
 fn example_bytes(heading: &str) -> Vec<u8> {
-    let block = code_block(heading);
-    block
+    code_block(heading)
         .lines()
-        .flat_map(|line| {
-            line.split_whitespace()
-                .take_while(|w| w.len() == 2 && w.chars().all(|c| c.is_ascii_hexdigit()))
-                .map(|w| u8::from_str_radix(w, 16).unwrap())
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|line| leading_hex_bytes(line.split_whitespace()))
+        .collect()
+}
+
+/// The bytes the leading hexadecimal pairs among `words` spell, up to the first other word
+/// (a line's description).
+fn leading_hex_bytes<'w>(words: impl Iterator<Item = &'w str>) -> Vec<u8> {
+    words
+        .take_while(|w| w.len() == 2 && w.chars().all(|c| c.is_ascii_hexdigit()))
+        .map(|w| u8::from_str_radix(w, 16).unwrap())
         .collect()
 }
 
@@ -240,17 +244,13 @@ fn labelled_example_bytes(heading: &str) -> Vec<(String, Vec<u8>)> {
     let block = code_block(heading);
     let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
     for line in block.lines() {
-        let mut words = line.split_whitespace().peekable();
+        let mut words = line.split_whitespace();
         if !line.starts_with(' ') {
             let label = words.next().expect("a label");
             parts.push((label.to_string(), Vec::new()));
         }
         let (_, bytes) = parts.last_mut().expect("the block starts with a label");
-        bytes.extend(
-            words
-                .take_while(|w| w.len() == 2 && w.chars().all(|c| c.is_ascii_hexdigit()))
-                .map(|w| u8::from_str_radix(w, 16).unwrap()),
-        );
+        bytes.extend(leading_hex_bytes(words));
     }
     parts
 }
@@ -283,36 +283,16 @@ fn the_wire_format_example_frame_is_what_the_library_frames() {
         "the documented frame decodes to the message"
     );
 
-    // The CRC as documented: CRC-32C (reflected polynomial 0x82F63B78) of the message bytes,
-    // little-endian, here computed bitwise apart from the library.
-    let mut crc32c = 0xFFFF_FFFFu32;
-    for &byte in message_bytes {
-        crc32c ^= u32::from(byte);
-        for _ in 0..8 {
-            crc32c = if crc32c & 1 == 1 {
-                (crc32c >> 1) ^ 0x82F6_3B78
-            } else {
-                crc32c >> 1
-            };
-        }
-    }
-    assert_eq!(crc[..], (!crc32c).to_le_bytes(), "the documented CRC-32C");
-
-    // The frame as documented: COBS of the message and the CRC, then the delimiter, decoded
-    // here apart from the library (each code byte `n` is followed by `n - 1` bytes and, but
-    // for a full block of 255 or the last one, a zero).
+    // The CRC and the frame as documented, against the test kit's CRC-32C and COBS, written
+    // apart from the library.
+    assert_eq!(
+        crc[..],
+        crc32c(message_bytes).to_le_bytes(),
+        "the documented CRC-32C"
+    );
     let (delimiter, blocks) = frame.split_last().expect("a frame");
     assert_eq!(*delimiter, 0, "the frame ends with its delimiter");
-    let mut decoded = Vec::new();
-    let mut at = 0;
-    while at < blocks.len() {
-        let code = usize::from(blocks[at]);
-        decoded.extend_from_slice(&blocks[at + 1..at + code]);
-        at += code;
-        if code < 255 && at < blocks.len() {
-            decoded.push(0);
-        }
-    }
+    let decoded = cobs_decode(blocks);
     let covered: Vec<u8> = message_bytes.iter().chain(crc).copied().collect();
     assert_eq!(
         decoded, covered,

@@ -23,6 +23,7 @@ use mcx_migrate::{
     DecodeError, McServiceIdRef, Message, Migration, MigrationUpdate, PrivateCallRedirection,
     PrivateCallRequest, RedirectionReason, SecurityDomainInfo, ServiceKind,
 };
+use mcx_testkit::reference::{cobs_decode, cobs_encode, crc32c};
 use serde_json::Value;
 
 // The capture format, as the tool writes and reads it (plain std).
@@ -295,60 +296,6 @@ fn experts_for(error: &DecodeError) -> Vec<&'static str> {
     }
 }
 
-/// Bitwise CRC-32C (Castagnoli, reflected 0x82F63B78, init and xorout 0xFFFFFFFF).
-fn crc32c(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0x82F6_3B78
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// COBS-decodes a frame's bytes before its delimiter (for the CRC the dissector must show).
-fn cobs_decode(frame: &[u8]) -> Vec<u8> {
-    let end = frame.iter().position(|&b| b == 0).unwrap_or(frame.len());
-    let (mut out, mut at) = (Vec::new(), 0);
-    while at < end {
-        let code = usize::from(frame[at]);
-        out.extend_from_slice(&frame[at + 1..at + code]);
-        at += code;
-        if code != 0xFF && at < end {
-            out.push(0);
-        }
-    }
-    out
-}
-
-/// COBS-encodes `data` and appends the delimiter: frames the library would not write.
-fn cobs_encode(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0];
-    let mut code_at = 0;
-    for &b in data {
-        if b == 0 {
-            out[code_at] = u8::try_from(out.len() - code_at).unwrap();
-            code_at = out.len();
-            out.push(0);
-        } else {
-            out.push(b);
-            if out.len() - code_at == 0xFF {
-                out[code_at] = 0xFF;
-                code_at = out.len();
-                out.push(0);
-            }
-        }
-    }
-    out[code_at] = u8::try_from(out.len() - code_at).unwrap();
-    out.push(0);
-    out
-}
-
 /// A frame around bytes that need not be a valid message, with their correct CRC-32C.
 fn frame_of(message: &[u8]) -> Vec<u8> {
     let mut data = message.to_vec();
@@ -426,12 +373,6 @@ fn check(file: &Path, payloads: &[(Vec<u8>, bool, &str)]) {
             }
         }
     }
-}
-
-#[test]
-fn crc32c_check_value() {
-    assert_eq!(crc32c(b"123456789"), 0xE306_9283);
-    assert_eq!(cobs_decode(&cobs_encode(&[1, 0, 2, 0])), vec![1, 0, 2, 0]);
 }
 
 #[test]
