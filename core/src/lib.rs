@@ -76,6 +76,7 @@ pub mod config {
     include!(concat!(env!("OUT_DIR"), "/config.rs"));
 }
 
+mod bytes;
 mod checksum;
 mod cobs;
 mod log;

@@ -11,6 +11,7 @@
 //! computation of every message type. Its counterpart for decoding is
 //! [`wire_de`](crate::wire_de).
 
+use crate::bytes::copy;
 use crate::checksum::{Crc32, CASTAGNOLI};
 use crate::cobs::EncodedLen;
 
@@ -174,25 +175,6 @@ impl Writer<'_> {
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         self.varint(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
         self.extend(bytes);
-    }
-}
-
-/// Copies `src` into `dst`, of the same length.
-///
-/// On bare metal a zip, not `copy_from_slice`: LLVM at `opt-level = "z"` does not prove the
-/// lengths equal, even behind a test, and the latter's length check would link a panic path
-/// into the panic-never firmware. Elsewhere (servers, hosts, where speed counts) the `memcpy`,
-/// which copies a string in wide moves rather than a loop. Both copy the common prefix should
-/// the lengths ever differ.
-#[inline]
-fn copy(dst: &mut [u8], src: &[u8]) {
-    #[cfg(not(target_os = "none"))]
-    if let Some(dst) = dst.get_mut(..src.len()) {
-        dst.copy_from_slice(src);
-        return;
-    }
-    for (to, from) in dst.iter_mut().zip(src) {
-        *to = *from;
     }
 }
 

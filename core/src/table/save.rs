@@ -21,9 +21,10 @@
 //! (erase, then program in order), such as a RAM buffer (`[u8]`) or a flash driver's pages, and
 //! a load reads the two slots as bytes (memory-mapped flash, or what the driver read into RAM).
 
+use crate::bytes::copy;
 use crate::checksum::{Crc32, ISO_HDLC};
 
-use super::{max_snapshot_len, store, MigrationTable, TableStorage};
+use super::{max_snapshot_len, MigrationTable, TableStorage};
 use crate::error::SnapshotError;
 
 /// First bytes of every save slot.
@@ -82,7 +83,7 @@ impl SaveSlot for [u8] {
 
     fn read(&self, offset: usize, buf: &mut [u8]) -> Result<(), SlotIoError> {
         let end = offset.checked_add(buf.len()).ok_or(SlotIoError(-1))?;
-        store::copy(buf, self.get(offset..end).ok_or(SlotIoError(-1))?);
+        copy(buf, self.get(offset..end).ok_or(SlotIoError(-1))?);
         Ok(())
     }
 
@@ -93,7 +94,7 @@ impl SaveSlot for [u8] {
 
     fn program(&mut self, offset: usize, data: &[u8]) -> Result<(), SlotIoError> {
         let end = offset.checked_add(data.len()).ok_or(SlotIoError(-1))?;
-        store::copy(self.get_mut(offset..end).ok_or(SlotIoError(-1))?, data);
+        copy(self.get_mut(offset..end).ok_or(SlotIoError(-1))?, data);
         Ok(())
     }
 }
@@ -267,7 +268,7 @@ impl<T: SaveSlot + ?Sized> Programmer<'_, T> {
                 .chunk
                 .get_mut(self.filled..self.filled.saturating_add(now.len()))
             {
-                store::copy(dst, now);
+                copy(dst, now);
             }
             self.filled = self.filled.saturating_add(now.len());
             bytes = rest;

@@ -29,6 +29,7 @@
 //! never a panic.
 
 use super::hash::hash_id;
+use crate::bytes::copy;
 
 /// Bytes of a record's header.
 pub const HEADER_LEN: usize = 15;
@@ -123,14 +124,6 @@ fn put(bytes: &mut [u8], at: usize, value: &[u8]) {
         .and_then(|end| bytes.get_mut(at..end))
     {
         copy(dst, value);
-    }
-}
-
-/// Copies `src` into `dst` (the shorter length): a zip, not `copy_from_slice`, whose length check
-/// LLVM does not always prove and which would link a panic path into firmware.
-pub(super) fn copy(dst: &mut [u8], src: &[u8]) {
-    for (to, from) in dst.iter_mut().zip(src) {
-        *to = *from;
     }
 }
 
