@@ -1,6 +1,8 @@
 //! The MC service server's part of the procedure: steps 2 and 3 of §10.16.5.3 at the primary MC
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
+use core::convert::Infallible;
+
 use crate::error::EncodeError;
 use crate::id::{McServiceIdRef, RedirectionReason, SecurityDomainInfo};
 use crate::log::debug;
@@ -62,10 +64,7 @@ pub fn decide<'a, T: MigrationLookup + ?Sized>(
     table: &'a T,
     request: &PrivateCallRequest<'a>,
 ) -> Decision<'a> {
-    match try_decide(table, request) {
-        Ok(decision) => decision,
-        Err(never) => match never {},
-    }
+    infallible(try_decide(table, request))
 }
 
 /// [`decide`] over a store whose reads can fail: the same rules, and `Err` with the store's
@@ -136,8 +135,13 @@ pub fn decide_encode<T: MigrationLookup + ?Sized>(
     request: &PrivateCallRequest<'_>,
     buf: &mut [u8],
 ) -> Result<DecisionOutcome, EncodeError> {
-    match try_decide_encode(table, request, buf) {
-        Ok(outcome) => outcome,
+    infallible(try_decide_encode(table, request, buf))
+}
+
+/// The value of a result over a store that cannot fail (a [`MigrationLookup`]).
+fn infallible<T>(result: Result<T, Infallible>) -> T {
+    match result {
+        Ok(value) => value,
         Err(never) => match never {},
     }
 }

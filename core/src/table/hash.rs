@@ -5,8 +5,9 @@
 //! This hasher takes eight bytes per step (FxHash's rotate-xor-multiply) and finishes with
 //! MurmurHash3's 64-bit avalanche, because the table's index (`store.rs`) keeps only the high
 //! 32 bits of the hash and picks a key's home bucket from them by multiply-shift, which reads
-//! their highest bits, and a bare multiply leaves a short key's bits poorly mixed. Keys come from the MC system's own migration updates,
-//! not from callers, so a keyed (DoS-resistant) hash is not needed.
+//! their highest bits, and a bare multiply leaves a short key's bits poorly mixed. Keys come
+//! from the MC system's own migration updates, not from callers, so a keyed (DoS-resistant)
+//! hash is not needed.
 
 use core::hash::Hasher;
 
