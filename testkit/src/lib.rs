@@ -11,8 +11,8 @@
 //! - [`generated`]: the generated sections of the docs, which the tool that computes or
 //!   measures their figures writes (the docs tests, the firmware footprint test, the bench
 //!   report).
-//! - [`reference`]: the frame's CRC-32C and COBS written apart from the library, the
-//!   reference the tests hold its frames and the docs' example frame to.
+//! - [`reference`](mod@reference): the frame's CRC-32C and COBS written apart from the
+//!   library, the reference the tests hold its frames and the docs' example frame to.
 //! - [`qemu`]: running bare-metal firmware on QEMU's `mps2-an386` and the rest of what the
 //!   firmware tests share.
 //!
