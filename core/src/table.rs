@@ -591,14 +591,14 @@ impl<S: TableStorage> MigrationTable<S> {
         if !self.fits(records, live) {
             // Everything is checked before anything changes: evicting every departed visitor
             // record must make room, or nothing is evicted.
-            let (count, bytes) = self.departed_total(exclude);
+            let (count, bytes, _) = self.departed(exclude);
             if !self.fits(records.saturating_sub(count), live.saturating_sub(bytes)) {
                 return Err(TableError::TableFull);
             }
         }
         let mut evictions = 0usize;
         while !self.fits(records, live) {
-            let Some(oldest) = self.oldest_departed(exclude) else {
+            let (_, _, Some(oldest)) = self.departed(exclude) else {
                 break;
             };
             self.remove(oldest.bucket, oldest.offset, oldest.size, oldest.needed);
@@ -625,55 +625,39 @@ impl<S: TableStorage> MigrationTable<S> {
         })
     }
 
-    /// The number of departed visitor records (not the one at `exclude`) and the bytes they
-    /// need.
+    /// The departed visitor records (not the one at `exclude`): how many, the bytes they need,
+    /// and the one that departed first (lowest departure order, then offset). One scan of the
+    /// headers serves both questions eviction asks; it runs only when the storage is full.
     // Not inlined: its locals would sit in `write`'s frame, under the deepest stack of the C
     // API (`write` -> `insert` -> `compact`, docs/footprint.md).
     #[inline(never)]
-    fn departed_total(&self, exclude: Option<usize>) -> (usize, usize) {
+    fn departed(&self, exclude: Option<usize>) -> (usize, usize, Option<Departed>) {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
         let (mut count, mut bytes) = (0usize, 0usize);
+        let mut oldest: Option<(u32, usize)> = None;
         let mut offset = 0usize;
-        while let Some((size, tag, _)) = store::header(heap, offset) {
-            if tag == Tag::VisitorDeparted && Some(offset) != exclude {
-                let needed = store::raw(heap, offset).map_or(0, |r| r.needed());
+        while let Some(raw) = store::raw(heap, offset) {
+            let here = (raw.departed_at, offset);
+            if raw.tag == Tag::VisitorDeparted && Some(offset) != exclude {
                 count = count.saturating_add(1);
-                bytes = bytes.saturating_add(needed);
+                bytes = bytes.saturating_add(raw.needed());
+                if oldest.is_none_or(|oldest| here < oldest) {
+                    oldest = Some(here);
+                }
             }
-            offset = offset.saturating_add(size);
+            offset = offset.saturating_add(raw.size);
         }
-        (count, bytes)
-    }
-
-    /// The departed visitor record that departed first (lowest departure order, then offset),
-    /// skipping the one at `exclude`.
-    // Not inlined: its locals would sit in `write`'s frame, under the deepest stack of the C
-    // API (`write` -> `insert` -> `compact`, docs/footprint.md).
-    #[inline(never)]
-    fn oldest_departed(&self, exclude: Option<usize>) -> Option<Departed> {
-        let heap = self.bytes().get(..self.heap_end)?;
-        // A plain scan of the headers: this runs only when the storage is full.
-        let mut best: Option<(u32, usize)> = None;
-        let mut offset = 0usize;
-        while let Some((size, tag, order)) = store::header(heap, offset) {
-            let here = (order, offset);
-            if tag == Tag::VisitorDeparted
-                && Some(offset) != exclude
-                && best.is_none_or(|best| here < best)
-            {
-                best = Some(here);
-            }
-            offset = offset.saturating_add(size);
-        }
-        let (_, offset) = best?;
-        let raw = store::raw(heap, offset)?;
-        let (bucket, _) = self.index().probe(raw.key)?;
-        Some(Departed {
-            bucket,
-            offset,
-            size: raw.size,
-            needed: raw.needed(),
-        })
+        let oldest = oldest.and_then(|(_, offset)| {
+            let raw = store::raw(heap, offset)?;
+            let (bucket, _) = self.index().probe(raw.key)?;
+            Some(Departed {
+                bucket,
+                offset,
+                size: raw.size,
+                needed: raw.needed(),
+            })
+        });
+        (count, bytes, oldest)
     }
 
     /// Removes the record at `offset` (of allocated length `size`, needing `needed` bytes),
