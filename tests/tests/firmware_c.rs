@@ -388,6 +388,8 @@ struct Flash {
     largest: Vec<(u64, String)>,
     /// The library's bytes by origin (see [`origin`]).
     by_origin: BTreeMap<&'static str, u64>,
+    /// Every kept `.text` input section of the library: (symbol, bytes), the symbol mangled.
+    code: Vec<(String, u64)>,
 }
 
 /// Where a kept input section of the library comes from, by its (mangled) section name.
@@ -461,6 +463,9 @@ fn flash_from_map(map: &str) -> Flash {
                 .entry(origin(output_section, &fields[0]))
                 .or_default() += size;
             flash.largest.push((size, fields[0].clone()));
+            if let Some(symbol) = fields[0].strip_prefix(".text.") {
+                flash.code.push((symbol.to_owned(), size));
+            }
         } else if file.contains("arm-none-eabi") {
             flash.runtime += size;
         } else {
@@ -589,6 +594,19 @@ fn call_graph(elf: &Path) -> CallGraph {
 type Chain = (u64, Vec<(String, u64)>);
 
 impl CallGraph {
+    /// Every function `function` reaches through direct branches, itself included.
+    fn reachable(&self, function: &str) -> HashSet<String> {
+        let mut seen = HashSet::new();
+        let mut todo = vec![function.to_owned()];
+        while let Some(f) = todo.pop() {
+            if let Some(callees) = self.calls.get(&f) {
+                todo.extend(callees.iter().filter(|c| !seen.contains(*c)).cloned());
+            }
+            seen.insert(f);
+        }
+        seen
+    }
+
     /// The deepest chain from `function`: total bytes and the (function, frame) path.
     fn deepest(
         &self,
@@ -653,6 +671,89 @@ fn short(name: &str) -> String {
         .replace("compiler_builtins::", "")
 }
 
+/// The part of the C API `function` belongs to, for the table of flash by part: the groups a
+/// firmware calls or leaves out together.
+fn api_part(function: &str) -> &'static str {
+    match function {
+        "mcx_table_snapshot" | "mcx_table_restore" | "mcx_table_save" | "mcx_table_load" => {
+            "persistence: `mcx_table_snapshot`, `_restore`, `_save`, `_load`"
+        }
+        f if f.starts_with("mcx_table_") => {
+            "migration table: `mcx_table_init`, `_apply`, `_apply_bytes`, `_len`, `_clear`, ..."
+        }
+        f if f.starts_with("mcx_server_") => {
+            "server decision: `mcx_server_decide`, `_decide_bytes`"
+        }
+        f if f.starts_with("mcx_call_") => "calling client: `mcx_call_*`",
+        f if f.starts_with("mcx_message_init_") => "message builders: `mcx_message_init_*`",
+        "mcx_message_encode_frame" | "mcx_message_decode_frame" => {
+            "frames: `mcx_message_encode_frame`, `_decode_frame`"
+        }
+        f if f.starts_with("mcx_message_") => {
+            "message codec and fields: `mcx_message_encode`, `_decode`, `_field`, `_type`, ..."
+        }
+        _ => "status texts and version: `mcx_status_str`, `mcx_version`",
+    }
+}
+
+/// The library's code (`.text`) by part of the C API: the bytes only the functions of one part
+/// reach through direct branches (what a firmware that calls none of them does not link), the
+/// bytes several parts share, and the rest.
+fn code_by_part(flash: &Flash, graph: &CallGraph) -> String {
+    let symbols: Vec<&str> = flash.code.iter().map(|(s, _)| s.as_str()).collect();
+    let names = demangle(symbols.join("\n").as_bytes());
+    let names: Vec<&str> = names.lines().collect();
+    assert_eq!(
+        names.len(),
+        symbols.len(),
+        "c++filt gave one line per symbol"
+    );
+    let mut reach: BTreeMap<&str, HashSet<String>> = BTreeMap::new();
+    for function in MEASURED_FUNCTIONS {
+        reach
+            .entry(api_part(function))
+            .or_default()
+            .extend(graph.reachable(function));
+    }
+    let mut only: BTreeMap<&str, u64> = reach.keys().map(|p| (*p, 0)).collect();
+    let (mut shared, mut unreached) = (0, 0);
+    for (name, (_, bytes)) in names.iter().zip(&flash.code) {
+        let owners: Vec<&str> = reach
+            .iter()
+            .filter(|(_, r)| r.contains(*name))
+            .map(|(p, _)| *p)
+            .collect();
+        match owners.as_slice() {
+            [part] => *only.get_mut(part).expect("a part") += bytes,
+            [] => unreached += bytes,
+            _ => shared += bytes,
+        }
+    }
+    let code: u64 = flash.code.iter().map(|(_, b)| b).sum();
+    assert_eq!(
+        only.values().sum::<u64>() + shared + unreached,
+        code,
+        "every byte of code in one row"
+    );
+    let mut rows: Vec<_> = only.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut table = String::from("| bytes | code reached only by |\n|---:|---|\n");
+    for (part, bytes) in rows {
+        let _ = writeln!(table, "| {} | {part} |", grouped(bytes));
+    }
+    let _ = writeln!(
+        table,
+        "| {} | two parts or more (shared) |",
+        grouped(shared)
+    );
+    let _ = writeln!(
+        table,
+        "| {} | no C API function through a direct branch (called through a pointer) |",
+        grouped(unreached)
+    );
+    table
+}
+
 fn verdict(value: u64, target: u64, limit: u64) -> &'static str {
     if value > limit {
         "**over CI limit**"
@@ -674,6 +775,8 @@ struct SizeReport {
     by_origin: String,
     /// Stack per C API call, painted and static (docs/footprint.md, `stack-per-call`).
     per_call: String,
+    /// Library code by part of the C API (docs/footprint.md, `code-by-api-part`).
+    by_part: String,
     /// Library flash in the Fig. 10.16.y.3-1 firmware (handset and gateways): the CI limit's.
     flash: u64,
     /// Library flash with the whole C API (the firmware with its gateway reboot step).
@@ -1021,7 +1124,9 @@ fn size_report() -> &'static SizeReport {
             "Flash, the rest of the image: firmware C code {} B, newlib + libgcc {} B. The library's figures sum the input sections from libmcx_migrate_ffi.a that --gc-sections kept in .text and .rodata (linker map). The tables below are of the whole C API.\n",
             flash.firmware, flash.runtime
         );
+        let by_part = code_by_part(&flash, &graph);
         let _ = writeln!(w, "Library flash by origin:\n\n{by_origin}");
+        let _ = writeln!(w, "Library code by part of the C API:\n\n{by_part}");
         let _ = writeln!(w, "Largest library sections:\n");
         let _ = writeln!(w, "| bytes | section |\n|---:|---|");
         for (bytes, section) in &flash.largest {
@@ -1037,6 +1142,7 @@ fn size_report() -> &'static SizeReport {
             summary,
             by_origin,
             per_call,
+            by_part,
             flash: scenario.library,
             flash_whole_api: flash.library,
             stack,
@@ -1100,6 +1206,7 @@ fn footprint_figures_in_the_docs_are_this_runs() {
         (&footprint, "footprint-summary", &report.summary),
         (&footprint, "flash-by-origin", &report.by_origin),
         (&footprint, "stack-per-call", &report.per_call),
+        (&footprint, "code-by-api-part", &report.by_part),
     ];
     let errors: Vec<String> = sections
         .iter()
