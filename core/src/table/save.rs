@@ -329,9 +329,8 @@ impl<S: TableStorage> MigrationTable<S> {
         slot: SlotId,
         sequence: u32,
     ) -> Result<Saved, SaveError> {
-        let needed = self
-            .snapshot_len()
-            .saturating_add(SAVE_HEADER_LEN + SAVE_CRC_LEN);
+        let snapshot_len = self.snapshot_len();
+        let needed = snapshot_len.saturating_add(SAVE_HEADER_LEN + SAVE_CRC_LEN);
         if needed > target.len() {
             return Err(SaveError::SlotTooSmall { needed });
         }
@@ -349,7 +348,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let mut digest = Crc32::new(ISO_HDLC);
         digest.update(&header);
         out.write(&header);
-        self.snapshot_to(&mut |bytes| {
+        self.snapshot_to(snapshot_len, &mut |bytes| {
             digest.update(bytes);
             out.write(bytes);
         });

@@ -263,26 +263,21 @@ impl<S: TableStorage> MigrationTable<S> {
             .saturating_add(CRC_LEN)
     }
 
-    /// Streams the snapshot — the bytes [`snapshot`](Self::snapshot) writes — through `sink`
-    /// in pieces as they are produced, so a save needs no buffer of the snapshot's length;
-    /// returns its length.
-    pub(crate) fn snapshot_to(&self, sink: &mut dyn FnMut(&[u8])) -> usize {
-        let body = Body(self);
-        let total = HEADER_LEN
-            .saturating_add(measure(&body))
-            .saturating_add(CRC_LEN);
+    /// Streams the snapshot — the bytes [`snapshot`](Self::snapshot) writes, `total`
+    /// ([`snapshot_len`](Self::snapshot_len)) of them — through `sink` in pieces as they are
+    /// produced, so a save needs no buffer of the snapshot's length.
+    pub(crate) fn snapshot_to(&self, total: usize, sink: &mut dyn FnMut(&[u8])) {
         let [m0, m1, m2, m3] = SNAPSHOT_MAGIC;
         let [l0, l1, l2, l3] = u32::try_from(total).unwrap_or(u32::MAX).to_le_bytes();
         let header = [m0, m1, m2, m3, SNAPSHOT_VERSION, l0, l1, l2, l3];
         let mut digest = Crc32::new(ISO_HDLC);
         digest.update(&header);
         sink(&header);
-        serialize_to(&body, &mut |bytes| {
+        serialize_to(&Body(self), &mut |bytes| {
             digest.update(bytes);
             sink(bytes);
         });
         sink(&digest.finish().to_le_bytes());
-        total
     }
 
     /// Replaces the table's contents with a snapshot taken by [`snapshot`](Self::snapshot).
