@@ -301,51 +301,52 @@ impl<S: TableStorage> MigrationTable<S> {
     /// with no memory beyond the table itself. (Taking the snapshot pays for the ordering:
     /// O(n²) comparisons of keys in RAM.)
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), SnapshotError> {
-        // Pass 1, over the snapshot as received: structure and CRC (once), every record by the
-        // normal update rules, keys strictly ascending, nothing after the last record.
         let parsed = parse(bytes)?;
         let departures = parsed.departures;
-        let mut entries = parsed.entries.clone();
-        let mut previous: Option<McServiceIdRef<'_>> = None;
-        let (mut records, mut live) = (0usize, 0usize);
-        for entry in entries.by_ref() {
-            let entry = entry?;
-            entry.check(departures)?;
-            match previous.map(|p| p.cmp(&entry.key())) {
-                Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
-                Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
-                _ => previous = Some(entry.key()),
+        let mut needed = 0usize;
+        // Pass 1, over the snapshot as received, checks: every record by the normal update
+        // rules, keys strictly ascending, nothing after the last record, that the records fit.
+        // Pass 2 replaces the contents, through the same loop (one copy of the decoding code):
+        // its checks pass again, on the same bytes, and the inserts cannot fail, since the
+        // records fit with the index built for them and their keys are distinct.
+        for commit in [false, true] {
+            let mut entries = parsed.entries.clone();
+            let mut previous: Option<McServiceIdRef<'_>> = None;
+            let (mut records, mut live) = (0usize, 0usize);
+            for entry in entries.by_ref() {
+                let entry = entry?;
+                entry.check(departures)?;
+                match previous.map(|p| p.cmp(&entry.key())) {
+                    Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
+                    Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
+                    _ => previous = Some(entry.key()),
+                }
+                let (tag, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
+                if commit {
+                    let (tag, order) = match entry.departed_at {
+                        Some(at) => (Tag::VisitorDeparted, u32::try_from(at).unwrap_or(u32::MAX)),
+                        None => (tag, 0),
+                    };
+                    self.insert(tag, order, strings)
+                        .map_err(|_| SnapshotError::TableTooSmall { needed })?;
+                } else {
+                    records = records.saturating_add(1);
+                    live = live.saturating_add(store::record_len(strings.map(<[u8]>::len)));
+                }
             }
-            let (_, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
-            records = records.saturating_add(1);
-            live = live.saturating_add(store::record_len(strings.map(<[u8]>::len)));
-        }
-        if !entries.rest.is_empty() {
-            return Err(SnapshotError::Malformed);
-        }
-        let buckets = store::buckets_for(records);
-        if !self.fits(records, live) {
-            return Err(SnapshotError::TableTooSmall {
-                needed: live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN)),
-            });
-        }
-        // Pass 2: everything is checked, so replace the contents. The inserts cannot fail: the
-        // records fit with an index of `buckets` buckets, and their keys are distinct.
-        self.clear();
-        self.rebuild_index(buckets);
-        self.departures = departures;
-        let needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
-        for entry in parsed.entries {
-            let Ok(entry) = entry else { continue };
-            let Some((tag, strings)) = fields(&entry.update) else {
-                continue;
-            };
-            let (tag, order) = match entry.departed_at {
-                Some(at) => (Tag::VisitorDeparted, u32::try_from(at).unwrap_or(u32::MAX)),
-                None => (tag, 0),
-            };
-            self.insert(tag, order, strings)
-                .map_err(|_| SnapshotError::TableTooSmall { needed })?;
+            if !entries.rest.is_empty() {
+                return Err(SnapshotError::Malformed);
+            }
+            if !commit {
+                let buckets = store::buckets_for(records);
+                needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
+                if !self.fits(records, live) {
+                    return Err(SnapshotError::TableTooSmall { needed });
+                }
+                self.clear();
+                self.rebuild_index(buckets);
+                self.departures = departures;
+            }
         }
         Ok(())
     }
