@@ -157,9 +157,10 @@
 
 /**
  * Version of the migration table snapshot format (`mcx_table_snapshot`): a snapshot of
- * another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`.
+ * another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`, but for version 2,
+ * which differs only in a wider departure counter and is still read.
  */
-#define MCX_SNAPSHOT_FORMAT_VERSION 2
+#define MCX_SNAPSHOT_FORMAT_VERSION 3
 
 /**
  * A status: what every C API function returns. `MCX_OK` (0) or one negative code per

@@ -24,8 +24,9 @@ pub const MCX_WIRE_FORMAT_VERSION: u32 = 2;
 const _: () = assert!(MCX_WIRE_FORMAT_VERSION == wire::FORMAT_VERSION as u32);
 
 /// Version of the migration table snapshot format (`mcx_table_snapshot`): a snapshot of
-/// another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`.
-pub const MCX_SNAPSHOT_FORMAT_VERSION: u32 = 2;
+/// another version is refused with `MCX_E_SNAPSHOT_UNSUPPORTED_VERSION`, but for version 2,
+/// which differs only in a wider departure counter and is still read.
+pub const MCX_SNAPSHOT_FORMAT_VERSION: u32 = 3;
 const _: () = assert!(MCX_SNAPSHOT_FORMAT_VERSION == SNAPSHOT_VERSION as u32);
 
 /// The library version, NUL-terminated.

@@ -5,15 +5,18 @@
 //! ```text
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! | magic | version | total len | postcard body                              | CRC-32 |
-//! | MCXS  |   0x02  |  u32 LE   | bound, departures, count, records...       | u32 LE |
+//! | MCXS  |   0x03  |  u32 LE   | bound, departures, count, records...       | u32 LE |
 //! +-------+---------+-----------+-------------------------------------------+--------+
 //! ```
 //!
 //! The body lists every record, live and departed, in ascending key order, each as the
 //! migration update that creates it (the wire format's encoding of a "migrated" or a "visitor
 //! registered" update) and each departed visitor with its place in the eviction order.
-//! (Version 1 had a record layout of its own.) The CRC-32 (ISO-HDLC, as in Ethernet and zlib)
-//! covers everything before it. The record bound is the record count (tables of earlier
+//! The record bound, the departure counter, the record count and the departure orders are
+//! `u32` varints. (Version 1 had a record layout of its own. Version 2 is version 3 with a `u64`
+//! departure counter, whose bytes are the same up to `u32::MAX`, the last order a table gives:
+//! it is still read, and only a counter above that is refused, as malformed.) The CRC-32
+//! (ISO-HDLC, as in Ethernet and zlib) covers everything before it. The record bound is the record count (tables of earlier
 //! versions wrote their capacity there; a count above it is malformed). Restoring and
 //! snapshotting again, in a table of any storage length that holds the records, gives identical
 //! bytes: the decoder accepts only the canonical encoding this module writes.
@@ -32,13 +35,18 @@ use crate::wire_ser::{measure, serialize_into, serialize_to, Encode, Writer};
 pub const SNAPSHOT_MAGIC: [u8; 4] = *b"MCXS";
 
 /// The snapshot format version this build writes and reads.
-pub const SNAPSHOT_VERSION: u8 = 2;
+pub const SNAPSHOT_VERSION: u8 = 3;
+
+/// The earlier version this build reads: [`SNAPSHOT_VERSION`]'s layout, with a `u64`
+/// departure counter (module docs).
+const SNAPSHOT_VERSION_U64_DEPARTURES: u8 = 2;
 
 /// Magic, version and total length.
 const HEADER_LEN: usize = 9;
 const CRC_LEN: usize = 4;
 
-/// Header, CRC, and the body's three varints (record bound and count `u32`, departures `u64`).
+/// Header, CRC, and the body's three `u32` varints, with the 5 bytes more of version 2's `u64`
+/// departure counter kept (the C header's `MCX_TABLE_SNAPSHOT_OVERHEAD`).
 const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 
 /// One record of the body: the migration update that creates it, in the wire format's own
@@ -50,7 +58,7 @@ struct EntryView<'a> {
     update: MigrationUpdate<'a>,
     /// `None` for a migrated-away record or a present visitor; the departure order of a
     /// departed visitor.
-    departed_at: Option<u64>,
+    departed_at: Option<u32>,
 }
 
 impl Encode for EntryView<'_> {
@@ -70,7 +78,7 @@ impl<'a> Decode<'a> for EntryView<'a> {
 }
 
 impl<'a> EntryView<'a> {
-    fn of(key: McServiceIdRef<'a>, record: Record<'a>, departed_at: u64) -> Self {
+    fn of(key: McServiceIdRef<'a>, record: Record<'a>, departed_at: u32) -> Self {
         match record {
             Record::MigratedAway(m) => EntryView {
                 update: MigrationUpdate::Migrated(Migration {
@@ -100,7 +108,7 @@ impl<'a> EntryView<'a> {
     /// Checks every rule a normal update keeps (its fields are valid by type): an update that creates a record
     /// ("migrated" or "visitor registered"), and a departure order only for a visitor, one
     /// that the table's departure counter had reached.
-    fn check(&self, departures: u64) -> Result<(), SnapshotError> {
+    fn check(&self, departures: u32) -> Result<(), SnapshotError> {
         match (&self.update, self.departed_at) {
             (MigrationUpdate::Migrated(_), None)
             | (MigrationUpdate::VisitorRegistered { .. }, None) => Ok(()),
@@ -124,7 +132,9 @@ impl<S: TableStorage> Encode for Body<'_, S> {
         let count_u32 = u32::try_from(count).unwrap_or(u32::MAX);
         // The record bound: the record count (tables of earlier versions wrote their capacity).
         count_u32.encode(w);
-        self.0.departures.encode(w);
+        u32::try_from(self.0.departures)
+            .unwrap_or(u32::MAX)
+            .encode(w);
         count_u32.encode(w);
         // Records in ascending key order: restore then finds duplicate keys by comparing each
         // key with the one before it, in one pass and no extra memory, and the bytes do not
@@ -135,7 +145,7 @@ impl<S: TableStorage> Encode for Body<'_, S> {
             let Some((key, record, order)) = self.0.next_entry_after(previous) else {
                 break;
             };
-            EntryView::of(key, record, u64::from(order)).encode(w);
+            EntryView::of(key, record, order).encode(w);
             previous = Some(key.as_bytes());
         }
     }
@@ -174,7 +184,7 @@ impl<'a> Iterator for Entries<'a> {
 
 /// A snapshot read and checked down to its records.
 struct Parsed<'a> {
-    departures: u64,
+    departures: u32,
     entries: Entries<'a>,
 }
 
@@ -187,7 +197,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         .split_first_chunk::<HEADER_LEN>()
         .ok_or(SnapshotError::Truncated)?;
     let [_, _, _, _, version, l0, l1, l2, l3] = *header;
-    if version != SNAPSHOT_VERSION {
+    if version != SNAPSHOT_VERSION && version != SNAPSHOT_VERSION_U64_DEPARTURES {
         return Err(SnapshotError::UnsupportedVersion(version));
     }
     let total = usize::try_from(u32::from_le_bytes([l0, l1, l2, l3]))
@@ -204,7 +214,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
     let (record_bound, body) = take::<u32>(body)?;
-    let (departures, body) = take::<u64>(body)?;
+    let (departures, body) = take::<u32>(body)?;
     let (count, body) = take::<u32>(body)?;
     if count > record_bound {
         // The bound is the record count (or the capacity of the table that wrote it).
@@ -324,7 +334,7 @@ impl<S: TableStorage> MigrationTable<S> {
                 let (tag, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
                 if commit {
                     let (tag, order) = match entry.departed_at {
-                        Some(at) => (Tag::VisitorDeparted, u32::try_from(at).unwrap_or(u32::MAX)),
+                        Some(at) => (Tag::VisitorDeparted, at),
                         None => (tag, 0),
                     };
                     self.insert(tag, order, strings)
@@ -345,7 +355,7 @@ impl<S: TableStorage> MigrationTable<S> {
                 }
                 self.clear();
                 self.rebuild_index(buckets);
-                self.departures = departures;
+                self.departures = u64::from(departures);
             }
         }
         Ok(())
@@ -604,7 +614,7 @@ mod tests {
         erased[..4].copy_from_slice(&[0xff; 4]);
         refused(&erased, SnapshotError::NotASnapshot);
         // Version 1 had another record layout: refused, not misread.
-        for v in [1, 3] {
+        for v in [1, 4] {
             let mut version = bytes.clone();
             version[4] = v;
             refused(&version, SnapshotError::UnsupportedVersion(v));
@@ -613,6 +623,45 @@ mod tests {
         let last_record_byte = bytes.len() - 6;
         corrupt[last_record_byte] ^= 0x20;
         refused(&corrupt, SnapshotError::CrcMismatch);
+    }
+
+    #[test]
+    fn version_2_is_read_up_to_a_u32_departure_counter() {
+        // Version 2 wrote the departure counter as a u64: the same bytes up to u32::MAX.
+        let bytes = snap(&mixed());
+        assert_eq!(bytes[10], 2, "departures");
+        let mut v2 = bytes.clone();
+        v2[4] = 2;
+        fix_crc(&mut v2);
+        let mut t = table();
+        t.restore(&v2).unwrap();
+        assert_eq!(contents(&t), contents(&mixed()));
+        assert_eq!(snap(&t), bytes, "written back as version 3");
+        // u32::MAX departures read; one more, a u64 only, is malformed.
+        for (departures, expected) in [
+            (&[0xff, 0xff, 0xff, 0xff, 0x0f][..], Ok(())),
+            (
+                &[0x80, 0x80, 0x80, 0x80, 0x10][..],
+                Err(SnapshotError::Malformed),
+            ),
+        ] {
+            let mut v2 = bytes.clone();
+            v2[4] = 2;
+            v2.splice(10..11, departures.iter().copied());
+            set_len(&mut v2);
+            assert_eq!(table().restore(&v2), expected);
+        }
+    }
+
+    #[test]
+    fn a_departure_counter_past_u32_max_is_written_as_u32_max() {
+        // Orders past u32::MAX tie at u32::MAX in the table: the counter adds nothing beyond.
+        let mut t = mixed();
+        t.departures = u64::from(u32::MAX) + 7;
+        let mut r = table();
+        r.restore(&snap(&t)).unwrap();
+        assert_eq!(r.departures, u64::from(u32::MAX));
+        assert_eq!(contents(&r), contents(&t));
     }
 
     #[test]
@@ -733,7 +782,7 @@ mod tests {
         #[derive(serde::Serialize)]
         struct Reference<'a> {
             update: MigrationUpdate<'a>,
-            departed_at: Option<u64>,
+            departed_at: Option<u32>,
         }
         let mut t = mixed();
         // Enough departures for a two-byte varint (some visitors are evicted on the way).
@@ -748,7 +797,7 @@ mod tests {
         let count = records.len() as u32;
         let mut expected = pc(&(count, t.departures, count));
         for (key, record, order) in records {
-            let view = EntryView::of(key, record, u64::from(order));
+            let view = EntryView::of(key, record, order);
             let reference = Reference {
                 update: view.update,
                 departed_at: view.departed_at,

@@ -520,7 +520,7 @@ static void refused_restores_leave_the_table_unchanged(void) {
 
     /* A version this build does not read. */
     memcpy(bad, snap, len);
-    bad[4] = 3;
+    bad[4] = MCX_SNAPSHOT_FORMAT_VERSION + 1;
     CHECK_TABLE_UNCHANGED(MCX_E_SNAPSHOT_UNSUPPORTED_VERSION, table, table_records, mcx_table_restore(&table, bad, len, NULL));
 
     /* One flipped bit in a record, and a flipped bit in the CRC itself. */
