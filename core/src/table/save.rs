@@ -248,7 +248,8 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
     Ok((u32::from_le_bytes([s0, s1, s2, s3]), total))
 }
 
-/// Programs a save through [`SAVE_PROGRAM_CHUNK`]-byte pieces, keeping the first driver error.
+/// Programs a save through [`SAVE_PROGRAM_CHUNK`]-byte pieces, keeping the first driver error
+/// and the CRC of every byte written.
 struct Programmer<'s, T: SaveSlot + ?Sized> {
     slot: &'s mut T,
     chunk: [u8; SAVE_PROGRAM_CHUNK],
@@ -258,20 +259,13 @@ struct Programmer<'s, T: SaveSlot + ?Sized> {
 }
 
 impl<T: SaveSlot + ?Sized> Programmer<'_, T> {
-    fn write(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            let room = SAVE_PROGRAM_CHUNK.saturating_sub(self.filled);
-            let (now, rest) = bytes
-                .split_at_checked(room.min(bytes.len()))
-                .unwrap_or((bytes, &[]));
-            if let Some(dst) = self
-                .chunk
-                .get_mut(self.filled..self.filled.saturating_add(now.len()))
-            {
-                copy(dst, now);
+    /// Byte by byte: a save's pieces are mostly single varint bytes anyway.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            if let Some(at) = self.chunk.get_mut(self.filled) {
+                *at = byte;
             }
-            self.filled = self.filled.saturating_add(now.len());
-            bytes = rest;
+            self.filled = self.filled.saturating_add(1);
             if self.filled == SAVE_PROGRAM_CHUNK {
                 self.flush();
             }
