@@ -189,8 +189,12 @@ struct Parsed<'a> {
 }
 
 fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
-    let magic_len = bytes.len().min(SNAPSHOT_MAGIC.len());
-    if bytes.get(..magic_len) != SNAPSHOT_MAGIC.get(..magic_len) {
+    // Input shorter than the magic that starts as it does is truncated, not foreign.
+    if bytes
+        .iter()
+        .zip(&SNAPSHOT_MAGIC)
+        .any(|(byte, magic)| byte != magic)
+    {
         return Err(SnapshotError::NotASnapshot);
     }
     let (header, _) = bytes
