@@ -248,8 +248,7 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
     Ok((u32::from_le_bytes([s0, s1, s2, s3]), total))
 }
 
-/// Programs a save through [`SAVE_PROGRAM_CHUNK`]-byte pieces, keeping the first driver error
-/// and the CRC of every byte written.
+/// Programs a save through [`SAVE_PROGRAM_CHUNK`]-byte pieces, keeping the first driver error.
 struct Programmer<'s, T: SaveSlot + ?Sized> {
     slot: &'s mut T,
     chunk: [u8; SAVE_PROGRAM_CHUNK],
