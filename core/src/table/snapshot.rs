@@ -219,6 +219,15 @@ impl<'a> Iterator for Entries<'a> {
     }
 }
 
+/// The body's first three fields: record bound, departure counter, record count.
+struct Counts([u32; 3]);
+
+impl Decode<'_> for Counts {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Counts([r.read()?, r.read()?, r.read()?]))
+    }
+}
+
 /// A snapshot read and checked down to its records.
 struct Parsed<'a> {
     departures: u32,
@@ -254,9 +263,7 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
-    let (record_bound, body) = take::<u32>(body)?;
-    let (departures, body) = take::<u32>(body)?;
-    let (count, body) = take::<u32>(body)?;
+    let (Counts([record_bound, departures, count]), body) = take::<Counts>(body)?;
     if count > record_bound {
         // The bound is the record count (or the capacity of the table that wrote it).
         return Err(SnapshotError::Malformed);
