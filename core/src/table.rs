@@ -806,12 +806,9 @@ impl<S: TableStorage> MigrationTable<S> {
 }
 
 impl<S: TableStorage> MigrationTable<S> {
-    /// The record with the smallest key above `previous` (the smallest of all for `None`), with
-    /// its key and departure order: a scan of the headers and keys, no iterator state.
-    fn next_entry_after(
-        &self,
-        previous: Option<&[u8]>,
-    ) -> Option<(McServiceIdRef<'_>, Record<'_>, u32)> {
+    /// The record with the smallest key above `previous` (the smallest of all for `None`), as
+    /// stored (never a hole): a scan of the headers and keys, no iterator state.
+    fn next_entry_after(&self, previous: Option<&[u8]>) -> Option<Raw<'_>> {
         let heap = self.bytes().get(..self.heap_end)?;
         let mut best: Option<(&[u8], usize)> = None;
         let mut offset = 0usize;
@@ -823,12 +820,7 @@ impl<S: TableStorage> MigrationTable<S> {
             }
             offset = offset.saturating_add(size);
         }
-        let raw = store::raw(heap, best?.1)?;
-        Some((
-            McServiceIdRef::from_validated_bytes(raw.key),
-            record(raw)?,
-            raw.departed_at,
-        ))
+        store::raw(heap, best?.1)
     }
 
     /// Every record with its key and departure order.

@@ -23,8 +23,10 @@
 
 use crate::checksum::{Crc32, ISO_HDLC};
 
-use super::store::{self, Tag};
-use super::{fields, MigrationTable, Record, TableStorage, VisitorState};
+use super::store::{self, Raw, Tag};
+use super::{fields, MigrationTable, TableStorage};
+#[cfg(test)]
+use super::{Record, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
 use crate::id::McServiceIdRef;
 use crate::message::MigrationUpdate;
@@ -145,41 +147,38 @@ impl<S: TableStorage> Encode for Body<'_, S> {
         // costs O(n²) comparisons of keys in RAM, paid when the snapshot is taken.
         let mut previous: Option<&[u8]> = None;
         for _ in 0..count {
-            let Some((key, record, order)) = self.0.next_entry_after(previous) else {
+            let Some(raw) = self.0.next_entry_after(previous) else {
                 break;
             };
-            encode_entry(w, key, record, order);
-            previous = Some(key.as_bytes());
+            encode_entry(w, &raw);
+            previous = Some(raw.key);
         }
     }
 }
 
-/// Writes the bytes of [`EntryView::of`]`(key, record, order)`, straight from the record: the
+/// Writes the bytes of [`EntryView::of`] for a record, straight from its stored strings: the
 /// update a record comes from has the same shape for both kinds — its variant index, the key,
-/// two identifiers and the optional KMS URI (the tests hold it to the update's own encoding) —
-/// so one sequence of writes serves both, with no update built and matched on again.
-fn encode_entry(w: &mut Writer<'_>, key: McServiceIdRef<'_>, record: Record<'_>, order: u32) {
-    let (variant, first, second, sdi, departed_at) = match record {
-        Record::MigratedAway(m) => (
-            MIGRATED,
-            m.partner_system.as_bytes(),
-            m.partner_id.as_bytes(),
-            m.security_domain_info,
-            None,
-        ),
-        Record::Visiting(v) => (
-            VISITOR_REGISTERED,
-            v.primary_id.as_bytes(),
-            v.primary_system.as_bytes(),
-            v.primary_security_domain_info,
-            (v.state == VisitorState::Departed).then_some(order),
-        ),
+/// the record's two identifiers in the order they are stored, and the optional KMS URI (the
+/// tests hold it to the update's own encoding) — so one sequence of writes serves both, with
+/// no update built and matched on again.
+fn encode_entry(w: &mut Writer<'_>, raw: &Raw<'_>) {
+    let (variant, departed_at) = match raw.tag {
+        Tag::MigratedAway => (MIGRATED, None),
+        Tag::VisitorDeparted => (VISITOR_REGISTERED, Some(raw.departed_at)),
+        // A present visitor (the records passed here are never holes).
+        Tag::VisitorPresent | Tag::Hole => (VISITOR_REGISTERED, None),
     };
     w.push(variant);
-    w.bytes(key.as_bytes());
-    w.bytes(first);
-    w.bytes(second);
-    sdi.encode(w);
+    w.bytes(raw.key);
+    w.bytes(raw.a);
+    w.bytes(raw.b);
+    // The security domain information: none when the record holds no KMS URI.
+    if raw.kms.is_empty() {
+        w.push(0);
+    } else {
+        w.push(1);
+        w.bytes(raw.kms);
+    }
     departed_at.encode(w);
 }
 
@@ -858,10 +857,10 @@ mod tests {
 
     #[test]
     fn each_record_is_written_as_the_update_that_creates_it() {
-        struct Written<'a>(McServiceIdRef<'a>, Record<'a>, u32);
+        struct Written<'a>(Raw<'a>);
         impl Encode for Written<'_> {
             fn encode(&self, w: &mut Writer<'_>) {
-                encode_entry(w, self.0, self.1, self.2);
+                encode_entry(w, &self.0);
             }
         }
         fn bytes<T: Encode>(value: &T) -> Vec<u8> {
@@ -871,13 +870,16 @@ mod tests {
         }
         let t = mixed();
         let mut kinds = std::collections::BTreeSet::new();
-        for (key, record, order) in t.entries() {
-            let view = EntryView::of(key, record, order);
+        let mut previous = None;
+        while let Some(raw) = t.next_entry_after(previous) {
+            previous = Some(raw.key);
+            let key = McServiceIdRef::from_validated_bytes(raw.key);
+            let view = EntryView::of(key, super::super::record(raw).unwrap(), raw.departed_at);
             kinds.insert((
                 matches!(view.update, MigrationUpdate::Migrated(_)),
                 view.departed_at.is_some(),
             ));
-            assert_eq!(bytes(&Written(key, record, order)), bytes(&view), "{key:?}");
+            assert_eq!(bytes(&Written(raw)), bytes(&view), "{key:?}");
         }
         assert_eq!(kinds.len(), 3, "migrated, present and departed visitors");
     }
