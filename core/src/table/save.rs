@@ -337,14 +337,13 @@ impl<S: TableStorage> MigrationTable<S> {
         };
         let [m0, m1, m2, m3] = SAVE_MAGIC;
         let [s0, s1, s2, s3] = sequence.to_le_bytes();
-        let header = [m0, m1, m2, m3, s0, s1, s2, s3];
         let mut digest = Crc32::new(ISO_HDLC);
-        digest.update(&header);
-        out.write(&header);
-        self.snapshot_to(snapshot_len, &mut |bytes| {
+        let mut covered = |bytes: &[u8]| {
             digest.update(bytes);
             out.write(bytes);
-        });
+        };
+        covered(&[m0, m1, m2, m3, s0, s1, s2, s3]);
+        self.snapshot_to(snapshot_len, &mut covered);
         out.write(&digest.finish().to_le_bytes());
         out.flush();
         match out.error {
