@@ -18,6 +18,10 @@ pub(crate) const CASTAGNOLI: u32 = 0x82F6_3B78;
 /// CRC-32/ISO-HDLC's polynomial `0x04C11DB7`, reflected.
 pub(crate) const ISO_HDLC: u32 = 0xEDB8_8320;
 
+/// CRC-32/ISO-HDLC of any bytes followed by their own CRC (little-endian): bytes whose stored
+/// CRC matches, and only those, give this.
+pub(crate) const ISO_HDLC_RESIDUE: u32 = 0x2144_DF1C;
+
 /// A CRC register being fed bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Crc32 {
@@ -119,6 +123,13 @@ mod tests {
             split.update(&data[..len / 3]);
             split.update(&data[len / 3..]);
             assert_eq!(split.finish(), iso_hdlc.checksum(data));
+            // Followed by its CRC: the residue; with any other four bytes, not.
+            let mut framed = data.to_vec();
+            framed.extend(iso_hdlc.checksum(data).to_le_bytes());
+            assert_eq!(Crc32::checksum(ISO_HDLC, &framed), ISO_HDLC_RESIDUE);
+            let last = framed.len() - 1;
+            framed[last] ^= 1;
+            assert_ne!(Crc32::checksum(ISO_HDLC, &framed), ISO_HDLC_RESIDUE);
         }
     }
 }

@@ -22,7 +22,7 @@
 //! a load reads the two slots as bytes (memory-mapped flash, or what the driver read into RAM).
 
 use crate::bytes::copy;
-use crate::checksum::{Crc32, ISO_HDLC};
+use crate::checksum::{Crc32, ISO_HDLC, ISO_HDLC_RESIDUE};
 
 use super::{max_snapshot_len, MigrationTable, TableStorage};
 use crate::error::SnapshotError;
@@ -228,20 +228,19 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
     }
     read(0, &mut head).map_err(SlotFault::Io)?;
     let total = stated_len(&head, slot_len)?;
-    let covered = total.saturating_sub(SAVE_CRC_LEN);
+    // The CRC of the covered bytes followed by their CRC is a constant: one pass over the
+    // whole save checks it, with no separate read of the stored CRC.
     let mut digest = Crc32::new(ISO_HDLC);
     let mut chunk = [0u8; 64];
     let mut at = 0usize;
-    while at < covered {
-        let n = chunk.len().min(covered.saturating_sub(at));
+    while at < total {
+        let n = chunk.len().min(total.saturating_sub(at));
         let piece = chunk.get_mut(..n).ok_or(SlotFault::Truncated)?;
         read(at, piece).map_err(SlotFault::Io)?;
         digest.update(piece);
         at = at.saturating_add(n);
     }
-    let mut crc = [0u8; SAVE_CRC_LEN];
-    read(covered, &mut crc).map_err(SlotFault::Io)?;
-    if digest.finish() != u32::from_le_bytes(crc) {
+    if digest.finish() != ISO_HDLC_RESIDUE {
         return Err(SlotFault::CrcMismatch);
     }
     let [_, _, _, _, s0, s1, s2, s3, ..] = head;
