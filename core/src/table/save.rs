@@ -218,7 +218,10 @@ type ReadAt<'r> = &'r mut dyn FnMut(usize, &mut [u8]) -> Result<(), SlotIoError>
 /// every kind of slot (a RAM buffer, a C driver's), not one per kind.
 #[inline(never)]
 fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFault> {
-    let mut head = [0u8; SAVE_HEADER_LEN + 9];
+    let mut chunk = [0u8; 64];
+    let head = chunk
+        .first_chunk_mut::<{ SAVE_HEADER_LEN + 9 }>()
+        .ok_or(SlotFault::Truncated)?;
     if slot_len < head.len() {
         return Err(if slot_len == 0 {
             SlotFault::Erased
@@ -226,12 +229,12 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
             SlotFault::Truncated
         });
     }
-    read(0, &mut head).map_err(SlotFault::Io)?;
-    let total = stated_len(&head, slot_len)?;
+    read(0, head).map_err(SlotFault::Io)?;
+    let total = stated_len(head, slot_len)?;
+    let [_, _, _, _, s0, s1, s2, s3, ..] = *head;
     // The CRC of the covered bytes followed by their CRC is a constant: one pass over the
     // whole save checks it, with no separate read of the stored CRC.
     let mut digest = Crc32::new(ISO_HDLC);
-    let mut chunk = [0u8; 64];
     let mut at = 0usize;
     while at < total {
         let n = chunk.len().min(total.saturating_sub(at));
@@ -243,7 +246,6 @@ fn check_save(slot_len: usize, read: ReadAt<'_>) -> Result<(u32, usize), SlotFau
     if digest.finish() != ISO_HDLC_RESIDUE {
         return Err(SlotFault::CrcMismatch);
     }
-    let [_, _, _, _, s0, s1, s2, s3, ..] = head;
     Ok((u32::from_le_bytes([s0, s1, s2, s3]), total))
 }
 
