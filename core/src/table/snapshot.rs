@@ -28,6 +28,7 @@ use super::{fields, MigrationTable, TableStorage};
 #[cfg(test)]
 use super::{Record, VisitorState};
 use crate::error::{DecodeError, SnapshotError};
+#[cfg(test)]
 use crate::id::McServiceIdRef;
 use crate::message::MigrationUpdate;
 use crate::wire_de::{decode_prefix, Decode, Reader};
@@ -104,10 +105,6 @@ impl<'a> EntryView<'a> {
                 departed_at: (v.state == VisitorState::Departed).then_some(departed_at),
             },
         }
-    }
-
-    fn key(&self) -> McServiceIdRef<'a> {
-        self.update.key()
     }
 
     /// Checks every rule a normal update keeps (its fields are valid by type): an update that creates a record
@@ -369,17 +366,19 @@ impl<S: TableStorage> MigrationTable<S> {
         // records fit with the index built for them and their keys are distinct.
         for commit in [false, true] {
             let mut entries = parsed.entries.clone();
-            let mut previous: Option<McServiceIdRef<'_>> = None;
+            let mut previous: Option<&[u8]> = None;
             let (mut records, mut live) = (0usize, 0usize);
             for entry in entries.by_ref() {
                 let entry = entry?;
                 entry.check(departures)?;
-                match previous.map(|p| p.cmp(&entry.key())) {
+                // Always there once `check` passed: the update creates a record.
+                let (tag, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
+                let [key, ..] = strings;
+                match previous.map(|p| p.cmp(key)) {
                     Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
                     Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
-                    _ => previous = Some(entry.key()),
+                    _ => previous = Some(key),
                 }
-                let (tag, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
                 if commit {
                     let (tag, order) = match entry.departed_at {
                         Some(at) => (Tag::VisitorDeparted, at),
