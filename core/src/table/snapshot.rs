@@ -364,7 +364,8 @@ impl<S: TableStorage> MigrationTable<S> {
         // Pass 2 replaces the contents, through the same loop (one copy of the decoding code):
         // its checks pass again, on the same bytes, and the inserts cannot fail, since the
         // records fit with the index built for them and their keys are distinct.
-        for commit in [false, true] {
+        let mut commit = false;
+        loop {
             let mut entries = parsed.entries.clone();
             let mut previous: Option<&[u8]> = None;
             let (mut records, mut live) = (0usize, 0usize);
@@ -394,18 +395,19 @@ impl<S: TableStorage> MigrationTable<S> {
             if !entries.rest.is_empty() {
                 return Err(SnapshotError::Malformed);
             }
-            if !commit {
-                let buckets = store::buckets_for(records);
-                needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
-                if !self.fits(records, live) {
-                    return Err(SnapshotError::TableTooSmall { needed });
-                }
-                self.clear();
-                self.rebuild_index(buckets);
-                self.departures = u64::from(departures);
+            if commit {
+                return Ok(());
             }
+            let buckets = store::buckets_for(records);
+            needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
+            if !self.fits(records, live) {
+                return Err(SnapshotError::TableTooSmall { needed });
+            }
+            self.clear();
+            self.rebuild_index(buckets);
+            self.departures = u64::from(departures);
+            commit = true;
         }
-        Ok(())
     }
 }
 
