@@ -254,6 +254,39 @@ fn from_wire(
     check(bytes, scanned).map_err(WireIdError::Id)
 }
 
+/// The three identifier types, for code that reads any of them: one non-generic reader for
+/// every identifier field of every message, not one copy per type.
+#[derive(Clone, Copy)]
+pub(crate) enum IdKind {
+    /// [`McServiceId`].
+    Service,
+    /// [`McSystemId`].
+    System,
+    /// [`KmsUri`].
+    Kms,
+}
+
+impl IdKind {
+    fn check(self, bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
+        match self {
+            IdKind::Service => McServiceId::check(bytes, scanned),
+            IdKind::System => McSystemId::check(bytes, scanned),
+            IdKind::Kms => KmsUri::check(bytes, scanned),
+        }
+    }
+}
+
+/// Reads an identifier of kind `kind` from the wire: a varint length and the string's bytes,
+/// checked in one pass (`from_wire`).
+pub(crate) fn read_id<'a>(reader: &mut Reader<'a>, kind: IdKind) -> Result<&'a [u8], DecodeError> {
+    let bytes = reader.bytes()?;
+    match from_wire(bytes, |b, scanned| kind.check(b, scanned)) {
+        Ok(()) => Ok(bytes),
+        Err(WireIdError::Utf8) => Err(DecodeError::InvalidUtf8),
+        Err(WireIdError::Id(e)) => Err(DecodeError::InvalidField(e)),
+    }
+}
+
 /// Copies an already validated string into fixed storage. Validation has checked the length, so
 /// the copy cannot fail; the fallback keeps this function panic-free regardless.
 fn store<const N: usize>(s: &str) -> String<N> {
@@ -536,7 +569,7 @@ string_newtype_impls!(McServiceId, McSystemId, KmsUri);
 /// `Deserialize` (other formats) validates the string the deserialiser hands over, and accepts
 /// only borrowed strings.
 macro_rules! borrowed_id {
-    ($($(#[$doc:meta])* $name:ident => $owned:ident, $expecting:literal;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident => $owned:ident, $kind:ident, $expecting:literal;)*) => {$(
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -657,14 +690,9 @@ macro_rules! borrowed_id {
         }
 
         impl<'a> Decode<'a> for $name<'a> {
-            /// A varint length and the string's bytes, checked in one pass (`from_wire`).
+            /// A varint length and the string's bytes, checked in one pass ([`read_id`]).
             fn decode(reader: &mut Reader<'a>) -> Result<Self, DecodeError> {
-                let bytes = reader.bytes()?;
-                match from_wire(bytes, $owned::check) {
-                    Ok(()) => Ok($name(bytes)),
-                    Err(WireIdError::Utf8) => Err(DecodeError::InvalidUtf8),
-                    Err(WireIdError::Id(e)) => Err(DecodeError::InvalidField(e)),
-                }
+                read_id(reader, IdKind::$kind).map($name)
             }
         }
 
@@ -735,11 +763,11 @@ fn invalid<E: serde::de::Error>(e: IdError, expected: &dyn serde::de::Expected) 
 
 borrowed_id! {
     /// A borrowed, validated [`McServiceId`].
-    McServiceIdRef => McServiceId, "an MC service ID";
+    McServiceIdRef => McServiceId, Service, "an MC service ID";
     /// A borrowed, validated [`McSystemId`].
-    McSystemIdRef => McSystemId, "an MC system ID";
+    McSystemIdRef => McSystemId, System, "an MC system ID";
     /// A borrowed, validated [`KmsUri`].
-    KmsUriRef => KmsUri, "a KMS URI";
+    KmsUriRef => KmsUri, Kms, "a KMS URI";
 }
 
 #[cfg(test)]
