@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DecodeError;
 use crate::id::{
-    McServiceIdRef, McSystemIdRef, RedirectionReason, SecurityDomainInfo, ServiceKind,
+    read_id, IdKind, KmsUriRef, McServiceIdRef, McSystemIdRef, RedirectionReason,
+    SecurityDomainInfo, ServiceKind,
 };
 use crate::wire_de::{Decode, Reader};
 use crate::wire_ser::{Encode, Writer};
@@ -140,20 +141,14 @@ pub enum Message<'a> {
 
 // The wire encoding of the structs: their fields in declared order, the order the derived
 // `Serialize` writes them (the tests hold both to postcard). The encoder destructures every
-// field (no `..`) and the decoder builds the struct from every field, so a field added to a
-// message and not to this list does not compile.
+// field (no `..`), so a field added to a message and not to this list does not compile; the
+// decoders below build each struct from every field, likewise.
 macro_rules! wire_struct {
     ($($ty:ident { $($field:ident),* })*) => {$(
         impl Encode for $ty<'_> {
             fn encode(&self, w: &mut Writer<'_>) {
                 let Self { $($field),* } = self;
                 $(Encode::encode($field, w);)*
-            }
-        }
-
-        impl<'a> Decode<'a> for $ty<'a> {
-            fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-                Ok(Self { $($field: r.read()?),* })
             }
         }
     )*};
@@ -168,6 +163,146 @@ wire_struct! {
         security_domain_info, reason
     }
     Migration { primary_id, partner_system, partner_id, security_domain_info }
+}
+
+/// The shape of one field on the wire. Every message is read by one field reader
+/// ([`read_fields`]) that follows a list of these, instead of one decoder per message type and
+/// variant, each with its own calls, error paths and moves.
+#[derive(Clone, Copy)]
+enum Field {
+    /// A [`ServiceKind`].
+    Kind,
+    /// An identifier string of this kind.
+    Id(IdKind),
+    /// A `bool`.
+    Flag,
+    /// An `Option<SecurityDomainInfo>`.
+    Sdi,
+    /// An `Option<RedirectionReason>`.
+    Reason,
+}
+
+const SERVICE_ID: Field = Field::Id(IdKind::Service);
+const SYSTEM_ID: Field = Field::Id(IdKind::System);
+
+const REQUEST_FIELDS: [Field; 5] = [Field::Kind, SERVICE_ID, SERVICE_ID, Field::Flag, Field::Sdi];
+const REDIRECTION_FIELDS: [Field; 7] = [
+    Field::Kind,
+    SERVICE_ID,
+    SERVICE_ID,
+    SERVICE_ID,
+    Field::Flag,
+    Field::Sdi,
+    Field::Reason,
+];
+const MIGRATION_FIELDS: [Field; 4] = [SERVICE_ID, SYSTEM_ID, SERVICE_ID, Field::Sdi];
+const VISITOR_FIELDS: [Field; 4] = [SERVICE_ID, SERVICE_ID, SYSTEM_ID, Field::Sdi];
+const ONE_ID: [Field; 1] = [SERVICE_ID];
+
+/// One field as [`read_fields`] read it.
+#[derive(Clone, Copy)]
+struct Slot<'a> {
+    /// An identifier's validated bytes; empty for an absent security domain information (a
+    /// present one is never empty).
+    bytes: &'a [u8],
+    kind: ServiceKind,
+    flag: bool,
+    reason: Option<RedirectionReason>,
+}
+
+impl<'a> Slot<'a> {
+    const EMPTY: Self = Slot {
+        bytes: &[],
+        kind: ServiceKind::McpttPrivateCall,
+        flag: false,
+        reason: None,
+    };
+
+    fn id(self) -> McServiceIdRef<'a> {
+        McServiceIdRef::from_validated_bytes(self.bytes)
+    }
+
+    fn system(self) -> McSystemIdRef<'a> {
+        McSystemIdRef::from_validated_bytes(self.bytes)
+    }
+
+    fn sdi(self) -> Option<SecurityDomainInfo<'a>> {
+        (!self.bytes.is_empty()).then_some(SecurityDomainInfo {
+            kms_uri: KmsUriRef::from_validated_bytes(self.bytes),
+        })
+    }
+}
+
+/// Reads the fields of `shape` in order, each checked as it is read (so the first bad field
+/// decides the error), into the leading slots.
+#[inline(never)]
+fn read_fields<'a>(r: &mut Reader<'a>, shape: &[Field]) -> Result<[Slot<'a>; 7], DecodeError> {
+    let mut slots = [Slot::EMPTY; 7];
+    for (field, slot) in shape.iter().zip(&mut slots) {
+        match *field {
+            Field::Kind => slot.kind = r.read()?,
+            Field::Id(kind) => slot.bytes = read_id(r, kind)?,
+            Field::Flag => slot.flag = r.read()?,
+            // An option's tag reads as a `bool`: 0 absent, 1 present, anything else malformed.
+            Field::Sdi => {
+                if r.read::<bool>()? {
+                    slot.bytes = read_id(r, IdKind::Kms)?;
+                }
+            }
+            Field::Reason => slot.reason = r.read()?,
+        }
+    }
+    Ok(slots)
+}
+
+impl<'a> Decode<'a> for PrivateCallRequest<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let [kind, calling, target, e2ee, sdi, ..] = read_fields(r, &REQUEST_FIELDS)?;
+        Ok(Self {
+            service_kind: kind.kind,
+            calling_party: calling.id(),
+            target: target.id(),
+            e2ee_required: e2ee.flag,
+            security_domain_info: sdi.sdi(),
+        })
+    }
+}
+
+impl<'a> Decode<'a> for PrivateCallRedirection<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let [kind, calling, primary, migrated, e2ee, sdi, reason] =
+            read_fields(r, &REDIRECTION_FIELDS)?;
+        Ok(Self {
+            service_kind: kind.kind,
+            calling_party: calling.id(),
+            target_primary: primary.id(),
+            target_migrated: migrated.id(),
+            e2ee_required: e2ee.flag,
+            security_domain_info: sdi.sdi(),
+            reason: reason.reason,
+        })
+    }
+}
+
+impl<'a> Decode<'a> for Migration<'a> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
+        let [primary, system, partner, sdi, ..] = read_fields(r, &MIGRATION_FIELDS)?;
+        Ok(migration(primary, system, partner, sdi))
+    }
+}
+
+fn migration<'a>(
+    primary: Slot<'a>,
+    system: Slot<'a>,
+    partner: Slot<'a>,
+    sdi: Slot<'a>,
+) -> Migration<'a> {
+    Migration {
+        primary_id: primary.id(),
+        partner_system: system.system(),
+        partner_id: partner.id(),
+        security_domain_info: sdi.sdi(),
+    }
 }
 
 impl Encode for MigrationUpdate<'_> {
@@ -209,22 +344,25 @@ impl Encode for MigrationUpdate<'_> {
 impl<'a> Decode<'a> for MigrationUpdate<'a> {
     /// The variant index (a varint), then the variant's fields.
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(match r.u32()? {
-            0 => MigrationUpdate::Migrated(r.read()?),
-            1 => MigrationUpdate::MovedOn(r.read()?),
-            2 => MigrationUpdate::Returned {
-                primary_id: r.read()?,
-            },
-            3 => MigrationUpdate::VisitorRegistered {
-                local_id: r.read()?,
-                primary_id: r.read()?,
-                primary_system: r.read()?,
-                primary_security_domain_info: r.read()?,
-            },
-            4 => MigrationUpdate::VisitorDeparted {
-                local_id: r.read()?,
-            },
+        let variant = r.u32()?;
+        let shape: &[Field] = match variant {
+            0 | 1 => &MIGRATION_FIELDS,
+            2 | 4 => &ONE_ID,
+            3 => &VISITOR_FIELDS,
             _ => return Err(DecodeError::Malformed),
+        };
+        let [a, b, c, d, ..] = read_fields(r, shape)?;
+        Ok(match variant {
+            0 => MigrationUpdate::Migrated(migration(a, b, c, d)),
+            1 => MigrationUpdate::MovedOn(migration(a, b, c, d)),
+            2 => MigrationUpdate::Returned { primary_id: a.id() },
+            3 => MigrationUpdate::VisitorRegistered {
+                local_id: a.id(),
+                primary_id: b.id(),
+                primary_system: c.system(),
+                primary_security_domain_info: d.sdi(),
+            },
+            _ => MigrationUpdate::VisitorDeparted { local_id: a.id() },
         })
     }
 }
@@ -299,7 +437,6 @@ impl<'a> From<MigrationUpdate<'a>> for Message<'a> {
 mod tests {
     use super::*;
     use crate::error::IdError;
-    use crate::id::KmsUriRef;
     use crate::testutil::*;
 
     #[test]
