@@ -373,14 +373,7 @@ pub(crate) fn message_init_migrated(
     partner_id: *const c_char,
     kms_uri: *const c_char,
 ) -> mcx_status {
-    init_update(msg, || {
-        Ok(MigrationUpdate::Migrated(Migration {
-            primary_id: id(primary_id)?,
-            partner_system: system(partner_system)?,
-            partner_id: id(partner_id)?,
-            security_domain_info: sdi(kms_uri)?,
-        }))
-    })
+    init_migration(msg, false, primary_id, partner_system, partner_id, kms_uri)
 }
 
 /// The body of `mcx_message_init_moved_on` (exported, and documented, in `abi::exports`).
@@ -391,13 +384,31 @@ pub(crate) fn message_init_moved_on(
     partner_id: *const c_char,
     kms_uri: *const c_char,
 ) -> mcx_status {
+    init_migration(msg, true, primary_id, partner_system, partner_id, kms_uri)
+}
+
+/// "Migrated" and "moved on" carry the same fields: one builder for both, not two copies.
+#[inline(never)]
+fn init_migration(
+    msg: *mut mcx_message_t,
+    moved_on: bool,
+    primary_id: *const c_char,
+    partner_system: *const c_char,
+    partner_id: *const c_char,
+    kms_uri: *const c_char,
+) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdate::MovedOn(Migration {
+        let migration = Migration {
             primary_id: id(primary_id)?,
             partner_system: system(partner_system)?,
             partner_id: id(partner_id)?,
             security_domain_info: sdi(kms_uri)?,
-        }))
+        };
+        Ok(if moved_on {
+            MigrationUpdate::MovedOn(migration)
+        } else {
+            MigrationUpdate::Migrated(migration)
+        })
     })
 }
 
@@ -406,9 +417,18 @@ pub(crate) fn message_init_returned(
     msg: *mut mcx_message_t,
     primary_id: *const c_char,
 ) -> mcx_status {
+    init_one_id(msg, false, primary_id)
+}
+
+/// "Returned" and "visitor departed" carry one MC service ID: one builder for both.
+#[inline(never)]
+fn init_one_id(msg: *mut mcx_message_t, departed: bool, p: *const c_char) -> mcx_status {
     init_update(msg, || {
-        Ok(MigrationUpdate::Returned {
-            primary_id: id(primary_id)?,
+        let user = id(p)?;
+        Ok(if departed {
+            MigrationUpdate::VisitorDeparted { local_id: user }
+        } else {
+            MigrationUpdate::Returned { primary_id: user }
         })
     })
 }
@@ -436,11 +456,7 @@ pub(crate) fn message_init_visitor_departed(
     msg: *mut mcx_message_t,
     local_id: *const c_char,
 ) -> mcx_status {
-    init_update(msg, || {
-        Ok(MigrationUpdate::VisitorDeparted {
-            local_id: id(local_id)?,
-        })
-    })
+    init_one_id(msg, true, local_id)
 }
 
 /// The body of `mcx_message_decode` (exported, and documented, in `abi::exports`).
