@@ -406,18 +406,25 @@ fn payload<'a, T: Decode<'a>>(
 /// Returns [`DecodeError::UnexpectedMessageType`] for a message of another type, and any other
 /// [`DecodeError`] for bytes that are not a valid message.
 pub fn decode<'a, M: WireMessage<'a>>(bytes: &'a [u8]) -> Result<M, DecodeError> {
-    let (ty, body) = peek_type(bytes)?;
-    if ty != M::MESSAGE_TYPE {
-        return Err(DecodeError::UnexpectedMessageType);
-    }
-    // Through `decode_body`, so that each message type has one decoder in the firmware rather
-    // than a second, typed copy of it; the envelope is read once.
-    M::from_message(decode_body(ty, body)?).ok_or(DecodeError::UnexpectedMessageType)
+    // Through `decode_as`, so that each message type has one decoder in the firmware rather
+    // than a second, typed copy of it, and the generic part is the move out of the `Message`.
+    M::from_message(decode_as(bytes, Some(M::MESSAGE_TYPE))?)
+        .ok_or(DecodeError::UnexpectedMessageType)
 }
 
 /// Decodes any message borrowed from `bytes` (zero copy), fully validated.
 pub fn decode_message(bytes: &[u8]) -> Result<Message<'_>, DecodeError> {
+    decode_as(bytes, None)
+}
+
+/// Reads the envelope, refuses a message of a type other than `expected` (if given) before
+/// reading its fields, and decodes it. Not generic: the one decoder for [`decode_message`] and
+/// every [`decode`].
+fn decode_as(bytes: &[u8], expected: Option<MessageType>) -> Result<Message<'_>, DecodeError> {
     let (ty, body) = peek_type(bytes)?;
+    if expected.is_some_and(|expected| expected != ty) {
+        return Err(DecodeError::UnexpectedMessageType);
+    }
     decode_body(ty, body)
 }
 
