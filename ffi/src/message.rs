@@ -543,10 +543,8 @@ pub(crate) fn message_encode_frame(
 ) -> mcx_status {
     run(|| {
         let message = message_of(msg)?;
-        encode_with(buf, cap, out_len, |b| match message {
-            Message::Request(m) => m.encode_frame(b),
-            Message::Redirection(m) => m.encode_frame(b),
-            Message::MigrationUpdate(m) => m.encode_frame(b),
+        encode_with(buf, cap, out_len, |b| {
+            wire::encode_message_frame(&message, b)
         })
     })
 }
