@@ -270,11 +270,27 @@ pub(crate) enum IdKind {
 }
 
 impl IdKind {
+    /// The identifier rules of this kind, in their order of precedence: length (empty, then
+    /// over capacity), control characters, then the shape. One function for the three kinds,
+    /// so the rules they share are linked once; `scanned` skips the scan for control
+    /// characters and spaces when the bytes are known to hold none.
     fn check(self, bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
-        match self {
-            IdKind::Service => McServiceId::check(bytes, scanned),
-            IdKind::System => McSystemId::check(bytes, scanned),
-            IdKind::Kms => KmsUri::check(bytes, scanned),
+        let capacity = match self {
+            IdKind::Service => MC_SERVICE_ID_CAPACITY,
+            IdKind::System => MC_SYSTEM_ID_CAPACITY,
+            IdKind::Kms => KMS_URI_CAPACITY,
+        };
+        check_length(bytes, capacity)?;
+        let space = scanned.blanks(bytes)?;
+        let (shape_ok, error) = match self {
+            IdKind::Service => (McServiceId::shape_ok(bytes, space), IdError::InvalidUri),
+            IdKind::System => (McSystemId::shape_ok(bytes), IdError::InvalidDomainName),
+            IdKind::Kms => (KmsUri::shape_ok(bytes, space), IdError::InvalidUri),
+        };
+        if shape_ok {
+            Ok(())
+        } else {
+            Err(error)
         }
     }
 }
@@ -313,14 +329,12 @@ impl McServiceId {
     /// [`IdError::Empty`], [`IdError::TooLong`], [`IdError::ControlCharacter`] or
     /// [`IdError::InvalidUri`] (no `sip:`/`sips:`/`tel:` scheme, nothing after it, or a space).
     pub fn validate(s: &str) -> Result<(), IdError> {
-        Self::check(s.as_bytes(), Scanned::No)
+        IdKind::Service.check(s.as_bytes(), Scanned::No)
     }
 
-    /// [`validate`](Self::validate) on the bytes of a `str`, skipping the scan for control
-    /// characters and spaces when the bytes are known to hold none.
-    fn check(bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
-        check_length(bytes, Self::CAPACITY)?;
-        let space = scanned.blanks(bytes)?;
+    /// The shape rules ([`IdKind::check`] checked length and control characters, and found
+    /// whether a space occurs).
+    fn shape_ok(bytes: &[u8], space: bool) -> bool {
         // The scheme, case-insensitively, four bytes at once: setting bit 5 of each byte folds
         // the case of a letter, and only the letter's other case or, for `:`, the control
         // character 0x1a (refused above) fold onto the same byte.
@@ -335,10 +349,7 @@ impl McServiceId {
         } else {
             None
         };
-        match after_scheme {
-            Some(len) if bytes.len() > len && !space => Ok(()),
-            _ => Err(IdError::InvalidUri),
-        }
+        after_scheme.is_some_and(|len| bytes.len() > len) && !space
     }
 }
 
@@ -357,13 +368,11 @@ impl McSystemId {
     /// longer than 63 bytes, starts or ends with `-`, or holds anything but letters, digits and
     /// `-`), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
-        Self::check(s.as_bytes(), Scanned::No)
+        IdKind::System.check(s.as_bytes(), Scanned::No)
     }
 
-    /// See [`McServiceId::check`].
-    fn check(bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
-        check_length(bytes, Self::CAPACITY)?;
-        scanned.blanks(bytes)?;
+    /// See [`McServiceId::shape_ok`]; a space fails the label rule.
+    fn shape_ok(bytes: &[u8]) -> bool {
         // On bytes, not `str` patterns: a char search keeps a slicing panic path in the linked
         // code (docs/footprint.md, "Panic-freedom proof").
         let label_ok = |label: &[u8]| {
@@ -375,11 +384,7 @@ impl McSystemId {
                     .iter()
                     .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
         };
-        if bytes.split(|b| *b == b'.').all(label_ok) {
-            Ok(())
-        } else {
-            Err(IdError::InvalidDomainName)
-        }
+        bytes.split(|b| *b == b'.').all(label_ok)
     }
 }
 
@@ -397,15 +402,12 @@ impl KmsUri {
     /// [`IdError::ControlCharacter`] or [`IdError::InvalidUri`] (no RFC 3986 scheme followed by
     /// something, or a space), in that order of precedence.
     pub fn validate(s: &str) -> Result<(), IdError> {
-        Self::check(s.as_bytes(), Scanned::No)
+        IdKind::Kms.check(s.as_bytes(), Scanned::No)
     }
 
-    /// See [`McServiceId::check`].
-    fn check(bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
-        check_length(bytes, Self::CAPACITY)?;
-        // Control characters first (they take precedence). A space anywhere is refused: after
-        // the colon it is one, before it the scheme check below would refuse it anyway.
-        let space = scanned.blanks(bytes)?;
+    /// See [`McServiceId::shape_ok`]. A space anywhere is refused: after the colon it is one,
+    /// before it the scheme check would refuse it anyway.
+    fn shape_ok(bytes: &[u8], space: bool) -> bool {
         let colon = bytes.iter().position(|&b| b == b':');
         let scheme = bytes.get(..colon.unwrap_or(0)).unwrap_or_default();
         let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
@@ -413,12 +415,7 @@ impl KmsUri {
                 .iter()
                 .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
         // A scheme of at least one byte, then something after the colon.
-        let shape_ok = colon.is_some_and(|at| at.saturating_add(1) < bytes.len()) && scheme_ok;
-        if shape_ok && !space {
-            Ok(())
-        } else {
-            Err(IdError::InvalidUri)
-        }
+        colon.is_some_and(|at| at.saturating_add(1) < bytes.len()) && scheme_ok && !space
     }
 }
 
@@ -733,7 +730,7 @@ macro_rules! borrowed_id {
                         self,
                         v: &'de [u8],
                     ) -> Result<$name<'a>, E> {
-                        match from_wire(v, $owned::check) {
+                        match from_wire(v, |b, scanned| IdKind::$kind.check(b, scanned)) {
                             Ok(()) => Ok($name(v)),
                             Err(WireIdError::Utf8) => Err(E::invalid_value(
                                 serde::de::Unexpected::Bytes(v),
