@@ -47,7 +47,7 @@ use crate::checksum::{Crc32, CASTAGNOLI};
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError};
 use crate::message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
-use crate::wire_de::{decode_exact, Decode};
+use crate::wire_de::decode_exact_with;
 use crate::wire_ser::{measure, measure_frame, serialize_into, Encode, Lengths, Writer};
 
 /// The wire format version this build speaks, first byte of every message.
@@ -389,18 +389,6 @@ pub fn peek_type(bytes: &[u8]) -> Result<(MessageType, &[u8]), DecodeError> {
     Ok((ty, payload))
 }
 
-/// Decodes a payload that must fill `payload` exactly, in one pass: the decoder refuses
-/// non-canonical encodings and the identifier types validate each string as it is
-/// read. Only the rules between fields remain to check after it, in `check`.
-fn payload<'a, T: Decode<'a>>(
-    payload: &'a [u8],
-    check: impl FnOnce(&T) -> Result<(), DecodeError>,
-) -> Result<T, DecodeError> {
-    let value = decode_exact::<T>(payload)?;
-    check(&value)?;
-    Ok(value)
-}
-
 /// Decodes a message of type `M` borrowed from `bytes` (zero copy), fully validated.
 ///
 /// Returns [`DecodeError::UnexpectedMessageType`] for a message of another type, and any other
@@ -431,17 +419,17 @@ fn decode_as(bytes: &[u8], expected: Option<MessageType>) -> Result<Message<'_>,
 /// Decodes the message of type `ty` from `body`, the bytes after its envelope. Not generic: the
 /// one decoder of each message type, for [`decode_message`] and [`decode`] alike.
 fn decode_body(ty: MessageType, body: &[u8]) -> Result<Message<'_>, DecodeError> {
-    Ok(match ty {
-        MessageType::PrivateCallRequest => {
-            Message::Request(payload(body, |_: &PrivateCallRequest<'_>| Ok(()))?)
-        }
-        MessageType::PrivateCallRedirection => {
-            Message::Redirection(payload(body, PrivateCallRedirection::validate)?)
-        }
-        MessageType::MigrationUpdate => {
-            Message::MigrationUpdate(payload(body, |_: &MigrationUpdate<'_>| Ok(()))?)
-        }
-    })
+    // One pass: the decoder refuses non-canonical encodings and the identifier types validate
+    // each string as it is read. Only the rules between fields remain to check after it.
+    let message = decode_exact_with(body, |r| {
+        Ok(match ty {
+            MessageType::PrivateCallRequest => Message::Request(r.read()?),
+            MessageType::PrivateCallRedirection => Message::Redirection(r.read()?),
+            MessageType::MigrationUpdate => Message::MigrationUpdate(r.read()?),
+        })
+    })?;
+    message.validate()?;
+    Ok(message)
 }
 
 /// Decodes one frame in place and returns the message it carries, borrowed from `frame`.

@@ -10,7 +10,7 @@
 //! - a varint that overflows its type, a `bool` byte or `Option` tag other than 0 or 1, an
 //!   unknown variant index: `Malformed`;
 //! - input that ends inside a value: [`DecodeError::Truncated`]; bytes after the value:
-//!   [`DecodeError::TrailingBytes`] ([`decode_exact`]).
+//!   [`DecodeError::TrailingBytes`] ([`decode_exact_with`]).
 //!
 //! Each type says how it is read by implementing [`Decode`]: the messages read their fields in
 //! declared order (the order their derived `Serialize` writes), and the identifier types take
@@ -35,9 +35,19 @@ pub(crate) trait Decode<'de>: Sized {
 }
 
 /// Decodes a `T` that must fill `bytes` exactly: [`DecodeError::TrailingBytes`] otherwise.
+#[cfg(test)]
 pub(crate) fn decode_exact<'de, T: Decode<'de>>(bytes: &'de [u8]) -> Result<T, DecodeError> {
+    decode_exact_with(bytes, T::decode)
+}
+
+/// Reads a value with `read`; it must fill `bytes` exactly: [`DecodeError::TrailingBytes`]
+/// otherwise.
+pub(crate) fn decode_exact_with<'de, T>(
+    bytes: &'de [u8],
+    read: impl FnOnce(&mut Reader<'de>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
     let mut reader = Reader { input: bytes };
-    let value = T::decode(&mut reader)?;
+    let value = read(&mut reader)?;
     if reader.input.is_empty() {
         Ok(value)
     } else {
