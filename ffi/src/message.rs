@@ -355,13 +355,45 @@ pub(crate) fn message_init_redirection(
     })
 }
 
-fn init_update<'a>(
+/// The five update builders in one: the first ID, then the other arguments of `kind` in
+/// order (the others are not read), checked as the C function's arguments are, then encoded.
+/// One copy of the argument checks and the encoding call for all five, not one each.
+#[inline(never)]
+fn init_update(
     msg: *mut mcx_message_t,
-    update: impl FnOnce() -> Result<MigrationUpdate<'a>, Status>,
+    kind: McxUpdateKind,
+    first: *const c_char,
+    second: *const c_char,
+    third: *const c_char,
+    kms_uri: *const c_char,
 ) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
-        write_message(msg, &Message::MigrationUpdate(update()?))
+        let first = id(first)?;
+        let update = match kind {
+            MCX_UPDATE_MIGRATED | MCX_UPDATE_MOVED_ON => {
+                let migration = Migration {
+                    primary_id: first,
+                    partner_system: system(second)?,
+                    partner_id: id(third)?,
+                    security_domain_info: sdi(kms_uri)?,
+                };
+                if kind == MCX_UPDATE_MOVED_ON {
+                    MigrationUpdate::MovedOn(migration)
+                } else {
+                    MigrationUpdate::Migrated(migration)
+                }
+            }
+            MCX_UPDATE_RETURNED => MigrationUpdate::Returned { primary_id: first },
+            MCX_UPDATE_VISITOR_REGISTERED => MigrationUpdate::VisitorRegistered {
+                local_id: first,
+                primary_id: id(second)?,
+                primary_system: system(third)?,
+                primary_security_domain_info: sdi(kms_uri)?,
+            },
+            MCX_UPDATE_VISITOR_DEPARTED => MigrationUpdate::VisitorDeparted { local_id: first },
+        };
+        write_message(msg, &Message::MigrationUpdate(update))
     })
 }
 
@@ -373,7 +405,14 @@ pub(crate) fn message_init_migrated(
     partner_id: *const c_char,
     kms_uri: *const c_char,
 ) -> mcx_status {
-    init_migration(msg, false, primary_id, partner_system, partner_id, kms_uri)
+    init_update(
+        msg,
+        MCX_UPDATE_MIGRATED,
+        primary_id,
+        partner_system,
+        partner_id,
+        kms_uri,
+    )
 }
 
 /// The body of `mcx_message_init_moved_on` (exported, and documented, in `abi::exports`).
@@ -384,32 +423,14 @@ pub(crate) fn message_init_moved_on(
     partner_id: *const c_char,
     kms_uri: *const c_char,
 ) -> mcx_status {
-    init_migration(msg, true, primary_id, partner_system, partner_id, kms_uri)
-}
-
-/// "Migrated" and "moved on" carry the same fields: one builder for both, not two copies.
-#[inline(never)]
-fn init_migration(
-    msg: *mut mcx_message_t,
-    moved_on: bool,
-    primary_id: *const c_char,
-    partner_system: *const c_char,
-    partner_id: *const c_char,
-    kms_uri: *const c_char,
-) -> mcx_status {
-    init_update(msg, || {
-        let migration = Migration {
-            primary_id: id(primary_id)?,
-            partner_system: system(partner_system)?,
-            partner_id: id(partner_id)?,
-            security_domain_info: sdi(kms_uri)?,
-        };
-        Ok(if moved_on {
-            MigrationUpdate::MovedOn(migration)
-        } else {
-            MigrationUpdate::Migrated(migration)
-        })
-    })
+    init_update(
+        msg,
+        MCX_UPDATE_MOVED_ON,
+        primary_id,
+        partner_system,
+        partner_id,
+        kms_uri,
+    )
 }
 
 /// The body of `mcx_message_init_returned` (exported, and documented, in `abi::exports`).
@@ -417,20 +438,8 @@ pub(crate) fn message_init_returned(
     msg: *mut mcx_message_t,
     primary_id: *const c_char,
 ) -> mcx_status {
-    init_one_id(msg, false, primary_id)
-}
-
-/// "Returned" and "visitor departed" carry one MC service ID: one builder for both.
-#[inline(never)]
-fn init_one_id(msg: *mut mcx_message_t, departed: bool, p: *const c_char) -> mcx_status {
-    init_update(msg, || {
-        let user = id(p)?;
-        Ok(if departed {
-            MigrationUpdate::VisitorDeparted { local_id: user }
-        } else {
-            MigrationUpdate::Returned { primary_id: user }
-        })
-    })
+    let none = core::ptr::null();
+    init_update(msg, MCX_UPDATE_RETURNED, primary_id, none, none, none)
 }
 
 /// The body of `mcx_message_init_visitor_registered` (exported, and documented, in `abi::exports`).
@@ -441,14 +450,14 @@ pub(crate) fn message_init_visitor_registered(
     primary_system: *const c_char,
     kms_uri: *const c_char,
 ) -> mcx_status {
-    init_update(msg, || {
-        Ok(MigrationUpdate::VisitorRegistered {
-            local_id: id(local_id)?,
-            primary_id: id(primary_id)?,
-            primary_system: system(primary_system)?,
-            primary_security_domain_info: sdi(kms_uri)?,
-        })
-    })
+    init_update(
+        msg,
+        MCX_UPDATE_VISITOR_REGISTERED,
+        local_id,
+        primary_id,
+        primary_system,
+        kms_uri,
+    )
 }
 
 /// The body of `mcx_message_init_visitor_departed` (exported, and documented, in `abi::exports`).
@@ -456,7 +465,8 @@ pub(crate) fn message_init_visitor_departed(
     msg: *mut mcx_message_t,
     local_id: *const c_char,
 ) -> mcx_status {
-    init_one_id(msg, true, local_id)
+    let none = core::ptr::null();
+    init_update(msg, MCX_UPDATE_VISITOR_DEPARTED, local_id, none, none, none)
 }
 
 /// The body of `mcx_message_decode` (exported, and documented, in `abi::exports`).
