@@ -473,14 +473,10 @@ pub(crate) fn message_init_visitor_departed(
 pub(crate) fn message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usize) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
-        let input = abi::bytes(bytes, len)?;
-        // Fully validated by the decoder first; then the bytes, which are the message's
-        // canonical encoding (the decoder refuses any other), are the stored encoding.
-        abi::init_encoded(msg, |stored| {
-            wire::decode_message(input)?;
-            // A valid message never exceeds the storage (`wire::MAX_ENCODED_LEN`).
-            abi::copy_to_start(stored, input).ok_or(Status::of(MCX_E_DECODE_TRAILING_BYTES))
-        })
+        // Fully validated by the decoder first, then encoded again into the storage: the same
+        // bytes, since the decoder accepts the canonical encoding only, written by the code
+        // the builders use rather than a second storage writer.
+        write_message(msg, &wire::decode_message(abi::bytes(bytes, len)?)?)
     })
 }
 
@@ -521,14 +517,6 @@ pub(crate) fn encode_with(
     }
 }
 
-/// Copies an encoding into a caller buffer, as an encoder would: its length, or
-/// `BufferTooSmall` with it.
-fn copy_bytes(encoding: &[u8], buf: &mut [u8]) -> Result<usize, EncodeError> {
-    abi::copy_to_start(buf, encoding).ok_or(EncodeError::BufferTooSmall {
-        needed: encoding.len(),
-    })
-}
-
 /// The body of `mcx_message_encode` (exported, and documented, in `abi::exports`).
 pub(crate) fn message_encode(
     msg: *const mcx_message_t,
@@ -537,10 +525,10 @@ pub(crate) fn message_encode(
     out_len: *mut usize,
 ) -> mcx_status {
     run(|| {
-        let stored = abi::object(msg)?;
-        // Checked, so that only a valid message leaves, even from storage C wrote into.
-        stored.message()?;
-        encode_with(buf, cap, out_len, |b| copy_bytes(stored.as_bytes(), b))
+        // Decoded, so that only a valid message leaves, even from storage C wrote into, and
+        // encoded again: the stored bytes, by the encoder `mcx_message_encode_frame` uses too.
+        let message = message_of(msg)?;
+        encode_with(buf, cap, out_len, |b| wire::encode_message(&message, b))
     })
 }
 
