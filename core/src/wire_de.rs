@@ -154,22 +154,16 @@ impl<'de> Reader<'de> {
         let mut shift: u32 = 0;
         loop {
             let byte = self.byte()?;
-            let chunk = u64::from(byte & 0x7f);
-            // Bits that would fall off the top, or a continuation bit on the tenth byte (shift
-            // 63, the last that holds a bit of a u64): overflow, whatever follows.
-            let shifted = chunk.checked_shl(shift).ok_or(DecodeError::Malformed)?;
-            if shifted.checked_shr(shift) != Some(chunk)
-                || (shift >= 63 && byte & 0x80 != 0)
-                || (byte == 0 && shift > 0)
-            {
-                // Overflow, or over-long (a last byte of zero after others).
+            // The tenth byte (shift 63) holds bit 63 alone: more, or a continuation bit, is
+            // overflow, whatever follows; a last byte of zero after others is over-long.
+            if (shift == 63 && byte > 1) || (byte == 0 && shift > 0) {
                 return Err(DecodeError::Malformed);
             }
-            value |= shifted;
+            value |= u64::from(byte & 0x7f).wrapping_shl(shift);
             if byte & 0x80 == 0 {
                 return Ok(value);
             }
-            shift = shift.saturating_add(7);
+            shift = shift.wrapping_add(7);
         }
     }
 
