@@ -25,6 +25,9 @@ use crate::wire_ser::{Encode, Writer};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))] // identifiers borrow from the decoded bytes
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// `repr(C)`: fields in declared (wire) order, as the decoder's field slots are, so that
+// building and moving messages takes fewer, wider copies (less flash than Rust's layout).
+#[repr(C)]
 pub struct PrivateCallRequest<'a> {
     /// Which private communication this is.
     pub service_kind: ServiceKind,
@@ -46,6 +49,9 @@ pub struct PrivateCallRequest<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))] // identifiers borrow from the decoded bytes
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// `repr(C)`: fields in declared (wire) order, as the decoder's field slots are, so that
+// building and moving messages takes fewer, wider copies (less flash than Rust's layout).
+#[repr(C)]
 pub struct PrivateCallRedirection<'a> {
     /// Which private communication is redirected. Not an IE of the table: the stage 3 protocol
     /// carries it implicitly; on a bare byte link it must travel with the message so the client
@@ -77,6 +83,9 @@ pub struct PrivateCallRedirection<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))] // identifiers borrow from the decoded bytes
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// `repr(C)`: fields in declared (wire) order, as the decoder's field slots are, so that
+// building and moving messages takes fewer, wider copies (less flash than Rust's layout).
+#[repr(C)]
 pub struct Migration<'a> {
     /// The user's MC service ID at this (the primary) system.
     pub primary_id: McServiceIdRef<'a>,
@@ -94,6 +103,9 @@ pub struct Migration<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(bound(deserialize = "'de: 'a"))] // identifiers borrow from the decoded bytes
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// `repr(C)`: fields in declared (wire) order, as the decoder's field slots are, so that
+// building and moving messages takes fewer, wider copies (less flash than Rust's layout).
+#[repr(C)]
 pub enum MigrationUpdate<'a> {
     /// At the primary MC system: the user migrated to a partner MC system, which assigned it an
     /// MC service ID. Creates the record, or replaces an existing one.
