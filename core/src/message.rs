@@ -246,11 +246,15 @@ impl<'a> Slot<'a> {
 }
 
 /// Reads the fields of `shape` in order, each checked as it is read (so the first bad field
-/// decides the error), into the leading slots.
+/// decides the error), into the leading slots of `slots`, which the caller provides: no copy of
+/// them on return.
 #[inline(never)]
-fn read_fields<'a>(r: &mut Reader<'a>, shape: &[Field]) -> Result<[Slot<'a>; 7], DecodeError> {
-    let mut slots = [Slot::EMPTY; 7];
-    for (field, slot) in shape.iter().zip(&mut slots) {
+fn read_fields<'a>(
+    r: &mut Reader<'a>,
+    shape: &[Field],
+    slots: &mut [Slot<'a>; 7],
+) -> Result<(), DecodeError> {
+    for (field, slot) in shape.iter().zip(slots) {
         match *field {
             Field::Kind => slot.kind = r.read()?,
             Field::Id(kind) => slot.bytes = read_id(r, kind)?,
@@ -264,12 +268,14 @@ fn read_fields<'a>(r: &mut Reader<'a>, shape: &[Field]) -> Result<[Slot<'a>; 7],
             Field::Reason => slot.reason = r.read()?,
         }
     }
-    Ok(slots)
+    Ok(())
 }
 
 impl<'a> Decode<'a> for PrivateCallRequest<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let [kind, calling, target, e2ee, sdi, ..] = read_fields(r, &REQUEST_FIELDS)?;
+        let mut slots = [Slot::EMPTY; 7];
+        read_fields(r, &REQUEST_FIELDS, &mut slots)?;
+        let [kind, calling, target, e2ee, sdi, ..] = slots;
         Ok(Self {
             service_kind: kind.kind,
             calling_party: calling.id(),
@@ -282,8 +288,9 @@ impl<'a> Decode<'a> for PrivateCallRequest<'a> {
 
 impl<'a> Decode<'a> for PrivateCallRedirection<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let [kind, calling, primary, migrated, e2ee, sdi, reason] =
-            read_fields(r, &REDIRECTION_FIELDS)?;
+        let mut slots = [Slot::EMPTY; 7];
+        read_fields(r, &REDIRECTION_FIELDS, &mut slots)?;
+        let [kind, calling, primary, migrated, e2ee, sdi, reason] = slots;
         Ok(Self {
             service_kind: kind.kind,
             calling_party: calling.id(),
@@ -298,7 +305,9 @@ impl<'a> Decode<'a> for PrivateCallRedirection<'a> {
 
 impl<'a> Decode<'a> for Migration<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let [primary, system, partner, sdi, ..] = read_fields(r, &MIGRATION_FIELDS)?;
+        let mut slots = [Slot::EMPTY; 7];
+        read_fields(r, &MIGRATION_FIELDS, &mut slots)?;
+        let [primary, system, partner, sdi, ..] = slots;
         Ok(migration(primary, system, partner, sdi))
     }
 }
@@ -363,7 +372,9 @@ impl<'a> Decode<'a> for MigrationUpdate<'a> {
             3 => &VISITOR_FIELDS,
             _ => return Err(DecodeError::Malformed),
         };
-        let [a, b, c, d, ..] = read_fields(r, shape)?;
+        let mut slots = [Slot::EMPTY; 7];
+        read_fields(r, shape, &mut slots)?;
+        let [a, b, c, d, ..] = slots;
         Ok(match variant {
             0 => MigrationUpdate::Migrated(migration(a, b, c, d)),
             1 => MigrationUpdate::MovedOn(migration(a, b, c, d)),
