@@ -349,10 +349,11 @@ fn close_frame(
         needed: lengths.frame_len,
     };
     let crc_end = end.checked_add(FRAME_CRC_LEN).ok_or(too_small)?;
-    let crc = buf.get_mut(end..crc_end).ok_or(too_small)?;
-    for (to, from) in crc.iter_mut().zip(lengths.crc.to_le_bytes()) {
-        *to = from;
-    }
+    let (crc, _) = buf
+        .get_mut(end..)
+        .and_then(<[u8]>::split_first_chunk_mut::<FRAME_CRC_LEN>)
+        .ok_or(too_small)?;
+    *crc = lengths.crc.to_le_bytes();
     let encoded = crate::cobs::encode_in_place(buf, start, crc_end).ok_or(too_small)?;
     *buf.get_mut(encoded).ok_or(too_small)? = 0;
     Ok(lengths.frame_len)
