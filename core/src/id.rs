@@ -141,46 +141,54 @@ fn is_control(b: u8) -> bool {
     b < 0x20 || b == 0x7f
 }
 
-/// Eight copies of the byte `b`, one per byte of a `u64`.
-const fn splat(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
+/// The word the identifier scans read at a time: the target's own, so that a 32-bit firmware
+/// runs them in single registers (a `u64` there took pairs of instructions and twice the
+/// flash for the same bytes per instruction).
+type Word = usize;
+
+/// Bytes in a [`Word`].
+const W: usize = core::mem::size_of::<Word>();
+
+/// Copies of the byte `b`, one per byte of a [`Word`].
+const fn splat(b: u8) -> Word {
+    Word::from_ne_bytes([b; W])
 }
 
 /// Whether a byte of `word` may be a control character or a space (below `0x21`, or `0x7f`).
 /// Never false for such a byte; may be true for a clean word (a borrow across bytes), which
 /// only costs the exact per-byte look that follows.
-fn may_hold_blank(word: u64) -> bool {
+fn may_hold_blank(word: Word) -> bool {
     let below = word.wrapping_sub(splat(0x21)) & !word;
     let del = word ^ splat(0x7f);
     let is_del = del.wrapping_sub(splat(0x01)) & !del;
     (below | is_del) & splat(0x80) != 0
 }
 
-/// The eight bytes of `chunk` as a word; a word of zeros (every byte a hit) should it not be
-/// eight bytes long, so that it goes to the exact check.
-fn word(chunk: &[u8]) -> u64 {
-    chunk.try_into().map_or(0, u64::from_ne_bytes)
+/// The bytes of `chunk` as a word; a word of zeros (every byte a hit) should it not be a word
+/// long, so that it goes to the exact check.
+fn word(chunk: &[u8]) -> Word {
+    chunk.try_into().map_or(0, Word::from_ne_bytes)
 }
 
 /// Whether `bytes` may hold a control character or a space, or, with `extra` set to `0x80`, a
-/// byte that is not ASCII; never false when it does. Eight bytes at a time (the tail as the last
-/// eight bytes, overlapping the word before); always true for fewer than eight bytes.
+/// byte that is not ASCII; never false when it does. A word at a time (the tail as the last
+/// word's bytes, overlapping the word before); always true for fewer bytes than a word.
 fn may_hold(bytes: &[u8], extra: u8) -> bool {
-    let Some(last) = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) else {
+    let Some(last) = bytes.len().checked_sub(W).and_then(|at| bytes.get(at..)) else {
         return true;
     };
-    let hit = |w: u64| may_hold_blank(w) | (w & splat(extra) != 0);
+    let hit = |w: Word| may_hold_blank(w) | (w & splat(extra) != 0);
     bytes
-        .chunks_exact(8)
+        .chunks_exact(W)
         .fold(hit(word(last)), |found, chunk| found | hit(word(chunk)))
 }
 
 /// Control characters and spaces in `bytes`: [`IdError::ControlCharacter`] if any byte is one
 /// (wherever it is: it outranks every shape error), else whether a space occurs.
 ///
-/// Every decoded message runs this over each of its identifiers: eight bytes at a time (the
-/// tail as the last eight bytes, overlapping the word before), and the exact per-byte look only
-/// when a word may hold a hit or the string is shorter than a word.
+/// Every decoded message runs this over each of its identifiers: a word at a time (the tail as
+/// the last word's bytes, overlapping the word before), and the exact per-byte look only when a
+/// word may hold a hit or the string is shorter than a word.
 fn check_blanks(bytes: &[u8]) -> Result<bool, IdError> {
     if !may_hold(bytes, 0) {
         return Ok(false);
@@ -996,19 +1004,20 @@ mod tests {
 
     #[test]
     fn the_word_check_flags_every_blank_byte_in_every_lane() {
-        for lane in 0..8 {
+        for lane in 0..W {
             for b in 0u8..=255 {
-                let mut word = [b'a'; 8];
+                let mut word = [b'a'; W];
                 word[lane] = b;
                 let blank = b <= 0x20 || b == 0x7f;
                 assert!(
-                    !blank || may_hold_blank(u64::from_ne_bytes(word)),
+                    !blank || may_hold_blank(Word::from_ne_bytes(word)),
                     "byte {b:#04x} in lane {lane}"
                 );
             }
         }
-        assert!(!may_hold_blank(u64::from_ne_bytes(*b"sip:memb")));
-        assert!(!may_hold_blank(u64::from_ne_bytes([
+        let clean = |bytes: &[u8; 8]| Word::from_ne_bytes(bytes[..W].try_into().unwrap());
+        assert!(!may_hold_blank(clean(b"sip:memb")));
+        assert!(!may_hold_blank(clean(&[
             0xc3, 0xa9, 0x80, 0xff, 0x7e, 0x21, b'~', 0xfe
         ])));
     }
