@@ -326,12 +326,9 @@ fn frame_start(buf_len: usize, lengths: Lengths) -> Result<usize, EncodeError> {
     if lengths.frame_len > buf_len {
         return Err(too_small);
     }
-    // A frame is at least two bytes longer than its message and CRC, so both fit.
-    buf_len
-        .checked_sub(lengths.len)
-        .and_then(|s| s.checked_sub(FRAME_CRC_LEN))
-        .and_then(|s| s.checked_sub(1))
-        .ok_or(too_small)
+    // A frame is at least two bytes longer than its message and CRC (a code byte and the
+    // delimiter), so once it fits the subtraction never saturates.
+    Ok(buf_len.saturating_sub(lengths.len.saturating_add(FRAME_CRC_LEN + 1)))
 }
 
 /// Appends the CRC to the message at `buf[start..end]`, COBS-encodes both in place from the
