@@ -218,6 +218,7 @@ struct Slot<'a> {
     /// present one is never empty).
     bytes: &'a [u8],
     kind: ServiceKind,
+    /// A flag, or whether an option is present.
     flag: bool,
     reason: Option<RedirectionReason>,
 }
@@ -258,14 +259,18 @@ fn read_fields<'a>(
         match *field {
             Field::Kind => slot.kind = r.read()?,
             Field::Id(kind) => slot.bytes = read_id(r, kind)?,
-            Field::Flag => slot.flag = r.read()?,
-            // An option's tag reads as a `bool`: 0 absent, 1 present, anything else malformed.
-            Field::Sdi => {
-                if r.read::<bool>()? {
-                    slot.bytes = read_id(r, IdKind::Kms)?;
+            // A flag, or an option's tag, which reads as one: 0 absent, 1 present, anything
+            // else malformed.
+            Field::Flag | Field::Sdi | Field::Reason => {
+                slot.flag = r.read()?;
+                if slot.flag {
+                    match *field {
+                        Field::Sdi => slot.bytes = read_id(r, IdKind::Kms)?,
+                        Field::Reason => slot.reason = Some(r.read()?),
+                        _ => {}
+                    }
                 }
             }
-            Field::Reason => slot.reason = r.read()?,
         }
     }
     Ok(())
