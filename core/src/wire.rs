@@ -403,6 +403,15 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message<'_>, DecodeError> {
     decode_as(bytes, None)
 }
 
+/// Decodes a message of type `expected` borrowed from `bytes`, fully validated, as [`decode`]
+/// does: another type gives [`DecodeError::UnexpectedMessageType`] before its fields are read.
+/// The message comes back as a [`Message`] of that type, not moved out of it: what a caller
+/// that only borrows the message (the C API) needs, without a typed copy of the decoder's
+/// result per message type in its firmware.
+pub fn decode_expecting(bytes: &[u8], expected: MessageType) -> Result<Message<'_>, DecodeError> {
+    decode_as(bytes, Some(expected))
+}
+
 /// Reads the envelope, refuses a message of a type other than `expected` (if given) before
 /// reading its fields, and decodes it. Not generic: the one decoder for [`decode_message`] and
 /// every [`decode`].
@@ -879,6 +888,25 @@ mod tests {
         assert_eq!(
             MigrationUpdate::decode(&bytes),
             Err(DecodeError::UnexpectedMessageType)
+        );
+    }
+
+    #[test]
+    fn decode_expecting_refuses_another_type_before_its_fields_and_returns_its_own() {
+        let bytes = encoded(&redirection(false));
+        assert_eq!(
+            decode_expecting(&bytes, MessageType::PrivateCallRedirection),
+            Ok(Message::Redirection(redirection(false)))
+        );
+        // Another type, even with fields that would not decode: the type decides first.
+        let truncated = &bytes[..3];
+        assert_eq!(
+            decode_expecting(truncated, MessageType::PrivateCallRequest),
+            Err(DecodeError::UnexpectedMessageType)
+        );
+        assert_eq!(
+            decode_expecting(truncated, MessageType::PrivateCallRedirection),
+            Err(DecodeError::Truncated)
         );
     }
 

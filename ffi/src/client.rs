@@ -4,6 +4,7 @@
 use core::mem::{align_of, size_of};
 
 use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
+use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{Message, PrivateCallRedirection};
 
 use crate::abi::{self, run, Status, Storage, Stored};
@@ -77,10 +78,11 @@ pub(crate) fn call_on_redirection_bytes(
     run(|| {
         abi::object(call.cast_const())?;
         // Followed as decoded (validated), borrowing the bytes: no copy on the stack.
-        follow(
-            call,
-            &PrivateCallRedirection::decode(abi::bytes(bytes, len)?)?,
-        )
+        let bytes = abi::bytes(bytes, len)?;
+        match wire::decode_expecting(bytes, MessageType::PrivateCallRedirection)? {
+            Message::Redirection(redirection) => follow(call, &redirection),
+            _ => Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE)),
+        }
     })
 }
 

@@ -2,7 +2,8 @@
 //! system, and the consecutive-migration paragraph at a partner MC system.
 
 use mcx_migrate::server::{decide_encode, DecisionOutcome};
-use mcx_migrate::PrivateCallRequest;
+use mcx_migrate::wire::{self, MessageType};
+use mcx_migrate::{Message, PrivateCallRequest};
 
 use crate::abi::{self, run, Status};
 use crate::message::{mcx_message_t, request_of};
@@ -96,7 +97,12 @@ pub(crate) fn server_decide_bytes(
 ) -> mcx_status {
     run(|| {
         abi::object(table)?;
-        let request = PrivateCallRequest::decode(abi::bytes(request, len)?)?;
+        let bytes = abi::bytes(request, len)?;
+        let Message::Request(request) =
+            wire::decode_expecting(bytes, MessageType::PrivateCallRequest)?
+        else {
+            return Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE));
+        };
         let outputs = Outputs {
             redirection,
             cap,

@@ -5,6 +5,7 @@ use core::mem::{align_of, size_of};
 
 use mcx_migrate::table::save::{self, SaveSlot, SlotFault, SlotId, SlotIoError, SlotState};
 use mcx_migrate::table::{self, MigrationTable};
+use mcx_migrate::wire::{self, MessageType};
 use mcx_migrate::{Message, MigrationUpdate, SnapshotError};
 
 use crate::abi::{self, run, Status, Storage, Stored};
@@ -126,7 +127,11 @@ pub(crate) fn table_apply_bytes(
     run(|| {
         abi::object(table.cast_const())?;
         // Applied as decoded, borrowing the bytes, into the table record: no copy is built.
-        apply(table, &MigrationUpdate::decode(abi::bytes(bytes, len)?)?)
+        let bytes = abi::bytes(bytes, len)?;
+        match wire::decode_expecting(bytes, MessageType::MigrationUpdate)? {
+            Message::MigrationUpdate(update) => apply(table, &update),
+            _ => Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE)),
+        }
     })
 }
 
