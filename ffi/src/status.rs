@@ -195,26 +195,45 @@ macro_rules! status_table {
         /// the `n`th string of [`DESCRIPTIONS`].
         const CODES: &[i16] = &[$($name as i16,)*];
 
-        /// The static description of `code`: the table's, or "unknown status code" for a code not in
-        /// it. NUL-terminated.
-        pub fn describe(code: i32) -> &'static str {
-            let index = CODES
+        /// Where the description of `code` starts in [`DESCRIPTIONS`]: after the `n`th NUL for
+        /// the `n`th code of [`CODES`], after the last text's NUL for a code not in it. One byte
+        /// loop and no `str` slicing: `mcx_status_str` only needs the start, and a slice of the
+        /// `str` would check char boundaries.
+        fn description_at(code: i32) -> usize {
+            let mut skip = CODES
                 .iter()
                 .position(|&c| i32::from(c) == code)
                 .unwrap_or(CODES.len());
-            // The text starts after the `index`th NUL and ends with the next one.
-            let mut nuls = DESCRIPTIONS
-                .bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == 0)
-                .map(|(at, _)| at);
-            let start = match index.checked_sub(1) {
-                None => 0,
-                Some(before) => nuls.nth(before).map_or(0, |at| at.saturating_add(1)),
-            };
-            let end = nuls.next().map_or(0, |at| at.saturating_add(1));
+            let mut start = 0;
+            for (at, &b) in DESCRIPTIONS.as_bytes().iter().enumerate() {
+                if skip == 0 {
+                    break;
+                }
+                if b == 0 {
+                    skip = skip.saturating_sub(1);
+                    start = at.saturating_add(1);
+                }
+            }
+            start
+        }
+
+        /// The static description of `code`: the table's, or "unknown status code" for a code not in
+        /// it. NUL-terminated.
+        pub fn describe(code: i32) -> &'static str {
+            let text = DESCRIPTIONS.get(description_at(code)..).unwrap_or_default();
             // Always found; the empty C string rather than a panic should it not be.
-            DESCRIPTIONS.get(start..end).unwrap_or("\0")
+            text.find('\0')
+                .and_then(|nul| text.get(..=nul))
+                .unwrap_or("\0")
+        }
+
+        /// The description of `code` as a C string, as [`describe`] gives it.
+        fn describe_c(code: i32) -> *const u8 {
+            match DESCRIPTIONS.as_bytes().get(description_at(code)..) {
+                // Never empty: the last text ends with a NUL.
+                Some(text) if !text.is_empty() => text.as_ptr(),
+                _ => b"\0".as_ptr(),
+            }
         }
     };
 }
@@ -418,7 +437,7 @@ impl ToStatus for RejectReason {
 
 /// The body of `mcx_status_str` (exported, and documented, in `abi::exports`).
 pub(crate) fn status_str(status: i32) -> *const c_char {
-    describe(status).as_ptr().cast()
+    describe_c(status).cast()
 }
 
 #[cfg(test)]
