@@ -157,6 +157,17 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         &mut self,
         redirection: &PrivateCallRedirection<'_>,
     ) -> Result<PrivateCallRequest<'_>, RedirectionError> {
+        self.follow_redirection(redirection)?;
+        Ok(self.request())
+    }
+
+    /// [`on_redirection`](Self::on_redirection) without returning the new request, for a
+    /// caller that reads it later with [`request`](Self::request) (the C API): the request is
+    /// then not built for nothing.
+    pub fn follow_redirection(
+        &mut self,
+        redirection: &PrivateCallRedirection<'_>,
+    ) -> Result<(), RedirectionError> {
         if redirection.service_kind != self.service_kind {
             return Err(RedirectionError::MismatchedServiceKind);
         }
@@ -190,7 +201,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             if self.e2ee_required { sdi } else { None },
         );
         debug!("private call redirection followed");
-        Ok(self.request())
+        Ok(())
     }
 
     /// The ID to call next, if the redirection answers the request outstanding now: it must

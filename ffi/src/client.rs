@@ -54,8 +54,7 @@ pub(crate) fn call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -
 
 #[inline(never)]
 fn follow(call: *mut mcx_call_t, redirection: &PrivateCallRedirection<'_>) -> Result<(), Status> {
-    abi::object_mut(call)?.on_redirection(redirection)?;
-    Ok(())
+    Ok(abi::object_mut(call)?.follow_redirection(redirection)?)
 }
 
 /// The body of `mcx_call_on_redirection` (exported, and documented, in `abi::exports`).
