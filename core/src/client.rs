@@ -171,7 +171,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         if redirection.service_kind != self.service_kind {
             return Err(RedirectionError::MismatchedServiceKind);
         }
-        if self.calling_party != redirection.calling_party.as_str() {
+        if self.calling_party != redirection.calling_party {
             return Err(RedirectionError::MismatchedCallingParty);
         }
         let to = self
@@ -182,7 +182,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        if self.follows_edge(&self.target, to.as_str()) {
+        if self.follows_edge(&self.target, to) {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
@@ -220,8 +220,9 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         redirection: &PrivateCallRedirection<'r>,
     ) -> Option<McServiceIdRef<'r>> {
         let called = &self.target;
-        let names_primary = *called == redirection.target_primary.as_str();
-        let names_migrated = *called == redirection.target_migrated.as_str();
+        // Compared as bytes: a borrowed ID's `as_str` checks UTF-8 again.
+        let names_primary = *called == redirection.target_primary;
+        let names_migrated = *called == redirection.target_migrated;
         match redirection.reason {
             Some(RedirectionReason::TargetMigrated) => {
                 names_primary.then_some(redirection.target_migrated)
@@ -236,7 +237,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
 
     /// Whether `from -> to` is an edge this call already followed, or a redirection to the ID
     /// just called.
-    fn follows_edge(&self, from: &McServiceId, to: &str) -> bool {
+    fn follows_edge(&self, from: &McServiceId, to: McServiceIdRef<'_>) -> bool {
         if *from == to {
             return true;
         }
