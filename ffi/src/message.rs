@@ -547,17 +547,62 @@ pub(crate) fn message_encode_frame(
     })
 }
 
-/// The body of `mcx_message_type` (exported, and documented, in `abi::exports`).
-pub(crate) fn message_type(msg: *const mcx_message_t, out: *mut McxMessageKind) -> mcx_status {
+/// Which enum-valued property [`message_info`] reads.
+#[derive(Clone, Copy)]
+enum Info {
+    Type,
+    ServiceKind,
+    Reason,
+    UpdateKind,
+}
+
+/// The four enum getters in one: checks the out-pointer, then the message, then writes the
+/// property's C enum value as its `u32` (all four are `repr(u32)`: the same bytes and
+/// alignment as the enum). One copy of the checks and the decoding call, not one per getter.
+#[inline(never)]
+fn message_info(msg: *const mcx_message_t, out: *mut u32, info: Info) -> mcx_status {
     run(|| {
         let out = abi::out(out)?;
-        out.set(match message_of(msg)? {
-            Message::Request(_) => MCX_MESSAGE_PRIVATE_CALL_REQUEST,
-            Message::Redirection(_) => MCX_MESSAGE_PRIVATE_CALL_REDIRECTION,
-            Message::MigrationUpdate(_) => MCX_MESSAGE_MIGRATION_UPDATE,
-        });
+        let message = message_of(msg)?;
+        let wrong = Status::of(MCX_E_WRONG_MESSAGE_TYPE);
+        let value = match (info, message) {
+            (Info::Type, Message::Request(_)) => MCX_MESSAGE_PRIVATE_CALL_REQUEST as u32,
+            (Info::Type, Message::Redirection(_)) => MCX_MESSAGE_PRIVATE_CALL_REDIRECTION as u32,
+            (Info::Type, Message::MigrationUpdate(_)) => MCX_MESSAGE_MIGRATION_UPDATE as u32,
+            (Info::ServiceKind, Message::Request(PrivateCallRequest { service_kind, .. }))
+            | (
+                Info::ServiceKind,
+                Message::Redirection(PrivateCallRedirection { service_kind, .. }),
+            ) => match service_kind {
+                ServiceKind::McpttPrivateCall => MCX_SERVICE_MCPTT_PRIVATE_CALL as u32,
+                ServiceKind::McvideoPrivateCall => MCX_SERVICE_MCVIDEO_PRIVATE_CALL as u32,
+                ServiceKind::McdataOneToOne => MCX_SERVICE_MCDATA_ONE_TO_ONE as u32,
+            },
+            (Info::Reason, Message::Redirection(m)) => {
+                match m.reason.ok_or(Status::of(MCX_E_ABSENT))? {
+                    RedirectionReason::TargetMigrated => MCX_REASON_TARGET_MIGRATED as u32,
+                    RedirectionReason::TargetNoLongerServed => {
+                        MCX_REASON_TARGET_NO_LONGER_SERVED as u32
+                    }
+                }
+            }
+            (Info::UpdateKind, Message::MigrationUpdate(update)) => match update {
+                MigrationUpdate::Migrated(_) => MCX_UPDATE_MIGRATED as u32,
+                MigrationUpdate::MovedOn(_) => MCX_UPDATE_MOVED_ON as u32,
+                MigrationUpdate::Returned { .. } => MCX_UPDATE_RETURNED as u32,
+                MigrationUpdate::VisitorRegistered { .. } => MCX_UPDATE_VISITOR_REGISTERED as u32,
+                MigrationUpdate::VisitorDeparted { .. } => MCX_UPDATE_VISITOR_DEPARTED as u32,
+            },
+            _ => return Err(wrong),
+        };
+        out.set(value);
         Ok(())
     })
+}
+
+/// The body of `mcx_message_type` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_type(msg: *const mcx_message_t, out: *mut McxMessageKind) -> mcx_status {
+    message_info(msg, out.cast(), Info::Type)
 }
 
 /// The body of `mcx_message_service_kind` (exported, and documented, in `abi::exports`).
@@ -565,20 +610,7 @@ pub(crate) fn message_service_kind(
     msg: *const mcx_message_t,
     out: *mut McxServiceKind,
 ) -> mcx_status {
-    run(|| {
-        let out = abi::out(out)?;
-        let kind = match message_of(msg)? {
-            Message::Request(m) => m.service_kind,
-            Message::Redirection(m) => m.service_kind,
-            Message::MigrationUpdate(_) => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
-        };
-        out.set(match kind {
-            ServiceKind::McpttPrivateCall => MCX_SERVICE_MCPTT_PRIVATE_CALL,
-            ServiceKind::McvideoPrivateCall => MCX_SERVICE_MCVIDEO_PRIVATE_CALL,
-            ServiceKind::McdataOneToOne => MCX_SERVICE_MCDATA_ONE_TO_ONE,
-        });
-        Ok(())
-    })
+    message_info(msg, out.cast(), Info::ServiceKind)
 }
 
 /// The body of `mcx_message_e2ee_required` (exported, and documented, in `abi::exports`).
@@ -597,18 +629,7 @@ pub(crate) fn message_e2ee_required(msg: *const mcx_message_t, out: *mut bool) -
 
 /// The body of `mcx_message_reason` (exported, and documented, in `abi::exports`).
 pub(crate) fn message_reason(msg: *const mcx_message_t, out: *mut McxReason) -> mcx_status {
-    run(|| {
-        let out = abi::out(out)?;
-        let Message::Redirection(m) = message_of(msg)? else {
-            return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
-        };
-        let reason = m.reason.ok_or(Status::of(MCX_E_ABSENT))?;
-        out.set(match reason {
-            RedirectionReason::TargetMigrated => MCX_REASON_TARGET_MIGRATED,
-            RedirectionReason::TargetNoLongerServed => MCX_REASON_TARGET_NO_LONGER_SERVED,
-        });
-        Ok(())
-    })
+    message_info(msg, out.cast(), Info::Reason)
 }
 
 /// The body of `mcx_message_update_kind` (exported, and documented, in `abi::exports`).
@@ -616,20 +637,7 @@ pub(crate) fn message_update_kind(
     msg: *const mcx_message_t,
     out: *mut McxUpdateKind,
 ) -> mcx_status {
-    run(|| {
-        let out = abi::out(out)?;
-        let Message::MigrationUpdate(update) = message_of(msg)? else {
-            return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
-        };
-        out.set(match update {
-            MigrationUpdate::Migrated(_) => MCX_UPDATE_MIGRATED,
-            MigrationUpdate::MovedOn(_) => MCX_UPDATE_MOVED_ON,
-            MigrationUpdate::Returned { .. } => MCX_UPDATE_RETURNED,
-            MigrationUpdate::VisitorRegistered { .. } => MCX_UPDATE_VISITOR_REGISTERED,
-            MigrationUpdate::VisitorDeparted { .. } => MCX_UPDATE_VISITOR_DEPARTED,
-        });
-        Ok(())
-    })
+    message_info(msg, out.cast(), Info::UpdateKind)
 }
 
 fn kms<'a>(sdi: &Option<SecurityDomainInfo<'a>>) -> Result<&'a str, Status> {
