@@ -94,7 +94,7 @@ pub(crate) fn call_request(
 ) -> mcx_status {
     run(|| {
         let request = abi::object(call)?.request();
-        encode_with(buf, cap, out_len, |b| request.encode(b))
+        encode_with(buf, cap, out_len, &Message::Request(request), false)
     })
 }
 
