@@ -469,15 +469,28 @@ pub(crate) fn message_init_visitor_departed(
     init_update(msg, MCX_UPDATE_VISITOR_DEPARTED, local_id, none, none, none)
 }
 
-/// The body of `mcx_message_decode` (exported, and documented, in `abi::exports`).
-pub(crate) fn message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usize) -> mcx_status {
+/// The two decoders in one, not inlined: `len` bytes at `p` decoded as a message, or as one
+/// frame decoded in place when `frame` (then `p` is the caller's writable frame), into `msg`.
+#[inline(never)]
+fn decode_into(msg: *mut mcx_message_t, p: *mut u8, len: usize, frame: bool) -> mcx_status {
     run(|| {
         abi::check_writable(msg)?;
         // Fully validated by the decoder first, then encoded again into the storage: the same
         // bytes, since the decoder accepts the canonical encoding only, written by the code
         // the builders use rather than a second storage writer.
-        write_message(msg, &wire::decode_message(abi::bytes(bytes, len)?)?)
+        let message = if frame {
+            wire::decode_frame(abi::buffer(p, len)?)?
+        } else {
+            wire::decode_message(abi::bytes(p.cast_const(), len)?)?
+        };
+        write_message(msg, &message)
     })
+}
+
+/// The body of `mcx_message_decode` (exported, and documented, in `abi::exports`).
+pub(crate) fn message_decode(msg: *mut mcx_message_t, bytes: *const u8, len: usize) -> mcx_status {
+    // Only read: `decode_into` makes no writable borrow of the bytes when `frame` is false.
+    decode_into(msg, bytes.cast_mut(), len, false)
 }
 
 /// The body of `mcx_message_decode_frame` (exported, and documented, in `abi::exports`).
@@ -486,13 +499,7 @@ pub(crate) fn message_decode_frame(
     frame: *mut u8,
     len: usize,
 ) -> mcx_status {
-    run(|| {
-        abi::check_writable(msg)?;
-        let input = abi::buffer(frame, len)?;
-        // Encoded again from the decoded message: the same bytes the frame carried, since the
-        // decoder accepts the canonical encoding only.
-        write_message(msg, &wire::decode_frame(input)?)
-    })
+    decode_into(msg, frame, len, true)
 }
 
 /// Encodes `message` (as one frame if `frame`) into a caller buffer, reporting the length or
