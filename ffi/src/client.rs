@@ -5,7 +5,7 @@ use core::mem::{align_of, size_of};
 
 use mcx_migrate::client::{PrivateCall, DEFAULT_MAX_REDIRECTIONS};
 use mcx_migrate::wire::{self, MessageType};
-use mcx_migrate::{Message, PrivateCallRedirection};
+use mcx_migrate::Message;
 
 use crate::abi::{self, run, Status, Storage, Stored};
 use crate::message::{encode_with, mcx_message_t, message_of, request_of, write_message};
@@ -52,9 +52,34 @@ pub(crate) fn call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -
     })
 }
 
+/// Both redirection entry points in one, not inlined: the redirection stored in `msg`, or,
+/// when `from_bytes`, the `len` bytes at `bytes` (checked after the call, as
+/// `mcx_call_on_redirection_bytes` documents), followed by `call`.
 #[inline(never)]
-fn follow(call: *mut mcx_call_t, redirection: &PrivateCallRedirection<'_>) -> Result<(), Status> {
-    Ok(abi::object_mut(call)?.follow_redirection(redirection)?)
+fn on_redirection(
+    call: *mut mcx_call_t,
+    msg: *const mcx_message_t,
+    bytes: *const u8,
+    len: usize,
+    from_bytes: bool,
+) -> mcx_status {
+    run(|| {
+        let redirection = if from_bytes {
+            abi::object(call.cast_const())?;
+            // Followed as decoded (validated), borrowing the bytes: no copy on the stack.
+            let bytes = abi::bytes(bytes, len)?;
+            match wire::decode_expecting(bytes, MessageType::PrivateCallRedirection)? {
+                Message::Redirection(redirection) => redirection,
+                _ => return Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE)),
+            }
+        } else {
+            match message_of(msg)? {
+                Message::Redirection(redirection) => redirection,
+                _ => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
+            }
+        };
+        Ok(abi::object_mut(call)?.follow_redirection(&redirection)?)
+    })
 }
 
 /// The body of `mcx_call_on_redirection` (exported, and documented, in `abi::exports`).
@@ -62,10 +87,7 @@ pub(crate) fn call_on_redirection(
     call: *mut mcx_call_t,
     redirection: *const mcx_message_t,
 ) -> mcx_status {
-    run(|| match message_of(redirection)? {
-        Message::Redirection(redirection) => follow(call, &redirection),
-        _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
-    })
+    on_redirection(call, redirection, core::ptr::null(), 0, false)
 }
 
 /// The body of `mcx_call_on_redirection_bytes` (exported, and documented, in `abi::exports`).
@@ -74,15 +96,7 @@ pub(crate) fn call_on_redirection_bytes(
     bytes: *const u8,
     len: usize,
 ) -> mcx_status {
-    run(|| {
-        abi::object(call.cast_const())?;
-        // Followed as decoded (validated), borrowing the bytes: no copy on the stack.
-        let bytes = abi::bytes(bytes, len)?;
-        match wire::decode_expecting(bytes, MessageType::PrivateCallRedirection)? {
-            Message::Redirection(redirection) => follow(call, &redirection),
-            _ => Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE)),
-        }
-    })
+    on_redirection(call, core::ptr::null(), bytes, len, true)
 }
 
 /// The body of `mcx_call_request` (exported, and documented, in `abi::exports`).
