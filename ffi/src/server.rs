@@ -32,7 +32,6 @@ struct Outputs {
     out_reject_reason: *mut mcx_status,
 }
 
-#[inline(never)]
 fn decide_into(
     table: *const mcx_table_t,
     request: &PrivateCallRequest<'_>,
@@ -59,6 +58,35 @@ fn decide_into(
     Ok(())
 }
 
+/// Both decision entry points in one, not inlined: the request stored in `msg`, or, when
+/// `from_bytes`, the `len` bytes at `bytes` (checked after the table, as
+/// `mcx_server_decide_bytes` always did), then [`decide_into`].
+#[inline(never)]
+fn decide(
+    table: *const mcx_table_t,
+    msg: *const mcx_message_t,
+    bytes: *const u8,
+    len: usize,
+    from_bytes: bool,
+    o: Outputs,
+) -> mcx_status {
+    run(|| {
+        let request = if from_bytes {
+            abi::object(table)?;
+            let bytes = abi::bytes(bytes, len)?;
+            let Message::Request(request) =
+                wire::decode_expecting(bytes, MessageType::PrivateCallRequest)?
+            else {
+                return Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE));
+            };
+            request
+        } else {
+            request_of(msg)?
+        };
+        decide_into(table, &request, o)
+    })
+}
+
 /// The body of `mcx_server_decide` (exported, and documented, in `abi::exports`).
 pub(crate) fn server_decide(
     table: *const mcx_table_t,
@@ -69,17 +97,14 @@ pub(crate) fn server_decide(
     out_decision: *mut McxDecision,
     out_reject_reason: *mut mcx_status,
 ) -> mcx_status {
-    run(|| {
-        let request = request_of(request)?;
-        let outputs = Outputs {
-            redirection,
-            cap,
-            out_len,
-            out_decision,
-            out_reject_reason,
-        };
-        decide_into(table, &request, outputs)
-    })
+    let outputs = Outputs {
+        redirection,
+        cap,
+        out_len,
+        out_decision,
+        out_reject_reason,
+    };
+    decide(table, request, core::ptr::null(), 0, false, outputs)
 }
 
 /// The body of `mcx_server_decide_bytes` (exported, and documented, in `abi::exports`).
@@ -95,21 +120,12 @@ pub(crate) fn server_decide_bytes(
     out_decision: *mut McxDecision,
     out_reject_reason: *mut mcx_status,
 ) -> mcx_status {
-    run(|| {
-        abi::object(table)?;
-        let bytes = abi::bytes(request, len)?;
-        let Message::Request(request) =
-            wire::decode_expecting(bytes, MessageType::PrivateCallRequest)?
-        else {
-            return Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE));
-        };
-        let outputs = Outputs {
-            redirection,
-            cap,
-            out_len,
-            out_decision,
-            out_reject_reason,
-        };
-        decide_into(table, &request, outputs)
-    })
+    let outputs = Outputs {
+        redirection,
+        cap,
+        out_len,
+        out_decision,
+        out_reject_reason,
+    };
+    decide(table, core::ptr::null(), request, len, true, outputs)
 }
