@@ -22,11 +22,40 @@ pub struct IdHasher {
 /// `Hash for str` would add a terminator byte, and so one more mixing step, to every hash.
 pub type BuildIdHasher = hash32::BuildHasherDefault<IdHasher>;
 
-/// The hash of an MC service ID as the table's index uses it: its bytes through [`IdHasher`].
+/// The hash of an MC service ID as the table's index uses it on a 64-bit target: its bytes
+/// through [`IdHasher`].
+#[cfg(any(test, target_pointer_width = "64"))]
 pub(super) fn hash_id(id: &[u8]) -> u64 {
     let mut hasher = IdHasher::default();
     hasher.write(id);
     hasher.finish()
+}
+
+/// The hash of an MC service ID as the table's index uses it on a 32-bit target: the same
+/// rotate-xor-multiply over 4-byte words and MurmurHash3's 32-bit avalanche. A 64-bit multiply
+/// is a library call's worth of code there, and the index keeps only 32 bits anyway; hashes are
+/// never persisted (a restore relinks every record), so the two widths need not agree.
+#[cfg(any(test, not(target_pointer_width = "64")))]
+pub(super) fn hash_id_32(id: &[u8]) -> u32 {
+    const SEED32: u32 = 0x9e37_79b9;
+    let mix = |state: u32, word: u32| (state.rotate_left(5) ^ word).wrapping_mul(SEED32);
+    let (words, tail) = id.as_chunks::<4>();
+    let mut h = words
+        .iter()
+        .fold(0, |state, word| mix(state, u32::from_le_bytes(*word)));
+    if !tail.is_empty() {
+        let last = tail
+            .iter()
+            .rev()
+            .fold(0, |word: u32, &byte| (word << 8) | u32::from(byte));
+        // The tail's length (1 to 3, above its 24 bits) tells "ab" from "ab\0".
+        h = mix(h, last ^ ((tail.len() as u32) << 29));
+    }
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
 }
 
 const SEED: u64 = 0x517c_c1b7_2722_0a95;
@@ -157,5 +186,31 @@ mod tests {
         }
         assert_ne!(hash("sip:ab"), hash("sip:ab\0"));
         assert_ne!(hash("sip:abcdefgh"), hash("sip:abcdefgh\0"));
+    }
+
+    #[test]
+    fn the_32_bit_hash_spreads_ids_with_a_common_prefix_and_sees_every_byte_and_the_length() {
+        let stored = |n: usize| hash_id_32(format!("sip:user{n}@mc-a.example").as_bytes());
+        let home = |n: usize, buckets: u64| (u64::from(stored(n)) * buckets) >> 32;
+        let high: HashSet<u16> = (0..4096).map(|n| (stored(n) >> 16) as u16).collect();
+        assert!(high.len() > 3850, "{} distinct", high.len());
+        let homes: HashSet<u64> = (0..256).map(|n| home(n, 512)).collect();
+        assert!(
+            homes.len() > 180,
+            "{} of 512 home buckets used",
+            homes.len()
+        );
+        let base = b"sip:user-with-a-long-name-0042@mc-b.example";
+        let h = hash_id_32(base);
+        for i in 0..base.len() {
+            let mut bytes = base.to_vec();
+            bytes[i] ^= 1;
+            assert_ne!(hash_id_32(&bytes), h, "byte {i}");
+        }
+        for s in ["sip:ab", "sip:abc", "sip:abcd", "sip:abcdefgh"] {
+            let mut longer = s.as_bytes().to_vec();
+            longer.push(0);
+            assert_ne!(hash_id_32(s.as_bytes()), hash_id_32(&longer), "{s}");
+        }
     }
 }

@@ -28,7 +28,10 @@
 //! Every access is a checked `get`: bytes that are not what the table wrote give a missing record,
 //! never a panic.
 
+#[cfg(target_pointer_width = "64")]
 use super::hash::hash_id;
+#[cfg(not(target_pointer_width = "64"))]
+use super::hash::hash_id_32;
 use crate::bytes::copy;
 
 /// Bytes of a record's header.
@@ -78,9 +81,13 @@ pub fn record_len(strings: [usize; 4]) -> usize {
         .fold(HEADER_LEN, |total, len| total.saturating_add(*len))
 }
 
-/// The high 32 bits of the hash of `key`: what a bucket stores.
+/// The 32-bit hash of `key` a bucket stores: the high half of the 64-bit hash on a 64-bit
+/// target, the 32-bit hash on a smaller one.
 pub(super) fn key_hash(key: &[u8]) -> u32 {
-    (hash_id(key) >> 32) as u32
+    #[cfg(target_pointer_width = "64")]
+    return (hash_id(key) >> 32) as u32;
+    #[cfg(not(target_pointer_width = "64"))]
+    return hash_id_32(key);
 }
 
 /// The home bucket of a hash among `buckets` (multiply-shift: any bucket count).
