@@ -634,27 +634,28 @@ impl<S: TableStorage> MigrationTable<S> {
     fn departed(&self, exclude: Option<usize>) -> (usize, usize, Option<Departed>) {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
         let (mut count, mut bytes) = (0usize, 0usize);
-        let mut oldest: Option<(u32, usize)> = None;
+        // The scan runs up the offsets, so a strictly lower order alone picks the lowest
+        // departure order, then the lowest offset.
+        let mut oldest: Option<(u32, usize, &[u8], usize, usize)> = None;
         let mut offset = 0usize;
         while let Some(raw) = store::raw(heap, offset) {
-            let here = (raw.departed_at, offset);
             if raw.tag == Tag::VisitorDeparted && Some(offset) != exclude {
+                let needed = raw.needed();
                 count = count.saturating_add(1);
-                bytes = bytes.saturating_add(raw.needed());
-                if oldest.is_none_or(|oldest| here < oldest) {
-                    oldest = Some(here);
+                bytes = bytes.saturating_add(needed);
+                if oldest.is_none_or(|(order, ..)| raw.departed_at < order) {
+                    oldest = Some((raw.departed_at, offset, raw.key, raw.size, needed));
                 }
             }
             offset = offset.saturating_add(raw.size);
         }
-        let oldest = oldest.and_then(|(_, offset)| {
-            let raw = store::raw(heap, offset)?;
-            let (bucket, _) = self.index().probe(raw.key)?;
+        let oldest = oldest.and_then(|(_, offset, key, size, needed)| {
+            let (bucket, _) = self.index().probe(key)?;
             Some(Departed {
                 bucket,
                 offset,
-                size: raw.size,
-                needed: raw.needed(),
+                size,
+                needed,
             })
         });
         (count, bytes, oldest)
