@@ -162,16 +162,16 @@ pub(super) fn header(heap: &[u8], offset: usize) -> Option<(usize, Tag, u32)> {
 
 /// The record at `offset` of `heap` (the storage up to the heap's end).
 pub(super) fn raw(heap: &[u8], offset: usize) -> Option<Raw<'_>> {
-    let header = heap.get(offset..offset.checked_add(HEADER_LEN)?)?;
-    let size = u16_at(header, 0)?;
-    let tag = Tag::from_u8(*header.get(2)?)?;
-    let departed_at = u32_at(header, 3)?;
-    let lens = [
-        u16_at(header, 7)?,
-        u16_at(header, 9)?,
-        u16_at(header, 11)?,
-        u16_at(header, 13)?,
-    ];
+    let header: &[u8; HEADER_LEN] = heap
+        .get(offset..offset.checked_add(HEADER_LEN)?)?
+        .try_into()
+        .ok()?;
+    // Every field read straight from the fixed-size header, no bounds check each.
+    let [s0, s1, t, d0, d1, d2, d3, k0, k1, a0, a1, b0, b1, m0, m1] = *header;
+    let size = usize::from(u16::from_le_bytes([s0, s1]));
+    let tag = Tag::from_u8(t)?;
+    let departed_at = u32::from_le_bytes([d0, d1, d2, d3]);
+    let lens = [[k0, k1], [a0, a1], [b0, b1], [m0, m1]].map(|l| usize::from(u16::from_le_bytes(l)));
     if size < HEADER_LEN || tag != Tag::Hole && size < record_len(lens) {
         return None;
     }
@@ -200,23 +200,29 @@ pub(super) fn write_record(
     departed_at: u32,
     strings: [&[u8]; 4],
 ) {
-    let mut header = [0u8; HEADER_LEN];
-    put(&mut header, 0, &(size as u16).to_le_bytes());
-    put(&mut header, 2, &[tag as u8]);
-    put(&mut header, 3, &departed_at.to_le_bytes());
-    let mut at = HEADER_LEN;
-    for (field, s) in [7, 9, 11, 13].into_iter().zip(strings) {
-        put(&mut header, field, &(s.len() as u16).to_le_bytes());
-        put(bytes, offset.saturating_add(at), s);
+    // The header as one array built in registers, stored with one copy.
+    let [s0, s1] = (size as u16).to_le_bytes();
+    let [d0, d1, d2, d3] = departed_at.to_le_bytes();
+    let [[k0, k1], [a0, a1], [b0, b1], [m0, m1]] = strings.map(|s| (s.len() as u16).to_le_bytes());
+    let header: [u8; HEADER_LEN] = [
+        s0, s1, tag as u8, d0, d1, d2, d3, k0, k1, a0, a1, b0, b1, m0, m1,
+    ];
+    put(bytes, offset, &header);
+    let mut at = offset.saturating_add(HEADER_LEN);
+    for s in strings {
+        put(bytes, at, s);
         at = at.saturating_add(s.len());
     }
-    put(bytes, offset, &header);
 }
 
 /// Sets the tag and departure order of the record at `offset`.
 pub(super) fn set_tag(bytes: &mut [u8], offset: usize, tag: Tag, departed_at: u32) {
-    put(bytes, offset.saturating_add(2), &[tag as u8]);
-    put(bytes, offset.saturating_add(3), &departed_at.to_le_bytes());
+    let [d0, d1, d2, d3] = departed_at.to_le_bytes();
+    put(
+        bytes,
+        offset.saturating_add(2),
+        &[tag as u8, d0, d1, d2, d3],
+    );
 }
 
 /// Sets the allocated length of the record at `offset`.
@@ -238,9 +244,15 @@ fn bucket_start(cap: usize, buckets: usize, i: usize) -> usize {
 /// Bucket `i`: (offset + 1, hash).
 pub(super) fn bucket(bytes: &[u8], cap: usize, buckets: usize, i: usize) -> (u32, u32) {
     let at = bucket_start(cap, buckets, i);
+    let bucket: [u8; BUCKET_LEN] = at
+        .checked_add(BUCKET_LEN)
+        .and_then(|end| bytes.get(at..end))
+        .and_then(|b| b.try_into().ok())
+        .unwrap_or_default();
+    let [o0, o1, o2, o3, h0, h1, h2, h3] = bucket;
     (
-        u32_at(bytes, at).unwrap_or(0),
-        u32_at(bytes, at.wrapping_add(4)).unwrap_or(0),
+        u32::from_le_bytes([o0, o1, o2, o3]),
+        u32::from_le_bytes([h0, h1, h2, h3]),
     )
 }
 
@@ -251,9 +263,13 @@ pub(super) fn set_bucket(
     i: usize,
     value: (u32, u32),
 ) {
-    let at = bucket_start(cap, buckets, i);
-    put(bytes, at, &value.0.to_le_bytes());
-    put(bytes, at.wrapping_add(4), &value.1.to_le_bytes());
+    let [o0, o1, o2, o3] = value.0.to_le_bytes();
+    let [h0, h1, h2, h3] = value.1.to_le_bytes();
+    put(
+        bytes,
+        bucket_start(cap, buckets, i),
+        &[o0, o1, o2, o3, h0, h1, h2, h3],
+    );
 }
 
 impl Index<'_> {
@@ -264,20 +280,12 @@ impl Index<'_> {
     /// Finds `key`: the bucket naming its record, and the record's offset.
     pub fn probe(&self, key: &[u8]) -> Option<(usize, usize)> {
         let hash = key_hash(key);
-        let start = bucket_start(self.cap, self.buckets, 0);
-        let index = self.bytes.get(start..)?;
         let mut i = home(hash, self.buckets);
         for _ in 0..self.buckets {
-            let at = i.wrapping_mul(BUCKET_LEN);
-            let bucket: &[u8; BUCKET_LEN] = index
-                .get(at..at.wrapping_add(BUCKET_LEN))?
-                .try_into()
-                .ok()?;
-            let [o0, o1, o2, o3, h0, h1, h2, h3] = *bucket;
-            let offset = (u32::from_le_bytes([o0, o1, o2, o3]) as usize).checked_sub(1)?;
-            if u32::from_le_bytes([h0, h1, h2, h3]) == hash
-                && key_at(self.bytes, offset) == Some(key)
-            {
+            let (offset1, stored) = bucket(self.bytes, self.cap, self.buckets, i);
+            // An empty bucket (offset + 1 = 0) ends the probe sequence.
+            let offset = (offset1 as usize).checked_sub(1)?;
+            if stored == hash && key_at(self.bytes, offset) == Some(key) {
                 return Some((i, offset));
             }
             i = self.next(i);
