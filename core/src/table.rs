@@ -484,6 +484,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let found = self.find(key);
         let tag = found.map(|f| f.raw.tag);
         let existing = found.map(|f| Existing {
+            bucket: f.bucket,
             offset: f.offset,
             size: f.raw.size,
             needed: f.raw.needed(),
@@ -565,12 +566,12 @@ impl<S: TableStorage> MigrationTable<S> {
                 evicted: 0,
             });
         };
-        let [key, ..] = strings;
         let need = store::record_len(strings.map(<[u8]>::len));
         if let Some(Existing {
             offset,
             size,
             needed: old,
+            ..
         }) = found
         {
             if size >= need {
@@ -596,6 +597,11 @@ impl<S: TableStorage> MigrationTable<S> {
                 return Err(TableError::TableFull);
             }
         }
+        if let Some(old) = found {
+            // The update fits now. The record it replaces goes first, while its bucket is
+            // known: an eviction's unlink could move it.
+            self.remove(old.bucket, old.offset, old.size, old.needed);
+        }
         let mut evictions = 0usize;
         while !self.fits(records, live) {
             let (_, _, Some(oldest)) = self.departed(exclude) else {
@@ -605,14 +611,6 @@ impl<S: TableStorage> MigrationTable<S> {
             records = records.saturating_sub(1);
             live = live.saturating_sub(oldest.needed);
             evictions = evictions.saturating_add(1);
-        }
-        if found.is_some() {
-            // Evictions may have moved the key's bucket: look it up again.
-            if let Some(f) = self.find(key) {
-                let (bucket, offset, size, needed) =
-                    (f.bucket, f.offset, f.raw.size, f.raw.needed());
-                self.remove(bucket, offset, size, needed);
-            }
         }
         self.insert(tag, 0, strings)?;
         Ok(Applied {
@@ -840,6 +838,7 @@ impl<S: TableStorage> MigrationTable<S> {
 /// The record an update replaces: where it is, its allocated length and the bytes it needs.
 #[derive(Clone, Copy)]
 struct Existing {
+    bucket: usize,
     offset: usize,
     size: usize,
     needed: usize,
