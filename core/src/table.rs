@@ -756,14 +756,12 @@ impl<S: TableStorage> MigrationTable<S> {
         let heap_end = self.heap_end;
         let bytes = self.storage.as_mut();
         let (mut read, mut write) = (0usize, 0usize);
-        while read < heap_end {
-            let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), read) else {
-                break;
-            };
+        // `raw` finds no record at or past the heap's end.
+        while let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), read) {
             let (size, tag, needed) = (raw.size, raw.tag, raw.needed());
             if tag != Tag::Hole {
-                let len = needed.min(heap_end.saturating_sub(read));
-                store::move_down(bytes, read, write, len);
+                // `raw` checked the record lies within the heap; move_down skips bytes out of range.
+                store::move_down(bytes, read, write, needed);
                 store::set_size(bytes, write, needed);
                 write = write.saturating_add(needed);
             }
@@ -790,10 +788,7 @@ impl<S: TableStorage> MigrationTable<S> {
         }
         self.buckets = buckets;
         let mut offset = 0usize;
-        while offset < heap_end {
-            let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), offset) else {
-                break;
-            };
+        while let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), offset) {
             let (size, tag, hash) = (raw.size, raw.tag, store::key_hash(raw.key));
             if tag != Tag::Hole {
                 store::link(bytes, cap, buckets, offset, hash);
