@@ -3,7 +3,7 @@
 //! migration table current (clause 10.6.3).
 //!
 //! Each message is defined once, here, and borrows its identifiers ([`McServiceIdRef`],
-//! [`McSystemIdRef`], [`KmsUriRef`](crate::id::KmsUriRef)): a message decoded from the wire
+//! [`McSystemIdRef`], [`KmsUriRef`]): a message decoded from the wire
 //! points into the received bytes (zero copy), one built by a caller points into the caller's
 //! strings. Those identifiers exist only validated (the decoder validates each string as it
 //! reads it), so a message is valid by type. The field order of each type is its wire layout
