@@ -246,7 +246,8 @@ enum WireIdError {
 /// for bytes that are not ASCII, and only when it finds one of the three does a second look
 /// follow — UTF-8 first (its error outranks the identifier's, as when a `str` is decoded), then
 /// the exact checks. Plain ASCII is UTF-8, so no separate UTF-8 pass is needed for it.
-#[inline]
+#[cfg_attr(target_os = "none", inline)]
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn from_wire(
     bytes: &[u8],
     check: impl FnOnce(&[u8], Scanned) -> Result<(), IdError>,
@@ -282,6 +283,9 @@ impl IdKind {
     /// over capacity), control characters, then the shape. One function for the three kinds,
     /// so the rules they share are linked once; `scanned` skips the scan for control
     /// characters and spaces when the bytes are known to hold none.
+    // Inlined off bare metal, where the field list's constant kind selects one branch (see
+    // `message::read_fields`).
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn check(self, bytes: &[u8], scanned: Scanned) -> Result<(), IdError> {
         let capacity = match self {
             IdKind::Service => MC_SERVICE_ID_CAPACITY,
@@ -305,6 +309,7 @@ impl IdKind {
 
 /// Reads an identifier of kind `kind` from the wire: a varint length and the string's bytes,
 /// checked in one pass (`from_wire`).
+#[cfg_attr(not(target_os = "none"), inline(always))]
 pub(crate) fn read_id<'a>(reader: &mut Reader<'a>, kind: IdKind) -> Result<&'a [u8], DecodeError> {
     let bytes = reader.bytes()?;
     match from_wire(bytes, |b, scanned| kind.check(b, scanned)) {
