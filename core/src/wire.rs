@@ -415,6 +415,8 @@ pub fn decode_expecting(bytes: &[u8], expected: MessageType) -> Result<Message<'
 /// Reads the envelope, refuses a message of a type other than `expected` (if given) before
 /// reading its fields, and decodes it. Not generic: the one decoder for [`decode_message`] and
 /// every [`decode`].
+// Inlined off bare metal, where a typed `decode` then reads its one message type directly.
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn decode_as(bytes: &[u8], expected: Option<MessageType>) -> Result<Message<'_>, DecodeError> {
     let (ty, body) = peek_type(bytes)?;
     if expected.is_some_and(|expected| expected != ty) {
@@ -425,6 +427,8 @@ fn decode_as(bytes: &[u8], expected: Option<MessageType>) -> Result<Message<'_>,
 
 /// Decodes the message of type `ty` from `body`, the bytes after its envelope. Not generic: the
 /// one decoder of each message type, for [`decode_message`] and [`decode`] alike.
+// Inlined off bare metal, where a typed `decode` then reads its one message type directly.
+#[cfg_attr(not(target_os = "none"), inline(always))]
 fn decode_body(ty: MessageType, body: &[u8]) -> Result<Message<'_>, DecodeError> {
     // One pass: the decoder refuses non-canonical encodings and the identifier types validate
     // each string as it is read. Only the rules between fields remain to check after it.
