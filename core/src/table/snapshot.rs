@@ -16,10 +16,12 @@
 //! `u32` varints. (Version 1 had a record layout of its own. Version 2 is version 3 with a `u64`
 //! departure counter, whose bytes are the same up to `u32::MAX`, the last order a table gives:
 //! it is still read, and only a counter above that is refused, as malformed.) The CRC-32
-//! (ISO-HDLC, as in Ethernet and zlib) covers everything before it. The record bound is the record count (tables of earlier
-//! versions wrote their capacity there; a count above it is malformed). Restoring and
-//! snapshotting again, in a table of any storage length that holds the records, gives identical
-//! bytes: the decoder accepts only the canonical encoding this module writes.
+//! (ISO-HDLC, as in Ethernet and zlib) covers everything before it. The record bound is the
+//! record count (tables of earlier versions wrote their capacity there; a count above it is
+//! malformed). Restoring a version 3 snapshot and snapshotting again, in a table of any storage
+//! length that holds the records, gives identical bytes: the decoder accepts only the canonical
+//! encoding this module writes (a version 2 snapshot comes back as version 3, the same bytes but
+//! for the version byte and the CRC).
 
 use crate::checksum::{Crc32, ISO_HDLC};
 
