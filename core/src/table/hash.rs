@@ -113,7 +113,7 @@ mod tests {
     /// (`store::home`) spread IDs that share a long prefix as random values would.
     fn assert_spreads(stored: impl Fn(&str) -> u32) {
         let stored = |n: usize| stored(&format!("sip:user{n}@mc-a.example"));
-        let home = |n: usize, buckets: u64| (u64::from(stored(n)) * buckets) >> 32;
+        let home = |n: usize, buckets: u64| u64::from(stored(n)).wrapping_mul(buckets) >> 32;
         let high: HashSet<u16> = (0..4096).map(|n| (stored(n) >> 16) as u16).collect();
         // Random 16-bit values would give about 3970 distinct out of 4096.
         assert!(high.len() > 3850, "{} distinct", high.len());
