@@ -3,8 +3,6 @@
 
 use core::mem::MaybeUninit;
 
-use heapless::Vec;
-
 use crate::error::RedirectionError;
 use crate::id::SecurityDomainInfo;
 use crate::id::{KmsUri, KmsUriRef, McServiceId, McServiceIdRef, RedirectionReason, ServiceKind};
@@ -38,8 +36,7 @@ pub const DEFAULT_MAX_REDIRECTIONS: usize = 4;
 /// assert_eq!(call.request().target.as_str(), "sip:user2@mc-a.example");
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS> {
     /// The outstanding request's service kind.
     service_kind: ServiceKind,
@@ -51,9 +48,43 @@ pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS>
     e2ee_required: bool,
     /// The KMS URI of the security domain information the outstanding request carries.
     kms_uri: Option<KmsUri>,
-    /// The targets released so far, in order; with the current target they form the chain of
-    /// redirection edges `released[i] -> released[i + 1] -> ... -> target`.
-    released: Vec<McServiceId, MAX_REDIRECTIONS>,
+    /// The targets released so far, in order, in the first `redirections` slots; with the
+    /// current target they form the chain of redirection edges
+    /// `released[i] -> released[i + 1] -> ... -> target`. The other slots are empty, so calls
+    /// with the same chain compare equal. Each slot is written in place when its target is
+    /// released: a C caller's storage keeps every byte defined, and no empty ID is copied in.
+    released: [McServiceId; MAX_REDIRECTIONS],
+    /// How many slots of `released` hold a released target.
+    redirections: usize,
+}
+
+impl<const MAX_REDIRECTIONS: usize> core::fmt::Debug for PrivateCall<MAX_REDIRECTIONS> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PrivateCall")
+            .field("service_kind", &self.service_kind)
+            .field("calling_party", &self.calling_party)
+            .field("target", &self.target)
+            .field("e2ee_required", &self.e2ee_required)
+            .field("kms_uri", &self.kms_uri)
+            .field("released", &self.released())
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<const MAX_REDIRECTIONS: usize> defmt::Format for PrivateCall<MAX_REDIRECTIONS> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "PrivateCall {{ service_kind: {}, calling_party: {}, target: {}, e2ee_required: {}, kms_uri: {}, released: {} }}",
+            self.service_kind,
+            self.calling_party,
+            self.target,
+            self.e2ee_required,
+            self.kms_uri,
+            self.released(),
+        )
+    }
 }
 
 /// Overwrites `dst` in place with `src`: no second KMS URI is staged on the stack.
@@ -71,7 +102,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// target's ID from its primary MC system, or one a partner system assigned).
     pub fn start(request: PrivateCallRequest<'_>) -> Self {
         let mut call = Self::PLACEHOLDER;
-        call.start_in_place(&request);
+        call.set_request(&request);
         call
     }
 
@@ -84,7 +115,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         request: &PrivateCallRequest<'_>,
     ) -> &'s mut Self {
         let call = slot.write(Self::PLACEHOLDER);
-        call.start_in_place(request);
+        call.set_request(request);
         call
     }
 
@@ -96,12 +127,20 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         target: McServiceId::EMPTY,
         e2ee_required: false,
         kms_uri: None,
-        released: Vec::new(),
+        released: [McServiceId::EMPTY; MAX_REDIRECTIONS],
+        redirections: 0,
     };
 
     /// Step 1 as [`start`](Self::start), overwriting this call in place with a call of
     /// `request`, whatever it held: no second call is staged on the stack.
     pub fn start_in_place(&mut self, request: &PrivateCallRequest<'_>) {
+        self.released = [McServiceId::EMPTY; MAX_REDIRECTIONS];
+        self.set_request(request);
+    }
+
+    /// Makes `request` the outstanding request of a call that has followed no redirection, in
+    /// place. The released slots are left as they are: empty already in a new call.
+    fn set_request(&mut self, request: &PrivateCallRequest<'_>) {
         self.service_kind = request.service_kind;
         self.calling_party
             .set_validated(request.calling_party.as_str());
@@ -111,7 +150,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             &mut self.kms_uri,
             request.security_domain_info.map(|s| s.kms_uri),
         );
-        self.released.clear();
+        self.redirections = 0;
     }
 
     /// The request to send now: the first one, or the one that replaced it after the last
@@ -130,7 +169,12 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
 
     /// How many redirections this call has followed.
     pub fn redirections(&self) -> usize {
-        self.released.len()
+        self.redirections
+    }
+
+    /// The targets released so far, in order.
+    fn released(&self) -> &[McServiceId] {
+        self.released.get(..self.redirections).unwrap_or_default()
     }
 
     /// The most redirections this call follows.
@@ -182,18 +226,17 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         {
             return Err(RedirectionError::E2eeDowngrade);
         }
-        if self.follows_edge(&self.target, to) {
+        if self.follows_edge(to) {
             return Err(RedirectionError::RedirectionLoop);
         }
         // Recording the released target is the first change; if there is no room, nothing
-        // changed. Written in place (an empty ID, then its text), not as a moved clone: a C
-        // caller's storage keeps every byte defined (the clone's unused capacity is not).
-        self.released
-            .push(McServiceId::EMPTY)
-            .map_err(|_| RedirectionError::TooManyRedirections)?;
-        if let Some(released) = self.released.last_mut() {
-            released.set_validated(self.target.as_str());
-        }
+        // changed.
+        let Some(released) = self.released.get_mut(self.redirections) else {
+            return Err(RedirectionError::TooManyRedirections);
+        };
+        released.set_validated(self.target.as_str());
+        // Below `MAX_REDIRECTIONS`: the slot exists.
+        self.redirections = self.redirections.saturating_add(1);
         self.target.set_validated(to.as_str());
         let sdi = redirection.security_domain_info.map(|s| s.kms_uri);
         set_kms_uri(
@@ -235,21 +278,16 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         }
     }
 
-    /// Whether `from -> to` is an edge this call already followed, or a redirection to the ID
-    /// just called.
-    fn follows_edge(&self, from: &McServiceId, to: McServiceIdRef<'_>) -> bool {
-        if *from == to {
-            return true;
-        }
-        let mut chain = self.released.iter().chain(core::iter::once(&self.target));
-        let mut previous = chain.next();
-        for next in chain {
-            if previous == Some(from) && *next == to {
-                return true;
-            }
-            previous = Some(next);
-        }
-        false
+    /// Whether `target -> to` is an edge this call already followed, or a redirection to the
+    /// ID just called. The chain's last edge ends at the current target, so it could only
+    /// match a redirection to the ID just called: only the edges between released targets are
+    /// left to check.
+    fn follows_edge(&self, to: McServiceIdRef<'_>) -> bool {
+        self.target == to
+            || self
+                .released()
+                .windows(2)
+                .any(|edge| matches!(edge, [from, next] if *from == self.target && *next == to))
     }
 }
 
