@@ -5,7 +5,7 @@ use core::mem::MaybeUninit;
 
 use crate::error::RedirectionError;
 use crate::id::SecurityDomainInfo;
-use crate::id::{KmsUri, KmsUriRef, McServiceId, McServiceIdRef, RedirectionReason, ServiceKind};
+use crate::id::{KmsUri, McServiceId, McServiceIdRef, RedirectionReason, ServiceKind};
 use crate::log::debug;
 use crate::message::{PrivateCallRedirection, PrivateCallRequest};
 
@@ -46,8 +46,9 @@ pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS>
     target: McServiceId,
     /// Whether the call requires end-to-end encryption.
     e2ee_required: bool,
-    /// The KMS URI of the security domain information the outstanding request carries.
-    kms_uri: Option<KmsUri>,
+    /// The KMS URI of the security domain information the outstanding request carries; empty
+    /// when it carries none (a KMS URI is never empty).
+    kms_uri: KmsUri,
     /// The targets released so far, in order, in the first `redirections` slots; with the
     /// current target they form the chain of redirection edges
     /// `released[i] -> released[i + 1] -> ... -> target`. The other slots are empty, so calls
@@ -65,7 +66,7 @@ impl<const MAX_REDIRECTIONS: usize> core::fmt::Debug for PrivateCall<MAX_REDIREC
             .field("calling_party", &self.calling_party)
             .field("target", &self.target)
             .field("e2ee_required", &self.e2ee_required)
-            .field("kms_uri", &self.kms_uri)
+            .field("kms_uri", &self.kms_uri())
             .field("released", &self.released())
             .finish()
     }
@@ -81,19 +82,9 @@ impl<const MAX_REDIRECTIONS: usize> defmt::Format for PrivateCall<MAX_REDIRECTIO
             self.calling_party,
             self.target,
             self.e2ee_required,
-            self.kms_uri,
+            self.kms_uri(),
             self.released(),
         )
-    }
-}
-
-/// Overwrites `dst` in place with `src`: no second KMS URI is staged on the stack.
-fn set_kms_uri(dst: &mut Option<KmsUri>, src: Option<KmsUriRef<'_>>) {
-    match src {
-        None => *dst = None,
-        Some(kms_uri) => dst
-            .get_or_insert_with(|| KmsUri::EMPTY)
-            .set_validated(kms_uri.as_str()),
     }
 }
 
@@ -126,7 +117,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         calling_party: McServiceId::EMPTY,
         target: McServiceId::EMPTY,
         e2ee_required: false,
-        kms_uri: None,
+        kms_uri: KmsUri::EMPTY,
         released: [McServiceId::EMPTY; MAX_REDIRECTIONS],
         redirections: 0,
     };
@@ -146,10 +137,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             .set_validated(request.calling_party.as_str());
         self.target.set_validated(request.target.as_str());
         self.e2ee_required = request.e2ee_required;
-        set_kms_uri(
-            &mut self.kms_uri,
-            request.security_domain_info.map(|s| s.kms_uri),
-        );
+        self.set_kms_uri(request.security_domain_info);
         self.redirections = 0;
     }
 
@@ -161,10 +149,23 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             calling_party: self.calling_party.as_borrowed(),
             target: self.target.as_borrowed(),
             e2ee_required: self.e2ee_required,
-            security_domain_info: self.kms_uri.as_ref().map(|kms_uri| SecurityDomainInfo {
+            security_domain_info: self.kms_uri().map(|kms_uri| SecurityDomainInfo {
                 kms_uri: kms_uri.as_borrowed(),
             }),
         }
+    }
+
+    /// The KMS URI of the outstanding request's security domain information, if it carries
+    /// any.
+    fn kms_uri(&self) -> Option<&KmsUri> {
+        (!self.kms_uri.is_empty()).then_some(&self.kms_uri)
+    }
+
+    /// Makes `sdi` the security domain information of the outstanding request, overwriting the
+    /// KMS URI in place: no second one is staged on the stack.
+    fn set_kms_uri(&mut self, sdi: Option<SecurityDomainInfo<'_>>) {
+        self.kms_uri
+            .set_validated(sdi.map_or("", |sdi| sdi.kms_uri.as_str()));
     }
 
     /// How many redirections this call has followed.
@@ -238,11 +239,11 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         // Below `MAX_REDIRECTIONS`: the slot exists.
         self.redirections = self.redirections.saturating_add(1);
         self.target.set_validated(to.as_str());
-        let sdi = redirection.security_domain_info.map(|s| s.kms_uri);
-        set_kms_uri(
-            &mut self.kms_uri,
-            if self.e2ee_required { sdi } else { None },
-        );
+        self.set_kms_uri(if self.e2ee_required {
+            redirection.security_domain_info
+        } else {
+            None
+        });
         debug!("private call redirection followed");
         Ok(())
     }
