@@ -232,12 +232,13 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         }
         // Recording the released target is the first change; if there is no room, nothing
         // changed.
-        let Some(released) = self.released.get_mut(self.redirections) else {
+        let n = self.redirections;
+        let Some(released) = self.released.get_mut(n) else {
             return Err(RedirectionError::TooManyRedirections);
         };
+        // Slot `n` exists, so `n + 1` is at most `MAX_REDIRECTIONS`: no wrap.
+        self.redirections = n.wrapping_add(1);
         released.set_validated(self.target.as_str());
-        // Below `MAX_REDIRECTIONS`: the slot exists.
-        self.redirections = self.redirections.saturating_add(1);
         self.target.set_validated(to.as_str());
         self.set_kms_uri(if self.e2ee_required {
             redirection.security_domain_info
@@ -263,20 +264,16 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         &self,
         redirection: &PrivateCallRedirection<'r>,
     ) -> Option<McServiceIdRef<'r>> {
-        let called = &self.target;
+        let (primary, migrated) = (redirection.target_primary, redirection.target_migrated);
+        // Which IE must echo the called ID, and the other one, the ID to call next.
+        let (echo, next) = match redirection.reason {
+            Some(RedirectionReason::TargetMigrated) => (primary, migrated),
+            Some(RedirectionReason::TargetNoLongerServed) => (migrated, primary),
+            None if self.target == primary => (primary, migrated),
+            None => (migrated, primary),
+        };
         // Compared as bytes: a borrowed ID's `as_str` checks UTF-8 again.
-        let names_primary = *called == redirection.target_primary;
-        let names_migrated = *called == redirection.target_migrated;
-        match redirection.reason {
-            Some(RedirectionReason::TargetMigrated) => {
-                names_primary.then_some(redirection.target_migrated)
-            }
-            Some(RedirectionReason::TargetNoLongerServed) => {
-                names_migrated.then_some(redirection.target_primary)
-            }
-            None if names_primary => Some(redirection.target_migrated),
-            None => names_migrated.then_some(redirection.target_primary),
-        }
+        (self.target == echo).then_some(next)
     }
 
     /// Whether `target -> to` is an edge this call already followed, or a redirection to the
@@ -288,7 +285,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
             || self
                 .released()
                 .windows(2)
-                .any(|edge| matches!(edge, [from, next] if *from == self.target && *next == to))
+                .any(|edge| matches!(edge, [from, next] if *from == self.target.as_borrowed() && *next == to))
     }
 }
 

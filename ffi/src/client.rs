@@ -64,19 +64,18 @@ fn on_redirection(
     from_bytes: bool,
 ) -> mcx_status {
     run(|| {
-        let redirection = if from_bytes {
+        let message = if from_bytes {
             abi::object(call.cast_const())?;
-            // Followed as decoded (validated), borrowing the bytes: no copy on the stack.
+            // Followed as decoded (validated), borrowing the bytes: no copy on the stack. The
+            // decoder refuses any other message type, so only the stored message below can be
+            // of the wrong type.
             let bytes = abi::bytes(bytes, len)?;
-            match wire::decode_expecting(bytes, MessageType::PrivateCallRedirection)? {
-                Message::Redirection(redirection) => redirection,
-                _ => return Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE)),
-            }
+            wire::decode_expecting(bytes, MessageType::PrivateCallRedirection)?
         } else {
-            match message_of(msg)? {
-                Message::Redirection(redirection) => redirection,
-                _ => return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
-            }
+            message_of(msg)?
+        };
+        let Message::Redirection(redirection) = message else {
+            return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
         };
         Ok(abi::object_mut(call)?.follow_redirection(&redirection)?)
     })
