@@ -3,10 +3,10 @@
 
 use mcx_migrate::server::{decide_encode, DecisionOutcome};
 use mcx_migrate::wire::{self, MessageType};
-use mcx_migrate::{Message, PrivateCallRequest};
+use mcx_migrate::Message;
 
 use crate::abi::{self, run, Status};
-use crate::message::{mcx_message_t, request_of};
+use crate::message::{mcx_message_t, message_of};
 use crate::status::*;
 use crate::table::mcx_table_t;
 
@@ -24,43 +24,13 @@ pub enum McxDecision {
 }
 pub use McxDecision::*;
 
-struct Outputs {
-    redirection: *mut u8,
-    cap: usize,
-    out_len: *mut usize,
-    out_decision: *mut McxDecision,
-    out_reject_reason: *mut mcx_status,
-}
-
-fn decide_into(
-    table: *const mcx_table_t,
-    request: &PrivateCallRequest<'_>,
-    o: Outputs,
-) -> Result<(), Status> {
-    let out_len = abi::out(o.out_len)?;
-    let out_decision = abi::out(o.out_decision)?;
-    let out_reject_reason = abi::out(o.out_reject_reason)?;
-    let buf = abi::buffer(o.redirection, o.cap)?;
-    // The redirection is encoded straight from the request and the table record.
-    let (decision, len, reason) = match decide_encode(abi::object(table)?, request, buf) {
-        Ok(DecisionOutcome::Proceed) => (MCX_DECISION_PROCEED, 0, MCX_OK),
-        Ok(DecisionOutcome::Reject(reason)) => (MCX_DECISION_REJECT, 0, reason.status()),
-        Ok(DecisionOutcome::Redirected(len)) => (MCX_DECISION_REDIRECT, len, MCX_OK),
-        Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
-            out_len.set(needed);
-            return Err(Status::of(MCX_E_BUFFER_TOO_SMALL));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    out_len.set(len);
-    out_decision.set(decision);
-    out_reject_reason.set(reason);
-    Ok(())
-}
-
-/// Both decision entry points in one, not inlined: the request stored in `msg`, or, when
-/// `from_bytes`, the `len` bytes at `bytes` (checked after the table, as
-/// `mcx_server_decide_bytes` always did), then [`decide_into`].
+/// Both decision entry points in one, not inlined: decides on the request stored in `msg`, or,
+/// when `from_bytes`, the `len` bytes at `bytes` (checked after the table, as
+/// `mcx_server_decide_bytes` always did), from `table`, encoding a redirection into the
+/// caller's buffer of `cap` bytes at `redirection`, and writes the three results. After the
+/// request, the out-pointers are checked, then the buffer, then the table.
+// The parameters of both C functions.
+#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn decide(
     table: *const mcx_table_t,
@@ -68,22 +38,44 @@ fn decide(
     bytes: *const u8,
     len: usize,
     from_bytes: bool,
-    o: Outputs,
+    redirection: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+    out_decision: *mut McxDecision,
+    out_reject_reason: *mut mcx_status,
 ) -> mcx_status {
     run(|| {
-        let request = if from_bytes {
+        let message = if from_bytes {
             abi::object(table)?;
+            // The decoder refuses any other message type, so only the stored message below can
+            // be of the wrong type.
             let bytes = abi::bytes(bytes, len)?;
-            let Message::Request(request) =
-                wire::decode_expecting(bytes, MessageType::PrivateCallRequest)?
-            else {
-                return Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE));
-            };
-            request
+            wire::decode_expecting(bytes, MessageType::PrivateCallRequest)?
         } else {
-            request_of(msg)?
+            message_of(msg)?
         };
-        decide_into(table, &request, o)
+        let Message::Request(request) = message else {
+            return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
+        };
+        let out_len = abi::out(out_len)?;
+        let out_decision = abi::out(out_decision)?;
+        let out_reject_reason = abi::out(out_reject_reason)?;
+        let buf = abi::buffer(redirection, cap)?;
+        // The redirection is encoded straight from the request and the table record.
+        let (decision, len, reason) = match decide_encode(abi::object(table)?, &request, buf) {
+            Ok(DecisionOutcome::Proceed) => (MCX_DECISION_PROCEED, 0, MCX_OK),
+            Ok(DecisionOutcome::Reject(reason)) => (MCX_DECISION_REJECT, 0, reason.status()),
+            Ok(DecisionOutcome::Redirected(len)) => (MCX_DECISION_REDIRECT, len, MCX_OK),
+            Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
+                out_len.set(needed);
+                return Err(Status::of(MCX_E_BUFFER_TOO_SMALL));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        out_len.set(len);
+        out_decision.set(decision);
+        out_reject_reason.set(reason);
+        Ok(())
     })
 }
 
@@ -97,14 +89,18 @@ pub(crate) fn server_decide(
     out_decision: *mut McxDecision,
     out_reject_reason: *mut mcx_status,
 ) -> mcx_status {
-    let outputs = Outputs {
+    decide(
+        table,
+        request,
+        core::ptr::null(),
+        0,
+        false,
         redirection,
         cap,
         out_len,
         out_decision,
         out_reject_reason,
-    };
-    decide(table, request, core::ptr::null(), 0, false, outputs)
+    )
 }
 
 /// The body of `mcx_server_decide_bytes` (exported, and documented, in `abi::exports`).
@@ -120,12 +116,16 @@ pub(crate) fn server_decide_bytes(
     out_decision: *mut McxDecision,
     out_reject_reason: *mut mcx_status,
 ) -> mcx_status {
-    let outputs = Outputs {
+    decide(
+        table,
+        core::ptr::null(),
+        request,
+        len,
+        true,
         redirection,
         cap,
         out_len,
         out_decision,
         out_reject_reason,
-    };
-    decide(table, core::ptr::null(), request, len, true, outputs)
+    )
 }
