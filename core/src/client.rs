@@ -88,6 +88,13 @@ impl<const MAX_REDIRECTIONS: usize> defmt::Format for PrivateCall<MAX_REDIRECTIO
     }
 }
 
+/// Overwrites `dst` in place with `src`. Not inlined: the call sites then only pass the two
+/// IDs, the text conversion is made once.
+#[inline(never)]
+fn set_id(dst: &mut McServiceId, src: McServiceIdRef<'_>) {
+    dst.set_validated(src.as_str());
+}
+
 impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Step 1: starts a call with `request`, whose target is the ID the user dialled (the
     /// target's ID from its primary MC system, or one a partner system assigned).
@@ -126,19 +133,19 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// `request`, whatever it held: no second call is staged on the stack.
     pub fn start_in_place(&mut self, request: &PrivateCallRequest<'_>) {
         self.released = [McServiceId::EMPTY; MAX_REDIRECTIONS];
+        self.redirections = 0;
         self.set_request(request);
     }
 
     /// Makes `request` the outstanding request of a call that has followed no redirection, in
-    /// place. The released slots are left as they are: empty already in a new call.
+    /// place. The released slots and their count are left as they are: empty already in a new
+    /// call.
     fn set_request(&mut self, request: &PrivateCallRequest<'_>) {
         self.service_kind = request.service_kind;
-        self.calling_party
-            .set_validated(request.calling_party.as_str());
-        self.target.set_validated(request.target.as_str());
+        set_id(&mut self.calling_party, request.calling_party);
+        set_id(&mut self.target, request.target);
         self.e2ee_required = request.e2ee_required;
         self.set_kms_uri(request.security_domain_info);
-        self.redirections = 0;
     }
 
     /// The request to send now: the first one, or the one that replaced it after the last
@@ -239,7 +246,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         // Slot `n` exists, so `n + 1` is at most `MAX_REDIRECTIONS`: no wrap.
         self.redirections = n.wrapping_add(1);
         released.set_validated(self.target.as_str());
-        self.target.set_validated(to.as_str());
+        set_id(&mut self.target, to);
         self.set_kms_uri(if self.e2ee_required {
             redirection.security_domain_info
         } else {
@@ -265,15 +272,14 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         redirection: &PrivateCallRedirection<'r>,
     ) -> Option<McServiceIdRef<'r>> {
         let (primary, migrated) = (redirection.target_primary, redirection.target_migrated);
-        // Which IE must echo the called ID, and the other one, the ID to call next.
-        let (echo, next) = match redirection.reason {
-            Some(RedirectionReason::TargetMigrated) => (primary, migrated),
-            Some(RedirectionReason::TargetNoLongerServed) => (migrated, primary),
-            None if self.target == primary => (primary, migrated),
-            None => (migrated, primary),
-        };
         // Compared as bytes: a borrowed ID's `as_str` checks UTF-8 again.
-        (self.target == echo).then_some(next)
+        if redirection.reason != Some(RedirectionReason::TargetNoLongerServed)
+            && self.target == primary
+        {
+            return Some(migrated);
+        }
+        (redirection.reason != Some(RedirectionReason::TargetMigrated) && self.target == migrated)
+            .then_some(primary)
     }
 
     /// Whether `target -> to` is an edge this call already followed, or a redirection to the
