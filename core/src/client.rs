@@ -37,15 +37,20 @@ pub const DEFAULT_MAX_REDIRECTIONS: usize = 4;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, PartialEq, Eq)]
+// The small fields first, where the firmware reaches them with short instructions; the
+// padding is the same two bytes as in any field order.
+#[repr(C)]
 pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS> {
+    /// How many slots of `released` hold a released target.
+    redirections: usize,
     /// The outstanding request's service kind.
     service_kind: ServiceKind,
+    /// Whether the call requires end-to-end encryption.
+    e2ee_required: bool,
     /// The outstanding request's calling party (this client's user).
     calling_party: McServiceId,
     /// The outstanding request's target: the ID this call calls now.
     target: McServiceId,
-    /// Whether the call requires end-to-end encryption.
-    e2ee_required: bool,
     /// The KMS URI of the security domain information the outstanding request carries; empty
     /// when it carries none (a KMS URI is never empty).
     kms_uri: KmsUri,
@@ -55,8 +60,6 @@ pub struct PrivateCall<const MAX_REDIRECTIONS: usize = DEFAULT_MAX_REDIRECTIONS>
     /// with the same chain compare equal. Each slot is written in place when its target is
     /// released: a C caller's storage keeps every byte defined, and no empty ID is copied in.
     released: [McServiceId; MAX_REDIRECTIONS],
-    /// How many slots of `released` hold a released target.
-    redirections: usize,
 }
 
 impl<const MAX_REDIRECTIONS: usize> core::fmt::Debug for PrivateCall<MAX_REDIRECTIONS> {
