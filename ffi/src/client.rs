@@ -52,14 +52,14 @@ pub(crate) fn call_start(call: *mut mcx_call_t, request: *const mcx_message_t) -
     })
 }
 
-/// Both redirection entry points in one, not inlined: the redirection stored in `msg`, or,
-/// when `from_bytes`, the `len` bytes at `bytes` (checked after the call, as
-/// `mcx_call_on_redirection_bytes` documents), followed by `call`.
+/// Both redirection entry points in one, not inlined: the redirection stored in the
+/// `mcx_message_t` at `src`, or, when `from_bytes`, the `len` bytes at `src` (checked after the
+/// call, as `mcx_call_on_redirection_bytes` documents), followed by `call`. One pointer for
+/// either source: the four arguments are passed in registers.
 #[inline(never)]
 fn on_redirection(
     call: *mut mcx_call_t,
-    msg: *const mcx_message_t,
-    bytes: *const u8,
+    src: *const u8,
     len: usize,
     from_bytes: bool,
 ) -> mcx_status {
@@ -69,10 +69,10 @@ fn on_redirection(
             // Followed as decoded (validated), borrowing the bytes: no copy on the stack. The
             // decoder refuses any other message type, so only the stored message below can be
             // of the wrong type.
-            let bytes = abi::bytes(bytes, len)?;
+            let bytes = abi::bytes(src, len)?;
             wire::decode_expecting(bytes, MessageType::PrivateCallRedirection)?
         } else {
-            message_of(msg)?
+            message_of(src.cast())?
         };
         let Message::Redirection(redirection) = message else {
             return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
@@ -86,7 +86,7 @@ pub(crate) fn call_on_redirection(
     call: *mut mcx_call_t,
     redirection: *const mcx_message_t,
 ) -> mcx_status {
-    on_redirection(call, redirection, core::ptr::null(), 0, false)
+    on_redirection(call, redirection.cast(), 0, false)
 }
 
 /// The body of `mcx_call_on_redirection_bytes` (exported, and documented, in `abi::exports`).
@@ -95,7 +95,7 @@ pub(crate) fn call_on_redirection_bytes(
     bytes: *const u8,
     len: usize,
 ) -> mcx_status {
-    on_redirection(call, core::ptr::null(), bytes, len, true)
+    on_redirection(call, bytes, len, true)
 }
 
 /// The body of `mcx_call_request` (exported, and documented, in `abi::exports`).

@@ -24,18 +24,18 @@ pub enum McxDecision {
 }
 pub use McxDecision::*;
 
-/// Both decision entry points in one, not inlined: decides on the request stored in `msg`, or,
-/// when `from_bytes`, the `len` bytes at `bytes` (checked after the table, as
-/// `mcx_server_decide_bytes` always did), from `table`, encoding a redirection into the
-/// caller's buffer of `cap` bytes at `redirection`, and writes the three results. After the
-/// request, the out-pointers are checked, then the buffer, then the table.
+/// Both decision entry points in one, not inlined: decides on the request stored in the
+/// `mcx_message_t` at `src`, or, when `from_bytes`, the `len` bytes at `src` (checked after the
+/// table), from `table`, encoding a redirection into the caller's buffer of `cap` bytes at
+/// `redirection`, and writes the three results. After the request, the out-pointers are
+/// checked, then the buffer, then the table. One pointer for either source: fewer arguments
+/// go on the stack.
 // The parameters of both C functions.
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn decide(
     table: *const mcx_table_t,
-    msg: *const mcx_message_t,
-    bytes: *const u8,
+    src: *const u8,
     len: usize,
     from_bytes: bool,
     redirection: *mut u8,
@@ -49,10 +49,10 @@ fn decide(
             abi::object(table)?;
             // The decoder refuses any other message type, so only the stored message below can
             // be of the wrong type.
-            let bytes = abi::bytes(bytes, len)?;
+            let bytes = abi::bytes(src, len)?;
             wire::decode_expecting(bytes, MessageType::PrivateCallRequest)?
         } else {
-            message_of(msg)?
+            message_of(src.cast())?
         };
         let Message::Request(request) = message else {
             return Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE));
@@ -91,8 +91,7 @@ pub(crate) fn server_decide(
 ) -> mcx_status {
     decide(
         table,
-        request,
-        core::ptr::null(),
+        request.cast(),
         0,
         false,
         redirection,
@@ -118,7 +117,6 @@ pub(crate) fn server_decide_bytes(
 ) -> mcx_status {
     decide(
         table,
-        core::ptr::null(),
         request,
         len,
         true,
