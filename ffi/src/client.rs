@@ -98,6 +98,30 @@ pub(crate) fn call_on_redirection_bytes(
     on_redirection(call, bytes, len, true)
 }
 
+/// Both request readers in one, not inlined: the outstanding request of `call` written to the
+/// `mcx_message_t` at `dst` (checked before the call) or, when `!to_message`, encoded into the
+/// caller's buffer of `cap` bytes at `dst`, its length in `*out_len`.
+#[inline(never)]
+fn read_request(
+    call: *const mcx_call_t,
+    dst: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+    to_message: bool,
+) -> mcx_status {
+    run(|| {
+        if to_message {
+            abi::check_writable(dst.cast::<mcx_message_t>())?;
+        }
+        let request = Message::Request(abi::object(call)?.request());
+        if to_message {
+            write_message(dst.cast(), &request)
+        } else {
+            encode_with(dst, cap, out_len, &request, false)
+        }
+    })
+}
+
 /// The body of `mcx_call_request` (exported, and documented, in `abi::exports`).
 pub(crate) fn call_request(
     call: *const mcx_call_t,
@@ -105,19 +129,12 @@ pub(crate) fn call_request(
     cap: usize,
     out_len: *mut usize,
 ) -> mcx_status {
-    run(|| {
-        let request = abi::object(call)?.request();
-        encode_with(buf, cap, out_len, &Message::Request(request), false)
-    })
+    read_request(call, buf, cap, out_len, false)
 }
 
 /// The body of `mcx_call_request_message` (exported, and documented, in `abi::exports`).
 pub(crate) fn call_request_message(call: *const mcx_call_t, msg: *mut mcx_message_t) -> mcx_status {
-    run(|| {
-        abi::check_writable(msg)?;
-        let request = abi::object(call)?.request();
-        write_message(msg, &Message::Request(request))
-    })
+    read_request(call, msg.cast(), 0, core::ptr::null_mut(), true)
 }
 
 /// The body of `mcx_call_redirections` (exported, and documented, in `abi::exports`).
