@@ -66,11 +66,13 @@ fn decide(
             Ok(DecisionOutcome::Proceed) => (MCX_DECISION_PROCEED, 0, MCX_OK),
             Ok(DecisionOutcome::Reject(reason)) => (MCX_DECISION_REJECT, 0, reason.status()),
             Ok(DecisionOutcome::Redirected(len)) => (MCX_DECISION_REDIRECT, len, MCX_OK),
-            Err(mcx_migrate::EncodeError::BufferTooSmall { needed }) => {
-                out_len.set(needed);
-                return Err(Status::of(MCX_E_BUFFER_TOO_SMALL));
+            Err(e) => {
+                // `MCX_E_BUFFER_TOO_SMALL`, with the length the redirection needs.
+                if let mcx_migrate::EncodeError::BufferTooSmall { needed } = e {
+                    out_len.set(needed);
+                }
+                return Err(e.into());
             }
-            Err(e) => return Err(e.into()),
         };
         out_len.set(len);
         out_decision.set(decision);
