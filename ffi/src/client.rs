@@ -65,7 +65,7 @@ fn on_redirection(
 ) -> mcx_status {
     run(|| {
         let message = if from_bytes {
-            abi::object(call.cast_const())?;
+            abi::object_mut(call)?;
             // Followed as decoded (validated), borrowing the bytes: no copy on the stack. The
             // decoder refuses any other message type, so only the stored message below can be
             // of the wrong type.
