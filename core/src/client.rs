@@ -275,7 +275,9 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         redirection: &PrivateCallRedirection<'r>,
     ) -> Option<McServiceIdRef<'r>> {
         let (primary, migrated) = (redirection.target_primary, redirection.target_migrated);
-        // Compared as bytes: a borrowed ID's `as_str` checks UTF-8 again.
+        // The step 3 shape (IE 2 echoes the called ID) unless the reason names the other one,
+        // then the consecutive-migration shape (IE 3 echoes it) unless the reason names the
+        // step 3 one. Compared as bytes: a borrowed ID's `as_str` checks UTF-8 again.
         if redirection.reason != Some(RedirectionReason::TargetNoLongerServed)
             && self.target == primary
         {
