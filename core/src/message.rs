@@ -17,6 +17,7 @@ use crate::id::{
     read_id, IdKind, KmsUriRef, McServiceIdRef, McSystemIdRef, RedirectionReason,
     SecurityDomainInfo, ServiceKind,
 };
+use crate::wire::MessageType;
 use crate::wire_de::{Decode, Reader};
 use crate::wire_ser::{Encode, Writer};
 
@@ -186,7 +187,7 @@ wire_struct! {
 }
 
 /// The shape of one field on the wire. Every message is read by one field reader
-/// ([`read_fields`]) that follows a list of these, instead of one decoder per message type and
+/// ([`Fields::read`]) that follows a list of these, instead of one decoder per message type and
 /// variant, each with its own calls, error paths and moves.
 #[derive(Clone, Copy)]
 enum Field {
@@ -219,127 +220,159 @@ const MIGRATION_FIELDS: [Field; 4] = [SERVICE_ID, SYSTEM_ID, SERVICE_ID, Field::
 const VISITOR_FIELDS: [Field; 4] = [SERVICE_ID, SERVICE_ID, SYSTEM_ID, Field::Sdi];
 const ONE_ID: [Field; 1] = [SERVICE_ID];
 
-/// One field as [`read_fields`] read it.
-#[derive(Clone, Copy)]
-struct Slot<'a> {
-    /// An identifier's validated bytes; empty for an absent security domain information (a
-    /// present one is never empty).
-    bytes: &'a [u8],
+/// A message as [`Fields::read`] read it, before it is built ([`Fields::message`]): what
+/// every message type and variant has in common, so that one reader and one builder serve
+/// them all.
+pub(crate) struct Fields<'a> {
+    /// A migration update's variant index (0 to 4); [`REQUEST`] or [`REDIRECTION`] for the
+    /// other two types.
+    variant: u32,
+    /// The identifiers' validated bytes in wire order, a present security domain
+    /// information's KMS URI included; empty after the last (an identifier never is).
+    ids: [&'a [u8]; 4],
     kind: ServiceKind,
-    /// A flag, or whether an option is present.
     flag: bool,
     reason: Option<RedirectionReason>,
 }
 
-impl<'a> Slot<'a> {
-    const EMPTY: Self = Slot {
-        bytes: &[],
+/// [`Fields::variant`] of a private call request: past the migration update's variants.
+const REQUEST: u32 = 5;
+/// [`Fields::variant`] of a private call redirection.
+const REDIRECTION: u32 = 6;
+
+fn id_of(bytes: &[u8]) -> McServiceIdRef<'_> {
+    McServiceIdRef::from_validated_bytes(bytes)
+}
+
+fn system_of(bytes: &[u8]) -> McSystemIdRef<'_> {
+    McSystemIdRef::from_validated_bytes(bytes)
+}
+
+/// The security domain information whose KMS URI is `bytes`; `None` when they are empty.
+fn sdi_of(bytes: &[u8]) -> Option<SecurityDomainInfo<'_>> {
+    (!bytes.is_empty()).then_some(SecurityDomainInfo {
+        kms_uri: KmsUriRef::from_validated_bytes(bytes),
+    })
+}
+
+impl<'a> Fields<'a> {
+    /// Nothing read yet.
+    pub(crate) const EMPTY: Self = Fields {
+        variant: 0,
+        ids: [&[], &[], &[], &[]],
         kind: ServiceKind::McpttPrivateCall,
         flag: false,
         reason: None,
     };
 
-    fn id(self) -> McServiceIdRef<'a> {
-        McServiceIdRef::from_validated_bytes(self.bytes)
-    }
-
-    fn system(self) -> McSystemIdRef<'a> {
-        McSystemIdRef::from_validated_bytes(self.bytes)
-    }
-
-    fn sdi(self) -> Option<SecurityDomainInfo<'a>> {
-        (!self.bytes.is_empty()).then_some(SecurityDomainInfo {
-            kms_uri: KmsUriRef::from_validated_bytes(self.bytes),
-        })
-    }
-}
-
-/// Reads the fields of `shape` in order, each checked as it is read (so the first bad field
-/// decides the error), into the leading slots of `slots`, which the caller provides: no copy of
-/// them on return.
-///
-/// One copy on bare metal, for flash; inlined into each message's decoder elsewhere, where the
-/// constant field list then unrolls into straight-line code (decoding is benchmarked on hosts).
-#[cfg_attr(target_os = "none", inline(never))]
-#[cfg_attr(not(target_os = "none"), inline(always))]
-fn read_fields<'a>(
-    r: &mut Reader<'a>,
-    shape: &[Field],
-    slots: &mut [Slot<'a>; 7],
-) -> Result<(), DecodeError> {
-    for (field, slot) in shape.iter().zip(slots) {
-        match *field {
-            Field::Kind => slot.kind = r.read()?,
-            Field::Id(kind) => slot.bytes = read_id(r, kind)?,
-            // A flag, or an option's tag, which reads as one: 0 absent, 1 present, anything
-            // else malformed.
-            Field::Flag | Field::Sdi | Field::Reason => {
-                slot.flag = r.read()?;
-                if slot.flag {
+    /// Reads the fields of a message of type `ty` (the bytes after its envelope): a migration
+    /// update's variant index first, then the fields that message or variant has, each
+    /// checked as it is read (so the first bad field decides the error).
+    // Inlined off bare metal, where a typed decode then reads its one message type directly
+    // and the constant field list unrolls into straight-line code (decoding is benchmarked on
+    // hosts).
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(crate) fn read(&mut self, r: &mut Reader<'a>, ty: MessageType) -> Result<(), DecodeError> {
+        self.variant = match ty {
+            MessageType::PrivateCallRequest => REQUEST,
+            MessageType::PrivateCallRedirection => REDIRECTION,
+            MessageType::MigrationUpdate => r.u32()?,
+        };
+        let shape: &[Field] = match self.variant {
+            0 | 1 => &MIGRATION_FIELDS,
+            2 | 4 => &ONE_ID,
+            3 => &VISITOR_FIELDS,
+            REQUEST if ty == MessageType::PrivateCallRequest => &REQUEST_FIELDS,
+            REDIRECTION if ty == MessageType::PrivateCallRedirection => &REDIRECTION_FIELDS,
+            _ => return Err(DecodeError::Malformed),
+        };
+        let mut ids = self.ids.iter_mut();
+        for field in shape {
+            let kind = match *field {
+                Field::Kind => {
+                    self.kind = r.read()?;
+                    continue;
+                }
+                Field::Id(kind) => kind,
+                // A flag, or an option's tag, which reads as one: 0 absent, 1 present,
+                // anything else malformed.
+                Field::Flag | Field::Sdi | Field::Reason => {
+                    let set: bool = r.read()?;
                     match *field {
-                        Field::Sdi => slot.bytes = read_id(r, IdKind::Kms)?,
-                        Field::Reason => slot.reason = Some(r.read()?),
-                        _ => {}
+                        Field::Sdi if set => IdKind::Kms,
+                        Field::Reason if set => {
+                            self.reason = Some(r.read()?);
+                            continue;
+                        }
+                        Field::Flag => {
+                            self.flag = set;
+                            continue;
+                        }
+                        _ => continue,
                     }
                 }
+            };
+            let bytes = read_id(r, kind)?;
+            if let Some(slot) = ids.next() {
+                *slot = bytes;
             }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-impl<'a> Decode<'a> for PrivateCallRequest<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let mut slots = [Slot::EMPTY; 7];
-        read_fields(r, &REQUEST_FIELDS, &mut slots)?;
-        let [kind, calling, target, e2ee, sdi, ..] = slots;
-        Ok(Self {
-            service_kind: kind.kind,
-            calling_party: calling.id(),
-            target: target.id(),
-            e2ee_required: e2ee.flag,
-            security_domain_info: sdi.sdi(),
-        })
+    /// The rule between fields a redirection must keep (the NOTE under Table 10.16.y.2-1), as
+    /// [`Message::validate`] checks it, before the message is built.
+    pub(crate) fn validate(&self) -> Result<(), DecodeError> {
+        // A redirection's security domain information is its fourth identifier, empty when
+        // absent.
+        let [.., kms_uri] = self.ids;
+        if self.variant == REDIRECTION && self.flag && kms_uri.is_empty() {
+            Err(DecodeError::MissingSecurityDomainInfo)
+        } else {
+            Ok(())
+        }
     }
-}
 
-impl<'a> Decode<'a> for PrivateCallRedirection<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let mut slots = [Slot::EMPTY; 7];
-        read_fields(r, &REDIRECTION_FIELDS, &mut slots)?;
-        let [kind, calling, primary, migrated, e2ee, sdi, reason] = slots;
-        Ok(Self {
-            service_kind: kind.kind,
-            calling_party: calling.id(),
-            target_primary: primary.id(),
-            target_migrated: migrated.id(),
-            e2ee_required: e2ee.flag,
-            security_domain_info: sdi.sdi(),
-            reason: reason.reason,
-        })
-    }
-}
-
-impl<'a> Decode<'a> for Migration<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let mut slots = [Slot::EMPTY; 7];
-        read_fields(r, &MIGRATION_FIELDS, &mut slots)?;
-        let [primary, system, partner, sdi, ..] = slots;
-        Ok(migration(primary, system, partner, sdi))
-    }
-}
-
-fn migration<'a>(
-    primary: Slot<'a>,
-    system: Slot<'a>,
-    partner: Slot<'a>,
-    sdi: Slot<'a>,
-) -> Migration<'a> {
-    Migration {
-        primary_id: primary.id(),
-        partner_system: system.system(),
-        partner_id: partner.id(),
-        security_domain_info: sdi.sdi(),
+    /// The message these fields make.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(crate) fn message(&self) -> Message<'a> {
+        let [a, b, c, d] = self.ids;
+        let migration = || Migration {
+            primary_id: id_of(a),
+            partner_system: system_of(b),
+            partner_id: id_of(c),
+            security_domain_info: sdi_of(d),
+        };
+        match self.variant {
+            0 => Message::MigrationUpdate(MigrationUpdate::Migrated(migration())),
+            1 => Message::MigrationUpdate(MigrationUpdate::MovedOn(migration())),
+            2 => Message::MigrationUpdate(MigrationUpdate::Returned {
+                primary_id: id_of(a),
+            }),
+            3 => Message::MigrationUpdate(MigrationUpdate::VisitorRegistered {
+                local_id: id_of(a),
+                primary_id: id_of(b),
+                primary_system: system_of(c),
+                primary_security_domain_info: sdi_of(d),
+            }),
+            4 => Message::MigrationUpdate(MigrationUpdate::VisitorDeparted { local_id: id_of(a) }),
+            REQUEST => Message::Request(PrivateCallRequest {
+                service_kind: self.kind,
+                calling_party: id_of(a),
+                target: id_of(b),
+                e2ee_required: self.flag,
+                security_domain_info: sdi_of(c),
+            }),
+            _ => Message::Redirection(PrivateCallRedirection {
+                service_kind: self.kind,
+                calling_party: id_of(a),
+                target_primary: id_of(b),
+                target_migrated: id_of(c),
+                e2ee_required: self.flag,
+                security_domain_info: sdi_of(d),
+                reason: self.reason,
+            }),
+        }
     }
 }
 
@@ -382,28 +415,13 @@ impl Encode for MigrationUpdate<'_> {
 impl<'a> Decode<'a> for MigrationUpdate<'a> {
     /// The variant index (a varint), then the variant's fields.
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        let variant = r.u32()?;
-        let shape: &[Field] = match variant {
-            0 | 1 => &MIGRATION_FIELDS,
-            2 | 4 => &ONE_ID,
-            3 => &VISITOR_FIELDS,
-            _ => return Err(DecodeError::Malformed),
-        };
-        let mut slots = [Slot::EMPTY; 7];
-        read_fields(r, shape, &mut slots)?;
-        let [a, b, c, d, ..] = slots;
-        Ok(match variant {
-            0 => MigrationUpdate::Migrated(migration(a, b, c, d)),
-            1 => MigrationUpdate::MovedOn(migration(a, b, c, d)),
-            2 => MigrationUpdate::Returned { primary_id: a.id() },
-            3 => MigrationUpdate::VisitorRegistered {
-                local_id: a.id(),
-                primary_id: b.id(),
-                primary_system: c.system(),
-                primary_security_domain_info: d.sdi(),
-            },
-            _ => MigrationUpdate::VisitorDeparted { local_id: a.id() },
-        })
+        let mut fields = Fields::EMPTY;
+        fields.read(r, MessageType::MigrationUpdate)?;
+        match fields.message() {
+            Message::MigrationUpdate(update) => Ok(update),
+            // Never: a migration update's fields make a migration update.
+            Message::Request(_) | Message::Redirection(_) => Err(DecodeError::Malformed),
+        }
     }
 }
 

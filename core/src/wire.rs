@@ -46,7 +46,9 @@ use serde::{Deserialize, Serialize};
 use crate::checksum::{Crc32, CASTAGNOLI};
 use crate::config::{KMS_URI_CAPACITY, MC_SERVICE_ID_CAPACITY, MC_SYSTEM_ID_CAPACITY};
 use crate::error::{DecodeError, EncodeError};
-use crate::message::{Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest};
+use crate::message::{
+    Fields, Message, MigrationUpdate, PrivateCallRedirection, PrivateCallRequest,
+};
 use crate::wire_de::decode_exact_with;
 use crate::wire_ser::{measure, measure_frame, serialize_into, Encode, Lengths, Writer};
 
@@ -432,15 +434,10 @@ fn decode_as(bytes: &[u8], expected: Option<MessageType>) -> Result<Message<'_>,
 fn decode_body(ty: MessageType, body: &[u8]) -> Result<Message<'_>, DecodeError> {
     // One pass: the decoder refuses non-canonical encodings and the identifier types validate
     // each string as it is read. Only the rules between fields remain to check after it.
-    let message = decode_exact_with(body, |r| {
-        Ok(match ty {
-            MessageType::PrivateCallRequest => Message::Request(r.read()?),
-            MessageType::PrivateCallRedirection => Message::Redirection(r.read()?),
-            MessageType::MigrationUpdate => Message::MigrationUpdate(r.read()?),
-        })
-    })?;
-    message.validate()?;
-    Ok(message)
+    let mut fields = Fields::EMPTY;
+    decode_exact_with(body, |r| fields.read(r, ty))?;
+    fields.validate()?;
+    Ok(fields.message())
 }
 
 /// Decodes one frame in place and returns the message it carries, borrowed from `frame`.
