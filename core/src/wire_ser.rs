@@ -6,7 +6,8 @@
 //! `Serialize`, which the tests compare. No serde serialiser in between: its generic machinery
 //! cost the firmware more than the messages it wrote (docs/footprint.md). Writes go through
 //! `get`/`get_mut` only, so no slice-index panic path is linked. The writer also counts what it
-//! writes (and, on request, the CRC and the bytes of its COBS frame) past the end of its buffer,
+//! writes past the end of its buffer, and can hand every piece to a sink as it goes (a
+//! streamed snapshot; the CRC and the COBS length of a frame, counted by [`measure_frame`]),
 //! so one encoder (over a borrowed message of any type, in `wire.rs`) serves encoding and size
 //! computation of every message type. Its counterpart for decoding is
 //! [`wire_de`](crate::wire_de).
@@ -48,8 +49,6 @@ impl FrameCount {
         }
     }
 
-    /// Not inlined: one copy, not one per write in each message type's serialiser.
-    #[inline(never)]
     fn extend(&mut self, bytes: &[u8]) {
         self.crc.update(bytes);
         for &byte in bytes {
@@ -72,49 +71,40 @@ impl FrameCount {
 /// is at least that long; into a shorter `out` (even an empty one, to measure) it writes only
 /// some leading bytes, and still counts them all.
 pub(crate) fn serialize_into<T: Encode + ?Sized>(value: &T, out: &mut [u8]) -> usize {
-    run(value, out, false).len
+    run(value, out, None)
 }
 
 /// Encodes `value` through `sink`, in pieces as they are produced (no buffer); returns the
 /// length written.
 pub(crate) fn serialize_to<T: Encode + ?Sized>(value: &T, sink: &mut dyn FnMut(&[u8])) -> usize {
-    let mut writer = Writer {
-        out: &mut [],
-        len: 0,
-        frame: None,
-        sink: Some(sink),
-    };
-    value.encode(&mut writer);
-    writer.len
+    run(value, &mut [], Some(sink))
 }
 
 /// The length of `value`'s encoding, writing nothing.
 pub(crate) fn measure<T: Encode + ?Sized>(value: &T) -> usize {
-    run(value, &mut [], false).len
+    run(value, &mut [], None)
 }
 
-/// The lengths of `value`'s encoding and of its frame, and the frame's CRC, writing nothing.
+/// The lengths of `value`'s encoding and of its frame, and the frame's CRC, writing nothing:
+/// the frame is counted as the bytes stream out of the encoder.
 pub(crate) fn measure_frame<T: Encode + ?Sized>(value: &T) -> Lengths {
-    run(value, &mut [], true)
-}
-
-fn run<T: Encode + ?Sized>(value: &T, out: &mut [u8], count_frame: bool) -> Lengths {
-    let mut writer = Writer {
-        out,
-        len: 0,
-        frame: count_frame.then(FrameCount::new),
-        sink: None,
-    };
-    value.encode(&mut writer);
-    let (frame_len, crc) = match writer.frame {
-        Some(frame) => frame.finish(),
-        None => (0, 0),
-    };
+    let mut frame = FrameCount::new();
+    let len = run(value, &mut [], Some(&mut |bytes| frame.extend(bytes)));
+    let (frame_len, crc) = frame.finish();
     Lengths {
-        len: writer.len,
+        len,
         frame_len,
         crc,
     }
+}
+
+/// The one encoding run behind the four above, so that a type's encoder is linked once:
+/// writes into `out` while there is room, hands every piece to `sink` if given, and returns
+/// the length.
+fn run<'b, T: Encode + ?Sized>(value: &T, out: &'b mut [u8], sink: Option<Sink<'b>>) -> usize {
+    let mut writer = Writer { out, len: 0, sink };
+    value.encode(&mut writer);
+    writer.len
 }
 
 /// Where a streaming serialisation hands its bytes.
@@ -124,25 +114,17 @@ type Sink<'b> = &'b mut dyn FnMut(&[u8]);
 pub(crate) struct Writer<'b> {
     out: &'b mut [u8],
     len: usize,
-    frame: Option<FrameCount>,
-    /// Where the bytes go instead of `out`, as they are produced.
+    /// Where the bytes also go, as they are produced.
     sink: Option<Sink<'b>>,
 }
 
 impl Writer<'_> {
     pub(crate) fn push(&mut self, byte: u8) {
-        if let Some(slot) = self.out.get_mut(self.len) {
-            *slot = byte;
-        }
-        if let Some(sink) = &mut self.sink {
-            sink(core::slice::from_ref(&byte));
-        }
-        self.len = self.len.saturating_add(1);
-        if let Some(frame) = &mut self.frame {
-            frame.extend(core::slice::from_ref(&byte));
-        }
+        self.extend(core::slice::from_ref(&byte));
     }
 
+    /// Not inlined on bare metal: one copy of the writes for every byte and string.
+    #[cfg_attr(target_os = "none", inline(never))]
     fn extend(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.out.get_mut(self.len..end) {
@@ -152,9 +134,6 @@ impl Writer<'_> {
             sink(bytes);
         }
         self.len = end;
-        if let Some(frame) = &mut self.frame {
-            frame.extend(bytes);
-        }
     }
 
     /// An unsigned varint: 7 bits a byte, least significant first, high bit on all but the
