@@ -478,12 +478,16 @@ fn decode_into(msg: *mut mcx_message_t, p: *mut u8, len: usize, frame: bool) -> 
         // Fully validated by the decoder first, then encoded again into the storage: the same
         // bytes, since the decoder accepts the canonical encoding only, written by the code
         // the builders use rather than a second storage writer.
-        let message = if frame {
-            wire::decode_frame(abi::buffer(p, len)?)?
+        let decoded = if frame {
+            wire::decode_frame(abi::buffer(p, len)?)
         } else {
-            wire::decode_message(abi::bytes(p.cast_const(), len)?)?
+            wire::decode_message(abi::bytes(p.cast_const(), len)?)
         };
-        write_message(msg, &message)
+        // Borrowed where the decoder put it, not moved out of its `Result` first.
+        match &decoded {
+            Ok(message) => write_message(msg, message),
+            Err(e) => Err((*e).into()),
+        }
     })
 }
 
@@ -533,6 +537,24 @@ pub(crate) fn encode_with(
     }
 }
 
+/// The stored message in `msg` encoded (as one frame if `frame`) into a caller buffer: the
+/// body of `mcx_message_encode` and `mcx_message_encode_frame`, one copy for both.
+#[inline(never)]
+fn encode_stored(
+    msg: *const mcx_message_t,
+    buf: *mut u8,
+    cap: usize,
+    out_len: *mut usize,
+    frame: bool,
+) -> mcx_status {
+    run(|| {
+        // Decoded, so that only a valid message leaves, even from storage C wrote into, and
+        // encoded again: the stored bytes, by the one encoder of both functions.
+        let message = message_of(msg)?;
+        encode_with(buf, cap, out_len, &message, frame)
+    })
+}
+
 /// The body of `mcx_message_encode` (exported, and documented, in `abi::exports`).
 pub(crate) fn message_encode(
     msg: *const mcx_message_t,
@@ -540,12 +562,7 @@ pub(crate) fn message_encode(
     cap: usize,
     out_len: *mut usize,
 ) -> mcx_status {
-    run(|| {
-        // Decoded, so that only a valid message leaves, even from storage C wrote into, and
-        // encoded again: the stored bytes, by the encoder `mcx_message_encode_frame` uses too.
-        let message = message_of(msg)?;
-        encode_with(buf, cap, out_len, &message, false)
-    })
+    encode_stored(msg, buf, cap, out_len, false)
 }
 
 /// The body of `mcx_message_encode_frame` (exported, and documented, in `abi::exports`).
@@ -555,10 +572,7 @@ pub(crate) fn message_encode_frame(
     cap: usize,
     out_len: *mut usize,
 ) -> mcx_status {
-    run(|| {
-        let message = message_of(msg)?;
-        encode_with(buf, cap, out_len, &message, true)
-    })
+    encode_stored(msg, buf, cap, out_len, true)
 }
 
 /// Which enum-valued property [`message_info`] reads.
