@@ -191,34 +191,56 @@ wire_struct! {
 /// variant, each with its own calls, error paths and moves.
 #[derive(Clone, Copy)]
 enum Field {
-    /// A [`ServiceKind`].
-    Kind,
     /// An identifier string of this kind.
     Id(IdKind),
-    /// A `bool`.
+    /// A [`ServiceKind`]: its index, a varint of at most 2.
+    Kind,
+    /// A `bool`: one byte, 0 or 1.
     Flag,
-    /// An `Option<SecurityDomainInfo>`.
-    Sdi,
-    /// An `Option<RedirectionReason>`.
+    /// An `Option`'s tag: one byte, 0 (absent: the next field is not there) or 1.
+    Tag,
+    /// A [`RedirectionReason`]: its index, a varint of at most 1.
     Reason,
+    /// A migration update's variant index, a varint of at most 4: the fields of that variant
+    /// ([`UPDATE_VARIANTS`]) follow.
+    Variant,
 }
 
 const SERVICE_ID: Field = Field::Id(IdKind::Service);
 const SYSTEM_ID: Field = Field::Id(IdKind::System);
+const KMS_URI: Field = Field::Id(IdKind::Kms);
 
-const REQUEST_FIELDS: [Field; 5] = [Field::Kind, SERVICE_ID, SERVICE_ID, Field::Flag, Field::Sdi];
-const REDIRECTION_FIELDS: [Field; 7] = [
+const REQUEST_FIELDS: [Field; 6] = [
+    Field::Kind,
+    SERVICE_ID,
+    SERVICE_ID,
+    Field::Flag,
+    Field::Tag,
+    KMS_URI,
+];
+const REDIRECTION_FIELDS: [Field; 9] = [
     Field::Kind,
     SERVICE_ID,
     SERVICE_ID,
     SERVICE_ID,
     Field::Flag,
-    Field::Sdi,
+    Field::Tag,
+    KMS_URI,
+    Field::Tag,
     Field::Reason,
 ];
-const MIGRATION_FIELDS: [Field; 4] = [SERVICE_ID, SYSTEM_ID, SERVICE_ID, Field::Sdi];
-const VISITOR_FIELDS: [Field; 4] = [SERVICE_ID, SERVICE_ID, SYSTEM_ID, Field::Sdi];
+const MIGRATION_FIELDS: [Field; 5] = [SERVICE_ID, SYSTEM_ID, SERVICE_ID, Field::Tag, KMS_URI];
+const VISITOR_FIELDS: [Field; 5] = [SERVICE_ID, SERVICE_ID, SYSTEM_ID, Field::Tag, KMS_URI];
 const ONE_ID: [Field; 1] = [SERVICE_ID];
+
+/// The fields of each migration update variant, by variant index.
+const UPDATE_VARIANTS: [&[Field]; 5] = [
+    &MIGRATION_FIELDS,
+    &MIGRATION_FIELDS,
+    &ONE_ID,
+    &VISITOR_FIELDS,
+    &ONE_ID,
+];
 
 /// A message as [`Fields::read`] read it, before it is built ([`Fields::message`]): what
 /// every message type and variant has in common, so that one reader and one builder serve
@@ -273,43 +295,63 @@ impl<'a> Fields<'a> {
     // hosts).
     #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(crate) fn read(&mut self, r: &mut Reader<'a>, ty: MessageType) -> Result<(), DecodeError> {
-        self.variant = match ty {
-            MessageType::PrivateCallRequest => REQUEST,
-            MessageType::PrivateCallRedirection => REDIRECTION,
-            MessageType::MigrationUpdate => r.u32()?,
+        let (variant, shape): (u32, &[Field]) = match ty {
+            MessageType::PrivateCallRequest => (REQUEST, &REQUEST_FIELDS),
+            MessageType::PrivateCallRedirection => (REDIRECTION, &REDIRECTION_FIELDS),
+            MessageType::MigrationUpdate => (0, &[Field::Variant]),
         };
-        let shape: &[Field] = match self.variant {
-            0 | 1 => &MIGRATION_FIELDS,
-            2 | 4 => &ONE_ID,
-            3 => &VISITOR_FIELDS,
-            REQUEST if ty == MessageType::PrivateCallRequest => &REQUEST_FIELDS,
-            REDIRECTION if ty == MessageType::PrivateCallRedirection => &REDIRECTION_FIELDS,
-            _ => return Err(DecodeError::Malformed),
-        };
+        self.variant = variant;
+        let mut shape = shape.iter();
         let mut ids = self.ids.iter_mut();
-        for field in shape {
-            let kind = match *field {
-                Field::Kind => {
-                    self.kind = r.read()?;
-                    continue;
-                }
+        // After an absent option's tag: its value is not on the wire.
+        let mut skip = false;
+        while let Some(&field) = shape.next() {
+            if core::mem::take(&mut skip) {
+                continue;
+            }
+            let kind = match field {
                 Field::Id(kind) => kind,
-                // A flag, or an option's tag, which reads as one: 0 absent, 1 present,
-                // anything else malformed.
-                Field::Flag | Field::Sdi | Field::Reason => {
-                    let set: bool = r.read()?;
-                    match *field {
-                        Field::Sdi if set => IdKind::Kms,
-                        Field::Reason if set => {
-                            self.reason = Some(r.read()?);
-                            continue;
-                        }
-                        Field::Flag => {
-                            self.flag = set;
-                            continue;
-                        }
-                        _ => continue,
+                // Every other field is a number of at most `max`: one byte for a flag or an
+                // option's tag, a varint for an index (canonical in one byte too, and read to
+                // its end if longer, which may find it truncated before too large).
+                _ => {
+                    let (max, varint) = match field {
+                        Field::Kind => (2, true),
+                        Field::Variant => (4, true),
+                        Field::Reason => (1, true),
+                        _ => (1, false),
+                    };
+                    let value = if varint {
+                        r.u32()?
+                    } else {
+                        u32::from(r.byte()?)
+                    };
+                    if value > max {
+                        return Err(DecodeError::Malformed);
                     }
+                    match field {
+                        Field::Kind => {
+                            self.kind = match value {
+                                0 => ServiceKind::McpttPrivateCall,
+                                1 => ServiceKind::McvideoPrivateCall,
+                                _ => ServiceKind::McdataOneToOne,
+                            }
+                        }
+                        Field::Flag => self.flag = value == 1,
+                        Field::Tag => skip = value == 0,
+                        Field::Reason => {
+                            self.reason = Some(match value {
+                                0 => RedirectionReason::TargetMigrated,
+                                _ => RedirectionReason::TargetNoLongerServed,
+                            })
+                        }
+                        _ => {
+                            self.variant = value;
+                            let fields = UPDATE_VARIANTS.get(value as usize);
+                            shape = fields.copied().unwrap_or_default().iter();
+                        }
+                    }
+                    continue;
                 }
             };
             let bytes = read_id(r, kind)?;

@@ -108,7 +108,8 @@ impl<'de> Reader<'de> {
         T::decode(self)
     }
 
-    fn byte(&mut self) -> Result<u8, DecodeError> {
+    /// One byte.
+    pub(crate) fn byte(&mut self) -> Result<u8, DecodeError> {
         let (&byte, rest) = self.input.split_first().ok_or(DecodeError::Truncated)?;
         self.input = rest;
         Ok(byte)
