@@ -57,13 +57,11 @@ impl FrameCount {
     }
 
     /// The frame's length, with the CRC's bytes and the delimiter, and the CRC.
-    fn finish(self) -> (usize, u32) {
+    fn finish(mut self) -> (usize, u32) {
         let crc = self.crc.finish();
-        let mut cobs = self.cobs;
-        for &byte in &crc.to_le_bytes() {
-            cobs.push(byte);
-        }
-        (cobs.len().saturating_add(1), crc)
+        // The CRC's bytes are framed too (the CRC taken over them is not used).
+        self.extend(&crc.to_le_bytes());
+        (self.cobs.len().saturating_add(1), crc)
     }
 }
 
@@ -137,8 +135,9 @@ impl Writer<'_> {
     }
 
     /// An unsigned varint: 7 bits a byte, least significant first, high bit on all but the
-    /// last (postcard's, and protobuf's).
-    pub(crate) fn varint(&mut self, mut value: u64) {
+    /// last (postcard's, and protobuf's). In 32-bit arithmetic, as the decoder reads them:
+    /// every number the library writes fits, and a 32-bit firmware needs no 64-bit shifts.
+    pub(crate) fn varint(&mut self, mut value: u32) {
         loop {
             let [low, ..] = value.to_le_bytes();
             value >>= 7;
@@ -152,7 +151,8 @@ impl Writer<'_> {
 
     /// A varint length, then the bytes: a string.
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
-        self.varint(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+        // The decoder reads a length as a `u32` too; no identifier comes near it.
+        self.varint(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
         self.extend(bytes);
     }
 }
@@ -172,13 +172,25 @@ impl Encode for u8 {
 
 impl Encode for u32 {
     fn encode(&self, w: &mut Writer<'_>) {
-        w.varint(u64::from(*self));
+        w.varint(*self);
     }
 }
 
 impl Encode for u64 {
+    /// The groups of seven bits above a `u32`, each with its continuation bit (more follow),
+    /// then the rest as a `u32` varint: the same bytes as one loop over the `u64`.
     fn encode(&self, w: &mut Writer<'_>) {
-        w.varint(*self);
+        let mut value = *self;
+        loop {
+            match u32::try_from(value) {
+                Ok(rest) => return w.varint(rest),
+                Err(_) => {
+                    let [low, ..] = value.to_le_bytes();
+                    w.push(low | 0x80);
+                    value >>= 7;
+                }
+            }
+        }
     }
 }
 
