@@ -421,34 +421,27 @@ impl<'a> Fields<'a> {
 impl Encode for MigrationUpdate<'_> {
     /// The variant index (a varint, one byte), then the variant's fields.
     fn encode(&self, w: &mut Writer<'_>) {
+        w.push(match self {
+            MigrationUpdate::Migrated(_) => 0,
+            MigrationUpdate::MovedOn(_) => 1,
+            MigrationUpdate::Returned { .. } => 2,
+            MigrationUpdate::VisitorRegistered { .. } => 3,
+            MigrationUpdate::VisitorDeparted { .. } => 4,
+        });
         match self {
-            MigrationUpdate::Migrated(m) => {
-                w.push(0);
-                m.encode(w);
-            }
-            MigrationUpdate::MovedOn(m) => {
-                w.push(1);
-                m.encode(w);
-            }
-            MigrationUpdate::Returned { primary_id } => {
-                w.push(2);
-                primary_id.encode(w);
-            }
+            MigrationUpdate::Migrated(m) | MigrationUpdate::MovedOn(m) => m.encode(w),
+            MigrationUpdate::Returned { primary_id: id }
+            | MigrationUpdate::VisitorDeparted { local_id: id } => id.encode(w),
             MigrationUpdate::VisitorRegistered {
                 local_id,
                 primary_id,
                 primary_system,
                 primary_security_domain_info,
             } => {
-                w.push(3);
                 local_id.encode(w);
                 primary_id.encode(w);
                 primary_system.encode(w);
                 primary_security_domain_info.encode(w);
-            }
-            MigrationUpdate::VisitorDeparted { local_id } => {
-                w.push(4);
-                local_id.encode(w);
             }
         }
     }
