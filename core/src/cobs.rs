@@ -30,15 +30,16 @@ impl EncodedLen {
     #[inline(never)]
     pub(crate) fn push(&mut self, byte: u8) {
         self.len = self.len.saturating_add(1);
-        if byte == 0 {
-            self.code = 1;
+        // A block's code stays below `FULL_BLOCK` between bytes: one more never wraps.
+        self.code = if byte == 0 {
+            1
         } else {
-            self.code = self.code.saturating_add(1);
-            if self.code == FULL_BLOCK {
-                // The full block closes; the next one's code byte is one more byte.
-                self.len = self.len.saturating_add(1);
-                self.code = 1;
-            }
+            self.code.wrapping_add(1)
+        };
+        if self.code == FULL_BLOCK {
+            // The full block closes; the next one's code byte is one more byte.
+            self.len = self.len.saturating_add(1);
+            self.code = 1;
         }
     }
 

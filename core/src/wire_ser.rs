@@ -56,8 +56,9 @@ impl FrameCount {
         }
     }
 
-    /// The frame's length, with the CRC's bytes and the delimiter, and the CRC.
-    fn finish(mut self) -> (usize, u32) {
+    /// The frame's length, with the CRC's bytes and the delimiter, and the CRC; once, when
+    /// every byte is counted (it counts the CRC's bytes in).
+    fn finish(&mut self) -> (usize, u32) {
         let crc = self.crc.finish();
         // The CRC's bytes are framed too (the CRC taken over them is not used).
         self.extend(&crc.to_le_bytes());
