@@ -550,8 +550,11 @@ fn encode_stored(
     run(|| {
         // Decoded, so that only a valid message leaves, even from storage C wrote into, and
         // encoded again: the stored bytes, by the one encoder of both functions.
-        let message = message_of(msg)?;
-        encode_with(buf, cap, out_len, &message, frame)
+        // Borrowed where the decoder put it, not moved out of its `Result` first.
+        match &message_of(msg) {
+            Ok(message) => encode_with(buf, cap, out_len, message, frame),
+            Err(e) => Err(*e),
+        }
     })
 }
 
@@ -732,7 +735,10 @@ pub(crate) fn message_field(
     run(|| {
         let out_len = abi::out(out_len)?;
         let buf = abi::buffer(buf.cast(), cap)?;
-        let text = self::field(&message_of(msg)?, field)?;
+        let text = match &message_of(msg) {
+            Ok(message) => self::field(message, field)?,
+            Err(e) => return Err(*e),
+        };
         copy_c_string(text, buf, &out_len)
     })
 }
