@@ -276,9 +276,11 @@ pub(crate) fn message_of<'a>(msg: *const mcx_message_t) -> Result<Message<'a>, S
 /// The private call request in `msg`: `MCX_E_WRONG_MESSAGE_TYPE` for another message, and
 /// `abi::object`'s errors for bad storage.
 pub(crate) fn request_of<'a>(msg: *const mcx_message_t) -> Result<PrivateCallRequest<'a>, Status> {
-    match message_of(msg)? {
-        Message::Request(request) => Ok(request),
-        _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
+    // Copied out of message_of's `Result` once, not moved out of it first.
+    match &message_of(msg) {
+        Ok(Message::Request(request)) => Ok(*request),
+        Ok(_) => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
+        Err(e) => Err(*e),
     }
 }
 
