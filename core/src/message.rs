@@ -416,6 +416,32 @@ impl<'a> Fields<'a> {
             }),
         }
     }
+
+    /// The migration update these fields make, when they are one's: what a snapshot's
+    /// record holds, without a [`Message`] around it.
+    fn update(&self) -> MigrationUpdate<'a> {
+        let [a, b, c, d] = self.ids;
+        let migration = Migration {
+            primary_id: id_of(a),
+            partner_system: system_of(b),
+            partner_id: id_of(c),
+            security_domain_info: sdi_of(d),
+        };
+        match self.variant {
+            0 => MigrationUpdate::Migrated(migration),
+            1 => MigrationUpdate::MovedOn(migration),
+            2 => MigrationUpdate::Returned {
+                primary_id: id_of(a),
+            },
+            3 => MigrationUpdate::VisitorRegistered {
+                local_id: id_of(a),
+                primary_id: id_of(b),
+                primary_system: system_of(c),
+                primary_security_domain_info: sdi_of(d),
+            },
+            _ => MigrationUpdate::VisitorDeparted { local_id: id_of(a) },
+        }
+    }
 }
 
 impl Encode for MigrationUpdate<'_> {
@@ -452,11 +478,7 @@ impl<'a> Decode<'a> for MigrationUpdate<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let mut fields = Fields::EMPTY;
         fields.read(r, MessageType::MigrationUpdate)?;
-        match fields.message() {
-            Message::MigrationUpdate(update) => Ok(update),
-            // Never: a migration update's fields make a migration update.
-            Message::Request(_) | Message::Redirection(_) => Err(DecodeError::Malformed),
-        }
+        Ok(fields.update())
     }
 }
 
