@@ -379,15 +379,15 @@ impl<'a> Fields<'a> {
     #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(crate) fn message(&self) -> Message<'a> {
         let [a, b, c, d] = self.ids;
-        let migration = || Migration {
+        let migration = Migration {
             primary_id: id_of(a),
             partner_system: system_of(b),
             partner_id: id_of(c),
             security_domain_info: sdi_of(d),
         };
         match self.variant {
-            0 => Message::MigrationUpdate(MigrationUpdate::Migrated(migration())),
-            1 => Message::MigrationUpdate(MigrationUpdate::MovedOn(migration())),
+            0 => Message::MigrationUpdate(MigrationUpdate::Migrated(migration)),
+            1 => Message::MigrationUpdate(MigrationUpdate::MovedOn(migration)),
             2 => Message::MigrationUpdate(MigrationUpdate::Returned {
                 primary_id: id_of(a),
             }),
