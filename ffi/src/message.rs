@@ -758,7 +758,10 @@ pub(crate) fn copy_c_string(
     {
         Some((body, nul)) => {
             body.copy_from_slice(text.as_bytes());
-            nul.fill(0);
+            // One byte (none only if `needed` saturated, which no text reaches).
+            if let Some(nul) = nul.first_mut() {
+                *nul = 0;
+            }
             out_len.set(text.len());
             Ok(())
         }
