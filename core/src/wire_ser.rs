@@ -196,13 +196,11 @@ impl Encode for u64 {
 }
 
 impl<T: Encode> Encode for Option<T> {
+    /// The tag, 0 or 1, then the value if present.
     fn encode(&self, w: &mut Writer<'_>) {
-        match self {
-            None => w.push(0),
-            Some(value) => {
-                w.push(1);
-                value.encode(w);
-            }
+        w.push(u8::from(self.is_some()));
+        if let Some(value) = self {
+            value.encode(w);
         }
     }
 }
