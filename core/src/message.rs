@@ -163,7 +163,7 @@ pub enum Message<'a> {
 // The wire encoding of the structs: their fields in declared order, the order the derived
 // `Serialize` writes them (the tests hold both to postcard). The encoder destructures every
 // field (no `..`), so a field added to a message and not to this list does not compile; the
-// decoders below build each struct from every field, likewise.
+// decoder's builder ([`Fields::message`]) names every field of each struct, likewise.
 macro_rules! wire_struct {
     ($($ty:ident { $($field:ident),* })*) => {$(
         impl Encode for $ty<'_> {
