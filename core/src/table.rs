@@ -229,8 +229,10 @@ pub struct MigrationTable<S> {
     live_bytes: usize,
     /// A hole (offset, length) to reuse first; length 0 when none is known.
     hole: (usize, usize),
-    /// Visitors marked departed so far: the departure order of the next one.
-    departures: u64,
+    /// Visitors marked departed so far: the departure order of the next one. A `usize`, as
+    /// wide as the fields before it, so `mcx_table_t` has no padding; orders past `u32::MAX`
+    /// are stored as `u32::MAX`.
+    departures: usize,
 }
 
 impl<S: TableStorage> fmt::Debug for MigrationTable<S> {
@@ -261,14 +263,6 @@ impl<const BYTES: usize> MigrationTable<[u8; BYTES]> {
             departures: 0,
         }
     };
-}
-
-/// One record found through the index.
-#[derive(Clone, Copy)]
-struct Found<'t> {
-    bucket: usize,
-    offset: usize,
-    raw: Raw<'t>,
 }
 
 fn sdi_of(kms: &[u8]) -> Option<SecurityDomainInfo<'_>> {
@@ -406,18 +400,23 @@ impl<S: TableStorage> MigrationTable<S> {
         self.cap().checked_sub(buckets.checked_mul(BUCKET_LEN)?)
     }
 
-    fn find(&self, key: &[u8]) -> Option<Found<'_>> {
+    /// The record keyed by `key` as an update sees it: where it is, its lengths and its tag.
+    fn find(&self, key: &[u8]) -> Option<Slot> {
         let (bucket, offset) = self.index().probe(key)?;
-        Some(Found {
+        let raw = store::raw(self.bytes(), offset)?;
+        Some(Slot {
             bucket,
             offset,
-            raw: store::raw(self.bytes(), offset)?,
+            size: raw.size,
+            needed: raw.needed,
+            tag: raw.tag,
         })
     }
 
     /// The record keyed by `id`, if any.
     pub fn lookup(&self, id: &str) -> Option<Record<'_>> {
-        self.find(id.as_bytes()).and_then(|found| record(found.raw))
+        let (_, offset) = self.index().probe(id.as_bytes())?;
+        record(store::raw(self.bytes(), offset)?)
     }
 
     /// Number of records.
@@ -480,15 +479,8 @@ impl<S: TableStorage> MigrationTable<S> {
     /// An update decoded from the wire borrows its strings from the received bytes; they are
     /// copied straight into the record.
     pub fn apply(&mut self, update: &MigrationUpdate<'_>) -> Result<Applied, TableError> {
-        let key = update.key().as_bytes();
-        let found = self.find(key);
-        let tag = found.map(|f| f.raw.tag);
-        let existing = found.map(|f| Existing {
-            bucket: f.bucket,
-            offset: f.offset,
-            size: f.raw.size,
-            needed: f.raw.needed(),
-        });
+        let found = self.find(update.key().as_bytes());
+        let tag = found.map(|f| f.tag);
         match *update {
             MigrationUpdate::Migrated(_) | MigrationUpdate::MovedOn(_) => {
                 let moved_on = matches!(update, MigrationUpdate::MovedOn(_));
@@ -500,13 +492,11 @@ impl<S: TableStorage> MigrationTable<S> {
                     }
                     _ => return Err(TableError::NotMigrated),
                 }
-                self.write(update, existing)
+                self.write(update, found)
             }
             MigrationUpdate::Returned { .. } => match found {
-                Some(found) if found.raw.tag == Tag::MigratedAway => {
-                    let (bucket, offset, raw) = (found.bucket, found.offset, found.raw);
-                    let (size, needed) = (raw.size, raw.needed());
-                    self.remove(bucket, offset, size, needed);
+                Some(found) if found.tag == Tag::MigratedAway => {
+                    self.remove(found);
                     Ok(Applied {
                         change: Change::Removed,
                         evicted: 0,
@@ -518,13 +508,13 @@ impl<S: TableStorage> MigrationTable<S> {
                 if tag == Some(Tag::MigratedAway) {
                     return Err(TableError::RoleConflict);
                 }
-                self.write(update, existing)
+                self.write(update, found)
             }
             MigrationUpdate::VisitorDeparted { .. } => {
                 let Some(found) = found else {
                     return Err(TableError::NotVisiting);
                 };
-                match found.raw.tag {
+                match found.tag {
                     Tag::VisitorPresent => {
                         let offset = found.offset;
                         self.departures = self.departures.saturating_add(1);
@@ -558,7 +548,7 @@ impl<S: TableStorage> MigrationTable<S> {
     fn write(
         &mut self,
         update: &MigrationUpdate<'_>,
-        found: Option<Existing>,
+        found: Option<Slot>,
     ) -> Result<Applied, TableError> {
         let Some((tag, strings)) = fields(update) else {
             return Ok(Applied {
@@ -566,29 +556,31 @@ impl<S: TableStorage> MigrationTable<S> {
                 evicted: 0,
             });
         };
-        let need = store::record_len(strings.map(<[u8]>::len));
-        if let Some(Existing {
-            offset,
-            size,
-            needed: old,
-            ..
-        }) = found
-        {
-            if size >= need {
-                store::write_record(self.storage.as_mut(), offset, size, tag, 0, strings);
-                self.live_bytes = self.live_bytes.saturating_sub(old).saturating_add(need);
-                return Ok(Applied {
-                    change: Change::Replaced,
-                    evicted: 0,
-                });
+        let need = store::strings_len(&strings);
+        let (mut records, mut live) = (self.len, self.live_bytes);
+        match found {
+            Some(old) => {
+                live = live.saturating_sub(old.needed);
+                if old.size >= need {
+                    store::write_record(
+                        self.storage.as_mut(),
+                        old.offset,
+                        old.size,
+                        tag,
+                        0,
+                        strings,
+                    );
+                    self.live_bytes = live.saturating_add(need);
+                    return Ok(Applied {
+                        change: Change::Replaced,
+                        evicted: 0,
+                    });
+                }
             }
+            None => records = records.saturating_add(1),
         }
-        let (records, live) = match found {
-            Some(old) => (self.len, self.live_bytes.saturating_sub(old.needed)),
-            None => (self.len.saturating_add(1), self.live_bytes),
-        };
         let exclude = found.map(|old| old.offset);
-        let (mut records, mut live) = (records, live.saturating_add(need));
+        live = live.saturating_add(need);
         if !self.fits(records, live) {
             // Everything is checked before anything changes: evicting every departed visitor
             // record must make room, or nothing is evicted.
@@ -600,14 +592,14 @@ impl<S: TableStorage> MigrationTable<S> {
         if let Some(old) = found {
             // The update fits now. The record it replaces goes first, while its bucket is
             // known: an eviction's unlink could move it.
-            self.remove(old.bucket, old.offset, old.size, old.needed);
+            self.remove(old);
         }
         let mut evictions = 0usize;
         while !self.fits(records, live) {
             let (_, _, Some(oldest)) = self.departed(exclude) else {
                 break;
             };
-            self.remove(oldest.bucket, oldest.offset, oldest.size, oldest.needed);
+            self.remove(oldest);
             records = records.saturating_sub(1);
             live = live.saturating_sub(oldest.needed);
             evictions = evictions.saturating_add(1);
@@ -629,7 +621,7 @@ impl<S: TableStorage> MigrationTable<S> {
     // Not inlined: its locals would sit in `write`'s frame, under the deepest stack of the C
     // API (`write` -> `insert` -> `compact`, docs/footprint.md).
     #[inline(never)]
-    fn departed(&self, exclude: Option<usize>) -> (usize, usize, Option<Departed>) {
+    fn departed(&self, exclude: Option<usize>) -> (usize, usize, Option<Slot>) {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
         let (mut count, mut bytes) = (0usize, 0usize);
         // The scan runs up the offsets, so a strictly lower order alone picks the lowest
@@ -638,7 +630,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let mut offset = 0usize;
         while let Some(raw) = store::raw(heap, offset) {
             if raw.tag == Tag::VisitorDeparted && Some(offset) != exclude {
-                let needed = raw.needed();
+                let needed = raw.needed;
                 count = count.saturating_add(1);
                 bytes = bytes.saturating_add(needed);
                 if oldest.is_none_or(|(order, ..)| raw.departed_at < order) {
@@ -649,19 +641,26 @@ impl<S: TableStorage> MigrationTable<S> {
         }
         let oldest = oldest.and_then(|(_, offset, key, size, needed)| {
             let (bucket, _) = self.index().probe(key)?;
-            Some(Departed {
+            Some(Slot {
                 bucket,
                 offset,
                 size,
                 needed,
+                tag: Tag::VisitorDeparted,
             })
         });
         (count, bytes, oldest)
     }
 
-    /// Removes the record at `offset` (of allocated length `size`, needing `needed` bytes),
-    /// named by bucket `bucket`: its bytes become a hole.
-    fn remove(&mut self, bucket: usize, offset: usize, size: usize, needed: usize) {
+    /// Removes the record in `slot`: its bytes become a hole.
+    fn remove(&mut self, slot: Slot) {
+        let Slot {
+            bucket,
+            offset,
+            size,
+            needed,
+            ..
+        } = slot;
         let (cap, buckets) = (self.cap(), self.buckets());
         let bytes = self.storage.as_mut();
         store::set_tag(bytes, offset, Tag::Hole, 0);
@@ -685,7 +684,7 @@ impl<S: TableStorage> MigrationTable<S> {
         departed_at: u32,
         strings: [&[u8]; 4],
     ) -> Result<(), TableError> {
-        let need = store::record_len(strings.map(<[u8]>::len));
+        let need = store::strings_len(&strings);
         let (offset, size) = self.allocate(need).ok_or(TableError::TableFull)?;
         let [key, ..] = strings;
         let (cap, buckets) = (self.cap(), self.buckets());
@@ -758,7 +757,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let (mut read, mut write) = (0usize, 0usize);
         // `raw` finds no record at or past the heap's end.
         while let Some(raw) = store::raw(bytes.get(..heap_end).unwrap_or_default(), read) {
-            let (size, tag, needed) = (raw.size, raw.tag, raw.needed());
+            let (size, tag, needed) = (raw.size, raw.tag, raw.needed);
             if tag != Tag::Hole {
                 // `raw` checked the record lies within the heap; move_down skips bytes out of range.
                 store::move_down(bytes, read, write, needed);
@@ -830,21 +829,15 @@ impl<S: TableStorage> MigrationTable<S> {
     }
 }
 
-/// The record an update replaces: where it is, its allocated length and the bytes it needs.
+/// A record as an update or an eviction sees it: the bucket naming it, where it is, its
+/// allocated length, the bytes it needs and its tag.
 #[derive(Clone, Copy)]
-struct Existing {
+struct Slot {
     bucket: usize,
     offset: usize,
     size: usize,
     needed: usize,
-}
-
-/// A departed visitor record, as eviction sees it.
-struct Departed {
-    bucket: usize,
-    offset: usize,
-    size: usize,
-    needed: usize,
+    tag: Tag,
 }
 
 impl<S: TableStorage> MigrationLookup for MigrationTable<S> {

@@ -391,7 +391,7 @@ impl<S: TableStorage> MigrationTable<S> {
                         .map_err(|_| SnapshotError::TableTooSmall { needed })?;
                 } else {
                     records = records.saturating_add(1);
-                    live = live.saturating_add(store::record_len(strings.map(<[u8]>::len)));
+                    live = live.saturating_add(store::strings_len(&strings));
                 }
             }
             if !entries.rest.is_empty() {
@@ -407,7 +407,7 @@ impl<S: TableStorage> MigrationTable<S> {
             }
             self.clear();
             self.rebuild_index(buckets);
-            self.departures = u64::from(departures);
+            self.departures = usize::try_from(departures).unwrap_or(usize::MAX);
             commit = true;
         }
     }
@@ -708,10 +708,10 @@ mod tests {
     fn a_departure_counter_past_u32_max_is_written_as_u32_max() {
         // Orders past u32::MAX tie at u32::MAX in the table: the counter adds nothing beyond.
         let mut t = mixed();
-        t.departures = u64::from(u32::MAX) + 7;
+        t.departures = u32::MAX as usize + 7;
         let mut r = table();
         r.restore(&snap(&t)).unwrap();
-        assert_eq!(r.departures, u64::from(u32::MAX));
+        assert_eq!(r.departures, u32::MAX as usize);
         assert_eq!(contents(&r), contents(&t));
     }
 

@@ -75,10 +75,18 @@ pub const fn buckets_for(records: usize) -> usize {
 }
 
 /// Bytes a record of strings of these lengths takes.
+#[cfg(test)]
 pub fn record_len(strings: [usize; 4]) -> usize {
     strings
         .iter()
         .fold(HEADER_LEN, |total, len| total.saturating_add(*len))
+}
+
+/// Bytes a record of these strings takes.
+pub(super) fn strings_len(strings: &[&[u8]; 4]) -> usize {
+    strings
+        .iter()
+        .fold(HEADER_LEN, |total, s| total.saturating_add(s.len()))
 }
 
 /// The 32-bit hash of `key` a bucket stores: the high half of the 64-bit hash on a 64-bit
@@ -100,19 +108,14 @@ fn home(hash: u32, buckets: usize) -> usize {
 pub(super) struct Raw<'t> {
     /// Allocated length, header included.
     pub size: usize,
+    /// Bytes the record needs: its header and strings, without slack.
+    pub needed: usize,
     pub tag: Tag,
     pub departed_at: u32,
     pub key: &'t [u8],
     pub a: &'t [u8],
     pub b: &'t [u8],
     pub kms: &'t [u8],
-}
-
-impl Raw<'_> {
-    /// Bytes the record needs: its header and strings, without slack.
-    pub fn needed(&self) -> usize {
-        record_len([self.key.len(), self.a.len(), self.b.len(), self.kms.len()])
-    }
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
@@ -162,26 +165,24 @@ pub(super) fn header(heap: &[u8], offset: usize) -> Option<(usize, Tag, u32)> {
 
 /// The record at `offset` of `heap` (the storage up to the heap's end).
 pub(super) fn raw(heap: &[u8], offset: usize) -> Option<Raw<'_>> {
-    let header: &[u8; HEADER_LEN] = heap
-        .get(offset..offset.checked_add(HEADER_LEN)?)?
-        .try_into()
-        .ok()?;
+    let (header, body) = heap.get(offset..)?.split_first_chunk::<HEADER_LEN>()?;
     // Every field read straight from the fixed-size header, no bounds check each.
     let [s0, s1, t, d0, d1, d2, d3, k0, k1, a0, a1, b0, b1, m0, m1] = *header;
     let size = usize::from(u16::from_le_bytes([s0, s1]));
     let tag = Tag::from_u8(t)?;
     let departed_at = u32::from_le_bytes([d0, d1, d2, d3]);
-    let lens = [[k0, k1], [a0, a1], [b0, b1], [m0, m1]].map(|l| usize::from(u16::from_le_bytes(l)));
-    if size < HEADER_LEN || tag != Tag::Hole && size < record_len(lens) {
-        return None;
-    }
-    let body = heap.get(offset.checked_add(HEADER_LEN)?..offset.checked_add(size)?)?;
-    let (key, rest) = body.split_at_checked(lens[0])?;
-    let (a, rest) = rest.split_at_checked(lens[1])?;
-    let (b, rest) = rest.split_at_checked(lens[2])?;
-    let kms = rest.get(..lens[3])?;
+    let len = |l: [u8; 2]| usize::from(u16::from_le_bytes(l));
+    // A hole keeps the lengths of the record it was, so every record's strings lie within its
+    // allocated length.
+    let body = body.get(..size.checked_sub(HEADER_LEN)?)?;
+    let (key, rest) = body.split_at_checked(len([k0, k1]))?;
+    let (a, rest) = rest.split_at_checked(len([a0, a1]))?;
+    let (b, rest) = rest.split_at_checked(len([b0, b1]))?;
+    let kms = rest.get(..len([m0, m1]))?;
+    let needed = size.checked_sub(rest.len().checked_sub(kms.len())?)?;
     Some(Raw {
         size,
+        needed,
         tag,
         departed_at,
         key,
