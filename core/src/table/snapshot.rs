@@ -33,7 +33,7 @@ use crate::error::{DecodeError, SnapshotError};
 #[cfg(test)]
 use crate::id::McServiceIdRef;
 use crate::message::MigrationUpdate;
-use crate::wire_de::{decode_prefix, Decode, Reader};
+use crate::wire_de::{decode_exact_with, decode_prefix, Decode, Reader};
 use crate::wire_ser::{measure, serialize_into, serialize_to, Encode, Writer};
 
 /// First bytes of every snapshot.
@@ -59,6 +59,8 @@ const FIXED_MAX: usize = HEADER_LEN + CRC_LEN + 5 + 10 + 5;
 /// ID), "visitor registered" for a visitor (keyed by the ID assigned here) — then, for a
 /// departed visitor, its place in the eviction order. Snapshots and the wire share one
 /// encoding, and restore checks and writes a record with the code that applies updates.
+/// (Restore reads the two fields one after the other; the tests build the view.)
+#[cfg(test)]
 struct EntryView<'a> {
     update: MigrationUpdate<'a>,
     /// `None` for a migrated-away record or a present visitor; the departure order of a
@@ -74,15 +76,7 @@ impl Encode for EntryView<'_> {
     }
 }
 
-impl<'a> Decode<'a> for EntryView<'a> {
-    fn decode(r: &mut Reader<'a>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            update: r.read()?,
-            departed_at: r.read()?,
-        })
-    }
-}
-
+#[cfg(test)]
 impl<'a> EntryView<'a> {
     /// The view of a table record (the tests' reference for the bytes [`encode_entry`] writes).
     #[cfg(test)]
@@ -108,21 +102,25 @@ impl<'a> EntryView<'a> {
             },
         }
     }
+}
 
-    /// Checks every rule a normal update keeps (its fields are valid by type): an update that creates a record
-    /// ("migrated" or "visitor registered"), and a departure order only for a visitor, one
-    /// that the table's departure counter had reached.
-    fn check(&self, departures: u32) -> Result<(), SnapshotError> {
-        match (&self.update, self.departed_at) {
-            (MigrationUpdate::Migrated(_), None)
-            | (MigrationUpdate::VisitorRegistered { .. }, None) => Ok(()),
-            (MigrationUpdate::VisitorRegistered { .. }, Some(at))
-                if at >= 1 && at <= departures =>
-            {
-                Ok(())
-            }
-            _ => Err(SnapshotError::InvalidRecord),
+/// Checks a snapshot entry by every rule a normal update keeps (its fields are valid by type):
+/// an update that creates a record ("migrated" or "visitor registered"), and a departure order
+/// only for a visitor, one that the table's departure counter had reached. Returns the record
+/// to write: its tag, departure order and strings.
+fn check<'a>(
+    update: &MigrationUpdate<'a>,
+    departed_at: Option<u32>,
+    departures: u32,
+) -> Result<(Tag, u32, [&'a [u8]; 4]), SnapshotError> {
+    // "Moved on" writes the record "migrated" does, but a snapshot lists only "migrated".
+    let record = fields(update).filter(|_| !matches!(update, MigrationUpdate::MovedOn(_)));
+    match (record, departed_at) {
+        (Some((tag, strings)), None) => Ok((tag, 0, strings)),
+        (Some((Tag::VisitorPresent, strings)), Some(at)) if at >= 1 && at <= departures => {
+            Ok((Tag::VisitorDeparted, at, strings))
         }
+        _ => Err(SnapshotError::InvalidRecord),
     }
 }
 
@@ -186,35 +184,12 @@ fn encode_entry(w: &mut Writer<'_>, raw: &Raw<'_>) {
 const MIGRATED: u8 = 0;
 const VISITOR_REGISTERED: u8 = 3;
 
-/// Decodes one canonical postcard value from the front of `bytes`, identifiers validated as
-/// they are read.
-fn take<'a, T: Decode<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), SnapshotError> {
-    decode_prefix::<T>(bytes).map_err(|e| match e {
+/// The snapshot error of a decoding error: an invalid identifier is named, anything else is
+/// malformed.
+fn decode_error(e: DecodeError) -> SnapshotError {
+    match e {
         DecodeError::InvalidField(e) => SnapshotError::InvalidField(e),
         _ => SnapshotError::Malformed,
-    })
-}
-
-/// The records of a body, decoded one by one.
-#[derive(Clone)]
-struct Entries<'a> {
-    rest: &'a [u8],
-    left: u32,
-}
-
-impl<'a> Iterator for Entries<'a> {
-    type Item = Result<EntryView<'a>, SnapshotError>;
-
-    // Inlined into `restore`'s loop: a frame of its own (160 B on a Cortex-M4) on top of
-    // restore's was the deepest stack of any C API call (`mcx_table_load`, docs/footprint.md),
-    // and the call took 88 B more flash.
-    #[inline(always)]
-    fn next(&mut self) -> Option<Self::Item> {
-        self.left = self.left.checked_sub(1)?;
-        Some(take::<EntryView<'a>>(self.rest).map(|(entry, rest)| {
-            self.rest = rest;
-            entry
-        }))
     }
 }
 
@@ -230,7 +205,10 @@ impl Decode<'_> for Counts {
 /// A snapshot read and checked down to its records.
 struct Parsed<'a> {
     departures: u32,
-    entries: Entries<'a>,
+    /// Records in the body.
+    count: u32,
+    /// The records, and anything after them.
+    records: &'a [u8],
 }
 
 fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
@@ -262,17 +240,16 @@ fn parse(bytes: &[u8]) -> Result<Parsed<'_>, SnapshotError> {
         return Err(SnapshotError::CrcMismatch);
     }
     let body = covered.get(HEADER_LEN..).ok_or(SnapshotError::Truncated)?;
-    let (Counts([record_bound, departures, count]), body) = take::<Counts>(body)?;
+    let (Counts([record_bound, departures, count]), records) =
+        decode_prefix::<Counts>(body).map_err(decode_error)?;
     if count > record_bound {
         // The bound is the record count (or the capacity of the table that wrote it).
         return Err(SnapshotError::Malformed);
     }
     Ok(Parsed {
         departures,
-        entries: Entries {
-            rest: body,
-            left: count,
-        },
+        count,
+        records,
     })
 }
 
@@ -359,56 +336,73 @@ impl<S: TableStorage> MigrationTable<S> {
     /// O(n²) comparisons of keys in RAM.)
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), SnapshotError> {
         let parsed = parse(bytes)?;
-        let departures = parsed.departures;
-        let mut needed = 0usize;
         // Pass 1, over the snapshot as received, checks: every record by the normal update
         // rules, keys strictly ascending, nothing after the last record, that the records fit.
-        // Pass 2 replaces the contents, through the same loop (one copy of the decoding code):
-        // its checks pass again, on the same bytes, and the inserts cannot fail, since the
-        // records fit with the index built for them and their keys are distinct.
-        let mut commit = false;
-        loop {
-            let mut entries = parsed.entries.clone();
+        // Pass 2 replaces the contents, through the same function (one copy of the decoding
+        // code): its checks pass again, on the same bytes, and the inserts cannot fail, since
+        // the records fit with the index built for them and their keys are distinct.
+        let (records, live) = self.restore_pass(&parsed, None)?;
+        let buckets = store::buckets_for(records);
+        let needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
+        if !self.fits(records, live) {
+            return Err(SnapshotError::TableTooSmall { needed });
+        }
+        self.clear();
+        self.rebuild_index(buckets);
+        self.departures = usize::try_from(parsed.departures).unwrap_or(usize::MAX);
+        self.restore_pass(&parsed, Some(needed)).map(|_| ())
+    }
+
+    /// One pass of [`restore`](Self::restore) over the records: checks each, and with
+    /// `Some(needed)` (the storage the snapshot needs, for the error of a failed insert) inserts
+    /// it. Returns the records and the bytes they need.
+    #[inline(never)]
+    fn restore_pass(
+        &mut self,
+        parsed: &Parsed<'_>,
+        insert: Option<usize>,
+    ) -> Result<(usize, usize), SnapshotError> {
+        let (mut records, mut live) = (0usize, 0usize);
+        // The first error that is not a decoding one; the decoder stops at it.
+        let mut fault = None;
+        let decoded = decode_exact_with(parsed.records, |r| {
             let mut previous: Option<&[u8]> = None;
-            let (mut records, mut live) = (0usize, 0usize);
-            for entry in entries.by_ref() {
-                let entry = entry?;
-                entry.check(departures)?;
-                // Always there once `check` passed: the update creates a record.
-                let (tag, strings) = fields(&entry.update).ok_or(SnapshotError::InvalidRecord)?;
-                let [key, ..] = strings;
-                match previous.map(|p| p.cmp(key)) {
-                    Some(core::cmp::Ordering::Equal) => return Err(SnapshotError::DuplicateKey),
-                    Some(core::cmp::Ordering::Greater) => return Err(SnapshotError::Malformed),
-                    _ => previous = Some(key),
+            for _ in 0..parsed.count {
+                // The fields of an entry (see `EntryView`), read one after the other.
+                let update: MigrationUpdate<'_> = r.read()?;
+                let departed_at: Option<u32> = r.read()?;
+                let checked = check(&update, departed_at, parsed.departures).and_then(
+                    |(tag, order, strings)| {
+                        let [key, ..] = strings;
+                        match previous.map(|p| p.cmp(key)) {
+                            Some(core::cmp::Ordering::Equal) => {
+                                return Err(SnapshotError::DuplicateKey)
+                            }
+                            Some(core::cmp::Ordering::Greater) => {
+                                return Err(SnapshotError::Malformed)
+                            }
+                            _ => previous = Some(key),
+                        }
+                        if let Some(needed) = insert {
+                            self.insert(tag, order, strings)
+                                .map_err(|_| SnapshotError::TableTooSmall { needed })?;
+                        }
+                        records = records.saturating_add(1);
+                        live = live.saturating_add(store::strings_len(&strings));
+                        Ok(())
+                    },
+                );
+                if let Err(e) = checked {
+                    fault = Some(e);
+                    return Err(DecodeError::Malformed);
                 }
-                if commit {
-                    let (tag, order) = match entry.departed_at {
-                        Some(at) => (Tag::VisitorDeparted, at),
-                        None => (tag, 0),
-                    };
-                    self.insert(tag, order, strings)
-                        .map_err(|_| SnapshotError::TableTooSmall { needed })?;
-                } else {
-                    records = records.saturating_add(1);
-                    live = live.saturating_add(store::strings_len(&strings));
-                }
             }
-            if !entries.rest.is_empty() {
-                return Err(SnapshotError::Malformed);
-            }
-            if commit {
-                return Ok(());
-            }
-            let buckets = store::buckets_for(records);
-            needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
-            if !self.fits(records, live) {
-                return Err(SnapshotError::TableTooSmall { needed });
-            }
-            self.clear();
-            self.rebuild_index(buckets);
-            self.departures = usize::try_from(departures).unwrap_or(usize::MAX);
-            commit = true;
+            Ok(())
+        });
+        match (fault, decoded) {
+            (Some(e), _) => Err(e),
+            (None, Err(e)) => Err(decode_error(e)),
+            (None, Ok(())) => Ok((records, live)),
         }
     }
 }
