@@ -402,8 +402,7 @@ impl<S: TableStorage> MigrationTable<S> {
 
     /// The record keyed by `key` as an update sees it: where it is, its lengths and its tag.
     fn find(&self, key: &[u8]) -> Option<Slot> {
-        let (bucket, offset) = self.index().probe(key)?;
-        let raw = store::raw(self.bytes(), offset)?;
+        let (bucket, offset, raw) = self.index().probe(key)?;
         Some(Slot {
             bucket,
             offset,
@@ -415,8 +414,8 @@ impl<S: TableStorage> MigrationTable<S> {
 
     /// The record keyed by `id`, if any.
     pub fn lookup(&self, id: &str) -> Option<Record<'_>> {
-        let (_, offset) = self.index().probe(id.as_bytes())?;
-        record(store::raw(self.bytes(), offset)?)
+        let (_, _, raw) = self.index().probe(id.as_bytes())?;
+        record(raw)
     }
 
     /// Number of records.
@@ -640,7 +639,7 @@ impl<S: TableStorage> MigrationTable<S> {
             offset = offset.saturating_add(raw.size);
         }
         let oldest = oldest.and_then(|(_, offset, key, size, needed)| {
-            let (bucket, _) = self.index().probe(key)?;
+            let (bucket, ..) = self.index().probe(key)?;
             Some(Slot {
                 bucket,
                 offset,
@@ -805,13 +804,15 @@ impl<S: TableStorage> MigrationTable<S> {
         let heap = self.bytes().get(..self.heap_end)?;
         let mut best: Option<(&[u8], usize)> = None;
         let mut offset = 0usize;
-        while let Some((size, tag, _)) = store::header(heap, offset) {
-            if let (false, Some(key)) = (tag == Tag::Hole, store::key_at(heap, offset)) {
-                if previous.is_none_or(|p| key > p) && best.is_none_or(|(b, _)| key < b) {
-                    best = Some((key, offset));
-                }
+        while let Some(raw) = store::raw(heap, offset) {
+            let key = raw.key;
+            if raw.tag != Tag::Hole
+                && previous.is_none_or(|p| key > p)
+                && best.is_none_or(|(b, _)| key < b)
+            {
+                best = Some((key, offset));
             }
-            offset = offset.saturating_add(size);
+            offset = offset.saturating_add(raw.size);
         }
         store::raw(heap, best?.1)
     }

@@ -118,16 +118,6 @@ pub(super) struct Raw<'t> {
     pub kms: &'t [u8],
 }
 
-fn u16_at(bytes: &[u8], at: usize) -> Option<usize> {
-    let b = bytes.get(at..at.checked_add(2)?)?;
-    Some(usize::from(u16::from_le_bytes([*b.first()?, *b.get(1)?])))
-}
-
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    let b: [u8; 4] = bytes.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_le_bytes(b))
-}
-
 fn put(bytes: &mut [u8], at: usize, value: &[u8]) {
     if let Some(dst) = at
         .checked_add(value.len())
@@ -152,15 +142,6 @@ pub(super) fn move_down(bytes: &mut [u8], from: usize, to: usize, len: usize) {
             *slot = byte;
         }
     }
-}
-
-/// The allocated length, tag and departure order of the record at `offset` of `heap`: its
-/// header only.
-pub(super) fn header(heap: &[u8], offset: usize) -> Option<(usize, Tag, u32)> {
-    let size = u16_at(heap, offset)?;
-    let tag = Tag::from_u8(*heap.get(offset.checked_add(2)?)?)?;
-    let order = u32_at(heap, offset.checked_add(3)?)?;
-    (size >= HEADER_LEN && offset.checked_add(size)? <= heap.len()).then_some((size, tag, order))
 }
 
 /// The record at `offset` of `heap` (the storage up to the heap's end).
@@ -273,33 +254,28 @@ pub(super) fn set_bucket(
     );
 }
 
-impl Index<'_> {
+impl<'s> Index<'s> {
     fn next(&self, i: usize) -> usize {
         next(i, self.buckets)
     }
 
-    /// Finds `key`: the bucket naming its record, and the record's offset.
-    pub fn probe(&self, key: &[u8]) -> Option<(usize, usize)> {
+    /// Finds `key`: the bucket naming its record, the record's offset, and the record.
+    pub fn probe(&self, key: &[u8]) -> Option<(usize, usize, Raw<'s>)> {
         let hash = key_hash(key);
         let mut i = home(hash, self.buckets);
         for _ in 0..self.buckets {
             let (offset1, stored) = bucket(self.bytes, self.cap, self.buckets, i);
             // An empty bucket (offset + 1 = 0) ends the probe sequence.
             let offset = (offset1 as usize).checked_sub(1)?;
-            if stored == hash && key_at(self.bytes, offset) == Some(key) {
-                return Some((i, offset));
+            if stored == hash {
+                if let Some(raw) = raw(self.bytes, offset).filter(|raw| raw.key == key) {
+                    return Some((i, offset, raw));
+                }
             }
             i = self.next(i);
         }
         None
     }
-}
-
-/// The key of the record at `offset`: only its length field and its bytes are read.
-pub(super) fn key_at(bytes: &[u8], offset: usize) -> Option<&[u8]> {
-    let len = u16_at(bytes, offset.checked_add(7)?)?;
-    let start = offset.checked_add(HEADER_LEN)?;
-    bytes.get(start..start.checked_add(len)?)
 }
 
 /// The bucket after `i`, wrapping around.
