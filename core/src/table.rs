@@ -567,7 +567,7 @@ impl<S: TableStorage> MigrationTable<S> {
                         old.size,
                         tag,
                         0,
-                        strings,
+                        &strings,
                     );
                     self.live_bytes = live.saturating_add(need);
                     return Ok(Applied {
@@ -603,7 +603,7 @@ impl<S: TableStorage> MigrationTable<S> {
             live = live.saturating_sub(oldest.needed);
             evictions = evictions.saturating_add(1);
         }
-        self.insert(tag, 0, strings)?;
+        self.insert(tag, 0, &strings)?;
         Ok(Applied {
             change: if found.is_some() {
                 Change::Replaced
@@ -681,11 +681,11 @@ impl<S: TableStorage> MigrationTable<S> {
         &mut self,
         tag: Tag,
         departed_at: u32,
-        strings: [&[u8]; 4],
+        strings: &[&[u8]; 4],
     ) -> Result<(), TableError> {
-        let need = store::strings_len(&strings);
+        let need = store::strings_len(strings);
         let (offset, size) = self.allocate(need).ok_or(TableError::TableFull)?;
-        let [key, ..] = strings;
+        let [key, ..] = *strings;
         let (cap, buckets) = (self.cap(), self.buckets());
         let bytes = self.storage.as_mut();
         store::write_record(bytes, offset, size, tag, departed_at, strings);

@@ -384,7 +384,7 @@ impl<S: TableStorage> MigrationTable<S> {
                             _ => previous = Some(key),
                         }
                         if let Some(needed) = insert {
-                            self.insert(tag, order, strings)
+                            self.insert(tag, order, &strings)
                                 .map_err(|_| SnapshotError::TableTooSmall { needed })?;
                         }
                         records = records.saturating_add(1);

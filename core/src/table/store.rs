@@ -181,19 +181,17 @@ pub(super) fn write_record(
     size: usize,
     tag: Tag,
     departed_at: u32,
-    strings: [&[u8]; 4],
+    strings: &[&[u8]; 4],
 ) {
-    // The header as one array built in registers, stored with one copy.
-    let [s0, s1] = (size as u16).to_le_bytes();
-    let [d0, d1, d2, d3] = departed_at.to_le_bytes();
-    let [[k0, k1], [a0, a1], [b0, b1], [m0, m1]] = strings.map(|s| (s.len() as u16).to_le_bytes());
-    let header: [u8; HEADER_LEN] = [
-        s0, s1, tag as u8, d0, d1, d2, d3, k0, k1, a0, a1, b0, b1, m0, m1,
-    ];
-    put(bytes, offset, &header);
+    set_size(bytes, offset, size);
+    set_tag(bytes, offset, tag, departed_at);
+    // Each string's length into the header, its bytes after the ones before it.
+    let mut len_at = offset.saturating_add(7);
     let mut at = offset.saturating_add(HEADER_LEN);
     for s in strings {
+        put(bytes, len_at, &(s.len() as u16).to_le_bytes());
         put(bytes, at, s);
+        len_at = len_at.saturating_add(2);
         at = at.saturating_add(s.len());
     }
 }
