@@ -294,14 +294,15 @@ fn record(raw: Raw<'_>) -> Option<Record<'_>> {
     })
 }
 
-/// The record an update writes: its tag and strings (key, field A, field B, KMS URI); `None`
-/// for the updates that write no record.
-fn fields<'u>(update: &MigrationUpdate<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
+/// The record an update writes: its tag, and its strings (key, field A, field B, KMS URI) put
+/// in `strings` (an out-parameter: the caller's array, not a copy returned through memory);
+/// `None`, `strings` untouched, for the updates that write no record.
+fn fields<'u>(update: &MigrationUpdate<'u>, strings: &mut [&'u [u8]; 4]) -> Option<Tag> {
     fn kms<'u>(sdi: &Option<SecurityDomainInfo<'u>>) -> &'u [u8] {
         sdi.as_ref().map_or(&[], |s| s.kms_uri.as_bytes())
     }
-    match *update {
-        MigrationUpdate::Migrated(ref m) | MigrationUpdate::MovedOn(ref m) => Some((
+    let (tag, fields) = match *update {
+        MigrationUpdate::Migrated(ref m) | MigrationUpdate::MovedOn(ref m) => (
             Tag::MigratedAway,
             [
                 m.primary_id.as_bytes(),
@@ -309,13 +310,13 @@ fn fields<'u>(update: &MigrationUpdate<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
                 m.partner_id.as_bytes(),
                 kms(&m.security_domain_info),
             ],
-        )),
+        ),
         MigrationUpdate::VisitorRegistered {
             local_id,
             primary_id,
             primary_system,
             ref primary_security_domain_info,
-        } => Some((
+        } => (
             Tag::VisitorPresent,
             [
                 local_id.as_bytes(),
@@ -323,9 +324,11 @@ fn fields<'u>(update: &MigrationUpdate<'u>) -> Option<(Tag, [&'u [u8]; 4])> {
                 primary_system.as_bytes(),
                 kms(primary_security_domain_info),
             ],
-        )),
-        MigrationUpdate::Returned { .. } | MigrationUpdate::VisitorDeparted { .. } => None,
-    }
+        ),
+        MigrationUpdate::Returned { .. } | MigrationUpdate::VisitorDeparted { .. } => return None,
+    };
+    *strings = fields;
+    Some(tag)
 }
 
 /// The records (not holes) in `heap`, with their offsets.
@@ -549,7 +552,8 @@ impl<S: TableStorage> MigrationTable<S> {
         update: &MigrationUpdate<'_>,
         found: Option<Slot>,
     ) -> Result<Applied, TableError> {
-        let Some((tag, strings)) = fields(update) else {
+        let mut strings: [&[u8]; 4] = [&[]; 4];
+        let Some(tag) = fields(update, &mut strings) else {
             return Ok(Applied {
                 change: Change::Replaced,
                 evicted: 0,

@@ -107,18 +107,19 @@ impl<'a> EntryView<'a> {
 /// Checks a snapshot entry by every rule a normal update keeps (its fields are valid by type):
 /// an update that creates a record ("migrated" or "visitor registered"), and a departure order
 /// only for a visitor, one that the table's departure counter had reached. Returns the record
-/// to write: its tag, departure order and strings.
+/// to write: its tag and departure order, its strings put in `strings`.
 fn check<'a>(
     update: &MigrationUpdate<'a>,
     departed_at: Option<u32>,
     departures: u32,
-) -> Result<(Tag, u32, [&'a [u8]; 4]), SnapshotError> {
+    strings: &mut [&'a [u8]; 4],
+) -> Result<(Tag, u32), SnapshotError> {
     // "Moved on" writes the record "migrated" does, but a snapshot lists only "migrated".
-    let record = fields(update).filter(|_| !matches!(update, MigrationUpdate::MovedOn(_)));
-    match (record, departed_at) {
-        (Some((tag, strings)), None) => Ok((tag, 0, strings)),
-        (Some((Tag::VisitorPresent, strings)), Some(at)) if at >= 1 && at <= departures => {
-            Ok((Tag::VisitorDeparted, at, strings))
+    let tag = fields(update, strings).filter(|_| !matches!(update, MigrationUpdate::MovedOn(_)));
+    match (tag, departed_at) {
+        (Some(tag), None) => Ok((tag, 0)),
+        (Some(Tag::VisitorPresent), Some(at)) if at >= 1 && at <= departures => {
+            Ok((Tag::VisitorDeparted, at))
         }
         _ => Err(SnapshotError::InvalidRecord),
     }
@@ -371,8 +372,9 @@ impl<S: TableStorage> MigrationTable<S> {
                 // The fields of an entry (see `EntryView`), read one after the other.
                 let update: MigrationUpdate<'_> = r.read()?;
                 let departed_at: Option<u32> = r.read()?;
-                let checked = check(&update, departed_at, parsed.departures).and_then(
-                    |(tag, order, strings)| {
+                let mut strings: [&[u8]; 4] = [&[]; 4];
+                let checked = check(&update, departed_at, parsed.departures, &mut strings)
+                    .and_then(|(tag, order)| {
                         let [key, ..] = strings;
                         match previous.map(|p| p.cmp(key)) {
                             Some(core::cmp::Ordering::Equal) => {
@@ -390,8 +392,7 @@ impl<S: TableStorage> MigrationTable<S> {
                         records = records.saturating_add(1);
                         live = live.saturating_add(store::strings_len(&strings));
                         Ok(())
-                    },
-                );
+                    });
                 if let Err(e) = checked {
                     fault = Some(e);
                     return Err(DecodeError::Malformed);

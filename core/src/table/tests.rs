@@ -35,7 +35,8 @@ fn contents<S: TableStorage>(t: &MigrationTable<S>) -> Vec<(String, String)> {
 
 /// Bytes the record an update writes takes in the table.
 fn record_bytes(update: &MigrationUpdate<'_>) -> usize {
-    let (_, strings) = fields(update).unwrap();
+    let mut strings: [&[u8]; 4] = [&[]; 4];
+    fields(update, &mut strings).unwrap();
     store::record_len(strings.map(<[u8]>::len))
 }
 
