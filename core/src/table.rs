@@ -220,8 +220,9 @@ pub struct MigrationTable<S> {
     storage: S,
     /// End of the records (and holes) at the start of the storage.
     heap_end: usize,
-    /// Buckets of the index at the end of the storage; 0 stands for [`MIN_BUCKETS`], so that
-    /// [`ArrayTable::EMPTY`] is all zeros (a `static` of it goes to `.bss`, not flash).
+    /// Buckets of the index at the end of the storage. 0, no index, in [`ArrayTable::EMPTY`],
+    /// so that it is all zeros (a `static` of it goes to `.bss`, not flash): an index of no
+    /// bucket finds no key, and the first insert grows it to [`MIN_BUCKETS`] or more.
     buckets: usize,
     /// Records.
     len: usize,
@@ -441,13 +442,9 @@ impl<S: TableStorage> MigrationTable<S> {
         self.storage.as_ref().len().min(MAX_CAP)
     }
 
-    /// Buckets of the index.
+    /// Buckets of the index (0 for none yet: the first insert builds one).
     fn buckets(&self) -> usize {
-        if self.buckets == 0 {
-            MIN_BUCKETS
-        } else {
-            self.buckets
-        }
+        self.buckets
     }
 
     /// Bytes the records and the smallest index for them need: what a table needs to hold these
