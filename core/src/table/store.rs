@@ -218,13 +218,14 @@ pub(super) struct Index<'s> {
     pub cap: usize,
 }
 
-fn bucket_start(cap: usize, buckets: usize, i: usize) -> usize {
-    cap.wrapping_sub(buckets.wrapping_sub(i).wrapping_mul(BUCKET_LEN))
+/// Where the index of `buckets` buckets ending at `cap` starts.
+fn index_start(cap: usize, buckets: usize) -> usize {
+    cap.wrapping_sub(buckets.wrapping_mul(BUCKET_LEN))
 }
 
-/// Bucket `i`: (offset + 1, hash).
-pub(super) fn bucket(bytes: &[u8], cap: usize, buckets: usize, i: usize) -> (u32, u32) {
-    let at = bucket_start(cap, buckets, i);
+/// Bucket `i` of the index starting at `start`: (offset + 1, hash).
+pub(super) fn bucket(bytes: &[u8], start: usize, i: usize) -> (u32, u32) {
+    let at = start.wrapping_add(i.wrapping_mul(BUCKET_LEN));
     let bucket: [u8; BUCKET_LEN] = at
         .checked_add(BUCKET_LEN)
         .and_then(|end| bytes.get(at..end))
@@ -237,18 +238,12 @@ pub(super) fn bucket(bytes: &[u8], cap: usize, buckets: usize, i: usize) -> (u32
     )
 }
 
-pub(super) fn set_bucket(
-    bytes: &mut [u8],
-    cap: usize,
-    buckets: usize,
-    i: usize,
-    value: (u32, u32),
-) {
+pub(super) fn set_bucket(bytes: &mut [u8], start: usize, i: usize, value: (u32, u32)) {
     let [o0, o1, o2, o3] = value.0.to_le_bytes();
     let [h0, h1, h2, h3] = value.1.to_le_bytes();
     put(
         bytes,
-        bucket_start(cap, buckets, i),
+        start.wrapping_add(i.wrapping_mul(BUCKET_LEN)),
         &[o0, o1, o2, o3, h0, h1, h2, h3],
     );
 }
@@ -265,8 +260,9 @@ impl<'s> Index<'s> {
     pub fn probe(&self, key: &[u8]) -> Option<(usize, usize, Raw<'s>)> {
         let hash = key_hash(key);
         let mut i = home(hash, self.buckets);
+        let start = index_start(self.cap, self.buckets);
         for _ in 0..self.buckets {
-            let (offset1, stored) = bucket(self.bytes, self.cap, self.buckets, i);
+            let (offset1, stored) = bucket(self.bytes, start, i);
             // An empty bucket (offset + 1 = 0) ends the probe sequence.
             let offset = (offset1 as usize).checked_sub(1)?;
             if stored == hash {
@@ -292,10 +288,11 @@ fn next(i: usize, buckets: usize) -> usize {
 
 /// Empties bucket `at` and shifts the rest of its probe sequence back (no tombstones).
 pub(super) fn unlink(bytes: &mut [u8], cap: usize, buckets: usize, at: usize) {
+    let start = index_start(cap, buckets);
     let mut hole = at;
     let mut j = next(at, buckets);
     for _ in 0..buckets {
-        let (offset1, hash) = bucket(bytes, cap, buckets, j);
+        let (offset1, hash) = bucket(bytes, start, j);
         if offset1 == 0 {
             break;
         }
@@ -307,12 +304,12 @@ pub(super) fn unlink(bytes: &mut [u8], cap: usize, buckets: usize, at: usize) {
             hole < h || h <= j
         };
         if !stays {
-            set_bucket(bytes, cap, buckets, hole, (offset1, hash));
+            set_bucket(bytes, start, hole, (offset1, hash));
             hole = j;
         }
         j = next(j, buckets);
     }
-    set_bucket(bytes, cap, buckets, hole, (0, 0));
+    set_bucket(bytes, start, hole, (0, 0));
 }
 
 /// Puts (offset, hash) into the first empty bucket from the hash's home; false if none is empty.
@@ -320,10 +317,11 @@ pub(super) fn link(bytes: &mut [u8], cap: usize, buckets: usize, offset: usize, 
     let Ok(offset1) = u32::try_from(offset.saturating_add(1)) else {
         return false;
     };
+    let start = index_start(cap, buckets);
     let mut i = home(hash, buckets);
     for _ in 0..buckets {
-        if bucket(bytes, cap, buckets, i).0 == 0 {
-            set_bucket(bytes, cap, buckets, i, (offset1, hash));
+        if bucket(bytes, start, i).0 == 0 {
+            set_bucket(bytes, start, i, (offset1, hash));
             return true;
         }
         i = next(i, buckets);
