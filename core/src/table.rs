@@ -450,8 +450,7 @@ impl<S: TableStorage> MigrationTable<S> {
     /// Bytes the records and the smallest index for them need: what a table needs to hold these
     /// records, and what [`restore`](Self::restore) of their snapshot needs.
     pub fn bytes_in_use(&self) -> usize {
-        self.live_bytes
-            .saturating_add(buckets_for(self.len).saturating_mul(BUCKET_LEN))
+        store::table_len(self.len, self.live_bytes)
     }
 
     /// Every record with its key, in storage order.
@@ -534,11 +533,12 @@ impl<S: TableStorage> MigrationTable<S> {
 
     /// Whether `records` records needing `live` bytes fit the storage once compacted, with the
     /// smallest index for them.
+    // One copy on bare metal: `write` asks it three times.
+    #[cfg_attr(target_os = "none", inline(never))]
     fn fits(&self, records: usize, live: usize) -> bool {
-        buckets_for(records)
-            .checked_mul(BUCKET_LEN)
-            .and_then(|index| index.checked_add(live))
-            .is_some_and(|total| total <= self.cap())
+        // A saturated length is above any storage length (at most `u32::MAX`, and a slice
+        // below `usize::MAX` bytes).
+        store::table_len(records, live) <= self.cap()
     }
 
     /// Writes the record of a "migrated", "moved on" or "visitor registered" update, in place

@@ -344,7 +344,7 @@ impl<S: TableStorage> MigrationTable<S> {
         // the records fit with the index built for them and their keys are distinct.
         let (records, live) = self.restore_pass(&parsed, None)?;
         let buckets = store::buckets_for(records);
-        let needed = live.saturating_add(buckets.saturating_mul(store::BUCKET_LEN));
+        let needed = store::table_len(records, live);
         if !self.fits(records, live) {
             return Err(SnapshotError::TableTooSmall { needed });
         }

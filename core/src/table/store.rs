@@ -74,6 +74,12 @@ pub const fn buckets_for(records: usize) -> usize {
     }
 }
 
+/// Bytes `records` records needing `live` bytes take with the smallest index for them
+/// (saturating).
+pub(super) fn table_len(records: usize, live: usize) -> usize {
+    live.saturating_add(buckets_for(records).saturating_mul(BUCKET_LEN))
+}
+
 /// Bytes a record of strings of these lengths takes.
 #[cfg(test)]
 pub fn record_len(strings: [usize; 4]) -> usize {
