@@ -710,14 +710,13 @@ impl<S: TableStorage> MigrationTable<S> {
                 .saturating_sub(self.live_bytes.saturating_add(need))
                 / BUCKET_LEN;
             let buckets = self.buckets().saturating_mul(2).min(room).max(least);
-            if self
-                .index_start(buckets)
-                .is_none_or(|start| self.heap_end > start)
-            {
-                self.compact();
-            }
+            // An index that would overlap the records is refused unchanged: compact, then
+            // try again.
             if !self.rebuild_index(buckets) {
-                return None;
+                self.compact();
+                if !self.rebuild_index(buckets) {
+                    return None;
+                }
             }
         }
         if let Some(room) = self.take(need) {
