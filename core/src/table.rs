@@ -719,17 +719,20 @@ impl<S: TableStorage> MigrationTable<S> {
                 }
             }
         }
-        if let Some(room) = self.take(need) {
-            return Some(room);
+        // The hole or the free tail; else after compaction; else with the smallest index.
+        for step in 0..3 {
+            if let Some(room) = self.take(need) {
+                return Some(room);
+            }
+            match step {
+                0 => self.compact(),
+                1 if self.buckets() > least => {
+                    self.rebuild_index(least);
+                }
+                _ => {}
+            }
         }
-        self.compact();
-        if let Some(room) = self.take(need) {
-            return Some(room);
-        }
-        if self.buckets() > least {
-            self.rebuild_index(least);
-        }
-        self.take(need)
+        None
     }
 
     /// The known hole if it holds `need` bytes, else the free tail.
