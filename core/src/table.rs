@@ -332,6 +332,13 @@ fn fields<'u>(update: &MigrationUpdate<'u>, strings: &mut [&'u [u8]; 4]) -> Opti
     Some(tag)
 }
 
+/// Whether key `a` sorts before key `b`: one copy of the comparison for both of the snapshot's
+/// questions.
+#[cfg_attr(target_os = "none", inline(never))]
+fn below(a: &[u8], b: &[u8]) -> bool {
+    a < b
+}
+
 /// The records (not holes) in `heap`, with their offsets.
 fn records(heap: &[u8]) -> impl Iterator<Item = (usize, Raw<'_>)> {
     let mut offset = 0usize;
@@ -810,8 +817,8 @@ impl<S: TableStorage> MigrationTable<S> {
         while let Some(raw) = store::raw(heap, offset) {
             let key = raw.key;
             if raw.tag != Tag::Hole
-                && previous.is_none_or(|p| key > p)
-                && best.is_none_or(|(b, _)| key < b)
+                && previous.is_none_or(|p| below(p, key))
+                && best.is_none_or(|(b, _)| below(key, b))
             {
                 best = Some((key, offset));
             }
