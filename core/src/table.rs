@@ -376,17 +376,17 @@ impl<S: TableStorage> MigrationTable<S> {
                 needed: MIN_STORAGE_LEN,
             });
         }
-        let mut table = MigrationTable {
+        // No index yet, so the storage is neither read nor written: the first insert builds
+        // the index.
+        Ok(MigrationTable {
             storage,
             heap_end: 0,
-            buckets: MIN_BUCKETS,
+            buckets: 0,
             len: 0,
             live_bytes: 0,
             hole: (0, 0),
             departures: 0,
-        };
-        table.clear();
-        Ok(table)
+        })
     }
 
     /// The storage, giving the table up.
