@@ -472,8 +472,8 @@ impl<S: TableStorage> MigrationTable<S> {
         self.live_bytes = 0;
         self.hole = (0, 0);
         self.departures = 0;
-        self.buckets = MIN_BUCKETS;
-        self.rebuild_index(MIN_BUCKETS);
+        // No index, as `new` leaves it: the first insert builds one.
+        self.buckets = 0;
     }
 
     /// Applies a migration update (clause 10.6.3): "migrated" and "moved on" write the
