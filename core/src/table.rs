@@ -56,7 +56,7 @@ use crate::id::SecurityDomainInfo;
 use crate::id::{KmsUriRef, McServiceIdRef, McSystemIdRef};
 use crate::message::MigrationUpdate;
 
-/// The smallest storage a table accepts: the index of an empty table.
+/// The smallest storage a table accepts: the smallest index, the one its first record gets.
 pub const MIN_STORAGE_LEN: usize = MIN_BUCKETS * BUCKET_LEN;
 
 /// Bytes of storage that always hold `records` records whose strings (key, the other IDs and the
