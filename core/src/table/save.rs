@@ -301,18 +301,22 @@ impl<S: TableStorage> MigrationTable<S> {
         a: &mut A,
         b: &mut B,
     ) -> Result<Saved, SaveError> {
-        let (state_a, state_b) = (inspect(a).ok(), inspect(b).ok());
-        let (slot, last) = match (state_a, state_b) {
-            (Some((sa, _)), Some((sb, _))) if newer(sa, sb) => (SlotId::B, Some(sa)),
-            (Some(_), Some((sb, _))) => (SlotId::A, Some(sb)),
-            (Some((sa, _)), None) => (SlotId::B, Some(sa)),
-            (None, Some((sb, _))) => (SlotId::A, Some(sb)),
-            (None, None) => (SlotId::A, None),
+        let (sa, sb) = (
+            inspect(a).ok().map(|(sequence, _)| sequence),
+            inspect(b).ok().map(|(sequence, _)| sequence),
+        );
+        // Into B when A holds the newer save, or the only one; else into A.
+        let to_b = match (sa, sb) {
+            (Some(sa), Some(sb)) => newer(sa, sb),
+            (Some(_), None) => true,
+            (None, _) => false,
         };
+        let last = if to_b { sa } else { sb };
         let sequence = last.map_or(1, |s| s.wrapping_add(1));
-        match slot {
-            SlotId::A => self.save_into(a, slot, sequence),
-            SlotId::B => self.save_into(b, slot, sequence),
+        if to_b {
+            self.save_into(b, SlotId::B, sequence)
+        } else {
+            self.save_into(a, SlotId::A, sequence)
         }
     }
 
