@@ -586,7 +586,8 @@ impl<S: TableStorage> MigrationTable<S> {
             }
             None => records = records.saturating_add(1),
         }
-        let exclude = found.map(|old| old.offset);
+        // No record lies at `usize::MAX`.
+        let exclude = found.map_or(usize::MAX, |old| old.offset);
         live = live.saturating_add(need);
         if !self.fits(records, live) {
             // Everything is checked before anything changes: evicting every departed visitor
@@ -628,7 +629,7 @@ impl<S: TableStorage> MigrationTable<S> {
     // Not inlined: its locals would sit in `write`'s frame, under the deepest stack of the C
     // API (`write` -> `insert` -> `compact`, docs/footprint.md).
     #[inline(never)]
-    fn departed(&self, exclude: Option<usize>) -> (usize, usize, Option<Slot>) {
+    fn departed(&self, exclude: usize) -> (usize, usize, Option<Slot>) {
         let heap = self.bytes().get(..self.heap_end).unwrap_or_default();
         let (mut count, mut bytes) = (0usize, 0usize);
         // The scan runs up the offsets, so a strictly lower order alone picks the lowest
@@ -636,7 +637,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let mut oldest: Option<(u32, usize, &[u8], usize, usize)> = None;
         let mut offset = 0usize;
         while let Some(raw) = store::raw(heap, offset) {
-            if raw.tag == Tag::VisitorDeparted && Some(offset) != exclude {
+            if raw.tag == Tag::VisitorDeparted && offset != exclude {
                 let needed = raw.needed;
                 count = count.saturating_add(1);
                 bytes = bytes.saturating_add(needed);
