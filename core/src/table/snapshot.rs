@@ -104,18 +104,22 @@ impl<'a> EntryView<'a> {
     }
 }
 
+/// The record a snapshot entry's update writes, its strings put in `strings`: `None` for any
+/// update but "migrated" and "visitor registered".
+fn entry_record<'a>(update: &MigrationUpdate<'a>, strings: &mut [&'a [u8]; 4]) -> Option<Tag> {
+    // "Moved on" writes the record "migrated" does, but a snapshot lists only "migrated".
+    fields(update, strings).filter(|_| !matches!(update, MigrationUpdate::MovedOn(_)))
+}
+
 /// Checks a snapshot entry by every rule a normal update keeps (its fields are valid by type):
-/// an update that creates a record ("migrated" or "visitor registered"), and a departure order
-/// only for a visitor, one that the table's departure counter had reached. Returns the record
-/// to write: its tag and departure order, its strings put in `strings`.
-fn check<'a>(
-    update: &MigrationUpdate<'a>,
+/// an update that creates a record (`tag`, from [`entry_record`]), and a departure order only
+/// for a visitor, one that the table's departure counter had reached. Returns the record's tag
+/// and departure order.
+fn check(
+    tag: Option<Tag>,
     departed_at: Option<u32>,
     departures: u32,
-    strings: &mut [&'a [u8]; 4],
 ) -> Result<(Tag, u32), SnapshotError> {
-    // "Moved on" writes the record "migrated" does, but a snapshot lists only "migrated".
-    let tag = fields(update, strings).filter(|_| !matches!(update, MigrationUpdate::MovedOn(_)));
     match (tag, departed_at) {
         (Some(tag), None) => Ok((tag, 0)),
         (Some(Tag::VisitorPresent), Some(at)) if at >= 1 && at <= departures => {
@@ -368,13 +372,15 @@ impl<S: TableStorage> MigrationTable<S> {
         let mut fault = None;
         let decoded = decode_exact_with(parsed.records, |r| {
             let mut previous: Option<&[u8]> = None;
+            let mut strings: [&[u8]; 4] = [&[]; 4];
             for _ in 0..parsed.count {
-                // The fields of an entry (see `EntryView`), read one after the other.
+                // The fields of an entry (see `EntryView`), read one after the other; the
+                // update's record taken before the next read.
                 let update: MigrationUpdate<'_> = r.read()?;
+                let tag = entry_record(&update, &mut strings);
                 let departed_at: Option<u32> = r.read()?;
-                let mut strings: [&[u8]; 4] = [&[]; 4];
-                let checked = check(&update, departed_at, parsed.departures, &mut strings)
-                    .and_then(|(tag, order)| {
+                let checked =
+                    check(tag, departed_at, parsed.departures).and_then(|(tag, order)| {
                         let [key, ..] = strings;
                         match previous.map(|p| p.cmp(key)) {
                             Some(core::cmp::Ordering::Equal) => {
