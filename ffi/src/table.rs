@@ -112,8 +112,9 @@ fn apply(table: *mut mcx_table_t, update: &MigrationUpdate<'_>) -> Result<(), St
 
 /// The body of `mcx_table_apply` (exported, and documented, in `abi::exports`).
 pub(crate) fn table_apply(table: *mut mcx_table_t, update: *const mcx_message_t) -> mcx_status {
-    run(|| match message_of(update)? {
-        Message::MigrationUpdate(update) => apply(table, &update),
+    // The update applied where it was decoded, borrowed, not moved out of the message.
+    run(|| match &message_of(update)? {
+        Message::MigrationUpdate(update) => apply(table, update),
         _ => Err(Status::of(MCX_E_WRONG_MESSAGE_TYPE)),
     })
 }
@@ -128,8 +129,8 @@ pub(crate) fn table_apply_bytes(
         abi::object(table.cast_const())?;
         // Applied as decoded, borrowing the bytes, into the table record: no copy is built.
         let bytes = abi::bytes(bytes, len)?;
-        match wire::decode_expecting(bytes, MessageType::MigrationUpdate)? {
-            Message::MigrationUpdate(update) => apply(table, &update),
+        match &wire::decode_expecting(bytes, MessageType::MigrationUpdate)? {
+            Message::MigrationUpdate(update) => apply(table, update),
             _ => Err(Status::of(MCX_E_DECODE_UNEXPECTED_MESSAGE_TYPE)),
         }
     })
