@@ -35,7 +35,7 @@ pub(super) fn hash_id(id: &[u8]) -> u64 {
 /// rotate-xor-multiply, a byte at a time, and MurmurHash3's 32-bit avalanche. A 64-bit multiply
 /// is a library call's worth of code there, and the index keeps only 32 bits anyway; hashes are
 /// never persisted (a restore relinks every record), so the two widths need not agree. A byte
-/// per step, not a word: no chunking and no tail to pack (60 B less flash), and a Cortex-M4
+/// per step, not a word: no chunking and no tail to pack, the least flash, and a Cortex-M4
 /// multiplies in one cycle, so a 40-byte ID still hashes in some 160 cycles. Every byte is a
 /// step, so "ab" and "ab\0" differ without mixing in the length.
 #[cfg(any(test, not(target_pointer_width = "64")))]
