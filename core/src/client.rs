@@ -95,7 +95,7 @@ impl<const MAX_REDIRECTIONS: usize> defmt::Format for PrivateCall<MAX_REDIRECTIO
 /// IDs, the text conversion is made once.
 #[inline(never)]
 fn set_id(dst: &mut McServiceId, src: McServiceIdRef<'_>) {
-    dst.set_validated(src.as_str());
+    dst.set_borrowed(src);
 }
 
 impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
@@ -174,8 +174,10 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Makes `sdi` the security domain information of the outstanding request, overwriting the
     /// KMS URI in place: no second one is staged on the stack.
     fn set_kms_uri(&mut self, sdi: Option<SecurityDomainInfo<'_>>) {
-        self.kms_uri
-            .set_validated(sdi.map_or("", |sdi| sdi.kms_uri.as_str()));
+        match sdi {
+            Some(sdi) => self.kms_uri.set_borrowed(sdi.kms_uri),
+            None => self.kms_uri.set_validated(""),
+        }
     }
 
     /// How many redirections this call has followed.

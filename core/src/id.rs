@@ -253,10 +253,7 @@ fn from_wire(
     check: impl FnOnce(&[u8], Scanned) -> Result<(), IdError>,
 ) -> Result<(), WireIdError> {
     let scanned = if may_hold(bytes, 0x80) {
-        // Straight to `from_utf8`, which runs over ASCII a word at a time itself: an
-        // `is_ascii` look before it cost 80 B of flash and spared no work on the usual strings,
-        // which never get here.
-        if core::str::from_utf8(bytes).is_err() {
+        if !crate::utf8::is_valid(bytes) {
             return Err(WireIdError::Utf8);
         }
         Scanned::No
@@ -311,7 +308,13 @@ impl IdKind {
 /// checked in one pass (`from_wire`).
 #[cfg_attr(not(target_os = "none"), inline(always))]
 pub(crate) fn read_id<'a>(reader: &mut Reader<'a>, kind: IdKind) -> Result<&'a [u8], DecodeError> {
-    let bytes = reader.bytes()?;
+    id_bytes(reader.bytes()?, kind)
+}
+
+/// `bytes` as an identifier of kind `kind` read from the wire: UTF-8 first, then the kind's
+/// rules, in one pass for the usual identifier (`from_wire`).
+#[cfg_attr(not(target_os = "none"), inline(always))]
+fn id_bytes(bytes: &[u8], kind: IdKind) -> Result<&[u8], DecodeError> {
     match from_wire(bytes, |b, scanned| kind.check(b, scanned)) {
         Ok(()) => Ok(bytes),
         Err(WireIdError::Utf8) => Err(DecodeError::InvalidUtf8),
@@ -478,11 +481,6 @@ macro_rules! string_newtype_impls {
                 Ok(Self(store(s)))
             }
 
-            /// Stores a string that validation accepted, without checking it again.
-            pub(crate) fn from_validated(s: &str) -> Self {
-                Self(store(s))
-            }
-
             /// The value as text.
             pub fn as_str(&self) -> &str {
                 self.0.as_str()
@@ -617,7 +615,19 @@ macro_rules! borrowed_id {
 
             /// An owned copy; no second validation.
             pub fn to_owned_id(self) -> $owned {
-                $owned::from_validated(self.as_str())
+                let mut owned = $owned::EMPTY;
+                owned.set_borrowed(self);
+                owned
+            }
+
+            /// `bytes` as this identifier, checked as the wire decoder checks a field:
+            /// [`DecodeError::InvalidUtf8`] if they are not UTF-8, else
+            /// [`DecodeError::InvalidField`] with the error
+            #[doc = concat!("[`", stringify!($owned), "::validate`]")]
+            /// gives. For identifiers that arrive as bytes (a C string, a field of another
+            /// format) without a UTF-8 check of their own.
+            pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+                id_bytes(bytes, IdKind::$kind).map($name)
             }
         }
 
@@ -625,6 +635,16 @@ macro_rules! borrowed_id {
             /// The borrowed form of this identifier.
             pub fn as_borrowed(&self) -> $name<'_> {
                 $name(self.as_str().as_bytes())
+            }
+
+            /// Replaces the value with a copy of `id`, in place; no second validation, and no
+            /// `core::str::from_utf8` (the `utf8` module says why).
+            pub(crate) fn set_borrowed(&mut self, id: $name<'_>) {
+                self.0.clear();
+                for c in crate::utf8::chars(id.0) {
+                    // Cannot fail: `id` is within this type's capacity (see `set_validated`).
+                    let _ = self.0.push(c);
+                }
             }
         }
 
@@ -1116,6 +1136,27 @@ mod tests {
         assert!(serde_json::from_str::<KmsUriRef>("\"\"").is_err());
         // A string the deserialiser cannot lend (it holds an escape) is refused, not copied.
         assert!(serde_json::from_str::<McServiceIdRef>("\"sip:\\u0061@x\"").is_err());
+    }
+
+    #[test]
+    fn borrowed_ids_in_utf8_text_copy_and_read_from_bytes_unchanged() {
+        let text = "sip:j\u{fc}rgen-\u{20ac}-\u{1d11e}@mc-a.example";
+        let id = McServiceIdRef::new(text).unwrap();
+        assert_eq!(id.to_owned_id().as_str(), text);
+        let mut owned = McServiceId::new("tel:1").unwrap();
+        owned.set_borrowed(id);
+        assert_eq!(owned, id);
+        assert_eq!(McServiceIdRef::from_bytes(text.as_bytes()), Ok(id));
+        assert_eq!(
+            McServiceIdRef::from_bytes(b"sip:\xffx"),
+            Err(crate::error::DecodeError::InvalidUtf8)
+        );
+        assert_eq!(
+            McSystemIdRef::from_bytes(b"a_b"),
+            Err(crate::error::DecodeError::InvalidField(
+                IdError::InvalidDomainName
+            ))
+        );
     }
 
     /// What decoding an identifier from the wire must give: UTF-8 first, then the type's rules,

@@ -87,6 +87,7 @@ pub mod id;
 pub mod message;
 pub mod server;
 pub mod table;
+mod utf8;
 pub mod wire;
 mod wire_de;
 mod wire_ser;

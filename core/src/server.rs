@@ -74,7 +74,7 @@ pub fn try_decide<'a, T: TryMigrationLookup + ?Sized>(
     store: &'a T,
     request: &PrivateCallRequest<'a>,
 ) -> Result<Decision<'a>, T::Error> {
-    let record = store.try_lookup(request.target.as_str())?;
+    let record = store.try_lookup(request.target)?;
     Ok(match route(record, request.e2ee_required) {
         Route::Proceed => Decision::Proceed,
         Route::Reject(reason) => Decision::Reject(reason),

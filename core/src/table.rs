@@ -140,7 +140,7 @@ impl Record<'_> {
 pub trait MigrationLookup {
     /// The record keyed by the MC service ID `id` (a primary ID of this system's user that
     /// migrated away, or an ID this system assigned to a visitor), if there is one.
-    fn lookup(&self, id: &str) -> Option<Record<'_>>;
+    fn lookup(&self, id: McServiceIdRef<'_>) -> Option<Record<'_>>;
 }
 
 /// [`MigrationLookup`] for a store whose reads can fail (a database reached over a network):
@@ -152,12 +152,12 @@ pub trait TryMigrationLookup {
     /// Why a read failed.
     type Error;
     /// The record keyed by the MC service ID `id`, if there is one, or why it could not be read.
-    fn try_lookup(&self, id: &str) -> Result<Option<Record<'_>>, Self::Error>;
+    fn try_lookup(&self, id: McServiceIdRef<'_>) -> Result<Option<Record<'_>>, Self::Error>;
 }
 
 impl<T: MigrationLookup + ?Sized> TryMigrationLookup for T {
     type Error = core::convert::Infallible;
-    fn try_lookup(&self, id: &str) -> Result<Option<Record<'_>>, Self::Error> {
+    fn try_lookup(&self, id: McServiceIdRef<'_>) -> Result<Option<Record<'_>>, Self::Error> {
         Ok(self.lookup(id))
     }
 }
@@ -425,7 +425,12 @@ impl<S: TableStorage> MigrationTable<S> {
 
     /// The record keyed by `id`, if any.
     pub fn lookup(&self, id: &str) -> Option<Record<'_>> {
-        let (_, _, raw) = self.index().probe(id.as_bytes())?;
+        self.lookup_key(id.as_bytes())
+    }
+
+    /// The record keyed by the ID whose bytes are `key`, if any.
+    fn lookup_key(&self, key: &[u8]) -> Option<Record<'_>> {
+        let (_, _, raw) = self.index().probe(key)?;
         record(raw)
     }
 
@@ -853,8 +858,8 @@ struct Slot {
 }
 
 impl<S: TableStorage> MigrationLookup for MigrationTable<S> {
-    fn lookup(&self, id: &str) -> Option<Record<'_>> {
-        MigrationTable::lookup(self, id)
+    fn lookup(&self, id: McServiceIdRef<'_>) -> Option<Record<'_>> {
+        self.lookup_key(id.as_bytes())
     }
 }
 

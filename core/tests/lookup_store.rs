@@ -54,8 +54,8 @@ fn sdi(kms: &Option<KmsUri>) -> Option<SecurityDomainInfo<'_>> {
 }
 
 impl MigrationLookup for HostStore {
-    fn lookup(&self, id: &str) -> Option<Record<'_>> {
-        Some(match self.0.get(id)? {
+    fn lookup(&self, id: McServiceIdRef<'_>) -> Option<Record<'_>> {
+        Some(match self.0.get(id.as_str())? {
             StoredRecord::MigratedAway {
                 partner_system,
                 partner_id,
@@ -275,8 +275,8 @@ struct Unreachable;
 
 impl TryMigrationLookup for NetworkStore {
     type Error = Unreachable;
-    fn try_lookup(&self, id: &str) -> Result<Option<Record<'_>>, Unreachable> {
-        if self.down.contains(&id) {
+    fn try_lookup(&self, id: McServiceIdRef<'_>) -> Result<Option<Record<'_>>, Unreachable> {
+        if self.down.contains(&id.as_str()) {
             return Err(Unreachable);
         }
         Ok(self.store.lookup(id))
@@ -318,7 +318,8 @@ proptest! {
         }
         // Every store that cannot fail is a fallible one that never does.
         for id in POOL {
-            prop_assert_eq!(table.try_lookup(id), Ok(table.lookup(id)));
+            let key = McServiceIdRef::new(id).unwrap();
+            prop_assert_eq!(table.try_lookup(key), Ok(table.lookup(id)));
         }
     }
 }

@@ -15,7 +15,7 @@ use core::mem::{align_of, size_of, MaybeUninit};
 
 use crate::status::*;
 
-use mcx_migrate::wire;
+use mcx_migrate::{wire, DecodeError};
 
 use crate::message::{mcx_message_t, Encoded, MCX_MAX_STRING_LEN};
 
@@ -270,9 +270,10 @@ pub(crate) fn check_writable<S: Storage>(p: *mut S) -> Result<(), Status> {
     }
 }
 
-/// Reads a required C string: not NULL, NUL-terminated within `MCX_MAX_STRING_LEN` + 1 bytes,
-/// UTF-8.
-pub(crate) fn c_str<'a>(p: *const c_char) -> Result<&'a str, Status> {
+/// Reads a required C string's bytes: not NULL, NUL-terminated within `MCX_MAX_STRING_LEN` + 1
+/// bytes. Not checked for UTF-8 here: the identifier types check it as they read the bytes
+/// ([`id_error`]).
+pub(crate) fn c_str<'a>(p: *const c_char) -> Result<&'a [u8], Status> {
     if p.is_null() {
         return Err(Status::of(MCX_E_NULL_ARGUMENT));
     }
@@ -288,12 +289,21 @@ pub(crate) fn c_str<'a>(p: *const c_char) -> Result<&'a str, Status> {
         }
     }
     // SAFETY: the `len` bytes before the NUL were just read, so they are valid for reads.
-    let slice = unsafe { core::slice::from_raw_parts(bytes, len) };
-    core::str::from_utf8(slice).map_err(|_| Status::of(MCX_E_INVALID_UTF8))
+    Ok(unsafe { core::slice::from_raw_parts(bytes, len) })
+}
+
+/// A C string argument refused as an identifier (`from_bytes` of an identifier type):
+/// `MCX_E_INVALID_UTF8` when it is not UTF-8, else the identifier's own code.
+pub(crate) fn id_error(e: DecodeError) -> Status {
+    match e {
+        DecodeError::InvalidUtf8 => Status::of(MCX_E_INVALID_UTF8),
+        DecodeError::InvalidField(e) => Status::of(e.status()),
+        other => Status::of(other.status()),
+    }
 }
 
 /// Reads an optional C string: NULL means absent, otherwise as [`c_str`].
-pub(crate) fn c_str_opt<'a>(p: *const c_char) -> Result<Option<&'a str>, Status> {
+pub(crate) fn c_str_opt<'a>(p: *const c_char) -> Result<Option<&'a [u8]>, Status> {
     if p.is_null() {
         Ok(None)
     } else {

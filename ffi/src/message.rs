@@ -251,7 +251,7 @@ pub(crate) fn service_kind(value: mcx_service_kind) -> Result<ServiceKind, Statu
 fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfo<'a>>, Status> {
     match c_str_opt(kms_uri)? {
         Some(kms_uri) => Ok(Some(SecurityDomainInfo {
-            kms_uri: KmsUriRef::new(kms_uri)?,
+            kms_uri: KmsUriRef::from_bytes(kms_uri).map_err(abi::id_error)?,
         })),
         None => Ok(None),
     }
@@ -259,12 +259,12 @@ fn sdi<'a>(kms_uri: *const c_char) -> Result<Option<SecurityDomainInfo<'a>>, Sta
 
 /// A C string validated as an MC service ID, borrowed, not copied.
 fn id<'a>(p: *const c_char) -> Result<McServiceIdRef<'a>, Status> {
-    Ok(McServiceIdRef::new(c_str(p)?)?)
+    McServiceIdRef::from_bytes(c_str(p)?).map_err(abi::id_error)
 }
 
 /// A C string validated as an MC system identity, borrowed, not copied.
 fn system<'a>(p: *const c_char) -> Result<McSystemIdRef<'a>, Status> {
-    Ok(McSystemIdRef::new(c_str(p)?)?)
+    McSystemIdRef::from_bytes(c_str(p)?).map_err(abi::id_error)
 }
 
 /// The message in `msg`, decoded from its storage and borrowing it; `abi::object`'s errors for
@@ -673,34 +673,34 @@ pub(crate) fn message_update_kind(
     message_info(msg, out.cast(), Info::UpdateKind)
 }
 
-fn kms<'a>(sdi: &Option<SecurityDomainInfo<'a>>) -> Result<&'a str, Status> {
+fn kms<'a>(sdi: &Option<SecurityDomainInfo<'a>>) -> Result<&'a [u8], Status> {
     sdi.as_ref()
-        .map(|s| s.kms_uri.as_str())
+        .map(|s| s.kms_uri.as_bytes())
         .ok_or(Status::of(MCX_E_ABSENT))
 }
 
 /// The string field `field` of `message`.
-fn field<'a>(message: &Message<'a>, field: mcx_field) -> Result<&'a str, Status> {
+fn field<'a>(message: &Message<'a>, field: mcx_field) -> Result<&'a [u8], Status> {
     let field = McxField::from_c(field).ok_or(Status::of(MCX_E_INVALID_ARGUMENT))?;
     let wrong = Status::of(MCX_E_WRONG_MESSAGE_TYPE);
     match (message, field) {
-        (Message::Request(m), MCX_FIELD_CALLING_PARTY) => Ok(m.calling_party.as_str()),
-        (Message::Request(m), MCX_FIELD_TARGET) => Ok(m.target.as_str()),
+        (Message::Request(m), MCX_FIELD_CALLING_PARTY) => Ok(m.calling_party.as_bytes()),
+        (Message::Request(m), MCX_FIELD_TARGET) => Ok(m.target.as_bytes()),
         (Message::Request(m), MCX_FIELD_KMS_URI) => kms(&m.security_domain_info),
-        (Message::Redirection(m), MCX_FIELD_CALLING_PARTY) => Ok(m.calling_party.as_str()),
-        (Message::Redirection(m), MCX_FIELD_TARGET_PRIMARY) => Ok(m.target_primary.as_str()),
-        (Message::Redirection(m), MCX_FIELD_TARGET_MIGRATED) => Ok(m.target_migrated.as_str()),
+        (Message::Redirection(m), MCX_FIELD_CALLING_PARTY) => Ok(m.calling_party.as_bytes()),
+        (Message::Redirection(m), MCX_FIELD_TARGET_PRIMARY) => Ok(m.target_primary.as_bytes()),
+        (Message::Redirection(m), MCX_FIELD_TARGET_MIGRATED) => Ok(m.target_migrated.as_bytes()),
         (Message::Redirection(m), MCX_FIELD_KMS_URI) => kms(&m.security_domain_info),
         (Message::MigrationUpdate(u), f) => match (u, f) {
             (MigrationUpdate::Migrated(m) | MigrationUpdate::MovedOn(m), f) => match f {
-                MCX_FIELD_PRIMARY_ID => Ok(m.primary_id.as_str()),
-                MCX_FIELD_PARTNER_SYSTEM => Ok(m.partner_system.as_str()),
-                MCX_FIELD_PARTNER_ID => Ok(m.partner_id.as_str()),
+                MCX_FIELD_PRIMARY_ID => Ok(m.primary_id.as_bytes()),
+                MCX_FIELD_PARTNER_SYSTEM => Ok(m.partner_system.as_bytes()),
+                MCX_FIELD_PARTNER_ID => Ok(m.partner_id.as_bytes()),
                 MCX_FIELD_KMS_URI => kms(&m.security_domain_info),
                 _ => Err(wrong),
             },
             (MigrationUpdate::Returned { primary_id }, MCX_FIELD_PRIMARY_ID) => {
-                Ok(primary_id.as_str())
+                Ok(primary_id.as_bytes())
             }
             (
                 MigrationUpdate::VisitorRegistered {
@@ -711,14 +711,14 @@ fn field<'a>(message: &Message<'a>, field: mcx_field) -> Result<&'a str, Status>
                 },
                 f,
             ) => match f {
-                MCX_FIELD_LOCAL_ID => Ok(local_id.as_str()),
-                MCX_FIELD_PRIMARY_ID => Ok(primary_id.as_str()),
-                MCX_FIELD_PRIMARY_SYSTEM => Ok(primary_system.as_str()),
+                MCX_FIELD_LOCAL_ID => Ok(local_id.as_bytes()),
+                MCX_FIELD_PRIMARY_ID => Ok(primary_id.as_bytes()),
+                MCX_FIELD_PRIMARY_SYSTEM => Ok(primary_system.as_bytes()),
                 MCX_FIELD_KMS_URI => kms(primary_security_domain_info),
                 _ => Err(wrong),
             },
             (MigrationUpdate::VisitorDeparted { local_id }, MCX_FIELD_LOCAL_ID) => {
-                Ok(local_id.as_str())
+                Ok(local_id.as_bytes())
             }
             _ => Err(wrong),
         },
@@ -747,7 +747,7 @@ pub(crate) fn message_field(
 
 /// Copies `text` and a NUL into `buf`; on a short buffer writes the needed size instead.
 pub(crate) fn copy_c_string(
-    text: &str,
+    text: &[u8],
     buf: &mut [u8],
     out_len: &abi::Out<usize>,
 ) -> Result<(), Status> {
@@ -757,7 +757,7 @@ pub(crate) fn copy_c_string(
         .and_then(|dest| dest.split_at_mut_checked(text.len()))
     {
         Some((body, nul)) => {
-            body.copy_from_slice(text.as_bytes());
+            body.copy_from_slice(text);
             // One byte (none only if `needed` saturated, which no text reaches).
             if let Some(nul) = nul.first_mut() {
                 *nul = 0;

@@ -499,8 +499,9 @@ fn the_lookup_trait_answers_like_the_table() {
     t.apply(&migrated(USER2_PRIMARY, SYSTEM_B, USER2_AT_B, Some(KMS_B)))
         .unwrap();
     let store: &dyn MigrationLookup = &t;
-    assert_eq!(store.lookup(USER2_PRIMARY), t.lookup(USER2_PRIMARY));
-    assert_eq!(store.lookup(USER2_AT_B), None);
+    let key = |id| McServiceIdRef::new(id).unwrap();
+    assert_eq!(store.lookup(key(USER2_PRIMARY)), t.lookup(USER2_PRIMARY));
+    assert_eq!(store.lookup(key(USER2_AT_B)), None);
 }
 
 /// Updates over a pool of keys, in a small table so that it fills, evicts and compacts.

@@ -210,6 +210,28 @@ static void built_redirection_is_the_servers_and_is_followed(void) {
     CHECK(reason == MCX_REASON_TARGET_NO_LONGER_SERVED);
 }
 
+/* IDs in UTF-8 text beyond ASCII travel from C strings through a redirection and a call
+ * unchanged, byte for byte. */
+static void ids_in_utf8_text_are_kept_byte_for_byte(void) {
+    static const char caller[] = "sip:j\xc3\xbcrgen@mc-a.example";                  /* ü */
+    static const char primary[] = "sip:zo\xc3\xab@mc-a.example";                    /* ë */
+    static const char at_b[] = "sip:\xe2\x82\xac-\xf0\x9d\x84\x9e@mc-b.example"; /* €, U+1D11E */
+    mcx_message_t req, redir, next;
+    mcx_call_t call;
+
+    CHECK_RC(MCX_OK, mcx_message_init_request(&req, MCX_SERVICE_MCDATA_ONE_TO_ONE, caller,
+                                              primary, false, NULL));
+    CHECK(field_is(&req, MCX_FIELD_CALLING_PARTY, caller));
+    CHECK_RC(MCX_OK, mcx_call_start(&call, &req));
+    CHECK_RC(MCX_OK, mcx_message_init_redirection(&redir, MCX_SERVICE_MCDATA_ONE_TO_ONE, caller,
+                                                  primary, at_b, false, NULL,
+                                                  MCX_REASON_TARGET_MIGRATED));
+    CHECK_RC(MCX_OK, mcx_call_on_redirection(&call, &redir));
+    CHECK_RC(MCX_OK, mcx_call_request_message(&call, &next));
+    CHECK(field_is(&next, MCX_FIELD_CALLING_PARTY, caller));
+    CHECK(field_is(&next, MCX_FIELD_TARGET, at_b));
+}
+
 static void call_to_user_served_here_proceeds(void) {
     mcx_message_t req;
     uint8_t answer[MCX_MAX_ENCODED_LEN];
@@ -671,6 +693,7 @@ int main(void) {
     migration_update_bytes_fill_the_table();
     call_to_migrated_user_is_redirected_and_followed();
     built_redirection_is_the_servers_and_is_followed();
+    ids_in_utf8_text_are_kept_byte_for_byte();
     call_to_user_served_here_proceeds();
     e2ee_call_without_security_domain_info_is_rejected();
     consecutive_migration_sends_caller_home_then_on();
