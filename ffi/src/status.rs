@@ -186,7 +186,7 @@ macro_rules! status_table {
         };
 
         /// Every description, each NUL-terminated, in table order, then "unknown status code": one
-        /// string, so that `mcx_status_str` links the texts and [`CODES`], neither the table
+        /// string, so that `mcx_status_str` links the texts and [`GROUPS`], neither the table
         /// and its C names nor a `match` of one arm per code returning (pointer, length) pairs (together
         /// 1.5 KiB of flash, docs/footprint.md).
         const DESCRIPTIONS: &str = concat!($($text, "\0",)* "unknown status code\0");
@@ -195,15 +195,18 @@ macro_rules! status_table {
         /// the `n`th string of [`DESCRIPTIONS`].
         const CODES: &[i16] = &[$($name as i16,)*];
 
+        /// Where each group of failure codes starts in table order and how many codes it has,
+        /// by the hundreds digit of the code (`-4001..=-4008` is group 0, `-4101..` group 1, ...):
+        /// `mcx_status_str` finds a code's place by arithmetic, with 18 bytes of table instead
+        /// of [`CODES`]'s 112.
+        const GROUPS: [(u8, u8); 9] = groups(CODES);
+
         /// Where the description of `code` starts in [`DESCRIPTIONS`]: after the `n`th NUL for
         /// the `n`th code of [`CODES`], after the last text's NUL for a code not in it. One byte
         /// loop and no `str` slicing: `mcx_status_str` only needs the start, and a slice of the
         /// `str` would check char boundaries.
         fn description_at(code: i32) -> usize {
-            let mut skip = CODES
-                .iter()
-                .position(|&c| i32::from(c) == code)
-                .unwrap_or(CODES.len());
+            let mut skip = index_of(code);
             let mut start = 0;
             for (at, &b) in DESCRIPTIONS.as_bytes().iter().enumerate() {
                 if skip == 0 {
@@ -295,6 +298,47 @@ status_table! {
     MCX_E_SAVE_IO => "save slot driver failed",
     MCX_E_SAVE_SLOT_TOO_SMALL => "save slot too small",
     MCX_E_SAVE_NO_VALID_SLOT => "no save slot restores",
+}
+
+/// [`GROUPS`] from the codes in table order: `MCX_OK` first, then the codes of each group in a
+/// run, numbered 1, 2, ... (`-4001`, `-4002`, ...). Evaluated at compile time only, where a
+/// table that breaks this fails the build.
+// Indexing and arithmetic in a const evaluation: a panic is a build error, never a run-time one.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn groups(codes: &[i16]) -> [(u8, u8); 9] {
+    assert!(codes[0] == 0, "MCX_OK comes first");
+    let mut groups = [(0u8, 0u8); 9];
+    let mut at = 1;
+    while at < codes.len() {
+        let n = -(codes[at] as i32) - 4001;
+        let group = &mut groups[(n / 100) as usize];
+        if group.1 == 0 {
+            group.0 = at as u8;
+        }
+        assert!(
+            n % 100 == group.1 as i32 && group.0 as usize + group.1 as usize == at,
+            "the codes of a group are numbered 1, 2, ... and listed together"
+        );
+        group.1 += 1;
+        at += 1;
+    }
+    groups
+}
+
+/// The place of `code` in the table's order ([`GROUPS`]); the number of codes for a code that
+/// is none.
+fn index_of(code: i32) -> usize {
+    if code == 0 {
+        return 0;
+    }
+    let n = code.checked_neg().and_then(|n| n.checked_sub(4001));
+    let place = n.and_then(|n| {
+        let n = usize::try_from(n).ok()?;
+        let (start, count) = *GROUPS.get(n / 100)?;
+        let k = n % 100;
+        (k < usize::from(count)).then(|| usize::from(start).saturating_add(k))
+    });
+    place.unwrap_or(CODES.len())
 }
 
 /// The name and the number, as `MCX_E_NULL_ARGUMENT (-4001)`.
@@ -535,6 +579,18 @@ mod tests {
         for (entry, &code) in STATUS_TABLE.iter().zip(CODES) {
             assert_eq!(i32::from(code), entry.code, "{}", entry.name);
             assert_eq!(describe(entry.code), entry.description, "{}", entry.name);
+        }
+    }
+
+    #[test]
+    fn every_code_is_found_in_its_place_and_no_other_number_is() {
+        for (at, entry) in STATUS_TABLE.iter().enumerate() {
+            assert_eq!(index_of(entry.code), at, "{}", entry.name);
+        }
+        for code in (-5000..=100).chain([i32::MIN, i32::MAX, -4000, -4009, -4899, -4900]) {
+            if !STATUS_TABLE.iter().any(|e| e.code == code) {
+                assert_eq!(index_of(code), CODES.len(), "{code}");
+            }
         }
     }
 
