@@ -91,13 +91,6 @@ impl<const MAX_REDIRECTIONS: usize> defmt::Format for PrivateCall<MAX_REDIRECTIO
     }
 }
 
-/// Overwrites `dst` in place with `src`. Not inlined: the call sites then only pass the two
-/// IDs, the text conversion is made once.
-#[inline(never)]
-fn set_id(dst: &mut McServiceId, src: McServiceIdRef<'_>) {
-    dst.set_borrowed(src);
-}
-
 impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// Step 1: starts a call with `request`, whose target is the ID the user dialled (the
     /// target's ID from its primary MC system, or one a partner system assigned).
@@ -145,8 +138,8 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
     /// call.
     fn set_request(&mut self, request: &PrivateCallRequest<'_>) {
         self.service_kind = request.service_kind;
-        set_id(&mut self.calling_party, request.calling_party);
-        set_id(&mut self.target, request.target);
+        self.calling_party.set_borrowed(request.calling_party);
+        self.target.set_borrowed(request.target);
         self.e2ee_required = request.e2ee_required;
         self.set_kms_uri(request.security_domain_info);
     }
@@ -251,7 +244,7 @@ impl<const MAX_REDIRECTIONS: usize> PrivateCall<MAX_REDIRECTIONS> {
         // Slot `n` exists, so `n + 1` is at most `MAX_REDIRECTIONS`: no wrap.
         self.redirections = n.wrapping_add(1);
         released.set_validated(self.target.as_str());
-        set_id(&mut self.target, to);
+        self.target.set_borrowed(to);
         self.set_kms_uri(if self.e2ee_required {
             redirection.security_domain_info
         } else {
