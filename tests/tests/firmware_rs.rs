@@ -192,3 +192,27 @@ fn consecutive_migration_b_sends_the_caller_home_and_a_sends_it_on_to_c() {
         &["PASS server C proceeds with call 3 after three redirections"],
     );
 }
+
+/// docs/embedded.md quotes the object sizes this firmware logs: the figures follow the build.
+#[test]
+fn embedded_docs_quote_the_object_sizes_the_firmware_logs() {
+    let m = messages();
+    let line = m[find(&m, 0, &["PrivateCall ", "PrivateCallRedirection "])];
+    let size_after = |label: &str| -> String {
+        let rest = &line[line.find(label).unwrap() + label.len()..];
+        rest.split_whitespace().next().unwrap().to_string()
+    };
+    let (call, redirection) = (
+        size_after("PrivateCall "),
+        size_after("PrivateCallRedirection "),
+    );
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/embedded.md"))
+        .unwrap();
+    let docs = docs.split_whitespace().collect::<Vec<_>>().join(" ");
+    let quoted =
+        format!("a `PrivateCall` takes {call} bytes and a `PrivateCallRedirection` {redirection}");
+    assert!(
+        docs.contains(&quoted),
+        "docs/embedded.md should say \"{quoted}\" (the firmware's log: {line})"
+    );
+}
