@@ -101,7 +101,7 @@
 #define MCX_TABLE_SIZE 96
 
 /**
- * The smallest storage `mcx_table_init` accepts: an empty table's index.
+ * The smallest storage `mcx_table_init` accepts: the smallest index, the one the first record gets.
  */
 #define MCX_TABLE_MIN_STORAGE_LEN 32
 

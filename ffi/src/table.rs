@@ -16,7 +16,7 @@ use crate::status::*;
 /// The records live in the storage given to `mcx_table_init`.
 pub const MCX_TABLE_SIZE: usize = 96;
 
-/// The smallest storage `mcx_table_init` accepts: an empty table's index.
+/// The smallest storage `mcx_table_init` accepts: the smallest index, the one the first record gets.
 pub const MCX_TABLE_MIN_STORAGE_LEN: usize = 32;
 const _: () = assert!(MCX_TABLE_MIN_STORAGE_LEN == table::MIN_STORAGE_LEN);
 

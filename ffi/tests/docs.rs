@@ -49,7 +49,7 @@ fn storage_sizes_are_current() {
         (
             "MCX_TABLE_MIN_STORAGE_LEN",
             MCX_TABLE_MIN_STORAGE_LEN,
-            "smallest table storage: an empty table's index",
+            "smallest table storage: the smallest index, the one the first record gets",
         ),
         (
             "MCX_TABLE_RECORD_HEADER_LEN",
