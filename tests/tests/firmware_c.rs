@@ -39,9 +39,12 @@ const FLASH_TARGET: u64 = 12 * 1024;
 const FLASH_WHOLE_API_TARGET: u64 = 14 * 1024;
 const STACK_TARGET: u64 = 1024;
 /// Limits above which CI is to fail.
-/// The flash limit sits above the flash target, which the library does not meet yet (see
-/// docs/footprint.md): a regression past it still fails.
-const FLASH_CI_LIMIT: u64 = 20 * 1024;
+/// The Fig. 10.16.y.3-1 firmware meets its flash target, so the target is the limit: a change
+/// that takes the firmware past it fails.
+const FLASH_CI_LIMIT: u64 = FLASH_TARGET;
+/// The whole C API is over its target (docs/footprint.md); this limit, above today's figure,
+/// fails a regression.
+const FLASH_WHOLE_API_CI_LIMIT: u64 = 17 * 1024;
 /// The stack target itself: issue 12 and 13 keep "every C API call ≤ 1 KiB of stack, painted
 /// and static" as a rule, so CI enforces it rather than a looser limit.
 const STACK_CI_LIMIT: u64 = STACK_TARGET;
@@ -1052,11 +1055,12 @@ fn size_report() -> &'static SizeReport {
         );
         let _ = writeln!(
             s,
-            "| the same, the firmware calling all {} C API functions (its gateway reboot step added) | {} | {} KiB | | {} |",
+            "| the same, the firmware calling all {} C API functions (its gateway reboot step added) | {} | {} KiB | {} KiB | {} |",
             MEASURED_FUNCTIONS.len(),
             bytes_and_kib(flash.library),
             FLASH_WHOLE_API_TARGET / 1024,
-            verdict(flash.library, FLASH_WHOLE_API_TARGET, u64::MAX)
+            FLASH_WHOLE_API_CI_LIMIT / 1024,
+            verdict(flash.library, FLASH_WHOLE_API_TARGET, FLASH_WHOLE_API_CI_LIMIT)
         );
         let _ = writeln!(
             s,
@@ -1186,6 +1190,12 @@ fn size_report_is_complete_and_within_the_ci_limits() {
         report.flash <= FLASH_CI_LIMIT,
         "flash of the Fig. 10.16.y.3-1 firmware {} B above the CI limit of {FLASH_CI_LIMIT} B:\n{}",
         report.flash,
+        report.text
+    );
+    assert!(
+        report.flash_whole_api <= FLASH_WHOLE_API_CI_LIMIT,
+        "flash of the firmware calling the whole C API {} B above the CI limit of {FLASH_WHOLE_API_CI_LIMIT} B:\n{}",
+        report.flash_whole_api,
         report.text
     );
 }
