@@ -203,7 +203,11 @@ struct Counts([u32; 3]);
 
 impl Decode<'_> for Counts {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Counts([r.read()?, r.read()?, r.read()?]))
+        let mut counts = [0u32; 3];
+        for count in &mut counts {
+            *count = r.read()?;
+        }
+        Ok(Counts(counts))
     }
 }
 
