@@ -349,11 +349,12 @@ pub(crate) fn table_load(
             SlotState::Saved { .. } => MCX_OK,
             SlotState::Refused(fault) => fault.status(),
         };
-        // The storage a save refused for want of it needs (`mcx_table_restore`'s `out_needed`).
-        let mut needed: Option<usize> = None;
+        // The storage a save refused for want of it needs (`mcx_table_restore`'s `out_needed`);
+        // 0 for none, since a table's storage never is 0 bytes.
+        let mut needed = 0usize;
         let mut note = |fault: &SlotFault| {
             if let SlotFault::Snapshot(SnapshotError::TableTooSmall { needed: n }) = *fault {
-                needed = Some(needed.map_or(n, |m| m.max(n)));
+                needed = needed.max(n);
             }
         };
         let (status_a, status_b, result) = match table.load(bytes_a, bytes_b) {
@@ -384,7 +385,7 @@ pub(crate) fn table_load(
                 )
             }
         };
-        if let (Some(out), Some(needed)) = (out_needed, needed) {
+        if let (Some(out), true) = (out_needed, needed != 0) {
             out.set(needed);
         }
         if let Some(out) = out_status_a {
