@@ -375,16 +375,23 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The message these fields make.
-    #[cfg_attr(not(target_os = "none"), inline(always))]
-    pub(crate) fn message(&self) -> Message<'a> {
+    /// The content of a "migrated" or "moved on" update, from these fields.
+    #[inline(always)]
+    fn migration(&self) -> Migration<'a> {
         let [a, b, c, d] = self.ids;
-        let migration = Migration {
+        Migration {
             primary_id: id_of(a),
             partner_system: system_of(b),
             partner_id: id_of(c),
             security_domain_info: sdi_of(d),
-        };
+        }
+    }
+
+    /// The message these fields make.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(crate) fn message(&self) -> Message<'a> {
+        let [a, b, c, d] = self.ids;
+        let migration = self.migration();
         match self.variant {
             0 => Message::MigrationUpdate(MigrationUpdate::Migrated(migration)),
             1 => Message::MigrationUpdate(MigrationUpdate::MovedOn(migration)),
@@ -421,12 +428,7 @@ impl<'a> Fields<'a> {
     /// record holds, without a [`Message`] around it.
     fn update(&self) -> MigrationUpdate<'a> {
         let [a, b, c, d] = self.ids;
-        let migration = Migration {
-            primary_id: id_of(a),
-            partner_system: system_of(b),
-            partner_id: id_of(c),
-            security_domain_info: sdi_of(d),
-        };
+        let migration = self.migration();
         match self.variant {
             0 => MigrationUpdate::Migrated(migration),
             1 => MigrationUpdate::MovedOn(migration),
