@@ -160,30 +160,48 @@ pub enum Message<'a> {
     MigrationUpdate(MigrationUpdate<'a>),
 }
 
-// The wire encoding of the structs: their fields in declared order, the order the derived
-// `Serialize` writes them (the tests hold both to postcard). The encoder destructures every
-// field (no `..`), so a field added to a message and not to this list does not compile; the
-// decoder's builder ([`Fields::message`]) names every field of each struct, likewise.
+// Each struct's wire layout, in one place: its fields in declared order, the order the derived
+// `Serialize` writes them (the tests hold both to postcard), each with the shape the decoder
+// reads ([`Field`]). From this one list come the encoder (which destructures every field, with
+// no `..`: a field added to a struct and not here does not compile) and the decoder's field
+// list; the decoder's builder ([`Fields::message`]) names every field of each struct likewise.
 macro_rules! wire_struct {
-    ($($ty:ident { $($field:ident),* })*) => {$(
+    ($($ty:ident => $list:ident { $($field:ident: [$($shape:expr),+]),* })*) => {$(
         impl Encode for $ty<'_> {
             fn encode(&self, w: &mut Writer<'_>) {
                 let Self { $($field),* } = self;
                 $(Encode::encode($field, w);)*
             }
         }
+
+        #[doc = concat!("The fields of a [`", stringify!($ty), "`] on the wire, for [`Fields::read`].")]
+        const $list: &[Field] = &[$($($shape,)+)*];
     )*};
 }
 
 wire_struct! {
-    PrivateCallRequest {
-        service_kind, calling_party, target, e2ee_required, security_domain_info
+    PrivateCallRequest => REQUEST_FIELDS {
+        service_kind: [Field::Kind],
+        calling_party: [SERVICE_ID],
+        target: [SERVICE_ID],
+        e2ee_required: [Field::Flag],
+        security_domain_info: [Field::Tag, KMS_URI]
     }
-    PrivateCallRedirection {
-        service_kind, calling_party, target_primary, target_migrated, e2ee_required,
-        security_domain_info, reason
+    PrivateCallRedirection => REDIRECTION_FIELDS {
+        service_kind: [Field::Kind],
+        calling_party: [SERVICE_ID],
+        target_primary: [SERVICE_ID],
+        target_migrated: [SERVICE_ID],
+        e2ee_required: [Field::Flag],
+        security_domain_info: [Field::Tag, KMS_URI],
+        reason: [Field::Tag, Field::Reason]
     }
-    Migration { primary_id, partner_system, partner_id, security_domain_info }
+    Migration => MIGRATION_FIELDS {
+        primary_id: [SERVICE_ID],
+        partner_system: [SYSTEM_ID],
+        partner_id: [SERVICE_ID],
+        security_domain_info: [Field::Tag, KMS_URI]
+    }
 }
 
 /// The shape of one field on the wire. Every message is read by one field reader
@@ -210,36 +228,20 @@ const SERVICE_ID: Field = Field::Id(IdKind::Service);
 const SYSTEM_ID: Field = Field::Id(IdKind::System);
 const KMS_URI: Field = Field::Id(IdKind::Kms);
 
-const REQUEST_FIELDS: [Field; 6] = [
-    Field::Kind,
-    SERVICE_ID,
-    SERVICE_ID,
-    Field::Flag,
-    Field::Tag,
-    KMS_URI,
-];
-const REDIRECTION_FIELDS: [Field; 9] = [
-    Field::Kind,
-    SERVICE_ID,
-    SERVICE_ID,
-    SERVICE_ID,
-    Field::Flag,
-    Field::Tag,
-    KMS_URI,
-    Field::Tag,
-    Field::Reason,
-];
-const MIGRATION_FIELDS: [Field; 5] = [SERVICE_ID, SYSTEM_ID, SERVICE_ID, Field::Tag, KMS_URI];
-const VISITOR_FIELDS: [Field; 5] = [SERVICE_ID, SERVICE_ID, SYSTEM_ID, Field::Tag, KMS_URI];
-const ONE_ID: [Field; 1] = [SERVICE_ID];
+/// The fields of a [`MigrationUpdate::VisitorRegistered`] on the wire, in the order its
+/// encoder (`impl Encode for MigrationUpdate`) writes them: `local_id`, `primary_id`,
+/// `primary_system`, `primary_security_domain_info`.
+const VISITOR_FIELDS: &[Field] = &[SERVICE_ID, SERVICE_ID, SYSTEM_ID, Field::Tag, KMS_URI];
+/// The one field of a `Returned` or `VisitorDeparted` update: the MC service ID.
+const ONE_ID: &[Field] = &[SERVICE_ID];
 
 /// The fields of each migration update variant, by variant index.
 const UPDATE_VARIANTS: [&[Field]; 5] = [
-    &MIGRATION_FIELDS,
-    &MIGRATION_FIELDS,
-    &ONE_ID,
-    &VISITOR_FIELDS,
-    &ONE_ID,
+    MIGRATION_FIELDS,
+    MIGRATION_FIELDS,
+    ONE_ID,
+    VISITOR_FIELDS,
+    ONE_ID,
 ];
 
 /// A message as [`Fields::read`] read it, before it is built ([`Fields::message`]): what
@@ -296,8 +298,8 @@ impl<'a> Fields<'a> {
     #[cfg_attr(not(target_os = "none"), inline(always))]
     pub(crate) fn read(&mut self, r: &mut Reader<'a>, ty: MessageType) -> Result<(), DecodeError> {
         let (variant, shape): (u32, &[Field]) = match ty {
-            MessageType::PrivateCallRequest => (REQUEST, &REQUEST_FIELDS),
-            MessageType::PrivateCallRedirection => (REDIRECTION, &REDIRECTION_FIELDS),
+            MessageType::PrivateCallRequest => (REQUEST, REQUEST_FIELDS),
+            MessageType::PrivateCallRedirection => (REDIRECTION, REDIRECTION_FIELDS),
             MessageType::MigrationUpdate => (0, &[Field::Variant]),
         };
         self.variant = variant;
