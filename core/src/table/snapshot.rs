@@ -158,11 +158,11 @@ impl<S: TableStorage> Encode for Body<'_, S> {
     }
 }
 
-/// Writes the bytes of [`EntryView::of`] for a record, straight from its stored strings: the
-/// update a record comes from has the same shape for both kinds — its variant index, the key,
-/// the record's two identifiers in the order they are stored, and the optional KMS URI (the
-/// tests hold it to the update's own encoding) — so one sequence of writes serves both, with
-/// no update built and matched on again.
+/// Writes the bytes of `EntryView::of` (the tests' reference) for a record, straight from its
+/// stored strings: the update a record comes from has the same shape for both kinds — its
+/// variant index, the key, the record's two identifiers in the order they are stored, and the
+/// optional KMS URI (the tests hold it to the update's own encoding) — so one sequence of
+/// writes serves both, with no update built and matched on again.
 fn encode_entry(w: &mut Writer<'_>, raw: &Raw<'_>) {
     let (variant, departed_at) = match raw.tag {
         Tag::MigratedAway => (MIGRATED, None),
