@@ -220,9 +220,10 @@ pub struct MigrationTable<S> {
     storage: S,
     /// End of the records (and holes) at the start of the storage.
     heap_end: usize,
-    /// Buckets of the index at the end of the storage. 0, no index, in [`ArrayTable::EMPTY`],
-    /// so that it is all zeros (a `static` of it goes to `.bss`, not flash): an index of no
-    /// bucket finds no key, and the first insert grows it to [`MIN_BUCKETS`] or more.
+    /// Buckets of the index at the end of the storage. 0, no index, in a new or cleared table
+    /// (so [`ArrayTable::EMPTY`] is all zeros: a `static` of it goes to `.bss`, not flash): an
+    /// index of no bucket finds no key, and the first insert grows it to [`MIN_BUCKETS`] or
+    /// more.
     buckets: usize,
     /// Records.
     len: usize,
@@ -401,7 +402,7 @@ impl<S: TableStorage> MigrationTable<S> {
     fn index(&self) -> Index<'_> {
         Index {
             bytes: self.storage.as_ref(),
-            buckets: self.buckets(),
+            buckets: self.buckets,
             cap: self.cap(),
         }
     }
@@ -452,11 +453,6 @@ impl<S: TableStorage> MigrationTable<S> {
     /// Bytes of the storage the table uses: its length, at most [`MAX_CAP`].
     fn cap(&self) -> usize {
         self.storage.as_ref().len().min(MAX_CAP)
-    }
-
-    /// Buckets of the index (0 for none yet: the first insert builds one).
-    fn buckets(&self) -> usize {
-        self.buckets
     }
 
     /// Bytes the records and the smallest index for them need: what a table needs to hold these
@@ -674,7 +670,7 @@ impl<S: TableStorage> MigrationTable<S> {
             needed,
             ..
         } = slot;
-        let (cap, buckets) = (self.cap(), self.buckets());
+        let (cap, buckets) = (self.cap(), self.buckets);
         let bytes = self.storage.as_mut();
         store::set_tag(bytes, offset, Tag::Hole, 0);
         store::unlink(bytes, cap, buckets, bucket);
@@ -700,7 +696,7 @@ impl<S: TableStorage> MigrationTable<S> {
         let need = store::strings_len(strings);
         let (offset, size) = self.allocate(need).ok_or(TableError::TableFull)?;
         let [key, ..] = *strings;
-        let (cap, buckets) = (self.cap(), self.buckets());
+        let (cap, buckets) = (self.cap(), self.buckets);
         let bytes = self.storage.as_mut();
         store::write_record(bytes, offset, size, tag, departed_at, strings);
         if !store::link(bytes, cap, buckets, offset, store::key_hash(key)) {
@@ -717,12 +713,12 @@ impl<S: TableStorage> MigrationTable<S> {
     /// bytes, from a hole, the free tail, or after compaction.
     fn allocate(&mut self, need: usize) -> Option<(usize, usize)> {
         let least = buckets_for(self.len.saturating_add(1));
-        if self.buckets() < least {
+        if self.buckets < least {
             let room = self
                 .cap()
                 .saturating_sub(self.live_bytes.saturating_add(need))
                 / BUCKET_LEN;
-            let buckets = self.buckets().saturating_mul(2).min(room).max(least);
+            let buckets = self.buckets.saturating_mul(2).min(room).max(least);
             // An index that would overlap the records is refused unchanged: compact, then
             // try again.
             if !self.rebuild_index(buckets) {
@@ -739,7 +735,7 @@ impl<S: TableStorage> MigrationTable<S> {
             }
             match step {
                 0 => self.compact(),
-                1 if self.buckets() > least => {
+                1 if self.buckets > least => {
                     self.rebuild_index(least);
                 }
                 _ => {}
@@ -756,7 +752,7 @@ impl<S: TableStorage> MigrationTable<S> {
             return Some((offset, size));
         }
         let end = self.heap_end.checked_add(need)?;
-        if end > self.index_start(self.buckets())? {
+        if end > self.index_start(self.buckets)? {
             return None;
         }
         let offset = self.heap_end;
@@ -783,7 +779,7 @@ impl<S: TableStorage> MigrationTable<S> {
         }
         self.heap_end = write;
         self.hole = (0, 0);
-        self.rebuild_index(self.buckets());
+        self.rebuild_index(self.buckets);
     }
 
     /// Makes the index `buckets` buckets long and links every record into it; false (index
