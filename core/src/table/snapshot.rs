@@ -353,7 +353,8 @@ impl<S: TableStorage> MigrationTable<S> {
         let (records, live) = self.restore_pass(&parsed, None)?;
         let buckets = store::buckets_for(records);
         let needed = store::table_len(records, live);
-        if !self.fits(records, live) {
+        // `fits`, with the length just computed.
+        if needed > self.cap() {
             return Err(SnapshotError::TableTooSmall { needed });
         }
         self.clear();
